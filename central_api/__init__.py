@@ -1,0 +1,1 @@
+"""The central Doorloop service (FastAPI): auth, regions, sync, reference data."""

@@ -1,0 +1,1 @@
+"""The intake format as data and the form engine (visibility, validation, derived values)."""

@@ -1,0 +1,1 @@
+"""Handover and feedback PDFs (reportlab): pure functions, data in, bytes out."""

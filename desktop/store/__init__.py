@@ -1,0 +1,1 @@
+"""The encrypted local store: SQLCipher + sqlite-utils, migrations, repositories, outbox, audit."""

@@ -1,0 +1,1 @@
+"""Client of the central API: outbox push, pulls, backoff. No widgets here."""

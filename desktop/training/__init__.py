@@ -1,0 +1,1 @@
+"""Training mode: scenarios and scoring for triage exercises."""

@@ -1,0 +1,25 @@
+"""Project-wide test setup: offscreen Qt, GUI marking, shared fixtures."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+TESTS = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark GUI, e2e and integration tests by folder, as qutebrowser does."""
+    for item in items:
+        path = Path(str(item.fspath))
+        parts = path.relative_to(TESTS).parts if path.is_relative_to(TESTS) else ()
+        if parts[:1] == ("ui",):
+            item.add_marker(pytest.mark.gui)
+        elif parts[:1] == ("e2e",):
+            item.add_marker(pytest.mark.e2e)
+        elif parts[:1] == ("integration",):
+            item.add_marker(pytest.mark.integration)
