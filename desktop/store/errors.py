@@ -1,0 +1,23 @@
+"""The store's small set of named exceptions."""
+
+from __future__ import annotations
+
+
+class StoreError(Exception):
+    """Base class for store failures."""
+
+
+class WrongPassphrase(StoreError):
+    """The passphrase does not open the encrypted database."""
+
+
+class NotFoundError(StoreError):
+    """A record with that id does not exist."""
+
+
+class StoreLocked(StoreError):
+    """The store is locked (auto-lock): the key is no longer held."""
+
+
+class ReadOnlyVersion(StoreError):
+    """The case's current version is decided and may only be amended with a reason."""

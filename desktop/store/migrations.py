@@ -1,0 +1,85 @@
+"""Schema history of the local store. Append new migrations; never edit applied ones."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+
+def _001_initial(db: sqlite_utils.Database) -> None:
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute(
+        """CREATE TABLE profile (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            user_id TEXT NOT NULL, display_name TEXT NOT NULL, role TEXT NOT NULL,
+            region TEXT NOT NULL, device_id TEXT NOT NULL, created_at TEXT NOT NULL,
+            idle_lock_minutes INTEGER NOT NULL DEFAULT 5, language TEXT NOT NULL DEFAULT 'nl'
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE cases (
+            id TEXT PRIMARY KEY,
+            form_id TEXT NOT NULL, form_version TEXT NOT NULL,
+            status TEXT NOT NULL, answers TEXT NOT NULL,
+            created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+            region TEXT NOT NULL, training INTEGER NOT NULL DEFAULT 0,
+            head_version_id TEXT NOT NULL,
+            legal_flags TEXT NOT NULL DEFAULT '[]', legal_decision_date TEXT,
+            banners_shown TEXT NOT NULL DEFAULT '[]',
+            sync_state TEXT NOT NULL DEFAULT 'local',
+            deleted_at TEXT,
+            -- summary columns for the case list, derived from answers on each write
+            received_at TEXT, youth_name TEXT, birth_date TEXT, age_estimate REAL,
+            urgency TEXT, deadline TEXT, search_text TEXT NOT NULL DEFAULT ''
+        )"""
+    )
+    db.execute("CREATE INDEX cases_received ON cases (received_at DESC, id)")
+    db.execute("CREATE INDEX cases_status ON cases (status)")
+    db.execute(
+        """CREATE TABLE case_versions (
+            version_id TEXT PRIMARY KEY,
+            case_id TEXT NOT NULL REFERENCES cases (id),
+            number INTEGER NOT NULL,
+            base_version_id TEXT,
+            status TEXT NOT NULL,
+            answers TEXT NOT NULL,
+            legal_flags TEXT NOT NULL DEFAULT '[]',
+            banners_shown TEXT NOT NULL DEFAULT '[]',
+            created_at TEXT NOT NULL, created_by TEXT NOT NULL, created_by_name TEXT NOT NULL,
+            device_id TEXT NOT NULL, reason TEXT,
+            sealed INTEGER NOT NULL DEFAULT 0
+        )"""
+    )
+    db.execute("CREATE INDEX case_versions_case ON case_versions (case_id, number)")
+    db.execute(
+        """CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL, item_id TEXT NOT NULL UNIQUE, case_id TEXT,
+            payload TEXT NOT NULL, created_at TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT, acked_at TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX outbox_state ON outbox (state, id)")
+    db.execute(
+        """CREATE TABLE audit_log (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            event_id TEXT NOT NULL UNIQUE, action TEXT NOT NULL,
+            at_utc TEXT NOT NULL, at_local TEXT NOT NULL,
+            user_id TEXT NOT NULL, display_name TEXT NOT NULL, role TEXT NOT NULL,
+            on_behalf_of TEXT, case_id TEXT, device_id TEXT NOT NULL,
+            outcome TEXT NOT NULL, details TEXT NOT NULL,
+            prev_hash TEXT NOT NULL, hash TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX audit_case ON audit_log (case_id, seq)")
+    db.execute("CREATE TABLE sync_checkpoint (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute(
+        """CREATE TABLE reference_data (
+            kind TEXT NOT NULL, id TEXT NOT NULL, payload TEXT NOT NULL,
+            server_seq INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (kind, id)
+        )"""
+    )
+
+
+MIGRATIONS = [_001_initial]

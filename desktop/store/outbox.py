@@ -1,0 +1,148 @@
+"""The outbox: what waits to be pushed to the central API.
+
+One row per case version (``item_id`` = version id, the idempotency key) and one per
+audit event. A version's row is written in the same transaction as the version
+itself. When the sync engine takes rows into a batch (:meth:`Outbox.take`), their
+versions are sealed in that same transaction, so a version's content never changes
+after it was first sent: a later edit becomes a new version.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlite_utils
+
+from desktop.store.models import OutboxItem
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class Outbox:
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self._db = db
+
+    def put(self, kind: str, item_id: str, payload: dict[str, Any], case_id: str | None) -> None:
+        """Add an item, or replace the payload of one that was not taken yet."""
+        self._db.execute(
+            "INSERT INTO outbox (kind, item_id, case_id, payload, created_at) "
+            "VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (item_id) DO UPDATE SET payload = excluded.payload "
+            "WHERE outbox.state = 'pending'",
+            [kind, item_id, case_id, json.dumps(payload, ensure_ascii=False), _now()],
+        )
+
+    def take(
+        self, limit: int = 500, kinds: tuple[str, ...] = ("version", "audit")
+    ) -> list[OutboxItem]:
+        """Take pending items (oldest first) into a batch; seals their versions."""
+        marks = ", ".join("?" * len(kinds))
+        with self._db.atomic():
+            rows = self._db.execute(
+                f"SELECT id, kind, item_id, case_id, payload, state, attempts, last_error "
+                f"FROM outbox WHERE state IN ('pending', 'sending') AND kind IN ({marks}) "
+                f"ORDER BY id LIMIT ?",
+                [*kinds, limit],
+            ).fetchall()
+            ids = [row[0] for row in rows]
+            if ids:
+                idmarks = ", ".join("?" * len(ids))
+                self._db.execute(
+                    f"UPDATE outbox SET state = 'sending', attempts = attempts + 1 "
+                    f"WHERE id IN ({idmarks})",
+                    ids,
+                )
+                version_ids = [row[2] for row in rows if row[1] == "version"]
+                if version_ids:
+                    vmarks = ", ".join("?" * len(version_ids))
+                    self._db.execute(
+                        f"UPDATE case_versions SET sealed = 1 WHERE version_id IN ({vmarks})",
+                        version_ids,
+                    )
+        return [
+            OutboxItem(
+                id=row[0],
+                kind=row[1],
+                item_id=row[2],
+                case_id=row[3],
+                payload=json.loads(row[4]),
+                state="sending",
+                attempts=row[6] + 1,
+                last_error=row[7],
+            )
+            for row in rows
+        ]
+
+    def ack(self, item_ids: list[str]) -> None:
+        """Mark items acknowledged by the server (created, duplicate or held)."""
+        if not item_ids:
+            return
+        marks = ", ".join("?" * len(item_ids))
+        with self._db.atomic():
+            self._db.execute(
+                f"UPDATE outbox SET state = 'acked', acked_at = ?, last_error = NULL "
+                f"WHERE item_id IN ({marks})",
+                [_now(), *item_ids],
+            )
+            self._db.execute(
+                f"UPDATE cases SET sync_state = 'synced' WHERE id IN "
+                f"(SELECT case_id FROM outbox WHERE item_id IN ({marks}) AND kind = 'version') "
+                f"AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.case_id = cases.id "
+                f"AND o.kind = 'version' AND o.state != 'acked')",
+                item_ids,
+            )
+
+    def release(self, item_ids: list[str], error: str) -> None:
+        """Put items back as pending after a failed attempt (they stay sealed)."""
+        if not item_ids:
+            return
+        marks = ", ".join("?" * len(item_ids))
+        self._db.execute(
+            f"UPDATE outbox SET state = 'pending', last_error = ? "
+            f"WHERE item_id IN ({marks}) AND state = 'sending'",
+            [error, *item_ids],
+        )
+
+    def quarantine(self, item_id: str, reason: str) -> None:
+        """Set an item aside that the server rejected; it stays visible to the user."""
+        with self._db.atomic():
+            self._db.execute(
+                "UPDATE outbox SET state = 'quarantined', last_error = ? WHERE item_id = ?",
+                [reason, item_id],
+            )
+            self._db.execute(
+                "UPDATE cases SET sync_state = 'conflict' WHERE id = "
+                "(SELECT case_id FROM outbox WHERE item_id = ? AND kind = 'version')",
+                [item_id],
+            )
+
+    def unsynced_count(self) -> int:
+        """Number of items not yet acknowledged (quarantined ones included)."""
+        return int(
+            self._db.execute("SELECT count(*) FROM outbox WHERE state != 'acked'").fetchone()[0]
+        )
+
+    def items(self, state: str | None = None) -> list[OutboxItem]:
+        sql = "SELECT id, kind, item_id, case_id, payload, state, attempts, last_error FROM outbox"
+        params: list[Any] = []
+        if state:
+            sql += " WHERE state = ?"
+            params.append(state)
+        rows = self._db.execute(sql + " ORDER BY id", params).fetchall()
+        return [
+            OutboxItem(
+                id=r[0],
+                kind=r[1],
+                item_id=r[2],
+                case_id=r[3],
+                payload=json.loads(r[4]),
+                state=r[5],
+                attempts=r[6],
+                last_error=r[7],
+            )
+            for r in rows
+        ]
