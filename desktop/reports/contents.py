@@ -1,0 +1,492 @@
+"""What goes into a handover or feedback report: sections and rows as plain data.
+
+Pure functions over a case dict (docs/internal-api.md, "Case JSON") and its form
+definition; no reportlab here. The PDF layout (:mod:`desktop.reports.pdf`), the UI's
+print preview and the audit log ("what was included") all use the same
+:class:`Section` list, so what is previewed, printed and logged is one thing.
+
+Labels, option words, section titles, banner texts and urgency words come from the form
+definition; only the report's own words (headings the format has no field for, "ja",
+"nee", severity words) are static text through the gettext catalogue. Empty answers
+are left out, and so are sections without rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+from desktop.i18n import pick
+from desktop.reports.text import translator
+
+RowKind = Literal["field", "text", "quote", "urgency", "banner", "flag", "notice"]
+
+#: Values recorded by the product (not typed) that may sit in ``answers``.
+RECORDED_FIELDS = ("triage.decided_by", "triage.decided_by_id", "triage.decided_at")
+
+#: Text longer than this (or with line breaks) flows as paragraphs instead of sitting
+#: in a table row, whose rows never split across pages.
+LONG_TEXT = 160
+
+FEEDBACK_EXTRAS = frozenset({"risk", "background"})
+
+# Fields the handover never prints: identifiers a receiving clinician gets through
+# their own channel, and product bookkeeping.
+_HANDOVER_LEAVES_OUT = frozenset({"youth.bsn", "triage.decided_by_id"})
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a report.
+
+    ``kind`` tells the layout how to show it: ``field`` a label/value table row,
+    ``text`` long free text that may flow across pages, ``quote`` the youth's own
+    words (prominent), ``urgency`` the urgency code and word with the deadline in
+    ``note``, ``banner`` an advice banner that was shown (``note``: when),
+    ``flag`` a legal flag (``label`` severity word, ``note`` citations), ``notice``
+    a line of report text without a label.
+    """
+
+    label: str
+    value: str
+    kind: RowKind = "field"
+    field_ids: tuple[str, ...] = ()
+    note: str = ""
+    colour: str | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled group of rows, in print order."""
+
+    id: str
+    title: str
+    rows: tuple[Row, ...] = field(default_factory=tuple)
+
+    @property
+    def field_ids(self) -> tuple[str, ...]:
+        """The answer field ids shown in this section, in order, once each."""
+        return tuple(dict.fromkeys(fid for row in self.rows for fid in row.field_ids))
+
+
+def included_fields(sections: Iterable[Section]) -> list[str]:
+    """Every answer field id a report shows, in order (for the audit log)."""
+    return list(dict.fromkeys(fid for section in sections for fid in section.field_ids))
+
+
+def short_id(case: Mapping[str, Any]) -> str:
+    """The first 8 characters of the case uuid, as printed in headers."""
+    return str(case.get("id", ""))[:8]
+
+
+# --------------------------------------------------------------------------- values
+
+
+def parse_datetime(value: str) -> datetime:
+    """Parse an ISO 8601 datetime as stored in answers (``Z`` allowed)."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def format_date(value: date) -> str:
+    """A date the Dutch way: ``23-11-2026``."""
+    return value.strftime("%d-%m-%Y")
+
+
+def format_datetime(value: datetime) -> str:
+    """A datetime in its own offset: ``23-11-2026 03:12``."""
+    return value.strftime("%d-%m-%Y %H:%M")
+
+
+def _form_for(case: Mapping[str, Any], form: Any | None) -> Any:
+    if form is not None:
+        return form
+    from desktop.forms import load_form
+
+    meta = case.get("form") or {}
+    return load_form(meta.get("id", "intake"), str(meta.get("version", "1")))
+
+
+class _Builder:
+    """Turns answers into rows for one language; shared by both reports."""
+
+    def __init__(self, case: Mapping[str, Any], lang: str, form: Any) -> None:
+        self.case = case
+        self.lang = lang
+        self.form = form
+        self.answers: Mapping[str, Any] = case.get("answers") or {}
+        self._, self.ngettext = translator(lang)
+        self.state = _engine_state(form, self.answers, _reference_time(self.answers))
+
+    # -- field metadata --------------------------------------------------------
+    def known(self, field_id: str) -> bool:
+        try:
+            self.form.field(field_id)
+        except KeyError:
+            return False
+        return True
+
+    def label(self, field_id: str) -> str:
+        return pick(self.form.field(field_id).label, self.lang)
+
+    def visible(self, field_id: str) -> bool:
+        visible = getattr(self.state, "visible", None)
+        return visible is None or field_id in visible
+
+    def present(self, field_id: str) -> bool:
+        return _present(self.answers.get(field_id)) and self.visible(field_id)
+
+    # -- values ----------------------------------------------------------------
+    def value_text(self, field_id: str, value: Any) -> str:
+        _ = self._
+        kind = self.form.field(field_id).type
+        if kind in ("choice",):
+            return self.form.option_label(field_id, value, self.lang)
+        if kind == "multi":
+            return ", ".join(self.form.option_label(field_id, item, self.lang) for item in value)
+        if kind == "yesno":
+            return _("ja") if value else _("nee")
+        if kind == "ynu":
+            if self.form.field(field_id).options:
+                return self.form.option_label(field_id, value, self.lang)
+            return {"yes": _("ja"), "no": _("nee")}.get(value, _("onbekend"))
+        if kind == "date":
+            return format_date(date.fromisoformat(value))
+        if kind == "datetime":
+            return format_datetime(parse_datetime(value))
+        if kind == "number":
+            number = int(value) if float(value).is_integer() else value
+            text = str(number)
+            return text.replace(".", ",") if self.lang == "nl" else text
+        return str(value)
+
+    def field_row(self, field_id: str, *, kind: RowKind | None = None) -> Row | None:
+        """The row for one answer, or None when it is empty, hidden or unknown."""
+        if not self.known(field_id) or not self.present(field_id):
+            return None
+        value = self.answers[field_id]
+        text = self.value_text(field_id, value)
+        if kind is None:
+            kind = "text" if len(text) > LONG_TEXT or "\n" in text.strip() else "field"
+        return Row(self.label(field_id), text, kind, (field_id,))
+
+    def section_rows(self, section_id: str, *, skip: Iterable[str] = ()) -> list[Row]:
+        """Rows for every answered field of a form section, in form order."""
+        leave_out = set(skip) | _HANDOVER_LEAVES_OUT
+        rows = []
+        for form_field in _section_fields(self.form, section_id):
+            if form_field.id in leave_out:
+                continue
+            row = self.field_row(form_field.id)
+            if row is not None:
+                rows.append(row)
+        return rows
+
+    def section_title(self, section_id: str) -> str:
+        for section in self.form.sections:
+            if section.id == section_id:
+                return pick(section.title, self.lang)
+        raise KeyError(section_id)
+
+    # -- composite rows --------------------------------------------------------
+    def name_row(self) -> Row | None:
+        ids = [fid for fid in ("youth.first_name", "youth.last_name") if self.present(fid)]
+        if not ids:
+            return None
+        return Row(
+            self._("Naam"), " ".join(str(self.answers[fid]) for fid in ids), "field", tuple(ids)
+        )
+
+    def age_row(self) -> Row | None:
+        years = self.age_years()
+        if years is None:
+            return None
+        text = self.ngettext("{n} jaar", "{n} jaar", years).format(n=years)
+        return Row(self._("Leeftijd"), text, "field", ("youth.birth_date",))
+
+    def age_years(self) -> int | None:
+        derived = getattr(self.state, "derived", None) or {}
+        age = derived.get("youth.age")
+        if isinstance(age, Mapping) and isinstance(age.get("years"), int):
+            return age["years"]
+        if isinstance(age, int):
+            return age
+        return age_on_call(self.answers)
+
+    def urgency_level(self) -> Any | None:
+        code = self.answers.get("triage.urgency")
+        for level in getattr(self.form, "urgency", ()):
+            if level.code == code:
+                return level
+        return None
+
+    def deadline(self) -> datetime | None:
+        derived = getattr(self.state, "derived", None) or {}
+        value = derived.get("triage.deadline")
+        if isinstance(value, datetime):
+            return value
+        if isinstance(value, str) and value:
+            return parse_datetime(value)
+        level = self.urgency_level()
+        received = self.answers.get("call.received_at")
+        if level is None or level.target_minutes is None or not received:
+            return None
+        return parse_datetime(received) + timedelta(minutes=level.target_minutes)
+
+    def urgency_row(self, *, with_deadline: bool) -> Row | None:
+        if not self.present("triage.urgency"):
+            return None
+        _ = self._
+        level = self.urgency_level()
+        code = str(self.answers["triage.urgency"])
+        word = pick(level.label, self.lang) if level is not None else ""
+        value = f"{code} — {word}" if word and word != code else code
+        note = ""
+        if with_deadline:
+            deadline = self.deadline()
+            if deadline is not None:
+                note = _("Reageren vóór {moment}").format(moment=format_datetime(deadline))
+            else:
+                note = _("Geen reactietermijn")
+        colour = getattr(level, "colour", None) if level is not None else None
+        return Row(
+            self.label("triage.urgency"), value, "urgency", ("triage.urgency",), note, colour
+        )
+
+    def decided_rows(self) -> list[Row]:
+        _ = self._
+        rows = []
+        if _present(self.answers.get("triage.decided_by")):
+            by = str(self.answers["triage.decided_by"])
+            rows.append(Row(_("Besloten door"), by, "field", ("triage.decided_by",)))
+        if _present(self.answers.get("triage.decided_at")):
+            at = format_datetime(parse_datetime(self.answers["triage.decided_at"]))
+            rows.append(Row(_("Besloten op"), at, "field", ("triage.decided_at",)))
+        return rows
+
+    def banner_rows(self) -> list[Row]:
+        _ = self._
+        texts = {banner.id: banner for banner in getattr(self.form, "banners", ())}
+        rows = []
+        for shown in self.case.get("banners_shown") or ():
+            banner = texts.get(shown.get("id"))
+            text = _banner_text(banner, self.lang) if banner is not None else str(shown.get("id"))
+            when = shown.get("shown_at")
+            note = (
+                _("getoond om {moment}").format(moment=format_datetime(parse_datetime(when)))
+                if when
+                else ""
+            )
+            rows.append(Row(_("Advies getoond"), text, "banner", (), note))
+        return rows
+
+    def flag_rows(self) -> list[Row]:
+        _ = self._
+        words = {
+            "required": _("Vereist"),
+            "warning": _("Waarschuwing"),
+            "info": _("Ter informatie"),
+        }
+        rows = []
+        for flag in self.case.get("legal_flags") or ():
+            title = pick(flag.get("title"), self.lang)
+            value = f"{flag.get('code', '')} — {title}" if title else str(flag.get("code", ""))
+            if flag.get("detail"):
+                value += f" ({flag['detail']})"
+            citations = "; ".join(flag.get("citations") or ())
+            severity = str(flag.get("severity", ""))
+            rows.append(Row(words.get(severity, severity), value, "flag", (), citations))
+        return rows
+
+
+def _banner_text(banner: Any, lang: str) -> str:
+    for attribute in ("text", "message", "label", "title"):
+        value = getattr(banner, attribute, None)
+        if value:
+            return pick(value, lang)
+    return str(banner.id)
+
+
+def _section_fields(form: Any, section_id: str) -> Sequence[Any]:
+    for section in form.sections:
+        if section.id == section_id:
+            return section.fields
+    return ()
+
+
+def _present(value: Any) -> bool:
+    return value is not None and value != "" and value != []
+
+
+def _reference_time(answers: Mapping[str, Any]) -> datetime:
+    received = answers.get("call.received_at")
+    if isinstance(received, str):
+        try:
+            return parse_datetime(received)
+        except ValueError:
+            pass
+    return datetime.now().astimezone()
+
+
+def _engine_state(form: Any, answers: Mapping[str, Any], now: datetime) -> Any | None:
+    """The form engine's state (visibility, derived values), when the engine exists."""
+    try:
+        from desktop.forms import evaluate
+    except ImportError:
+        return None
+    return evaluate(form, dict(answers), now=now)
+
+
+def age_on(birth: date, day: date) -> int:
+    """Whole years completed on ``day`` (a 29 February birthday counts from 1 March)."""
+    years = day.year - birth.year
+    if (day.month, day.day) < (birth.month, birth.day):
+        years -= 1
+    return years
+
+
+def age_on_call(answers: Mapping[str, Any], on: date | None = None) -> int | None:
+    """The youth's age in whole years on ``on`` (default: the call date), if known."""
+    birth = answers.get("youth.birth_date")
+    if not isinstance(birth, str):
+        return None
+    if on is None:
+        received = answers.get("call.received_at")
+        on = parse_datetime(received).date() if isinstance(received, str) else date.today()
+    return age_on(date.fromisoformat(birth), on)
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def handover_contents(
+    case: Mapping[str, Any], lang: str = "nl", *, form: Any | None = None
+) -> list[Section]:
+    """The sections of the handover summary (overdrachtsformulier), in print order."""
+    form = _form_for(case, form)
+    b = _Builder(case, lang, form)
+    _ = b._
+    sections: list[Section] = []
+
+    def add(section_id: str, title: str, rows: Iterable[Row | None]) -> None:
+        kept = tuple(row for row in rows if row is not None)
+        if kept:
+            sections.append(Section(section_id, title, kept))
+
+    summary: list[Row | None] = []
+    if case.get("training"):
+        summary.append(Row("", _("OEFENING — geen echte casus"), "notice"))
+    summary += [b.field_row("call.received_at"), b.urgency_row(with_deadline=True)]
+    add("summary", _("Melding en urgentie"), summary)
+
+    youth_first = ("youth.first_name", "youth.last_name", "youth.birth_date")
+    add(
+        "youth",
+        b.section_title("youth"),
+        [
+            b.name_row(),
+            b.field_row("youth.birth_date"),
+            b.age_row(),
+            *b.section_rows("youth", skip=youth_first),
+        ],
+    )
+    add("authority", b.section_title("authority"), b.section_rows("authority"))
+    add("call", _("Melder en verwijzer"), b.section_rows("call", skip=["call.received_at"]))
+
+    situation: list[Row | None] = []
+    for form_field in _section_fields(form, "situation"):
+        kind: RowKind | None = "quote" if form_field.id == "situation.youth_need" else None
+        situation.append(b.field_row(form_field.id, kind=kind))
+    add("situation", b.section_title("situation"), situation)
+
+    add("risk", b.section_title("risk"), b.banner_rows() + b.section_rows("risk"))
+    add("background", b.section_title("background"), b.section_rows("background"))
+    add(
+        "triage",
+        b.section_title("triage"),
+        b.section_rows("triage", skip=["triage.urgency"]) + b.decided_rows(),
+    )
+    add("legal", b.section_title("legal"), b.section_rows("legal") + b.flag_rows())
+    add("handover", b.section_title("handover"), b.section_rows("handover"))
+    return sections
+
+
+def referrer_field_ids(answers: Mapping[str, Any]) -> tuple[str, str, str]:
+    """Name, organisation and phone field ids of whoever gets the feedback letter."""
+    if answers.get("call.referrer_is_caller") is False:
+        return ("call.referrer_name", "call.referrer_organisation", "call.referrer_phone")
+    return ("call.caller_name", "call.caller_organisation", "call.caller_phone")
+
+
+def feedback_contents(
+    case: Mapping[str, Any],
+    lang: str = "nl",
+    *,
+    include: Iterable[str] = frozenset(),
+    form: Any | None = None,
+) -> list[Section]:
+    """The sections of the referrer feedback letter (terugkoppeling), in print order.
+
+    Data minimisation: only what the referrer needs (what was decided, by whom, who
+    follows up and how to reach them, next contact). Risk details and background are
+    added only when ``include`` names ``"risk"`` or ``"background"``.
+    """
+    include = frozenset(include)
+    unknown = include - FEEDBACK_EXTRAS
+    if unknown:
+        raise ValueError(
+            f"unknown include {sorted(unknown)}; choose from {sorted(FEEDBACK_EXTRAS)}"
+        )
+    form = _form_for(case, form)
+    b = _Builder(case, lang, form)
+    _ = b._
+    sections: list[Section] = []
+
+    def add(section_id: str, title: str, rows: Iterable[Row | None]) -> None:
+        kept = tuple(row for row in rows if row is not None)
+        if kept:
+            sections.append(Section(section_id, title, kept))
+
+    name_id, organisation_id, _phone_id = referrer_field_ids(b.answers)
+    intro = _(
+        "Hierbij laten wij u weten wat er met uw melding is gebeurd. Deze brief bevat "
+        "alleen wat u nodig hebt voor de verdere zorg."
+    )
+    add(
+        "about",
+        _("Betreft"),
+        [
+            b.field_row(name_id, kind="field"),
+            b.field_row(organisation_id, kind="field"),
+            b.name_row(),
+            b.field_row("youth.birth_date"),
+            b.field_row("call.received_at"),
+            Row("", intro, "notice"),
+        ],
+    )
+    add(
+        "decision",
+        _("Besluit"),
+        [
+            b.urgency_row(with_deadline=False),
+            b.field_row("triage.intervention"),
+            b.field_row("triage.assigned_to"),
+            *b.decided_rows(),
+        ],
+    )
+    add(
+        "follow_up",
+        _("Wie pakt het op"),
+        [
+            b.field_row("handover.to_organisation", kind="field"),
+            b.field_row("handover.to_contact", kind="field"),
+            b.field_row("handover.to_phone", kind="field"),
+            b.field_row("handover.next_contact_at"),
+        ],
+    )
+    if "risk" in include:
+        add("risk", b.section_title("risk"), b.banner_rows() + b.section_rows("risk"))
+    if "background" in include:
+        add("background", b.section_title("background"), b.section_rows("background"))
+    return sections

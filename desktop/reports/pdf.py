@@ -1,0 +1,393 @@
+"""The PDF layout of Doorloop's reports (reportlab platypus): sections in, bytes out.
+
+Every page carries a header (Doorloop, report kind, "Vertrouwelijk — medisch
+beroepsgeheim", region, short case id, the youth's name) and a footer (printed by /
+at, "pagina x van y"). Label/value rows sit in tables whose rows never split; long
+free text is paragraphs that flow across pages. Fonts: :mod:`desktop.reports.fonts`.
+Nothing is written to disk: the document is built in memory.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    KeepTogether,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from desktop.reports.contents import Row, Section, format_datetime
+from desktop.reports.fonts import BOLD, REGULAR, register_fonts
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN = 18 * mm
+HEADER_HEIGHT = 17 * mm
+FOOTER_HEIGHT = 10 * mm
+BODY_WIDTH = PAGE_WIDTH - 2 * MARGIN
+LABEL_WIDTH = 52 * mm
+HEADING_ROWS = 2  # table rows kept on the page with their section heading
+
+INK = colors.HexColor("#1a1a1a")
+MUTED = colors.HexColor("#555555")
+RULE = colors.HexColor("#b8b8b8")
+SECTION_BACK = colors.HexColor("#e8edf2")
+QUOTE_BACK = colors.HexColor("#fff6d6")
+QUOTE_EDGE = colors.HexColor("#c9a227")
+BANNER_BACK = colors.HexColor("#fde4e1")
+BANNER_EDGE = colors.HexColor("#b3261e")
+
+
+@dataclass(frozen=True)
+class PageFurniture:
+    """What every page repeats: header lines and footer texts (already translated)."""
+
+    title: str
+    confidential: str
+    header_detail: str
+    printed: str
+    page_of: str  # with {page} and {pages}
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle("body", fontName=REGULAR, fontSize=9.5, leading=12.5, textColor=INK)
+    return {
+        "title": ParagraphStyle(
+            "title", base, fontName=BOLD, fontSize=16, leading=20, spaceAfter=4 * mm
+        ),
+        "section": ParagraphStyle(
+            "section",
+            base,
+            fontName=BOLD,
+            fontSize=11.5,
+            leading=14,
+            backColor=SECTION_BACK,
+            borderPadding=(1.5 * mm, 2 * mm, 1.5 * mm, 2 * mm),
+            spaceBefore=5 * mm,
+            spaceAfter=2.5 * mm,
+        ),
+        "label": ParagraphStyle("label", base, fontSize=8.5, leading=11, textColor=MUTED),
+        "value": base,
+        "text_label": ParagraphStyle(
+            "text_label",
+            base,
+            fontName=BOLD,
+            fontSize=9,
+            leading=11.5,
+            spaceBefore=2 * mm,
+            spaceAfter=1 * mm,
+            keepWithNext=1,
+        ),
+        "text": ParagraphStyle("text", base, spaceAfter=1.5 * mm),
+        "quote_label": ParagraphStyle(
+            "quote_label",
+            base,
+            fontName=BOLD,
+            fontSize=10,
+            leading=13,
+            spaceBefore=3 * mm,
+            spaceAfter=2 * mm,
+            keepWithNext=1,
+        ),
+        "quote": ParagraphStyle(
+            "quote",
+            base,
+            fontSize=12,
+            leading=16,
+            backColor=QUOTE_BACK,
+            borderColor=QUOTE_EDGE,
+            borderWidth=0.8,
+            borderPadding=2.5 * mm,
+            leftIndent=2.5 * mm,
+            rightIndent=2.5 * mm,
+            spaceBefore=1 * mm,
+            spaceAfter=4 * mm,
+        ),
+        "banner": ParagraphStyle(
+            "banner",
+            base,
+            fontName=BOLD,
+            fontSize=10,
+            leading=13,
+            backColor=BANNER_BACK,
+            borderColor=BANNER_EDGE,
+            borderWidth=0.8,
+            borderPadding=2 * mm,
+            leftIndent=2 * mm,
+            rightIndent=2 * mm,
+            spaceBefore=1.5 * mm,
+            spaceAfter=3.5 * mm,
+        ),
+        "notice": ParagraphStyle("notice", base, spaceBefore=1 * mm, spaceAfter=2 * mm),
+        "urgency": ParagraphStyle("urgency", base, fontName=BOLD, fontSize=15, leading=19),
+        "deadline": ParagraphStyle(
+            "deadline", base, fontName=BOLD, fontSize=11, leading=14, alignment=TA_RIGHT
+        ),
+        "severity": ParagraphStyle("severity", base, fontName=BOLD, fontSize=9, leading=12),
+        "citation": ParagraphStyle("citation", base, fontSize=8.5, leading=11, textColor=MUTED),
+    }
+
+
+def markup(text: str) -> str:
+    """Escape text for a reportlab Paragraph, keeping its line breaks."""
+    return escape(text).replace("\r\n", "\n").replace("\n", "<br/>")
+
+
+def _paragraphs(text: str, style: ParagraphStyle) -> list[Flowable]:
+    """Free text as one paragraph per blank-line-separated block, so it flows across pages."""
+    blocks = [block.strip("\n") for block in text.replace("\r\n", "\n").split("\n\n")]
+    return [Paragraph(markup(block), style) for block in blocks if block.strip()]
+
+
+_GRID = [
+    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
+    ("LEFTPADDING", (0, 0), (-1, -1), 1.5 * mm),
+    ("RIGHTPADDING", (0, 0), (-1, -1), 1.5 * mm),
+    ("TOPPADDING", (0, 0), (-1, -1), 1.2 * mm),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 1.4 * mm),
+]
+
+
+def _field_table(rows: Sequence[Row], s: dict[str, ParagraphStyle]) -> Table:
+    data = [
+        [Paragraph(markup(row.label), s["label"]), Paragraph(markup(row.value), s["value"])]
+        for row in rows
+    ]
+    table = Table(
+        data, colWidths=[LABEL_WIDTH, BODY_WIDTH - LABEL_WIDTH], splitByRow=1, hAlign="LEFT"
+    )
+    table.setStyle(TableStyle(_GRID))
+    return table
+
+
+def _flag_table(rows: Sequence[Row], s: dict[str, ParagraphStyle]) -> Table:
+    data = []
+    for row in rows:
+        body = markup(row.value)
+        if row.note:
+            body += f'<br/><font size="8.5" color="#555555">{markup(row.note)}</font>'
+        data.append([Paragraph(markup(row.label), s["severity"]), Paragraph(body, s["value"])])
+    table = Table(data, colWidths=[32 * mm, BODY_WIDTH - 32 * mm], splitByRow=1, hAlign="LEFT")
+    table.setStyle(TableStyle(_GRID))
+    return table
+
+
+def _urgency_block(row: Row, s: dict[str, ParagraphStyle]) -> Table:
+    colour = colors.HexColor(row.colour) if row.colour else MUTED
+    label = Paragraph(markup(row.label), s["label"])
+    cells = [
+        [
+            "",
+            [label, Paragraph(markup(row.value), s["urgency"])],
+            Paragraph(markup(row.note), s["deadline"]),
+        ]
+    ]
+    table = Table(
+        cells, colWidths=[4 * mm, BODY_WIDTH * 0.5, BODY_WIDTH * 0.5 - 4 * mm], hAlign="LEFT"
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (0, 0), colour),
+                ("BOX", (0, 0), (-1, -1), 0.8, colour),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("LEFTPADDING", (1, 0), (-1, -1), 3 * mm),
+                ("RIGHTPADDING", (1, 0), (-1, -1), 3 * mm),
+                ("TOPPADDING", (0, 0), (-1, -1), 2 * mm),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5 * mm),
+            ]
+        )
+    )
+    return table
+
+
+class _SectionLayout:
+    """Collects one section's flowables; consecutive short rows share one table."""
+
+    def __init__(self, s: dict[str, ParagraphStyle]) -> None:
+        self.s = s
+        self.body: list[Flowable] = []
+        self.keep = 0  # how many of body's first flowables stay with the heading
+        self.pending: list[Row] = []
+
+    def add(self, *flowables: Flowable, keep: int = 1) -> None:
+        if not self.body:
+            self.keep = keep
+        self.body.extend(flowables)
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        maker = _flag_table if self.pending[0].kind == "flag" else _field_table
+        rows, self.pending = self.pending, []
+        if not self.body and len(rows) > HEADING_ROWS:
+            self.add(maker(rows[:HEADING_ROWS], self.s))
+            rows = rows[HEADING_ROWS:]
+        self.add(maker(rows, self.s), Spacer(1, 1.5 * mm))
+
+    def row(self, row: Row) -> None:
+        s = self.s
+        if row.kind in ("field", "flag"):
+            if self.pending and self.pending[0].kind != row.kind:
+                self.flush()
+            self.pending.append(row)
+            return
+        self.flush()
+        if row.kind in ("text", "quote"):
+            label = Paragraph(markup(row.label), s[f"{row.kind}_label"])
+            self.add(label, *_paragraphs(row.value, s[row.kind]), keep=2)
+        elif row.kind == "urgency":
+            self.add(_urgency_block(row, s), Spacer(1, 2 * mm))
+        elif row.kind == "banner":
+            text = f"{markup(row.label)}: {markup(row.value)}"
+            if row.note:
+                text += f' <font name="{REGULAR}" size="8.5">({markup(row.note)})</font>'
+            self.add(Paragraph(text, s["banner"]))
+        elif row.label:  # a notice that must stand out (e.g. training)
+            self.add(Paragraph(f"{markup(row.label)}: {markup(row.value)}", s["banner"]))
+        else:
+            self.add(Paragraph(markup(row.value), s["notice"]))
+
+
+def section_flowables(sections: Iterable[Section], s: dict[str, ParagraphStyle]) -> list[Flowable]:
+    """Lay out the sections: headings, tables of short rows, flowing long text.
+
+    A heading is kept on the page with the start of its section (the first rows of a
+    table, or a text's label and first paragraph), never with all of it, so a long
+    section starts where it is and flows on.
+    """
+    story: list[Flowable] = []
+    for section in sections:
+        layout = _SectionLayout(s)
+        for row in section.rows:
+            layout.row(row)
+        layout.flush()
+        heading = Paragraph(markup(section.title), s["section"])
+        story.append(KeepTogether([heading, *layout.body[: layout.keep]]))
+        story.extend(layout.body[layout.keep :])
+    return story
+
+
+def _canvas_maker(furniture: PageFurniture) -> Callable[..., Canvas]:
+    """A canvas that draws "pagina x van y" once the page count is known."""
+
+    class NumberedCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for number, state in enumerate(self._pages, start=1):
+                self.__dict__.update(state)
+                self._draw_footer(number, total)
+                super().showPage()
+            super().save()
+
+        def _draw_footer(self, number: int, total: int) -> None:
+            y = MARGIN - 2 * mm
+            self.setStrokeColor(RULE)
+            self.setLineWidth(0.4)
+            self.line(MARGIN, y + 4.5 * mm, PAGE_WIDTH - MARGIN, y + 4.5 * mm)
+            self.setFillColor(MUTED)
+            self.setFont(REGULAR, 8)
+            self.drawString(MARGIN, y, furniture.printed)
+            self.setFont(BOLD, 8.5)
+            page_of = furniture.page_of.format(page=number, pages=total)
+            self.drawRightString(PAGE_WIDTH - MARGIN, y, page_of)
+
+    return NumberedCanvas
+
+
+def _draw_header(furniture: PageFurniture) -> Callable[[Canvas, BaseDocTemplate], None]:
+    def draw(canvas: Canvas, _doc: BaseDocTemplate) -> None:
+        canvas.saveState()
+        top = PAGE_HEIGHT - MARGIN + 4 * mm
+        canvas.setFillColor(INK)
+        canvas.setFont(BOLD, 10.5)
+        canvas.drawString(MARGIN, top, furniture.title)
+        canvas.setFillColor(BANNER_EDGE)
+        canvas.drawRightString(PAGE_WIDTH - MARGIN, top, furniture.confidential)
+        canvas.setFillColor(MUTED)
+        canvas.setFont(REGULAR, 8.5)
+        canvas.drawString(MARGIN, top - 4.5 * mm, furniture.header_detail)
+        canvas.setStrokeColor(RULE)
+        canvas.setLineWidth(0.6)
+        canvas.line(MARGIN, top - 7 * mm, PAGE_WIDTH - MARGIN, top - 7 * mm)
+        canvas.restoreState()
+
+    return draw
+
+
+def build_pdf(
+    *,
+    heading: str,
+    furniture: PageFurniture,
+    sections: Sequence[Section],
+    subject: str,
+    author: str,
+    lang: str,
+) -> bytes:
+    """Render a report: a heading, then the sections, with header and footer on each page."""
+    register_fonts()
+    s = _styles()
+    buffer = io.BytesIO()
+    doc = BaseDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN + HEADER_HEIGHT - 6 * mm,
+        bottomMargin=MARGIN + FOOTER_HEIGHT - 4 * mm,
+        title=heading,
+        subject=subject,
+        author=author,
+        creator="Doorloop",
+        producer="Doorloop",
+        invariant=1,  # reproducible bytes; the print moment is in the footer
+        displayDocTitle=1,
+        lang=lang,
+    )
+    frame = Frame(
+        doc.leftMargin,
+        doc.bottomMargin,
+        doc.width,
+        doc.height,
+        id="body",
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=_draw_header(furniture))])
+    story: list[Flowable] = [Paragraph(markup(heading), s["title"])]
+    story += section_flowables(sections, s)
+    doc.build(story, canvasmaker=_canvas_maker(furniture))
+    return buffer.getvalue()
+
+
+def printed_line(printed_by: str, printed_at: datetime, template: str) -> str:
+    """The footer's "printed by / at" text from a translated template."""
+    return template.format(name=printed_by, moment=format_datetime(printed_at))

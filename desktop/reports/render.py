@@ -1,0 +1,122 @@
+"""The two reports as PDF bytes: the handover summary and the referrer feedback letter.
+
+Pure: a case dict (docs/internal-api.md) and who prints it, when, in; PDF bytes out.
+What goes in comes from :mod:`desktop.reports.contents`; the layout from
+:mod:`desktop.reports.pdf`. Static text in ``lang`` via :mod:`desktop.reports.text`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from desktop.reports.contents import (
+    _form_for,
+    feedback_contents,
+    format_date,
+    handover_contents,
+    short_id,
+)
+from desktop.reports.pdf import PageFurniture, build_pdf, printed_line
+from desktop.reports.text import translator
+
+
+def _furniture(
+    case: Mapping[str, Any],
+    lang: str,
+    *,
+    title: str,
+    printed_by: str,
+    printed_at: datetime,
+    region_name: str | None,
+) -> PageFurniture:
+    _, _n = translator(lang)
+    answers = case.get("answers") or {}
+    detail = []
+    region = region_name or case.get("region")
+    if region:
+        detail.append(_("Regio {region}").format(region=region))
+    detail.append(_("Casus {short_id}").format(short_id=short_id(case)))
+    name = " ".join(
+        str(answers[k]) for k in ("youth.first_name", "youth.last_name") if answers.get(k)
+    )
+    if name:
+        detail.append(name)
+    if isinstance(answers.get("youth.birth_date"), str):
+        born = format_date(date.fromisoformat(answers["youth.birth_date"]))
+        detail.append(_("geb. {date}").format(date=born))
+    if case.get("training"):
+        detail.append(_("OEFENING"))
+    return PageFurniture(
+        title=f"Doorloop — {title}",
+        confidential=_("Vertrouwelijk — medisch beroepsgeheim"),
+        header_detail="  ·  ".join(detail),
+        printed=printed_line(printed_by, printed_at, _("Afgedrukt door {name} op {moment}")),
+        page_of=_("pagina {page} van {pages}"),
+    )
+
+
+def render_handover(
+    case: Mapping[str, Any],
+    *,
+    lang: str = "nl",
+    printed_by: str,
+    printed_at: datetime,
+    region_name: str | None = None,
+    form: Any | None = None,
+) -> bytes:
+    """The handover summary (overdrachtsformulier) of ``case`` as PDF bytes."""
+    form = _form_for(case, form)
+    _, _n = translator(lang)
+    title = _("Overdrachtsformulier")
+    return build_pdf(
+        heading=title,
+        furniture=_furniture(
+            case,
+            lang,
+            title=title,
+            printed_by=printed_by,
+            printed_at=printed_at,
+            region_name=region_name,
+        ),
+        sections=handover_contents(case, lang, form=form),
+        subject=_("Casus {short_id}").format(short_id=short_id(case)),
+        author=printed_by,
+        lang=lang,
+    )
+
+
+def render_feedback(
+    case: Mapping[str, Any],
+    *,
+    lang: str = "nl",
+    printed_by: str,
+    printed_at: datetime,
+    include: Iterable[str] = frozenset(),
+    region_name: str | None = None,
+    form: Any | None = None,
+) -> bytes:
+    """The referrer feedback letter (terugkoppeling) of ``case`` as PDF bytes.
+
+    Only risk details and background named in ``include`` (``"risk"``,
+    ``"background"``) are added to the minimal letter.
+    """
+    form = _form_for(case, form)
+    _, _n = translator(lang)
+    title = _("Terugkoppeling aan verwijzer")
+    return build_pdf(
+        heading=title,
+        furniture=_furniture(
+            case,
+            lang,
+            title=title,
+            printed_by=printed_by,
+            printed_at=printed_at,
+            region_name=region_name,
+        ),
+        sections=feedback_contents(case, lang, include=include, form=form),
+        subject=_("Casus {short_id}").format(short_id=short_id(case)),
+        author=printed_by,
+        lang=lang,
+    )
