@@ -1,0 +1,312 @@
+"""The rule set in memory and its evaluation for one decision.
+
+Owns the checked rule entries (:class:`Rule`, :class:`Term`, :class:`MissingFact`), the
+periods in which one fixed set of entries is in force, the per-care-type compiled
+closures of each period, and :meth:`RuleSet.evaluate`, which turns checked facts into
+the JSON-ready output of ``domain/legal-rules.md``.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, Final
+
+from legal_rules.conditions import (
+    BirthdayWithin,
+    Condition,
+    Context,
+    birthday_finder,
+    compile_condition,
+    references,
+    walk,
+)
+from legal_rules.facts import ENUM_FACTS, check_facts
+
+RULES_VERSION: Final = "1"
+"""Version of the rule set; bumped when a rule changes (see legal_rules/CHANGELOG.md)."""
+
+SEVERITIES: Final = ("required", "warning", "info")
+"""Flag severities, in output order."""
+
+NOTE_KINDS: Final = ("project_decision", "open_point")
+
+MISSING_FACT_ORDER: Final = (
+    "birth_date",
+    "youth_competent",
+    "authority",
+    "child_protection",
+    "intellectual_disability",
+    "psychiatric_disorder_suspected",
+    "youth_care_before_18",
+)
+"""The facts ``missing_facts`` may name, in output order."""
+
+DETAILS: Final = ("birthday_within",)
+"""Names a rule's ``detail`` may take: the value it puts in a flag's ``detail``."""
+
+Text = dict[str, str]
+"""A user-facing text as ``{"nl": ..., "en": ...}``."""
+
+
+@dataclass(frozen=True)
+class Note:
+    """A remark for the reviewing jurist: a project decision or an open point."""
+
+    kind: str
+    text: Text
+
+
+@dataclass(frozen=True)
+class Dated:
+    """Something in force from ``valid_from`` up to and including ``valid_to``."""
+
+    valid_from: date
+    valid_to: date | None
+    source: str
+    """Rule file and entry, for messages."""
+
+    def in_force(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+@dataclass(frozen=True)
+class Rule(Dated):
+    code: str
+    severity: str
+    when: Condition
+    citations: tuple[str, ...]
+    title: Text
+    explanation: Text
+    section: str
+    notes: tuple[Note, ...] = ()
+    detail: str | None = None
+
+    @property
+    def project_decision(self) -> bool:
+        return any(note.kind == "project_decision" for note in self.notes)
+
+
+@dataclass(frozen=True)
+class Term(Dated):
+    """A named definition used by rule conditions (such as ``verzet``)."""
+
+    name: str
+    description: Text
+    when: Condition
+    section: str
+    citations: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
+
+
+@dataclass(frozen=True)
+class MissingFact(Dated):
+    """When ``fact`` is needed by a rule and was not given, it is listed in missing_facts."""
+
+    fact: str
+    when: Condition
+    section: str
+
+
+@dataclass(frozen=True)
+class Section:
+    """One rule file: its id (file name without .yaml) and title."""
+
+    id: str
+    title: Text
+
+
+@dataclass
+class _Compiled:
+    """Everything evaluated for one period and one care type."""
+
+    steps: tuple[tuple[str, Callable[[Context], Any]], ...]
+    output: tuple[tuple[str, Callable[[Context], dict[str, Any]]], ...]
+    missing: tuple[tuple[str, Callable[[Context], Any]], ...]
+
+
+@dataclass
+class _Period:
+    start: date
+    by_care_type: dict[str, _Compiled] = field(default_factory=dict)
+
+
+def _always(_: Context) -> bool:
+    return True
+
+
+def _flag_builder(rule: Rule) -> Callable[[Context], dict[str, Any]]:
+    code, severity = rule.code, rule.severity
+    title_nl, title_en = rule.title["nl"], rule.title["en"]
+    expl_nl, expl_en = rule.explanation["nl"], rule.explanation["en"]
+    citations = rule.citations
+    detail_of: Callable[[Context], Any] | None = None
+    if rule.detail == "birthday_within":
+        finder = birthday_finder(
+            next(node for node in walk(rule.when) if isinstance(node, BirthdayWithin))
+        )
+
+        def detail_of(c: Context) -> Any:
+            found = finder(c)
+            return None if found is None else found.isoformat()
+
+    def build(c: Context) -> dict[str, Any]:
+        return {
+            "code": code,
+            "severity": severity,
+            "title": {"nl": title_nl, "en": title_en},
+            "explanation": {"nl": expl_nl, "en": expl_en},
+            "citations": list(citations),
+            "detail": None if detail_of is None else detail_of(c),
+        }
+
+    return build
+
+
+def dependency_order(rules: Iterable[Rule], terms: Iterable[Term]) -> list[str]:
+    """Rule codes and term names so that each comes after what its condition refers to.
+
+    Raises ValueError naming a cycle. Assumes all references exist (the loader checks).
+    """
+    deps: dict[str, set[str]] = {}
+    for entry in [*terms, *rules]:
+        name = entry.name if isinstance(entry, Term) else entry.code
+        codes, names = references(entry.when)
+        deps.setdefault(name, set()).update(codes | names)
+    order: list[str] = []
+    state: dict[str, int] = {}  # 1 = visiting, 2 = done
+
+    def visit(name: str, path: list[str]) -> None:
+        if state.get(name) == 2:
+            return
+        if state.get(name) == 1:
+            cycle = [*path[path.index(name) :], name]
+            raise ValueError("conditions refer to each other in a cycle: " + " -> ".join(cycle))
+        state[name] = 1
+        for dep in sorted(deps.get(name, ())):
+            visit(dep, [*path, name])
+        state[name] = 2
+        order.append(name)
+
+    for name in deps:
+        visit(name, [])
+    return order
+
+
+class RuleSet:
+    """A checked, compiled set of rules; :meth:`evaluate` applies it to facts."""
+
+    def __init__(
+        self,
+        sections: list[Section],
+        rules: list[Rule],
+        terms: list[Term],
+        missing_facts: list[MissingFact],
+    ) -> None:
+        self.sections = tuple(sections)
+        self.rules = tuple(rules)
+        self.terms = tuple(terms)
+        self.missing_facts = tuple(missing_facts)
+        self.codes: frozenset[str] = frozenset(rule.code for rule in rules)
+        self._order = dependency_order(rules, terms)
+        starts = {date.min}
+        for entry in [*rules, *terms, *missing_facts]:
+            starts.add(entry.valid_from)
+            if entry.valid_to is not None and entry.valid_to < date.max:
+                starts.add(entry.valid_to + timedelta(days=1))
+        self._periods = [self._compile_period(start) for start in sorted(starts)]
+        self._period_starts = [period.start for period in self._periods]
+
+    def in_force(self, day: date) -> list[Rule]:
+        """The rules in force on ``day``, in output order (severity, then code)."""
+        rank = {severity: i for i, severity in enumerate(SEVERITIES)}
+        chosen = [rule for rule in self.rules if rule.in_force(day)]
+        return sorted(chosen, key=lambda rule: (rank[rule.severity], rule.code))
+
+    def _compile_period(self, start: date) -> _Period:
+        rules = {rule.code: rule for rule in self.rules if rule.in_force(start)}
+        terms = {term.name: term for term in self.terms if term.in_force(start)}
+        missing = [entry for entry in self.missing_facts if entry.in_force(start)]
+        for entry in [*rules.values(), *terms.values(), *missing]:
+            _, needed = references(entry.when)
+            absent = sorted(needed - set(terms))
+            if absent:
+                raise ValueError(
+                    f"{entry.source}: refers to term(s) {', '.join(absent)} "
+                    f"not in force on {start.isoformat()}"
+                )
+        period = _Period(start)
+        for care_type in ENUM_FACTS["care_type"]:
+            period.by_care_type[care_type] = self._specialise(care_type, rules, terms, missing)
+        return period
+
+    def _specialise(
+        self,
+        care_type: str,
+        rules: dict[str, Rule],
+        terms: dict[str, Term],
+        missing: list[MissingFact],
+    ) -> _Compiled:
+        fixed = {"care_type": care_type}
+        resolved: dict[str, bool | None] = {code: False for code in self.codes}
+        steps: list[tuple[str, Callable[[Context], Any]]] = []
+        for name in self._order:
+            entry: Rule | Term | None = terms.get(name) or rules.get(name)
+            if entry is None:
+                continue  # a rule not in force: never flagged
+            compiled = compile_condition(entry.when, fixed, resolved)
+            if compiled is True or compiled is False:
+                resolved[name] = compiled
+                if compiled and isinstance(entry, Rule):
+                    steps.append((name, _always))
+            else:
+                resolved[name] = None
+                steps.append((name, compiled))
+        rank = {severity: i for i, severity in enumerate(SEVERITIES)}
+        shown = sorted(
+            (rule for code, rule in rules.items() if resolved[code] is not False),
+            key=lambda rule: (rank[rule.severity], rule.code),
+        )
+        needed: list[tuple[str, Callable[[Context], Any]]] = []
+        for fact in MISSING_FACT_ORDER:
+            parts = [
+                compile_condition(entry.when, fixed, resolved)
+                for entry in missing
+                if entry.fact == fact
+            ]
+            if any(part is True for part in parts):
+                needed.append((fact, _always))
+                continue
+            dynamic = [part for part in parts if part is not False and part is not True]
+            if len(dynamic) == 1:
+                needed.append((fact, dynamic[0]))
+            elif dynamic:
+                fns = tuple(dynamic)
+                needed.append((fact, lambda c, fns=fns: any(fn(c) for fn in fns)))
+        return _Compiled(
+            steps=tuple(steps),
+            output=tuple((rule.code, _flag_builder(rule)) for rule in shown),
+            missing=tuple(needed),
+        )
+
+    def evaluate(self, facts: object) -> dict[str, Any]:
+        """The flags, age and missing facts for one decision (``domain/legal-rules.md``).
+
+        Raises :class:`legal_rules.FactsError` when the facts break the input contract.
+        """
+        c = check_facts(facts)
+        decision: date = c["decision_date"]
+        periods = self._periods
+        index = bisect.bisect_right(self._period_starts, decision) - 1
+        compiled = periods[index].by_care_type[c["care_type"]]
+        for name, fn in compiled.steps:
+            c[name] = fn(c)
+        return {
+            "rules_version": RULES_VERSION,
+            "decision_date": decision.isoformat(),
+            "age": {"years": c["age_years"], "months": c["age_months"], "band": c["age_band"]},
+            "flags": [build(c) for code, build in compiled.output if c[code]],
+            "missing_facts": [fact for fact, fn in compiled.missing if fn(c)],
+        }
