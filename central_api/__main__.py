@@ -1,0 +1,231 @@
+"""`doorloop-central`: serve the central API and administer it (DESIGN.md contract 7).
+
+Subcommands: serve, migrate, region add, user add, device list, device revoke,
+providers import, forms publish, case purge, compact. Each takes `--database-url`
+(default: $DOORLOOP_CENTRAL_DATABASE_URL, else a SQLite file in the user data dir).
+Exit codes: 0 success, 1 not found / already exists, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from central_api.config import Settings, normalise_database_url
+from central_api.storage import AlreadyExists, NotFound, Storage
+from doorloop_protocol import ROLES, FormDefinitionDoc
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--database-url",
+        help="SQLAlchemy URL, e.g. postgresql://user@host/db (default: SQLite in the data dir)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="doorloop-central", description="Doorloop central API: serve and administer."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", parents=[common], help="run the HTTP API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument(
+        "--rate-per-minute",
+        type=float,
+        default=None,
+        help="requests per minute per device (0 switches the limit off)",
+    )
+    serve.add_argument("--log-level", default="info")
+
+    sub.add_parser("migrate", parents=[common], help="bring the database schema up to date")
+
+    region = sub.add_parser("region", help="regions").add_subparsers(dest="action", required=True)
+    region_add = region.add_parser("add", parents=[common], help="add a region")
+    region_add.add_argument("name")
+    region.add_parser("list", parents=[common], help="list regions")
+
+    user = sub.add_parser("user", help="users").add_subparsers(dest="action", required=True)
+    user_add = user.add_parser("add", parents=[common], help="add a user")
+    user_add.add_argument("username")
+    user_add.add_argument("--role", required=True, choices=ROLES)
+    user_add.add_argument("--region", required=True)
+    user_add.add_argument("--display-name")
+    user_add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+
+    device = sub.add_parser("device", help="devices").add_subparsers(dest="action", required=True)
+    device_list = device.add_parser("list", parents=[common], help="list devices")
+    device_list.add_argument("--region")
+    device_list.add_argument("--json", action="store_true")
+    device_revoke = device.add_parser("revoke", parents=[common], help="revoke a device")
+    device_revoke.add_argument("device_id")
+
+    providers = sub.add_parser("providers", help="provider directory").add_subparsers(
+        dest="action", required=True
+    )
+    providers_import = providers.add_parser(
+        "import", parents=[common], help="replace a region's provider directory from CSV"
+    )
+    providers_import.add_argument("file", type=Path)
+    providers_import.add_argument("--region", required=True)
+
+    forms = sub.add_parser("forms", help="form definitions").add_subparsers(
+        dest="action", required=True
+    )
+    forms_publish = forms.add_parser(
+        "publish", parents=[common], help="publish a form definition (YAML or JSON)"
+    )
+    forms_publish.add_argument("file", type=Path)
+    forms_publish.add_argument("--region", help="only for this region (default: all)")
+
+    case = sub.add_parser("case", help="cases").add_subparsers(dest="action", required=True)
+    case_purge = case.add_parser(
+        "purge", parents=[common], help="remove a case (retention); desks get tombstones"
+    )
+    case_purge.add_argument("case_id")
+
+    compact = sub.add_parser(
+        "compact", parents=[common], help="drop old tombstones; older cursors get 410"
+    )
+    compact.add_argument("--older-than-days", type=float, default=90.0)
+    return parser
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Password again: "):
+        raise ValueError("the passwords differ")
+    return first
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from central_api.app import create_app
+
+    settings = Settings.from_env(args.database_url)
+    if args.rate_per_minute is not None:
+        settings = Settings(**{**settings.__dict__, "rate_per_minute": args.rate_per_minute})
+    app = create_app(settings)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+def _read_form(path: Path, region: str | None) -> FormDefinitionDoc:
+    text = path.read_text(encoding="utf-8")
+    if path.suffix.lower() in {".yaml", ".yml"}:
+        import yaml
+
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ValueError(f"{path}: not valid YAML: {exc}") from exc
+    else:
+        data = json.loads(text)
+    if not isinstance(data, dict) or "id" not in data or "version" not in data:
+        raise ValueError(f"{path}: a form definition needs top-level 'id' and 'version'")
+    return FormDefinitionDoc(
+        id=str(data["id"]), version=str(data["version"]), region=region, definition=data
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.command == "serve":
+        return _serve(args)
+    storage = Storage.open(normalise_database_url(args.database_url))
+    try:
+        return _admin(storage, args)
+    finally:
+        storage.close()
+
+
+def _admin(storage: Storage, args: argparse.Namespace) -> int:
+    command = (args.command, getattr(args, "action", None))
+    if command == ("migrate", None):
+        print("database is up to date")
+    elif command == ("region", "add"):
+        storage.add_region(args.name)
+        print(f"region {args.name} added")
+    elif command == ("region", "list"):
+        for name in storage.regions():
+            print(name)
+    elif command == ("user", "add"):
+        password = _read_password(args.password_stdin)
+        user_id = storage.add_user(
+            args.username,
+            password,
+            role=args.role,
+            region=args.region,
+            display_name=args.display_name,
+        )
+        print(f"user {args.username} added ({args.role}, {args.region}): {user_id}")
+    elif command == ("device", "list"):
+        devices = storage.list_devices(args.region)
+        if args.json:
+            rows = [
+                {
+                    "id": d.id,
+                    "name": d.name,
+                    "username": d.username,
+                    "region": d.region,
+                    "created_at": d.created_at.isoformat(),
+                    "last_seen_at": d.last_seen_at.isoformat() if d.last_seen_at else None,
+                    "revoked": d.revoked_at is not None,
+                }
+                for d in devices
+            ]
+            print(json.dumps(rows, indent=2))
+        else:
+            for d in devices:
+                state = "revoked" if d.revoked_at else "active"
+                seen = d.last_seen_at.strftime("%Y-%m-%d %H:%M") if d.last_seen_at else "never"
+                print(f"{d.id}  {state:7}  {d.region:12}  {d.username:16}  {seen:16}  {d.name}")
+    elif command == ("device", "revoke"):
+        storage.revoke_device(args.device_id)
+        print(f"device {args.device_id} revoked")
+    elif command == ("providers", "import"):
+        from central_api.providers_csv import parse_providers
+
+        providers = parse_providers(args.file.read_text(encoding="utf-8"), args.region)
+        s = storage.import_providers(args.region, providers)
+        print(
+            f"providers for {args.region}: {s.created} new, {s.updated} changed, "
+            f"{s.unchanged} unchanged, {s.removed} removed"
+        )
+    elif command == ("forms", "publish"):
+        doc = _read_form(args.file, args.region)
+        outcome = storage.publish_form(doc)
+        print(f"form {doc.id}@{doc.version}: {outcome}")
+    elif command == ("case", "purge"):
+        removed = storage.purge_case(args.case_id)
+        print(f"case {args.case_id} purged ({removed} versions)")
+    elif command == ("compact", None):
+        before = datetime.now(UTC) - timedelta(days=args.older_than_days)
+        dropped, horizon = storage.compact(before=before)
+        print(f"{dropped} tombstones dropped; cursors below {horizon} now get 410")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return run(args)
+    except (NotFound, AlreadyExists) as exc:
+        print(f"doorloop-central: {exc}", file=sys.stderr)
+        return 1
+    except (ValueError, OSError) as exc:
+        print(f"doorloop-central: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

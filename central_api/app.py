@@ -1,0 +1,347 @@
+"""The HTTP API (FastAPI): health, login/logout, push and pull, and the JSON error bodies.
+
+Routes are thin: they authenticate the device, apply the per-device rate limit, validate
+each pushed item on its own, and hand over to `central_api.storage.Storage`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from central_api import errors
+from central_api.config import Settings
+from central_api.errors import ApiError
+from central_api.security import RateLimiter
+from central_api.storage import CursorExpired, Principal, Storage
+from doorloop_protocol import (
+    MAX_BATCH_AUDIT_EVENTS,
+    MAX_BATCH_VERSIONS,
+    AuditEventItem,
+    ErrorResponse,
+    HealthResponse,
+    LoginRequest,
+    LoginResponse,
+    MeResponse,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    PushResult,
+    UserInfo,
+    VersionItem,
+)
+
+log = logging.getLogger("central_api")
+
+API_VERSION = "0.1.0"
+MAX_SEQ = 2**62
+
+_bearer = HTTPBearer(auto_error=False, description="The device token from /v1/auth/login.")
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorResponse, "description": "No valid token, or the device is revoked."},
+    422: {"model": ErrorResponse, "description": "Invalid request; `field` names the field."},
+    429: {"model": ErrorResponse, "description": "Rate limited; honour `Retry-After`."},
+}
+
+
+def _field_of(loc: Sequence[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in {"body", "query", "path", "header"}:
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def _error_response(exc: ApiError) -> JSONResponse:
+    return JSONResponse(exc.body(), status_code=exc.code.status, headers=exc.headers)
+
+
+def _item_rejection(
+    kind: str, index: int, raw: Any, model: type[VersionItem] | type[AuditEventItem]
+) -> VersionItem | AuditEventItem | PushResult:
+    key = "version_id" if kind == "version" else "event_id"
+    item_id = str(raw.get(key)) if isinstance(raw, dict) and raw.get(key) else f"#{index}"
+    if not isinstance(raw, dict):
+        return PushResult(
+            id=item_id,
+            result="rejected",
+            stored=False,
+            reason="invalid",
+            field=f"{kind}s.{index}",
+            message="An item must be a JSON object.",
+        )
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        return PushResult(
+            id=item_id[:100],
+            result="rejected",
+            stored=False,
+            reason="invalid",
+            field=_field_of(first["loc"]),
+            message=str(first["msg"]),
+        )
+
+
+def parse_push(body: bytes) -> tuple[list[Any], list[Any]]:
+    """Split a push body into per-item models or rejections; envelope errors raise 422."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(errors.MALFORMED_JSON, f"The body is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ApiError(errors.INVALID_REQUEST, "The body must be a JSON object.", field="body")
+    unknown = sorted(set(data) - {"versions", "audit_events"})
+    if unknown:
+        raise ApiError(errors.INVALID_REQUEST, "Unknown field.", field=unknown[0])
+    raw_versions = data.get("versions", [])
+    raw_events = data.get("audit_events", [])
+    for name, raw, limit in (
+        ("versions", raw_versions, MAX_BATCH_VERSIONS),
+        ("audit_events", raw_events, MAX_BATCH_AUDIT_EVENTS),
+    ):
+        if not isinstance(raw, list):
+            raise ApiError(errors.INVALID_REQUEST, "Must be a list.", field=name)
+        if len(raw) > limit:
+            raise ApiError(errors.INVALID_REQUEST, f"At most {limit} items per batch.", field=name)
+    versions = [
+        _item_rejection("version", i, raw, VersionItem) for i, raw in enumerate(raw_versions)
+    ]
+    events = [
+        _item_rejection("audit_event", i, raw, AuditEventItem) for i, raw in enumerate(raw_events)
+    ]
+    return versions, events
+
+
+def authenticated(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The device behind the bearer token; 401 when unknown or revoked, 429 when too fast."""
+    storage: Storage = request.app.state.storage
+    limiter: RateLimiter = request.app.state.limiter
+    challenge = {"WWW-Authenticate": "Bearer"}
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise ApiError(errors.UNAUTHORIZED, headers=challenge)
+    token = credentials.credentials
+    if not token or len(token) > 200:
+        raise ApiError(errors.UNAUTHORIZED, headers=challenge)
+    principal = storage.principal(token)
+    if principal is None:
+        raise ApiError(errors.UNAUTHORIZED, headers=challenge)
+    if principal.revoked:
+        storage.record("auth.denied", "device_revoked", principal)
+        raise ApiError(errors.DEVICE_REVOKED, headers=challenge)
+    wait = limiter.take(principal.device_id)
+    if wait is not None:
+        raise ApiError(errors.RATE_LIMITED, headers={"Retry-After": str(wait)})
+    return principal
+
+
+Authenticated = Annotated[Principal, Depends(authenticated)]
+
+
+def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
+    """Build the API on `storage` (opened, and migrated when configured, from settings)."""
+    if storage is None:
+        storage = Storage.open(settings.database_url, migrate=settings.migrate_on_start)
+    limiter = RateLimiter(settings.rate_per_minute, settings.rate_burst)
+    login_limiter = RateLimiter(
+        settings.login_per_minute if settings.rate_per_minute else 0, settings.login_burst
+    )
+    app = FastAPI(
+        title="Doorloop central API",
+        version=API_VERSION,
+        description="Sync, auth and reference data for Doorloop desks. "
+        "The protocol is written down in docs/central-api.md.",
+    )
+    app.state.storage = storage
+    app.state.settings = settings
+    app.state.limiter = limiter
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return _error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {"loc": ("body",), "msg": "invalid"}
+        field = _field_of(first.get("loc", ()))
+        code = errors.MALFORMED_JSON if first.get("type") == "json_invalid" else None
+        return _error_response(
+            ApiError(code or errors.INVALID_REQUEST, str(first.get("msg")), field=field)
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {
+            404: errors.NOT_FOUND,
+            405: errors.METHOD_NOT_ALLOWED,
+            401: errors.UNAUTHORIZED,
+            403: errors.FORBIDDEN,
+        }.get(exc.status_code)
+        if code is None:
+            body = {
+                "error": {
+                    "code": "http_error",
+                    "errno": 999,
+                    "message": str(exc.detail),
+                    "field": None,
+                }
+            }
+            return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+        return JSONResponse(errors.error_body(code), status_code=code.status, headers=exc.headers)
+
+    @app.exception_handler(CursorExpired)
+    async def _cursor_expired(_request: Request, exc: CursorExpired) -> JSONResponse:
+        return _error_response(ApiError(errors.CURSOR_EXPIRED, field="since"))
+
+    @app.exception_handler(Exception)
+    async def _internal(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return _error_response(ApiError(errors.INTERNAL_ERROR))
+
+    def user_info(p: Principal) -> UserInfo:
+        return UserInfo(
+            id=p.user_id,
+            username=p.username,
+            display_name=p.display_name,
+            role=p.role,  # type: ignore[arg-type]
+            region=p.region,
+        )
+
+    @app.get("/v1/health", response_model=HealthResponse, tags=["service"])
+    def health() -> Any:
+        """Answers 200 when the service and its database are ready."""
+        try:
+            dialect = storage.ping()
+        except Exception as exc:
+            log.warning("health check failed: %s", exc)
+            return _error_response(ApiError(errors.SERVICE_UNAVAILABLE))
+        return HealthResponse(status="ok", database=dialect, version=API_VERSION)
+
+    @app.post(
+        "/v1/auth/login",
+        response_model=LoginResponse,
+        tags=["auth"],
+        responses={401: ERROR_RESPONSES[401], 422: ERROR_RESPONSES[422], 429: ERROR_RESPONSES[429]},
+    )
+    def login(body: LoginRequest, request: Request) -> Any:
+        """Check the user's password and register a new device with its own token."""
+        client = request.client.host if request.client else "unknown"
+        wait = login_limiter.take(f"{client}:{body.username}")
+        if wait is not None:
+            raise ApiError(errors.RATE_LIMITED, headers={"Retry-After": str(wait)})
+        user = storage.authenticate(body.username, body.password)
+        if user is None:
+            storage.record("auth.login", "invalid_credentials", None, username=body.username)
+            raise ApiError(errors.INVALID_CREDENTIALS)
+        device_id, token = storage.register_device(user, body.device_name)
+        return LoginResponse(
+            token=token,
+            device_id=device_id,  # type: ignore[arg-type]
+            user=UserInfo(
+                id=user.id,
+                username=user.username,
+                display_name=user.display_name,
+                role=user.role,  # type: ignore[arg-type]
+                region=user.region,
+            ),
+        )
+
+    @app.post(
+        "/v1/auth/logout",
+        status_code=204,
+        tags=["auth"],
+        responses={401: ERROR_RESPONSES[401], 429: ERROR_RESPONSES[429]},
+    )
+    def logout(principal: Authenticated) -> Response:
+        """Revoke this device's token (the device must log in again to sync)."""
+        storage.revoke_device(principal.device_id)
+        return Response(status_code=204)
+
+    @app.get(
+        "/v1/me",
+        response_model=MeResponse,
+        tags=["auth"],
+        responses={401: ERROR_RESPONSES[401], 429: ERROR_RESPONSES[429]},
+    )
+    def me(principal: Authenticated) -> Any:
+        """Who this token belongs to (a cheap token check for the desk)."""
+        return MeResponse(device_id=principal.device_id, user=user_info(principal))  # type: ignore[arg-type]
+
+    @app.post(
+        "/v1/sync/push",
+        response_model=PushResponse,
+        tags=["sync"],
+        responses=ERROR_RESPONSES,
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/PushRequest"}}
+                },
+            }
+        },
+    )
+    async def push(request: Request, principal: Authenticated) -> Response:
+        """Store a batch of versions and audit events; one result per item, in order."""
+        body = await request.body()
+
+        def work() -> PushResponse:
+            versions, events = parse_push(body)
+            return storage.push(principal, versions, events)
+
+        result = await run_in_threadpool(work)
+        return Response(result.model_dump_json(), media_type="application/json")
+
+    @app.get(
+        "/v1/sync/pull",
+        response_model=PullResponse,
+        tags=["sync"],
+        responses={
+            **ERROR_RESPONSES,
+            410: {"model": ErrorResponse, "description": "Cursor too old: resync from 0."},
+        },
+    )
+    def pull(
+        principal: Authenticated,
+        since: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
+        limit: Annotated[int, Query(ge=1, le=settings.max_pull_limit)] = (
+            settings.default_pull_limit
+        ),
+    ) -> Response:
+        """Changes this user may see after server sequence `since` (exclusive), oldest first."""
+        return Response(storage.pull(principal, since, limit), media_type="application/json")
+
+    def custom_openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        push_schema = PushRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for name, definition in push_schema.pop("$defs", {}).items():
+            components.setdefault(name, definition)
+        components["PushRequest"] = push_schema
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = custom_openapi  # type: ignore[method-assign]
+    return app

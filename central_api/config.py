@@ -1,0 +1,61 @@
+"""Settings of the central service: database URL, rate limit, batch and page sizes."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "doorloop-central"
+ENV_DATABASE_URL = "DOORLOOP_CENTRAL_DATABASE_URL"
+
+
+def default_database_url() -> str:
+    """A SQLite file in the user data dir (DESIGN.md contract 7), created when missing."""
+    data_dir = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{data_dir / 'central.sqlite3'}"
+
+
+def normalise_database_url(url: str | None) -> str:
+    """Resolve the URL to use: argument, then environment, then the SQLite default.
+
+    `postgresql://` and `postgres://` are mapped to the psycopg 3 driver.
+    """
+    url = url or os.environ.get(ENV_DATABASE_URL) or default_database_url()
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime settings of one central service.
+
+    `rate_per_minute` is the steady request rate allowed per device and `rate_burst` the
+    bucket size; `rate_per_minute=0` switches rate limiting off.
+    """
+
+    database_url: str
+    rate_per_minute: float = 600.0
+    rate_burst: int = 120
+    login_per_minute: float = 30.0
+    login_burst: int = 10
+    default_pull_limit: int = 500
+    max_pull_limit: int = 5000
+    migrate_on_start: bool = True
+
+    @classmethod
+    def from_env(cls, database_url: str | None = None) -> Settings:
+        def number(name: str, default: float) -> float:
+            raw = os.environ.get(name)
+            return float(raw) if raw else default
+
+        return cls(
+            database_url=normalise_database_url(database_url),
+            rate_per_minute=number("DOORLOOP_CENTRAL_RATE_PER_MINUTE", 600.0),
+            rate_burst=int(number("DOORLOOP_CENTRAL_RATE_BURST", 120)),
+        )

@@ -1,0 +1,175 @@
+"""The central database: SQLAlchemy Core tables, engine set-up and Alembic migrations.
+
+The same tables run on PostgreSQL (production) and SQLite (embedded default). Writers are
+serialised: on PostgreSQL by locking the `counters` row (`SELECT ... FOR UPDATE`), on
+SQLite by opening every transaction with `BEGIN IMMEDIATE`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+)
+
+metadata = MetaData()
+
+regions = Table(
+    "regions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("username", String(200), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("password_hash", String(300), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("region_id", Integer, ForeignKey("regions.id"), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+devices = Table(
+    "devices",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("user_id", String(36), ForeignKey("users.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=True),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+# Named counters: "seq" (the last server sequence number handed out; never reused) and
+# "horizon" (pulls with 0 < since < horizon get 410, see Storage.compact).
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(50), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("region_id", Integer, ForeignKey("regions.id"), nullable=False, index=True),
+    Column("status", String(40), nullable=False),
+    Column("heads", Text, nullable=False),
+    Column("needs_reconciliation", Boolean, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# state: "applied" (has a seq, visible in pulls) or "held" (its base has not arrived yet).
+versions = Table(
+    "versions",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("case_id", String(36), nullable=False, index=True),
+    Column("base_version_id", String(36), nullable=True, index=True),
+    Column("region_id", Integer, ForeignKey("regions.id"), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("state", String(10), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("pushed_by_device", String(36), nullable=False),
+)
+
+# The change log: one row per live object (its latest seq) plus tombstones.
+changes = Table(
+    "changes",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("object_key", String(300), nullable=False, unique=True),
+    Column("object_id", String(300), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("scope", String(10), nullable=False),
+    Column("region_id", Integer, nullable=True),
+    Column("data", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("region_id", Integer, ForeignKey("regions.id"), nullable=False),
+    Column("case_id", String(36), nullable=True, index=True),
+    Column("pushed_by_device", String(36), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)
+
+server_audit = Table(
+    "server_audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("action", String(50), nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("user_id", String(36), nullable=True),
+    Column("device_id", String(36), nullable=True),
+    Column("region_id", Integer, nullable=True),
+    Column("detail", Text, nullable=False),
+)
+Index("ix_server_audit_device_at", server_audit.c.device_id, server_audit.c.at)
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for `url`; SQLite gets WAL, FULL sync, a busy timeout and BEGIN IMMEDIATE."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA busy_timeout = 30000")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = FULL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", "central_api:migrations")
+    config.attributes["engine"] = engine
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest Alembic revision (idempotent)."""
+    command.upgrade(alembic_config(engine), "head")

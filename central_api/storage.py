@@ -1,0 +1,1024 @@
+"""The central storage: regions, users, devices, case versions, the change log and audit.
+
+One class over SQLAlchemy Core that works the same on PostgreSQL and SQLite. Every write
+that hands out server sequence numbers runs in one transaction holding the `counters`
+"seq" row lock, so sequence numbers are strictly increasing, never reused, and a pull
+never sees a later number before an earlier one has committed.
+
+The change log (`changes`) holds one row per live object at its latest sequence number
+(case versions, case states, providers, form definitions) plus tombstones for removed
+objects. `compact` drops old tombstones and raises the horizon; a pull with
+`0 < since < horizon` could have missed a removal and gets `CursorExpired` (HTTP 410).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from central_api import db
+from central_api.security import hash_password, new_token, token_hash, verify_password
+from doorloop_protocol import (
+    ROLES,
+    AuditEventItem,
+    CaseState,
+    FormDefinitionDoc,
+    Provider,
+    PushResponse,
+    PushResult,
+    VersionItem,
+    canonical_json,
+    content_hash,
+)
+
+CHUNK = 500
+
+
+class StorageError(Exception):
+    """Base of the storage's named errors."""
+
+
+class NotFound(StorageError):
+    pass
+
+
+class AlreadyExists(StorageError):
+    pass
+
+
+class CursorExpired(StorageError):
+    def __init__(self, since: int, horizon: int) -> None:
+        super().__init__(f"since={since} is older than the horizon {horizon}")
+        self.since = since
+        self.horizon = horizon
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated device and its user (who is pushing or pulling)."""
+
+    device_id: str
+    user_id: str
+    username: str
+    display_name: str
+    role: str
+    region_id: int
+    region: str
+    revoked: bool
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    id: str
+    username: str
+    display_name: str
+    role: str
+    region_id: int
+    region: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class DeviceRecord:
+    id: str
+    name: str
+    username: str
+    region: str
+    created_at: datetime
+    last_seen_at: datetime | None
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    created: int
+    updated: int
+    unchanged: int
+    removed: int
+
+
+@dataclass
+class _Case:
+    id: str
+    region_id: int
+    status: str
+    heads: list[str]
+    needs_reconciliation: bool
+    is_new: bool = False
+
+
+@dataclass
+class _Known:
+    """What the push needs to know about a version already on the server."""
+
+    case_id: str
+    region_id: int
+    content_hash: str
+    state: str
+
+
+@dataclass
+class _PushWork:
+    """Everything one push transaction decides before it writes."""
+
+    seq: int
+    known: dict[str, _Known] = field(default_factory=dict)
+    cases: dict[str, _Case] = field(default_factory=dict)
+    dirty_cases: dict[str, None] = field(default_factory=dict)
+    new_versions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    released: list[str] = field(default_factory=list)
+    change_rows: list[dict[str, Any]] = field(default_factory=list)
+    applied: list[str] = field(default_factory=list)
+    held_here: dict[str, VersionItem] = field(default_factory=dict)
+
+    def next_seq(self) -> int:
+        self.seq += 1
+        return self.seq
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _chunks(items: Sequence[str], size: int = CHUNK) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class Storage:
+    """The central database, opened on one SQLAlchemy engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str, *, migrate: bool = True) -> Storage:
+        engine = db.make_engine(url)
+        if migrate:
+            db.migrate(engine)
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _write(self) -> Iterator[tuple[Connection, list[int]]]:
+        """A write transaction holding the sequence lock; yields [last seq] to advance."""
+        with self.engine.begin() as conn:
+            start = conn.execute(
+                select(db.counters.c.value).where(db.counters.c.name == "seq").with_for_update()
+            ).scalar_one()
+            holder = [int(start)]
+            yield conn, holder
+            if holder[0] != start:
+                conn.execute(
+                    update(db.counters).where(db.counters.c.name == "seq").values(value=holder[0])
+                )
+
+    # -- health -----------------------------------------------------------------------
+
+    def ping(self) -> str:
+        with self.engine.connect() as conn:
+            conn.execute(select(1)).scalar_one()
+            conn.rollback()
+        return self.engine.dialect.name
+
+    def last_seq(self) -> int:
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                select(db.counters.c.value).where(db.counters.c.name == "seq")
+            ).scalar_one()
+            conn.rollback()
+        return int(value)
+
+    def horizon(self) -> int:
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                select(db.counters.c.value).where(db.counters.c.name == "horizon")
+            ).scalar_one()
+            conn.rollback()
+        return int(value)
+
+    # -- regions, users, devices -------------------------------------------------------
+
+    def add_region(self, name: str) -> int:
+        name = name.strip()
+        if not name:
+            raise ValueError("a region needs a name")
+        try:
+            with self.engine.begin() as conn:
+                result = conn.execute(insert(db.regions).values(name=name, created_at=_now()))
+                region_id = int(result.inserted_primary_key[0])
+                self._audit(conn, "admin.region_add", "ok", region_id=region_id, name=name)
+        except IntegrityError as exc:
+            raise AlreadyExists(f"region {name!r} exists") from exc
+        return region_id
+
+    def region_id(self, conn: Connection, name: str) -> int:
+        found = conn.execute(select(db.regions.c.id).where(db.regions.c.name == name)).scalar()
+        if found is None:
+            raise NotFound(f"no region {name!r}")
+        return int(found)
+
+    def regions(self) -> list[str]:
+        with self.engine.connect() as conn:
+            names = conn.execute(select(db.regions.c.name).order_by(db.regions.c.name)).scalars()
+            result = [str(n) for n in names]
+            conn.rollback()
+        return result
+
+    def add_user(
+        self,
+        username: str,
+        password: str,
+        *,
+        role: str,
+        region: str,
+        display_name: str | None = None,
+    ) -> str:
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+        if not username.strip():
+            raise ValueError("a user needs a username")
+        if len(password) < 8:
+            raise ValueError("a password needs at least 8 characters")
+        user_id = str(uuid.uuid4())
+        password_hash = hash_password(password)
+        try:
+            with self.engine.begin() as conn:
+                region_id = self.region_id(conn, region)
+                conn.execute(
+                    insert(db.users).values(
+                        id=user_id,
+                        username=username.strip(),
+                        display_name=(display_name or username).strip(),
+                        password_hash=password_hash,
+                        role=role,
+                        region_id=region_id,
+                        active=True,
+                        created_at=_now(),
+                    )
+                )
+                self._audit(
+                    conn, "admin.user_add", "ok", user_id=user_id, region_id=region_id, role=role
+                )
+        except IntegrityError as exc:
+            raise AlreadyExists(f"user {username!r} exists") from exc
+        return user_id
+
+    def _user_query(self) -> Any:
+        return select(
+            db.users.c.id,
+            db.users.c.username,
+            db.users.c.display_name,
+            db.users.c.role,
+            db.users.c.region_id,
+            db.regions.c.name.label("region"),
+            db.users.c.active,
+            db.users.c.password_hash,
+        ).join(db.regions, db.regions.c.id == db.users.c.region_id)
+
+    def authenticate(self, username: str, password: str) -> UserRecord | None:
+        """The user when the password matches and the user is active, else None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(self._user_query().where(db.users.c.username == username)).first()
+            conn.rollback()
+        ok = verify_password(row.password_hash if row else None, password)
+        if row is None or not ok or not row.active:
+            return None
+        return UserRecord(
+            id=row.id,
+            username=row.username,
+            display_name=row.display_name,
+            role=row.role,
+            region_id=row.region_id,
+            region=row.region,
+            active=row.active,
+        )
+
+    def register_device(self, user: UserRecord, name: str) -> tuple[str, str]:
+        """A new device for `user`: returns (device id, bearer token)."""
+        device_id = str(uuid.uuid4())
+        token = new_token()
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(db.devices).values(
+                    id=device_id,
+                    user_id=user.id,
+                    name=name,
+                    token_hash=token_hash(token),
+                    created_at=_now(),
+                )
+            )
+            self._audit(
+                conn,
+                "auth.login",
+                "ok",
+                user_id=user.id,
+                device_id=device_id,
+                region_id=user.region_id,
+                device_name=name,
+            )
+        return device_id, token
+
+    def principal(self, token: str) -> Principal | None:
+        """The device holding `token` (revoked ones too, flagged), or None when unknown."""
+        query = (
+            select(
+                db.devices.c.id.label("device_id"),
+                db.devices.c.revoked_at,
+                db.users.c.id.label("user_id"),
+                db.users.c.username,
+                db.users.c.display_name,
+                db.users.c.role,
+                db.users.c.active,
+                db.users.c.region_id,
+                db.regions.c.name.label("region"),
+            )
+            .join(db.users, db.users.c.id == db.devices.c.user_id)
+            .join(db.regions, db.regions.c.id == db.users.c.region_id)
+            .where(db.devices.c.token_hash == token_hash(token))
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+            conn.rollback()
+        if row is None:
+            return None
+        return Principal(
+            device_id=row.device_id,
+            user_id=row.user_id,
+            username=row.username,
+            display_name=row.display_name,
+            role=row.role,
+            region_id=row.region_id,
+            region=row.region,
+            revoked=row.revoked_at is not None or not row.active,
+        )
+
+    def list_devices(self, region: str | None = None) -> list[DeviceRecord]:
+        query = (
+            select(
+                db.devices.c.id,
+                db.devices.c.name,
+                db.users.c.username,
+                db.regions.c.name.label("region"),
+                db.devices.c.created_at,
+                db.devices.c.last_seen_at,
+                db.devices.c.revoked_at,
+            )
+            .join(db.users, db.users.c.id == db.devices.c.user_id)
+            .join(db.regions, db.regions.c.id == db.users.c.region_id)
+            .order_by(db.devices.c.created_at, db.devices.c.id)
+        )
+        if region is not None:
+            query = query.where(db.regions.c.name == region)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+            conn.rollback()
+        return [DeviceRecord(*row) for row in rows]
+
+    def revoke_device(self, device_id: str) -> None:
+        """Revoke a device: its token answers 401 from now on. Raises NotFound."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(db.devices)
+                .where(db.devices.c.id == device_id, db.devices.c.revoked_at.is_(None))
+                .values(revoked_at=_now())
+            )
+            if result.rowcount == 0:
+                exists = conn.execute(
+                    select(db.devices.c.id).where(db.devices.c.id == device_id)
+                ).first()
+                if exists is None:
+                    raise NotFound(f"no device {device_id!r}")
+                return
+            self._audit(conn, "admin.device_revoke", "ok", device_id=device_id)
+
+    def record(self, action: str, outcome: str, principal: Principal | None, **detail: Any) -> None:
+        """Append one server audit row in its own transaction."""
+        with self.engine.begin() as conn:
+            self._audit(
+                conn,
+                action,
+                outcome,
+                user_id=principal.user_id if principal else None,
+                device_id=principal.device_id if principal else None,
+                region_id=principal.region_id if principal else None,
+                **detail,
+            )
+
+    def _audit(
+        self,
+        conn: Connection,
+        action: str,
+        outcome: str,
+        *,
+        user_id: str | None = None,
+        device_id: str | None = None,
+        region_id: int | None = None,
+        **detail: Any,
+    ) -> int:
+        result = conn.execute(
+            insert(db.server_audit).values(
+                at=_now(),
+                action=action,
+                outcome=outcome,
+                user_id=user_id,
+                device_id=device_id,
+                region_id=region_id,
+                detail=canonical_json(detail),
+            )
+        )
+        return int(result.inserted_primary_key[0])
+
+    def server_audit(self, action: str | None = None) -> list[dict[str, Any]]:
+        """Server audit rows (oldest first), for the CLI and tests."""
+        query = select(db.server_audit).order_by(db.server_audit.c.id)
+        if action is not None:
+            query = query.where(db.server_audit.c.action == action)
+        with self.engine.connect() as conn:
+            rows = [dict(row._mapping) for row in conn.execute(query)]
+            conn.rollback()
+        for row in rows:
+            row["detail"] = json.loads(row["detail"])
+        return rows
+
+    # -- push ---------------------------------------------------------------------------
+
+    def push(
+        self,
+        principal: Principal,
+        versions: Sequence[VersionItem | PushResult],
+        audit_events: Sequence[AuditEventItem | PushResult],
+    ) -> PushResponse:
+        """Store a batch; every item gets its own result and no item undoes another.
+
+        Items that failed validation arrive as ready `PushResult`s and are passed through.
+        """
+        with self._write() as (conn, seq):
+            work = _PushWork(seq=seq[0])
+            self._load_known(conn, work, versions)
+            version_results = [
+                item if isinstance(item, PushResult) else self._push_one(principal, work, item)
+                for item in versions
+            ]
+            self._release_held(conn, work)
+            self._write_versions(conn, work)
+            event_results = self._push_audit_events(conn, principal, audit_events)
+            seq[0] = work.seq
+            counts: dict[str, int] = {}
+            for result in version_results:
+                counts[result.result] = counts.get(result.result, 0) + 1
+            run_id = self._audit(
+                conn,
+                "sync.push",
+                "ok",
+                user_id=principal.user_id,
+                device_id=principal.device_id,
+                region_id=principal.region_id,
+                versions=counts,
+                audit_events=len(event_results),
+                released=len(work.released),
+            )
+            conn.execute(
+                update(db.devices)
+                .where(db.devices.c.id == principal.device_id)
+                .values(last_seen_at=_now())
+            )
+        return PushResponse(
+            versions=version_results, audit_events=event_results, sync_run_id=run_id
+        )
+
+    def _load_known(
+        self, conn: Connection, work: _PushWork, items: Iterable[VersionItem | PushResult]
+    ) -> None:
+        ids: set[str] = set()
+        case_ids: set[str] = set()
+        for item in items:
+            if isinstance(item, VersionItem):
+                ids.add(str(item.version_id))
+                case_ids.add(str(item.case_id))
+                if item.base_version_id is not None:
+                    ids.add(str(item.base_version_id))
+        for chunk in _chunks(sorted(ids)):
+            rows = conn.execute(
+                select(
+                    db.versions.c.id,
+                    db.versions.c.case_id,
+                    db.versions.c.region_id,
+                    db.versions.c.content_hash,
+                    db.versions.c.state,
+                ).where(db.versions.c.id.in_(chunk))
+            )
+            for row in rows:
+                work.known[row.id] = _Known(row.case_id, row.region_id, row.content_hash, row.state)
+        for chunk in _chunks(sorted(case_ids)):
+            self._load_cases(conn, work, chunk)
+
+    def _load_cases(self, conn: Connection, work: _PushWork, case_ids: Sequence[str]) -> None:
+        rows = conn.execute(select(db.cases).where(db.cases.c.id.in_(case_ids)))
+        for row in rows:
+            work.cases[row.id] = _Case(
+                id=row.id,
+                region_id=row.region_id,
+                status=row.status,
+                heads=json.loads(row.heads),
+                needs_reconciliation=bool(row.needs_reconciliation),
+            )
+
+    def _push_one(self, principal: Principal, work: _PushWork, item: VersionItem) -> PushResult:
+        vid = str(item.version_id)
+        case_id = str(item.case_id)
+
+        def rejected(reason: str, message: str, field_name: str | None = None) -> PushResult:
+            return PushResult(
+                id=vid,
+                result="rejected",
+                stored=False,
+                reason=reason,
+                field=field_name,
+                message=message,
+            )
+
+        if item.training:
+            return rejected(
+                "training_case", "Training cases never reach the central service.", "training"
+            )
+        if principal.role == "trainer":
+            return rejected("role_not_allowed", "The trainer role cannot push case versions.")
+        if item.region != principal.region:
+            return rejected(
+                "wrong_region", "The version's region is not the user's region.", "region"
+            )
+        digest = content_hash(item)
+        existing = work.known.get(vid)
+        if existing is not None:
+            if existing.content_hash == digest and existing.region_id == principal.region_id:
+                return PushResult(id=vid, result="duplicate", stored=True)
+            return PushResult(
+                id=vid,
+                result="conflict",
+                stored=False,
+                reason="same_id_other_content",
+                message="A version with this id and other content is already stored.",
+            )
+        case = work.cases.get(case_id)
+        if case is not None and case.region_id != principal.region_id:
+            return rejected("wrong_region", "The case belongs to another region.", "case_id")
+        base_id = str(item.base_version_id) if item.base_version_id is not None else None
+        base = work.known.get(base_id) if base_id is not None else None
+        if base is not None and base.case_id != case_id:
+            return rejected(
+                "base_other_case", "The base version belongs to another case.", "base_version_id"
+            )
+        row = {
+            "id": vid,
+            "case_id": case_id,
+            "base_version_id": base_id,
+            "region_id": principal.region_id,
+            "content_hash": digest,
+            "body": canonical_json(item.model_dump(mode="json")),
+            "state": "held",
+            "received_at": _now(),
+            "pushed_by_device": principal.device_id,
+        }
+        work.new_versions[vid] = row
+        work.known[vid] = _Known(case_id, principal.region_id, digest, "held")
+        if base_id is not None and (base is None or base.state != "applied"):
+            work.held_here[vid] = item
+            return PushResult(
+                id=vid,
+                result="held",
+                stored=True,
+                reason="base_not_received",
+                message="Kept until its base version arrives.",
+            )
+        concurrent = self._apply(work, item, row["body"], principal.region_id)
+        if concurrent:
+            return PushResult(
+                id=vid,
+                result="conflict",
+                stored=True,
+                reason="concurrent_version",
+                message="Another version on the same base exists; both are kept and the "
+                "case needs reconciliation.",
+            )
+        return PushResult(id=vid, result="created", stored=True)
+
+    def _apply(self, work: _PushWork, item: VersionItem, body: str, region_id: int) -> bool:
+        """Make a version visible: give it a seq and move its case's heads. True if concurrent."""
+        vid = str(item.version_id)
+        case_id = str(item.case_id)
+        base_id = str(item.base_version_id) if item.base_version_id is not None else None
+        case = work.cases.get(case_id)
+        if case is None:
+            case = _Case(case_id, region_id, item.status, [], False, is_new=True)
+            work.cases[case_id] = case
+            concurrent = False
+        else:
+            concurrent = base_id is None or base_id not in case.heads
+        resolved = {str(r) for r in item.resolves}
+        case.heads = [h for h in case.heads if h != base_id and h not in resolved] + [vid]
+        case.needs_reconciliation = len(case.heads) > 1
+        case.status = "needs_reconciliation" if case.needs_reconciliation else item.status
+        work.dirty_cases[case_id] = None
+        work.known[vid].state = "applied"
+        if vid in work.new_versions:
+            work.new_versions[vid]["state"] = "applied"
+        else:
+            work.released.append(vid)
+        work.applied.append(vid)
+        work.change_rows.append(
+            {
+                "seq": work.next_seq(),
+                "object_key": f"version:{vid}",
+                "object_id": vid,
+                "kind": "case_version",
+                "scope": "case",
+                "region_id": region_id,
+                "data": body,
+                "created_at": _now(),
+            }
+        )
+        return concurrent
+
+    def _release_held(self, conn: Connection, work: _PushWork) -> None:
+        """Apply held versions whose base became visible, round after round."""
+        frontier = list(work.applied)
+        while frontier:
+            waiting: list[tuple[VersionItem, str, int]] = []
+            frontier_set = set(frontier)
+            for vid, item in list(work.held_here.items()):
+                if str(item.base_version_id) in frontier_set:
+                    body = work.new_versions[vid]["body"]
+                    waiting.append((item, body, work.new_versions[vid]["region_id"]))
+                    del work.held_here[vid]
+            for chunk in _chunks(frontier):
+                rows = conn.execute(
+                    select(db.versions.c.id, db.versions.c.body, db.versions.c.region_id)
+                    .where(
+                        db.versions.c.base_version_id.in_(chunk),
+                        db.versions.c.state == "held",
+                    )
+                    .order_by(db.versions.c.received_at, db.versions.c.id)
+                ).all()
+                for row in rows:
+                    if row.id in work.applied:
+                        continue
+                    item = VersionItem.model_validate_json(row.body)
+                    work.known.setdefault(
+                        row.id,
+                        _Known(str(item.case_id), row.region_id, content_hash(item), "held"),
+                    )
+                    waiting.append((item, row.body, row.region_id))
+            missing = sorted({str(item.case_id) for item, _, _ in waiting} - set(work.cases.keys()))
+            for chunk in _chunks(missing):
+                self._load_cases(conn, work, chunk)
+            frontier = []
+            for item, body, region_id in waiting:
+                case = work.cases.get(str(item.case_id))
+                if case is not None and case.region_id != region_id:
+                    continue  # stays held: never mix regions
+                self._apply(work, item, body, region_id)
+                frontier.append(str(item.version_id))
+
+    def _write_versions(self, conn: Connection, work: _PushWork) -> None:
+        if work.new_versions:
+            conn.execute(insert(db.versions), list(work.new_versions.values()))
+        for chunk in _chunks(work.released):
+            conn.execute(
+                update(db.versions).where(db.versions.c.id.in_(chunk)).values(state="applied")
+            )
+        if not work.dirty_cases:
+            return
+        now = _now()
+        new_cases: list[dict[str, Any]] = []
+        changed_cases: list[dict[str, Any]] = []
+        for case_id in work.dirty_cases:
+            case = work.cases[case_id]
+            values = {
+                "status": case.status,
+                "heads": json.dumps(case.heads),
+                "needs_reconciliation": case.needs_reconciliation,
+                "updated_at": now,
+            }
+            if case.is_new:
+                new_cases.append({"id": case_id, "region_id": case.region_id, **values})
+                case.is_new = False
+            else:
+                changed_cases.append({"b_id": case_id, **values})
+        if new_cases:
+            conn.execute(insert(db.cases), new_cases)
+        if changed_cases:
+            conn.execute(
+                update(db.cases)
+                .where(db.cases.c.id == bindparam("b_id"))
+                .values(
+                    status=bindparam("status"),
+                    heads=bindparam("heads"),
+                    needs_reconciliation=bindparam("needs_reconciliation"),
+                    updated_at=bindparam("updated_at"),
+                ),
+                changed_cases,
+            )
+        region_names = dict(conn.execute(select(db.regions.c.id, db.regions.c.name)).tuples().all())
+        state_rows: list[dict[str, Any]] = []
+        for case_id in work.dirty_cases:
+            case = work.cases[case_id]
+            state = CaseState(
+                case_id=uuid.UUID(case.id),
+                region=region_names[case.region_id],
+                status=case.status,  # type: ignore[arg-type]
+                head_version_ids=[uuid.UUID(h) for h in case.heads],
+                needs_reconciliation=case.needs_reconciliation,
+            )
+            state_rows.append(
+                {
+                    "seq": work.next_seq(),
+                    "object_key": f"case:{case_id}",
+                    "object_id": case_id,
+                    "kind": "case_state",
+                    "scope": "case",
+                    "region_id": case.region_id,
+                    "data": canonical_json(state.model_dump(mode="json")),
+                    "created_at": now,
+                }
+            )
+        keys = [row["object_key"] for row in state_rows]
+        for chunk in _chunks(keys):
+            conn.execute(delete(db.changes).where(db.changes.c.object_key.in_(chunk)))
+        conn.execute(insert(db.changes), work.change_rows + state_rows)
+
+    def _push_audit_events(
+        self,
+        conn: Connection,
+        principal: Principal,
+        items: Sequence[AuditEventItem | PushResult],
+    ) -> list[PushResult]:
+        known: dict[str, str] = {}
+        ids = sorted({str(i.event_id) for i in items if isinstance(i, AuditEventItem)})
+        for chunk in _chunks(ids):
+            rows = conn.execute(
+                select(db.audit_events.c.id, db.audit_events.c.content_hash).where(
+                    db.audit_events.c.id.in_(chunk)
+                )
+            )
+            known.update({row.id: row.content_hash for row in rows})
+        results: list[PushResult] = []
+        new_rows: list[dict[str, Any]] = []
+        now = _now()
+        for item in items:
+            if isinstance(item, PushResult):
+                results.append(item)
+                continue
+            eid = str(item.event_id)
+            digest = content_hash(item)
+            if eid in known:
+                if known[eid] == digest:
+                    results.append(PushResult(id=eid, result="duplicate", stored=True))
+                else:
+                    results.append(
+                        PushResult(
+                            id=eid,
+                            result="conflict",
+                            stored=False,
+                            reason="same_id_other_content",
+                            message="An audit event with this id and other content is stored.",
+                        )
+                    )
+                continue
+            known[eid] = digest
+            new_rows.append(
+                {
+                    "id": eid,
+                    "region_id": principal.region_id,
+                    "case_id": str(item.case_id) if item.case_id else None,
+                    "pushed_by_device": principal.device_id,
+                    "content_hash": digest,
+                    "body": canonical_json(item.model_dump(mode="json")),
+                    "received_at": now,
+                }
+            )
+            results.append(PushResult(id=eid, result="created", stored=True))
+        if new_rows:
+            conn.execute(insert(db.audit_events), new_rows)
+        return results
+
+    # -- pull ---------------------------------------------------------------------------
+
+    def pull(self, principal: Principal, since: int, limit: int) -> bytes:
+        """The PullResponse JSON (bytes) of changes after `since` this principal may see.
+
+        Raises CursorExpired when `0 < since < horizon`.
+        """
+        query = select(
+            db.changes.c.seq, db.changes.c.kind, db.changes.c.object_id, db.changes.c.data
+        ).where(
+            db.changes.c.seq > since,
+            or_(db.changes.c.region_id == principal.region_id, db.changes.c.region_id.is_(None)),
+        )
+        if principal.role == "trainer":
+            query = query.where(db.changes.c.scope == "reference")
+        query = query.order_by(db.changes.c.seq).limit(limit + 1)
+        with self.engine.begin() as conn:
+            horizon = conn.execute(
+                select(db.counters.c.value).where(db.counters.c.name == "horizon")
+            ).scalar_one()
+            if 0 < since < horizon:
+                raise CursorExpired(since, int(horizon))
+            rows = conn.execute(query).all()
+            has_more = len(rows) > limit
+            rows = rows[:limit]
+            next_since = int(rows[-1].seq) if rows else since
+            self._audit(
+                conn,
+                "sync.pull",
+                "ok",
+                user_id=principal.user_id,
+                device_id=principal.device_id,
+                region_id=principal.region_id,
+                since=since,
+                changes=len(rows),
+                next_since=next_since,
+            )
+            conn.execute(
+                update(db.devices)
+                .where(db.devices.c.id == principal.device_id)
+                .values(last_seen_at=_now())
+            )
+        parts = [
+            f'{{"seq":{int(row.seq)},"kind":{json.dumps(row.kind)},'
+            f'"id":{json.dumps(row.object_id)},"data":{row.data}}}'
+            for row in rows
+        ]
+        more = "true" if has_more else "false"
+        body = f'{{"changes":[{",".join(parts)}],"next_since":{next_since},"has_more":{more}}}'
+        return body.encode("ascii")
+
+    # -- reference data -----------------------------------------------------------------
+
+    def _put_reference(
+        self,
+        conn: Connection,
+        seq: list[int],
+        existing: dict[str, tuple[str, str]],
+        key: str,
+        object_id: str,
+        kind: str,
+        region_id: int | None,
+        data: str,
+    ) -> str:
+        """Insert or replace one reference object; returns created/updated/unchanged."""
+        before = existing.get(key)
+        if before is not None and before == (kind, data):
+            return "unchanged"
+        if before is not None:
+            conn.execute(delete(db.changes).where(db.changes.c.object_key == key))
+        seq[0] += 1
+        conn.execute(
+            insert(db.changes).values(
+                seq=seq[0],
+                object_key=key,
+                object_id=object_id,
+                kind=kind,
+                scope="reference",
+                region_id=region_id,
+                data=data,
+                created_at=_now(),
+            )
+        )
+        return "updated" if before is not None and before[0] != "tombstone" else "created"
+
+    def _existing(self, conn: Connection, prefix: str) -> dict[str, tuple[str, str]]:
+        rows = conn.execute(
+            select(db.changes.c.object_key, db.changes.c.kind, db.changes.c.data).where(
+                db.changes.c.object_key.like(prefix + "%")
+            )
+        )
+        return {row.object_key: (row.kind, row.data) for row in rows}
+
+    def import_providers(self, region: str, providers: Sequence[Provider]) -> ImportSummary:
+        """Replace a region's provider directory; providers not in the list get tombstones."""
+        counts = {"created": 0, "updated": 0, "unchanged": 0, "removed": 0}
+        with self._write() as (conn, seq):
+            region_id = self.region_id(conn, region)
+            prefix = f"provider:{region_id}:"
+            existing = self._existing(conn, prefix)
+            seen: set[str] = set()
+            for provider in providers:
+                if provider.region != region:
+                    provider = provider.model_copy(update={"region": region})
+                key = prefix + provider.id
+                seen.add(key)
+                data = canonical_json(provider.model_dump(mode="json"))
+                outcome = self._put_reference(
+                    conn, seq, existing, key, provider.id, "provider", region_id, data
+                )
+                counts[outcome] += 1
+            for key, (kind, _data) in existing.items():
+                if key in seen or kind == "tombstone":
+                    continue
+                tomb = canonical_json({"object_kind": "provider"})
+                self._put_reference(
+                    conn, seq, existing, key, key[len(prefix) :], "tombstone", region_id, tomb
+                )
+                counts["removed"] += 1
+            self._audit(conn, "admin.providers_import", "ok", region_id=region_id, **counts)
+        return ImportSummary(**counts)
+
+    def publish_form(self, doc: FormDefinitionDoc) -> str:
+        """Publish (or replace) a form definition, for one region or all (region None)."""
+        with self._write() as (conn, seq):
+            region_id = self.region_id(conn, doc.region) if doc.region else None
+            object_id = f"{doc.id}@{doc.version}"
+            key = f"form:{region_id if region_id is not None else '*'}:{object_id}"
+            existing = self._existing(conn, key)
+            data = canonical_json(doc.model_dump(mode="json"))
+            outcome = self._put_reference(
+                conn, seq, existing, key, object_id, "form_definition", region_id, data
+            )
+            self._audit(conn, "admin.form_publish", outcome, form=object_id, region_id=region_id)
+        return outcome
+
+    # -- retention ----------------------------------------------------------------------
+
+    def purge_case(self, case_id: str) -> int:
+        """Remove a case's versions (retention); pulls get tombstones. Returns versions removed."""
+        with self._write() as (conn, seq):
+            case = conn.execute(select(db.cases).where(db.cases.c.id == case_id)).first()
+            if case is None:
+                raise NotFound(f"no case {case_id!r}")
+            version_ids = list(
+                conn.execute(select(db.versions.c.id).where(db.versions.c.case_id == case_id))
+                .scalars()
+                .all()
+            )
+            keys = {f"version:{v}": (v, "case_version") for v in version_ids}
+            keys[f"case:{case_id}"] = (case_id, "case_state")
+            for chunk in _chunks(sorted(keys)):
+                conn.execute(delete(db.changes).where(db.changes.c.object_key.in_(chunk)))
+            rows = []
+            for key, (object_id, kind) in keys.items():
+                seq[0] += 1
+                rows.append(
+                    {
+                        "seq": seq[0],
+                        "object_key": key,
+                        "object_id": object_id,
+                        "kind": "tombstone",
+                        "scope": "case",
+                        "region_id": case.region_id,
+                        "data": canonical_json({"object_kind": kind}),
+                        "created_at": _now(),
+                    }
+                )
+            conn.execute(insert(db.changes), rows)
+            conn.execute(delete(db.versions).where(db.versions.c.case_id == case_id))
+            conn.execute(delete(db.cases).where(db.cases.c.id == case_id))
+            self._audit(
+                conn,
+                "admin.case_purge",
+                "ok",
+                region_id=case.region_id,
+                case_id=case_id,
+                versions=len(version_ids),
+            )
+        return len(version_ids)
+
+    def compact(
+        self, *, before: datetime | None = None, up_to_seq: int | None = None
+    ) -> tuple[int, int]:
+        """Drop tombstones created before `before` (or with seq ≤ `up_to_seq`).
+
+        Returns (tombstones dropped, new horizon). Pulls with 0 < since < horizon get 410.
+        """
+        condition = db.changes.c.kind == "tombstone"
+        if before is not None:
+            condition = condition & (db.changes.c.created_at < before)
+        if up_to_seq is not None:
+            condition = condition & (db.changes.c.seq <= up_to_seq)
+        with self._write() as (conn, _seq):
+            top, count = conn.execute(
+                select(func.max(db.changes.c.seq), func.count()).where(condition)
+            ).one()
+            horizon = int(
+                conn.execute(
+                    select(db.counters.c.value).where(db.counters.c.name == "horizon")
+                ).scalar_one()
+            )
+            if count:
+                conn.execute(delete(db.changes).where(condition))
+                horizon = max(horizon, int(top))
+                conn.execute(
+                    update(db.counters).where(db.counters.c.name == "horizon").values(value=horizon)
+                )
+            self._audit(conn, "admin.compact", "ok", dropped=int(count), horizon=horizon)
+        return int(count), horizon

@@ -1,0 +1,372 @@
+"""The sync protocol's wire models (desk ⇄ central API) and the canonical content hash.
+
+Both the desk's sync client and the central API import these; they are the single source
+of truth for what travels over `/v1/auth/login`, `/v1/sync/push` and `/v1/sync/pull`
+(the protocol is written down in `docs/central-api.md`). No Qt, no I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
+
+Role = Literal["desk", "triagist", "outreach", "trainer", "coordinator"]
+ROLES: tuple[Role, ...] = ("desk", "triagist", "outreach", "trainer", "coordinator")
+
+CaseStatus = Literal[
+    "draft",
+    "ready_for_triage",
+    "triaged",
+    "handed_over",
+    "closed",
+    "needs_reconciliation",
+]
+
+PushOutcome = Literal["created", "duplicate", "conflict", "rejected", "held"]
+ChangeKind = Literal["case_version", "case_state", "provider", "form_definition", "tombstone"]
+
+MAX_BATCH_VERSIONS = 1000
+MAX_BATCH_AUDIT_EVENTS = 5000
+
+
+def check_text(value: Any, path: str = "") -> str | None:
+    """Return the path of the first string that a database cannot store, else None.
+
+    PostgreSQL refuses NUL characters in text, and lone UTF-16 surrogates cannot be
+    encoded as UTF-8; both can arrive through JSON (`\\u0000`, `\\ud800`).
+    """
+    if isinstance(value, str):
+        if "\x00" in value:
+            return path or "value"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path or "value"
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            sub = f"{path}.{key}" if path else str(key)
+            found = check_text(key, sub) or check_text(item, sub)
+            if found:
+                return found
+        return None
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = check_text(item, f"{path}.{index}" if path else str(index))
+            if found:
+                return found
+    return None
+
+
+def _storable(value: Any) -> Any:
+    found = check_text(value)
+    if found is not None:
+        raise ValueError(f"contains a NUL character or an invalid code point at {found!r}")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_storable)]
+ShortText = Annotated[str, StringConstraints(max_length=200), AfterValidator(_storable)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_storable)]
+JsonObject = Annotated[dict[str, Any], AfterValidator(_storable)]
+
+
+class WireModel(BaseModel):
+    """Base of every wire model: unknown keys are refused, so typos never pass silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class FormRef(WireModel):
+    id: Name
+    version: Name
+
+
+class BannerShown(WireModel):
+    id: Name
+    shown_at: AwareDatetime
+
+
+class VersionItem(WireModel):
+    """One immutable version of a case (DESIGN.md contract 4, flattened for the wire).
+
+    `version_id` is the idempotency key. `base_version_id` names the version this one
+    replaces (None for the first version of a case). `resolves` lists further head
+    versions that this version reconciles (used to end `needs_reconciliation`).
+    """
+
+    version_id: UUID
+    case_id: UUID
+    base_version_id: UUID | None = None
+    resolves: list[UUID] = Field(default_factory=list, max_length=50)
+    number: int | None = Field(default=None, ge=1, le=1_000_000)
+    form: FormRef
+    status: CaseStatus
+    answers: JsonObject
+    region: Name
+    training: bool = False
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    device_time: AwareDatetime
+    created_by: Name
+    created_by_name: ShortText | None = None
+    device_id: UUID
+    reason: Annotated[str, StringConstraints(max_length=2000), AfterValidator(_storable)] | None = (
+        None
+    )
+    legal_flags: Annotated[list[dict[str, Any]], AfterValidator(_storable)] = Field(
+        default_factory=list
+    )
+    legal_decision_date: date | None = None
+    banners_shown: list[BannerShown] = Field(default_factory=list)
+
+
+# The fields whose values make up a version's content (see content_hash).
+VERSION_CONTENT_FIELDS: tuple[str, ...] = (
+    "case_id",
+    "base_version_id",
+    "resolves",
+    "number",
+    "form",
+    "status",
+    "answers",
+    "region",
+    "training",
+    "created_at",
+    "updated_at",
+    "created_by",
+    "created_by_name",
+    "reason",
+    "legal_flags",
+    "legal_decision_date",
+    "banners_shown",
+)
+
+
+class AuditEventItem(WireModel):
+    """One audit event from a desk's hash-chained log (NEN 7513); stored append-only."""
+
+    event_id: UUID
+    action: Name
+    at_utc: AwareDatetime
+    at_local: AwareDatetime
+    user_id: Name
+    display_name: ShortText
+    role: Role
+    on_behalf_of: ShortText | None = None
+    case_id: UUID | None = None
+    device_id: UUID
+    outcome: Name
+    prev_hash: ShortText | None = None
+    hash: Name
+
+
+AUDIT_CONTENT_FIELDS: tuple[str, ...] = (
+    "action",
+    "at_utc",
+    "at_local",
+    "user_id",
+    "display_name",
+    "role",
+    "on_behalf_of",
+    "case_id",
+    "device_id",
+    "outcome",
+    "prev_hash",
+    "hash",
+)
+
+
+def canonical_json(data: Any) -> str:
+    """JSON with sorted keys, no spaces, ASCII only: the same bytes on every machine."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def content_hash(item: VersionItem | AuditEventItem) -> str:
+    """sha256 (hex) of the canonical JSON of the item's content fields.
+
+    For a version: VERSION_CONTENT_FIELDS (everything except `version_id`, the key itself,
+    and `device_id`/`device_time`, which say where and when it was sent from). For an audit
+    event: AUDIT_CONTENT_FIELDS (everything except `event_id`). Datetimes are compared as
+    written (offset included), so the client must not re-serialise a sealed version.
+    """
+    fields = VERSION_CONTENT_FIELDS if isinstance(item, VersionItem) else AUDIT_CONTENT_FIELDS
+    dumped = item.model_dump(mode="json", include=set(fields))
+    return hashlib.sha256(canonical_json(dumped).encode("ascii")).hexdigest()
+
+
+class PushRequest(WireModel):
+    """Body of `POST /v1/sync/push`. Each item is validated on its own (see PushResult)."""
+
+    versions: list[VersionItem] = Field(default_factory=list, max_length=MAX_BATCH_VERSIONS)
+    audit_events: list[AuditEventItem] = Field(
+        default_factory=list, max_length=MAX_BATCH_AUDIT_EVENTS
+    )
+
+
+class PushResult(WireModel):
+    """The outcome of one pushed item.
+
+    `stored` is the client's ack rule: True means the server holds this exact item now
+    (created, duplicate, held, or conflict with reason `concurrent_version`), so the client
+    removes it from its outbox. False means it was not stored (rejected, or conflict with
+    reason `same_id_other_content`): the client quarantines it and shows a notice.
+    """
+
+    id: str
+    result: PushOutcome
+    stored: bool
+    reason: str | None = None
+    field: str | None = None
+    message: str | None = None
+
+
+class PushResponse(WireModel):
+    versions: list[PushResult]
+    audit_events: list[PushResult]
+    sync_run_id: int
+
+
+class CaseState(WireModel):
+    """The server's view of a case: its current head versions and status."""
+
+    case_id: UUID
+    region: str
+    status: CaseStatus
+    head_version_ids: list[UUID]
+    needs_reconciliation: bool
+
+
+class Provider(WireModel):
+    """One entry of a region's provider directory (sociale kaart)."""
+
+    id: Name
+    region: Name
+    name: Name
+    organisation: ShortText | None = None
+    services: list[ShortText] = Field(default_factory=list)
+    phone: ShortText | None = None
+    email: ShortText | None = None
+    address: ShortText | None = None
+    postcode: ShortText | None = None
+    city: ShortText | None = None
+    hours: ShortText | None = None
+    crisis_beds: int | None = Field(default=None, ge=0)
+    notes: Annotated[str, StringConstraints(max_length=2000), AfterValidator(_storable)] | None = (
+        None
+    )
+
+
+class FormDefinitionDoc(WireModel):
+    """A form definition published by the central service (as a JSON object)."""
+
+    id: Name
+    version: Name
+    region: str | None = None
+    definition: JsonObject
+
+
+class TombstoneData(WireModel):
+    object_kind: Literal["case_version", "case_state", "provider", "form_definition"]
+
+
+class _ChangeBase(WireModel):
+    seq: int
+    id: str
+
+
+class CaseVersionChange(_ChangeBase):
+    kind: Literal["case_version"]
+    data: VersionItem
+
+
+class CaseStateChange(_ChangeBase):
+    kind: Literal["case_state"]
+    data: CaseState
+
+
+class ProviderChange(_ChangeBase):
+    kind: Literal["provider"]
+    data: Provider
+
+
+class FormDefinitionChange(_ChangeBase):
+    kind: Literal["form_definition"]
+    data: FormDefinitionDoc
+
+
+class TombstoneChange(_ChangeBase):
+    kind: Literal["tombstone"]
+    data: TombstoneData
+
+
+Change = Annotated[
+    CaseVersionChange | CaseStateChange | ProviderChange | FormDefinitionChange | TombstoneChange,
+    Field(discriminator="kind"),
+]
+
+
+class PullResponse(WireModel):
+    """Body of `GET /v1/sync/pull`: changes after `since`, ordered by `seq` (exclusive)."""
+
+    changes: list[Change]
+    next_since: int
+    has_more: bool
+
+
+class LoginRequest(WireModel):
+    username: Name
+    password: Annotated[
+        str, StringConstraints(min_length=1, max_length=1000), AfterValidator(_storable)
+    ]
+    device_name: Name
+
+
+class UserInfo(WireModel):
+    id: str
+    username: str
+    display_name: str
+    role: Role
+    region: str
+
+
+class LoginResponse(WireModel):
+    token: str
+    device_id: UUID
+    user: UserInfo
+
+
+class MeResponse(WireModel):
+    device_id: UUID
+    user: UserInfo
+
+
+class HealthResponse(WireModel):
+    status: Literal["ok"]
+    database: str
+    version: str
+
+
+class ErrorDetail(WireModel):
+    code: str
+    errno: int
+    message: str
+    field: str | None = None
+
+
+class ErrorResponse(WireModel):
+    """Every error the API answers: `{"error": {"code", "errno", "message", "field"}}`."""
+
+    error: ErrorDetail
