@@ -221,6 +221,29 @@ def references(cond: Condition) -> tuple[set[str], set[str]]:
     return codes, terms
 
 
+def dynamic_inputs(
+    cond: Condition, fixed: Mapping[str, Any]
+) -> tuple[set[str], list[BirthdayWithin]]:
+    """What a condition compiled with ``fixed`` reads while evaluating.
+
+    The context keys it compares (facts, ``age_total_months`` when an age bound falls
+    inside the compiled age segment) and its birthday windows (which read the dates).
+    Together with the terms and flags these decide its value, so they can key a cache.
+    """
+    keys: set[str] = set()
+    windows: list[BirthdayWithin] = []
+    for node in walk(cond):
+        if isinstance(node, Is) and node.fact not in fixed:
+            keys.add(node.fact)
+        elif isinstance(node, Age) and (
+            "age_segment" not in fixed or _age_in_segment(node, fixed["age_segment"]) is None
+        ):
+            keys.add("age_total_months")
+        elif isinstance(node, BirthdayWithin):
+            windows.append(node)
+    return keys, windows
+
+
 # --- compilation -----------------------------------------------------------------------
 
 
@@ -268,6 +291,31 @@ def _is(fact: str, values: tuple[Any, ...]) -> Callable[[Context], Any]:
     return lambda c: c[fact] in wanted
 
 
+def _is_not(fact: str, values: tuple[Any, ...]) -> Callable[[Context], Any]:
+    if len(values) == 1:
+        (value,) = values
+        if value is None or value is True or value is False:
+            return lambda c: c[fact] is not value
+        return lambda c: c[fact] != value
+    unwanted = frozenset(values)
+    return lambda c: c[fact] not in unwanted
+
+
+def _age_in_segment(cond: Age, segment: tuple[int, int | None] | None) -> bool | None:
+    """Whether every age in ``segment`` (months, [low, high); None = age unknown) meets
+    ``cond`` (True), none does (False), or it depends on the exact age (None)."""
+    if segment is None:
+        return False
+    low, high = segment
+    want_low = cond.at_least or 0
+    want_high = cond.under
+    if low >= want_low and (want_high is None or (high is not None and high <= want_high)):
+        return True
+    if (want_high is not None and low >= want_high) or (high is not None and high <= want_low):
+        return False
+    return None
+
+
 def _age(low: int | None, high: int | None) -> Callable[[Context], Any]:
     if low is None:
         assert high is not None
@@ -280,10 +328,12 @@ def _age(low: int | None, high: int | None) -> Callable[[Context], Any]:
 def birthday_finder(cond: BirthdayWithin) -> Callable[[Context], date | None]:
     """A closure giving the first of the birthdays that falls in the window, or None."""
     ages, first, last = cond.ages, cond.first_day, cond.last_day
+    # A birthday at most a year ahead is the next one: age + 1. Longer windows check all.
+    current = frozenset(age - 1 for age in ages) if last <= 365 else None
 
     def find(c: Context) -> date | None:
         birth = c["birth_date"]
-        if birth is None:
+        if birth is None or (current is not None and c["age_years"] not in current):
             return None
         decision = c["decision_date"]
         for years in ages:
@@ -300,7 +350,9 @@ def compile_condition(
 ) -> Compiled:
     """Compile ``cond`` into a constant or a closure over the evaluation context.
 
-    ``fixed`` holds facts known at compile time (the care type); ``resolved`` gives, per
+    ``fixed`` holds facts known at compile time (the care type, the age band) and may hold
+    ``age_segment``: the range of ages in months ``(low, high or None)`` being compiled
+    for, or None for an unknown age. ``resolved`` gives, per
     rule code or term name, True/False when known at compile time, or None when it is
     only known while evaluating (then the context holds it under that name).
     """
@@ -318,6 +370,8 @@ def compile_condition(
             return is_all
         return _and(parts) if is_all else _or(parts)
     if isinstance(cond, Not):
+        if isinstance(cond.item, Is) and cond.item.fact not in fixed:
+            return _is_not(cond.item.fact, cond.item.values)
         sub = compile_condition(cond.item, fixed, resolved)
         if sub is True or sub is False:
             return not sub
@@ -327,6 +381,10 @@ def compile_condition(
             return fixed[cond.fact] in cond.values
         return _is(cond.fact, cond.values)
     if isinstance(cond, Age):
+        if "age_segment" in fixed:
+            known = _age_in_segment(cond, fixed["age_segment"])
+            if known is not None:
+                return known
         return _age(cond.at_least, cond.under)
     if isinstance(cond, Flagged | TermRef):
         names = cond.codes if isinstance(cond, Flagged) else (cond.name,)

@@ -15,15 +15,17 @@ from datetime import date, timedelta
 from typing import Any, Final
 
 from legal_rules.conditions import (
+    Age,
     BirthdayWithin,
     Condition,
     Context,
     birthday_finder,
     compile_condition,
+    dynamic_inputs,
     references,
     walk,
 )
-from legal_rules.facts import ENUM_FACTS, check_facts
+from legal_rules.facts import ENUM_FACTS, age_band, check_facts
 
 RULES_VERSION: Final = "1"
 """Version of the rule set; bumped when a rule changes (see legal_rules/CHANGELOG.md)."""
@@ -46,6 +48,9 @@ MISSING_FACT_ORDER: Final = (
 
 DETAILS: Final = ("birthday_within",)
 """Names a rule's ``detail`` may take: the value it puts in a flag's ``detail``."""
+
+BAND_CUTS: Final = (12 * 12, 16 * 12, 18 * 12, 23 * 12)
+"""Ages in months where the age band changes."""
 
 Text = dict[str, str]
 """A user-facing text as ``{"nl": ..., "en": ...}``."""
@@ -118,19 +123,52 @@ class Section:
     title: Text
 
 
+Outcome = tuple[tuple[Callable[[Context], dict[str, Any]], ...], tuple[str, ...]]
+"""The flags (as builders of their output) and the missing facts of one evaluation."""
+
+MEMO_SIZE: Final = 4096
+"""Outcomes kept per compiled part; the cache is emptied when it grows beyond this."""
+
+
 @dataclass
 class _Compiled:
-    """Everything evaluated for one period and one care type."""
+    """Everything evaluated for one period, care type and age segment.
+
+    The outcome depends only on the context values named in ``inputs`` and on the
+    birthdays found by ``probes``, so outcomes are cached under those values: the desk
+    re-evaluates the same answers over and over while a call goes on.
+    """
 
     steps: tuple[tuple[str, Callable[[Context], Any]], ...]
     output: tuple[tuple[str, Callable[[Context], dict[str, Any]]], ...]
     missing: tuple[tuple[str, Callable[[Context], Any]], ...]
+    inputs: tuple[str, ...]
+    probes: tuple[Callable[[Context], date | None], ...]
+    memo: dict[Any, Outcome] = field(default_factory=dict)
+
+    def outcome(self, c: Context) -> Outcome:
+        key: Any = tuple([c[name] for name in self.inputs])
+        if self.probes:
+            key = (key, tuple([probe(c) for probe in self.probes]))
+        found = self.memo.get(key)
+        if found is None:
+            for name, fn in self.steps:
+                c[name] = fn(c)
+            found = (
+                tuple([build for code, build in self.output if c[code]]),
+                tuple([fact for fact, fn in self.missing if fn(c)]),
+            )
+            if len(self.memo) >= MEMO_SIZE:
+                self.memo.clear()
+            self.memo[key] = found
+        return found
 
 
 @dataclass
 class _Period:
     start: date
-    by_care_type: dict[str, _Compiled] = field(default_factory=dict)
+    compiled: dict[tuple[str, int], _Compiled] = field(default_factory=dict)
+    """Per (care type, age segment index; 0 = age unknown)."""
 
 
 def _always(_: Context) -> bool:
@@ -211,6 +249,15 @@ class RuleSet:
         self.missing_facts = tuple(missing_facts)
         self.codes: frozenset[str] = frozenset(rule.code for rule in rules)
         self._order = dependency_order(rules, terms)
+        cuts = set(BAND_CUTS)
+        for entry in [*rules, *terms, *missing_facts]:
+            for node in walk(entry.when):
+                if isinstance(node, Age):
+                    cuts.update(bound for bound in (node.at_least, node.under) if bound)
+        self._age_cuts = sorted(cuts)
+        lows = [0, *self._age_cuts]
+        highs: list[int | None] = [*self._age_cuts, None]
+        self._segments: list[tuple[int, int | None] | None] = [None, *zip(lows, highs, strict=True)]
         starts = {date.min}
         for entry in [*rules, *terms, *missing_facts]:
             starts.add(entry.valid_from)
@@ -239,19 +286,29 @@ class RuleSet:
                 )
         period = _Period(start)
         for care_type in ENUM_FACTS["care_type"]:
-            period.by_care_type[care_type] = self._specialise(care_type, rules, terms, missing)
+            for index, segment in enumerate(self._segments):
+                band = "unknown" if segment is None else age_band(segment[0] // 12)
+                fixed = {"care_type": care_type, "age_band": band, "age_segment": segment}
+                period.compiled[care_type, index] = self._specialise(fixed, rules, terms, missing)
         return period
 
     def _specialise(
         self,
-        care_type: str,
+        fixed: dict[str, Any],
         rules: dict[str, Rule],
         terms: dict[str, Term],
         missing: list[MissingFact],
     ) -> _Compiled:
-        fixed = {"care_type": care_type}
         resolved: dict[str, bool | None] = {code: False for code in self.codes}
         steps: list[tuple[str, Callable[[Context], Any]]] = []
+        inputs: set[str] = set()
+        windows: list[BirthdayWithin] = []
+
+        def reads(entry: Rule | Term | MissingFact) -> None:
+            keys, found = dynamic_inputs(entry.when, fixed)
+            inputs.update(keys)
+            windows.extend(w for w in found if w not in windows)
+
         for name in self._order:
             entry: Rule | Term | None = terms.get(name) or rules.get(name)
             if entry is None:
@@ -264,6 +321,7 @@ class RuleSet:
             else:
                 resolved[name] = None
                 steps.append((name, compiled))
+                reads(entry)
         rank = {severity: i for i, severity in enumerate(SEVERITIES)}
         shown = sorted(
             (rule for code, rule in rules.items() if resolved[code] is not False),
@@ -271,11 +329,13 @@ class RuleSet:
         )
         needed: list[tuple[str, Callable[[Context], Any]]] = []
         for fact in MISSING_FACT_ORDER:
-            parts = [
-                compile_condition(entry.when, fixed, resolved)
-                for entry in missing
-                if entry.fact == fact
-            ]
+            parts = []
+            for entry in missing:
+                if entry.fact == fact:
+                    part = compile_condition(entry.when, fixed, resolved)
+                    if part is not True and part is not False:
+                        reads(entry)
+                    parts.append(part)
             if any(part is True for part in parts):
                 needed.append((fact, _always))
                 continue
@@ -289,6 +349,8 @@ class RuleSet:
             steps=tuple(steps),
             output=tuple((rule.code, _flag_builder(rule)) for rule in shown),
             missing=tuple(needed),
+            inputs=tuple(sorted(inputs)),
+            probes=tuple(birthday_finder(window) for window in windows),
         )
 
     def evaluate(self, facts: object) -> dict[str, Any]:
@@ -298,15 +360,14 @@ class RuleSet:
         """
         c = check_facts(facts)
         decision: date = c["decision_date"]
-        periods = self._periods
-        index = bisect.bisect_right(self._period_starts, decision) - 1
-        compiled = periods[index].by_care_type[c["care_type"]]
-        for name, fn in compiled.steps:
-            c[name] = fn(c)
+        period = self._periods[bisect.bisect_right(self._period_starts, decision) - 1]
+        months = c["age_total_months"]
+        segment = 0 if months is None else bisect.bisect_right(self._age_cuts, months) + 1
+        flagged, missing = period.compiled[c["care_type"], segment].outcome(c)
         return {
             "rules_version": RULES_VERSION,
             "decision_date": decision.isoformat(),
             "age": {"years": c["age_years"], "months": c["age_months"], "band": c["age_band"]},
-            "flags": [build(c) for code, build in compiled.output if c[code]],
-            "missing_facts": [fact for fact, fn in compiled.missing if fn(c)],
+            "flags": [build(c) for build in flagged],
+            "missing_facts": list(missing),
         }
