@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from desktop.i18n import pick
 from desktop.reports.text import translator
@@ -94,12 +95,25 @@ def format_date(value: date) -> str:
     return value.strftime("%d-%m-%Y")
 
 
-def format_datetime(value: datetime) -> str:
-    """A datetime in its own offset: ``23-11-2026 03:12``."""
+def format_datetime(value: datetime, zone: tzinfo | None = None) -> str:
+    """A datetime as ``23-11-2026 03:12``, in ``zone`` (default: its own offset)."""
+    if zone is not None and value.tzinfo is not None:
+        value = value.astimezone(zone)
     return value.strftime("%d-%m-%Y %H:%M")
 
 
-def _form_for(case: Mapping[str, Any], form: Any | None) -> Any:
+def display_zone(form: Any) -> tzinfo | None:
+    """The time zone a form's datetimes are shown in (its ``timezone``), if it names one."""
+    name = getattr(form, "timezone", None)
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def form_for(case: Mapping[str, Any], form: Any | None) -> Any:
     if form is not None:
         return form
     from desktop.forms import load_form
@@ -117,15 +131,12 @@ class _Builder:
         self.form = form
         self.answers: Mapping[str, Any] = case.get("answers") or {}
         self._, self.ngettext = translator(lang)
+        self.zone = display_zone(form)
         self.state = _engine_state(form, self.answers, _reference_time(self.answers))
 
     # -- field metadata --------------------------------------------------------
     def known(self, field_id: str) -> bool:
-        try:
-            self.form.field(field_id)
-        except KeyError:
-            return False
-        return True
+        return self.form.has_field(field_id)
 
     def label(self, field_id: str) -> str:
         return pick(self.form.field(field_id).label, self.lang)
@@ -139,27 +150,23 @@ class _Builder:
 
     # -- values ----------------------------------------------------------------
     def value_text(self, field_id: str, value: Any) -> str:
-        _ = self._
         kind = self.form.field(field_id).type
-        if kind in ("choice",):
+        if kind in ("choice", "multi", "yesno", "ynu"):
             return self.form.option_label(field_id, value, self.lang)
-        if kind == "multi":
-            return ", ".join(self.form.option_label(field_id, item, self.lang) for item in value)
-        if kind == "yesno":
-            return _("ja") if value else _("nee")
-        if kind == "ynu":
-            if self.form.field(field_id).options:
-                return self.form.option_label(field_id, value, self.lang)
-            return {"yes": _("ja"), "no": _("nee")}.get(value, _("onbekend"))
         if kind == "date":
             return format_date(date.fromisoformat(value))
         if kind == "datetime":
-            return format_datetime(parse_datetime(value))
+            return self.moment(value)
         if kind == "number":
             number = int(value) if float(value).is_integer() else value
             text = str(number)
             return text.replace(".", ",") if self.lang == "nl" else text
         return str(value)
+
+    def moment(self, value: str | datetime) -> str:
+        """A datetime shown in the form's time zone (the desk's local time)."""
+        moment = parse_datetime(value) if isinstance(value, str) else value
+        return format_datetime(moment, self.zone)
 
     def field_row(self, field_id: str, *, kind: RowKind | None = None) -> Row | None:
         """The row for one answer, or None when it is empty, hidden or unknown."""
@@ -184,10 +191,7 @@ class _Builder:
         return rows
 
     def section_title(self, section_id: str) -> str:
-        for section in self.form.sections:
-            if section.id == section_id:
-                return pick(section.title, self.lang)
-        raise KeyError(section_id)
+        return pick(self.form.section(section_id).title, self.lang)
 
     # -- composite rows --------------------------------------------------------
     def name_row(self) -> Row | None:
@@ -207,19 +211,16 @@ class _Builder:
 
     def age_years(self) -> int | None:
         derived = getattr(self.state, "derived", None) or {}
-        age = derived.get("youth.age")
-        if isinstance(age, Mapping) and isinstance(age.get("years"), int):
-            return age["years"]
+        age = derived.get("youth.age_years")
         if isinstance(age, int):
             return age
         return age_on_call(self.answers)
 
     def urgency_level(self) -> Any | None:
-        code = self.answers.get("triage.urgency")
-        for level in getattr(self.form, "urgency", ()):
-            if level.code == code:
-                return level
-        return None
+        try:
+            return self.form.urgency_level(str(self.answers.get("triage.urgency")))
+        except KeyError:
+            return None
 
     def deadline(self) -> datetime | None:
         derived = getattr(self.state, "derived", None) or {}
@@ -245,8 +246,13 @@ class _Builder:
         note = ""
         if with_deadline:
             deadline = self.deadline()
+            working_days = getattr(level, "target_working_days", None)
             if deadline is not None:
-                note = _("Reageren vóór {moment}").format(moment=format_datetime(deadline))
+                note = _("Reageren vóór {moment}").format(moment=self.moment(deadline))
+            elif working_days:
+                note = self.ngettext(
+                    "Reageren binnen {n} werkdag", "Reageren binnen {n} werkdagen", working_days
+                ).format(n=working_days)
             else:
                 note = _("Geen reactietermijn")
         colour = getattr(level, "colour", None) if level is not None else None
@@ -255,29 +261,25 @@ class _Builder:
         )
 
     def decided_rows(self) -> list[Row]:
-        _ = self._
+        """Who decided the triage and when (values the product recorded)."""
         rows = []
-        if _present(self.answers.get("triage.decided_by")):
-            by = str(self.answers["triage.decided_by"])
-            rows.append(Row(_("Besloten door"), by, "field", ("triage.decided_by",)))
-        if _present(self.answers.get("triage.decided_at")):
-            at = format_datetime(parse_datetime(self.answers["triage.decided_at"]))
-            rows.append(Row(_("Besloten op"), at, "field", ("triage.decided_at",)))
+        for field_id in ("triage.decided_by", "triage.decided_at"):
+            if self.known(field_id) and _present(self.answers.get(field_id)):
+                value = self.value_text(field_id, self.answers[field_id])
+                rows.append(Row(self.label(field_id), value, "field", (field_id,)))
         return rows
 
     def banner_rows(self) -> list[Row]:
+        """The advice banners that were shown during the intake, with when."""
         _ = self._
-        texts = {banner.id: banner for banner in getattr(self.form, "banners", ())}
         rows = []
         for shown in self.case.get("banners_shown") or ():
-            banner = texts.get(shown.get("id"))
-            text = _banner_text(banner, self.lang) if banner is not None else str(shown.get("id"))
+            try:
+                text = pick(self.form.banner(shown.get("id")).text, self.lang)
+            except KeyError:
+                text = str(shown.get("id"))
             when = shown.get("shown_at")
-            note = (
-                _("getoond om {moment}").format(moment=format_datetime(parse_datetime(when)))
-                if when
-                else ""
-            )
+            note = _("getoond om {moment}").format(moment=self.moment(when)) if when else ""
             rows.append(Row(_("Advies getoond"), text, "banner", (), note))
         return rows
 
@@ -300,19 +302,11 @@ class _Builder:
         return rows
 
 
-def _banner_text(banner: Any, lang: str) -> str:
-    for attribute in ("text", "message", "label", "title"):
-        value = getattr(banner, attribute, None)
-        if value:
-            return pick(value, lang)
-    return str(banner.id)
-
-
 def _section_fields(form: Any, section_id: str) -> Sequence[Any]:
-    for section in form.sections:
-        if section.id == section_id:
-            return section.fields
-    return ()
+    try:
+        return form.section(section_id).fields
+    except KeyError:
+        return ()
 
 
 def _present(value: Any) -> bool:
@@ -332,8 +326,8 @@ def _reference_time(answers: Mapping[str, Any]) -> datetime:
 def _engine_state(form: Any, answers: Mapping[str, Any], now: datetime) -> Any | None:
     """The form engine's state (visibility, derived values), when the engine exists."""
     try:
-        from desktop.forms import evaluate
-    except ImportError:
+        from desktop.forms.engine import evaluate
+    except ImportError:  # the engine is not part of this build yet
         return None
     return evaluate(form, dict(answers), now=now)
 
@@ -364,7 +358,7 @@ def handover_contents(
     case: Mapping[str, Any], lang: str = "nl", *, form: Any | None = None
 ) -> list[Section]:
     """The sections of the handover summary (overdrachtsformulier), in print order."""
-    form = _form_for(case, form)
+    form = form_for(case, form)
     b = _Builder(case, lang, form)
     _ = b._
     sections: list[Section] = []
@@ -438,7 +432,7 @@ def feedback_contents(
         raise ValueError(
             f"unknown include {sorted(unknown)}; choose from {sorted(FEEDBACK_EXTRAS)}"
         )
-    form = _form_for(case, form)
+    form = form_for(case, form)
     b = _Builder(case, lang, form)
     _ = b._
     sections: list[Section] = []
@@ -454,16 +448,18 @@ def feedback_contents(
         "alleen wat u nodig hebt voor de verdere zorg."
     )
     add(
-        "about",
-        _("Betreft"),
+        "to",
+        _("Aan"),
         [
             b.field_row(name_id, kind="field"),
             b.field_row(organisation_id, kind="field"),
-            b.name_row(),
-            b.field_row("youth.birth_date"),
-            b.field_row("call.received_at"),
             Row("", intro, "notice"),
         ],
+    )
+    add(
+        "about",
+        _("Betreft"),
+        [b.name_row(), b.field_row("youth.birth_date"), b.field_row("call.received_at")],
     )
     add(
         "decision",

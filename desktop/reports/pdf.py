@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -21,6 +21,7 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -321,17 +322,26 @@ def _canvas_maker(furniture: PageFurniture) -> Callable[..., Canvas]:
     return NumberedCanvas
 
 
+def _fitting(text: str, font: str, size: float, width: float) -> float:
+    """The largest font size up to ``size`` (not below 6 pt) at which ``text`` fits."""
+    natural = stringWidth(text, font, size)
+    return size if natural <= width else max(6.0, size * width / natural)
+
+
 def _draw_header(furniture: PageFurniture) -> Callable[[Canvas, BaseDocTemplate], None]:
     def draw(canvas: Canvas, _doc: BaseDocTemplate) -> None:
         canvas.saveState()
         top = PAGE_HEIGHT - MARGIN + 4 * mm
+        confidential_width = stringWidth(furniture.confidential, BOLD, 9.5)
+        room = BODY_WIDTH - confidential_width - 6 * mm
         canvas.setFillColor(INK)
-        canvas.setFont(BOLD, 10.5)
+        canvas.setFont(BOLD, _fitting(furniture.title, BOLD, 10.5, room))
         canvas.drawString(MARGIN, top, furniture.title)
         canvas.setFillColor(BANNER_EDGE)
+        canvas.setFont(BOLD, 9.5)
         canvas.drawRightString(PAGE_WIDTH - MARGIN, top, furniture.confidential)
         canvas.setFillColor(MUTED)
-        canvas.setFont(REGULAR, 8.5)
+        canvas.setFont(REGULAR, _fitting(furniture.header_detail, REGULAR, 8.5, BODY_WIDTH))
         canvas.drawString(MARGIN, top - 4.5 * mm, furniture.header_detail)
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.6)
@@ -388,6 +398,8 @@ def build_pdf(
     return buffer.getvalue()
 
 
-def printed_line(printed_by: str, printed_at: datetime, template: str) -> str:
+def printed_line(
+    printed_by: str, printed_at: datetime, template: str, zone: tzinfo | None = None
+) -> str:
     """The footer's "printed by / at" text from a translated template."""
-    return template.format(name=printed_by, moment=format_datetime(printed_at))
+    return template.format(name=printed_by, moment=format_datetime(printed_at, zone))

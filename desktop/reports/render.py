@@ -8,12 +8,13 @@ What goes in comes from :mod:`desktop.reports.contents`; the layout from
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from desktop.reports.contents import (
-    _form_for,
+    display_zone,
     feedback_contents,
+    form_for,
     format_date,
     handover_contents,
     short_id,
@@ -25,8 +26,10 @@ from desktop.reports.text import translator
 def _furniture(
     case: Mapping[str, Any],
     lang: str,
+    zone: tzinfo | None,
     *,
     title: str,
+    header_title: str,
     printed_by: str,
     printed_at: datetime,
     region_name: str | None,
@@ -49,10 +52,10 @@ def _furniture(
     if case.get("training"):
         detail.append(_("OEFENING"))
     return PageFurniture(
-        title=f"Doorloop — {title}",
+        title=f"Doorloop — {header_title}",
         confidential=_("Vertrouwelijk — medisch beroepsgeheim"),
         header_detail="  ·  ".join(detail),
-        printed=printed_line(printed_by, printed_at, _("Afgedrukt door {name} op {moment}")),
+        printed=printed_line(printed_by, printed_at, _("Afgedrukt door {name} op {moment}"), zone),
         page_of=_("pagina {page} van {pages}"),
     )
 
@@ -67,15 +70,18 @@ def render_handover(
     form: Any | None = None,
 ) -> bytes:
     """The handover summary (overdrachtsformulier) of ``case`` as PDF bytes."""
-    form = _form_for(case, form)
+    form = form_for(case, form)
     _, _n = translator(lang)
     title = _("Overdrachtsformulier")
+    header_title = title
     return build_pdf(
         heading=title,
         furniture=_furniture(
             case,
             lang,
+            display_zone(form),
             title=title,
+            header_title=header_title,
             printed_by=printed_by,
             printed_at=printed_at,
             region_name=region_name,
@@ -102,15 +108,18 @@ def render_feedback(
     Only risk details and background named in ``include`` (``"risk"``,
     ``"background"``) are added to the minimal letter.
     """
-    form = _form_for(case, form)
+    form = form_for(case, form)
     _, _n = translator(lang)
     title = _("Terugkoppeling aan verwijzer")
+    header_title = _("Terugkoppeling")
     return build_pdf(
         heading=title,
         furniture=_furniture(
             case,
             lang,
+            display_zone(form),
             title=title,
+            header_title=header_title,
             printed_by=printed_by,
             printed_at=printed_at,
             region_name=region_name,

@@ -1,0 +1,77 @@
+"""Privacy checks before a report leaves the desk (printing, sending, handing over).
+
+From 16 (and when the age is unknown, which is treated the same), parents are informed
+only with the young person's consent (legal flag INFORM_PARENTS_NEEDS_CONSENT). Before
+a report is sent to the parents, or a report with the parents' details is sent
+anywhere, :func:`privacy_warnings` lists what the user must confirm; the UI shows each
+warning and records the confirmation in the audit log. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from desktop.reports.contents import age_on_call
+from desktop.reports.text import translator
+
+#: Recipients use the option values of ``handover.informed``.
+PARENTS = "parents"
+
+#: Answers that identify or reach the parents with authority.
+PARENT_FIELDS = (
+    "authority.parent1_name",
+    "authority.parent1_phone",
+    "authority.parent2_name",
+    "authority.parent2_phone",
+)
+
+CONSENT_AGE = 16
+
+
+def privacy_warnings(
+    case: Mapping[str, Any],
+    *,
+    recipients: Iterable[str],
+    kind: str = "handover",
+    on: date | None = None,
+    lang: str = "nl",
+) -> list[str]:
+    """Warnings the user must confirm before the report of ``kind`` goes to ``recipients``.
+
+    ``recipients`` are ``handover.informed`` option values (``parents``, ``gp``,
+    ``referrer``, ...). ``kind`` is ``handover`` (which shows the parents' details when
+    answered) or ``feedback`` (which never does). The age counts on ``on`` (default:
+    today), the day the information is shared. Empty when nothing needs confirming.
+    """
+    if kind not in ("handover", "feedback"):
+        raise ValueError(f"unknown report kind {kind!r}")
+    _, _n = translator(lang)
+    answers: Mapping[str, Any] = case.get("answers") or {}
+    age = age_on_call(answers, on or date.today())
+    if age is not None and age < CONSENT_AGE:
+        return []
+    if answers.get("handover.consent_to_inform_parents") is True:
+        return []
+
+    if age is None:
+        who = _("De leeftijd van de jeugdige is onbekend (dan geldt hetzelfde als vanaf 16 jaar)")
+    else:
+        who = _("De jeugdige is {age} jaar").format(age=age)
+    no_consent = _("er is geen toestemming van de jeugdige om de ouders te informeren")
+    warnings = []
+    if PARENTS in set(recipients):
+        warnings.append(
+            _("{who} en {no_consent}. Weet u zeker dat u dit naar de ouders wilt sturen?").format(
+                who=who, no_consent=no_consent
+            )
+        )
+    if kind == "handover" and any(answers.get(fid) for fid in PARENT_FIELDS):
+        warnings.append(
+            _(
+                "{who} en {no_consent}. Dit overdrachtsformulier bevat gegevens van de "
+                "ouders; bevestig dat de ontvanger deze mag hebben."
+            ).format(who=who, no_consent=no_consent)
+        )
+    return warnings
