@@ -415,7 +415,8 @@ _WORDS: Final = {
         "not": "niet",
         "is": "is",
         "flagged": "is gemeld",
-        "flagged_any": "is gemeld (één van)",
+        "not_flagged": "is niet gemeld",
+        "is_not": "is niet",
         "years": "jaar",
         "months": "mnd",
         "at_least": "{low} of ouder",
@@ -432,7 +433,8 @@ _WORDS: Final = {
         "not": "not",
         "is": "is",
         "flagged": "is flagged",
-        "flagged_any": "is flagged (one of)",
+        "not_flagged": "is not flagged",
+        "is_not": "is not",
         "years": "y",
         "months": "m",
         "at_least": "{low} or older",
@@ -462,7 +464,7 @@ def _value_text(value: object) -> str:
     return f"`{value}`"
 
 
-def render(cond: Condition, lang: str = "en", nested: bool = False) -> str:
+def render(cond: Condition, lang: str = "en", nested: bool = False, negated: bool = False) -> str:
     """The condition as one line of Dutch or English text (Markdown inline code for names)."""
     words = _WORDS[lang]
     if isinstance(cond, All | AnyOf):
@@ -470,10 +472,12 @@ def render(cond: Condition, lang: str = "en", nested: bool = False) -> str:
         text = joiner.join(render(item, lang, nested=True) for item in cond.items)
         return f"({text})" if nested else text
     if isinstance(cond, Not):
+        if isinstance(cond.item, Is | Flagged):
+            return render(cond.item, lang, negated=True)
         return f"{words['not']} {render(cond.item, lang, nested=True)}"
     if isinstance(cond, Is):
         values = words["list_or"].join(_value_text(v) for v in cond.values)
-        return f"`{cond.fact}` {words['is']} {values}"
+        return f"`{cond.fact}` {words['is_not' if negated else 'is']} {values}"
     if isinstance(cond, Age):
         if cond.at_least is None:
             assert cond.under is not None
@@ -486,8 +490,8 @@ def render(cond: Condition, lang: str = "en", nested: bool = False) -> str:
             )
         return words["age"].format(range=span)
     if isinstance(cond, Flagged):
-        codes = ", ".join(f"`{code}`" for code in cond.codes)
-        return f"{codes} {words['flagged_any' if len(cond.codes) > 1 else 'flagged']}"
+        codes = words["list_or"].join(f"`{code}`" for code in cond.codes)
+        return f"{codes} {words['not_flagged' if negated else 'flagged']}"
     if isinstance(cond, TermRef):
         return f"*{cond.name}*"
     if isinstance(cond, BirthdayWithin):
