@@ -116,9 +116,13 @@ def load_form_file(path: str | Path) -> FormDefinition:
     return form
 
 
-@lru_cache(maxsize=32)
 def load_form(form_id: str = "intake", version: str = "1") -> FormDefinition:
     """A shipped definition, cached. A case opens with the form id and version it stores."""
+    return _load_shipped(str(form_id), str(version))
+
+
+@lru_cache(maxsize=32)
+def _load_shipped(form_id: str, version: str) -> FormDefinition:
     name = f"{form_id}-v{version}.yaml"
     resource = resources.files(DEFINITIONS_PACKAGE).joinpath(DEFINITIONS_DIR, name)
     if not _NAME.match(name) or not resource.is_file():
