@@ -10,8 +10,13 @@ from desktop.forms import CASE_STATUSES, FormDefinition, load_form
 from desktop.forms.conditions import parse
 from desktop.forms.loader import available_forms, latest_version
 
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 # Every field id of domain/intake-format.md (the contract: stored answers, exports, sync).
-SPEC_FIELD_IDS = """
+SPEC_FIELD_IDS = _words("""
 call.received_at call.channel call.caller_role call.caller_name call.caller_organisation
 call.caller_phone call.referrer_is_caller call.referrer_name call.referrer_organisation
 call.referrer_phone call.repeat_contact youth.first_name youth.last_name youth.birth_date
@@ -33,7 +38,7 @@ legal.youth_care_before_18 triage.urgency triage.domains triage.intervention
 triage.assigned_to triage.rationale triage.caller_informed_at handover.to_organisation
 handover.to_contact handover.to_phone handover.agreements handover.next_contact_at
 handover.informed handover.consent_to_inform_parents handover.notes
-""".split()
+""")
 
 SPEC_OPTIONS = {
     "call.channel": "phone chat walk_in referral_letter on_site",

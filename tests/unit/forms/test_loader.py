@@ -55,7 +55,8 @@ def test_unknown_top_level_key_is_rejected() -> None:
 def test_duplicate_field_id_is_rejected() -> None:
     error = broken(lambda d: field_at(d, 1, 1).update(id="call.channel"))
     assert error.problems == [
-        "sections[1].fields[1].id: duplicate field id 'call.channel' (also at sections[0].fields[1])"
+        "sections[1].fields[1].id: duplicate field id 'call.channel' "
+        "(also at sections[0].fields[1])"
     ]
 
 
