@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from desktop.forms import FormDefinition
 from desktop.reports.contents import (
     Row,
     Section,
@@ -48,7 +49,7 @@ def render_handover(
     printed_by: str,
     printed_at: datetime,
     region_name: str | None = None,
-    form: Any | None = None,
+    form: FormDefinition | None = None,
 ) -> bytes:
     """The handover summary of ``case`` as PDF bytes (see :mod:`desktop.reports.render`)."""
     from desktop.reports import render
@@ -71,7 +72,7 @@ def render_feedback(
     printed_at: datetime,
     include: Iterable[str] = frozenset(),
     region_name: str | None = None,
-    form: Any | None = None,
+    form: FormDefinition | None = None,
 ) -> bytes:
     """The referrer feedback letter of ``case`` as PDF bytes; ``include``: risk, background."""
     from desktop.reports import render

@@ -49,6 +49,13 @@ def _fail(message: str) -> int:
     return EXIT_INPUT
 
 
+def _current_user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in a bare container or service
+        return "doorloop"
+
+
 def handover_command(argv: list[str]) -> int:
     """Run ``doorloop handover`` with ``argv`` (without the ``handover`` word); exit code."""
     try:
@@ -89,7 +96,7 @@ def handover_command(argv: list[str]) -> int:
 
     from desktop.reports.render import render_feedback, render_handover
 
-    printed_by = args.printed_by or getpass.getuser()
+    printed_by = args.printed_by or _current_user()
     printed_at = datetime.now().astimezone()
     if args.kind == "feedback":
         pdf = render_feedback(

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from desktop.forms import Field, FormDefinition, load_form
+from desktop.forms.engine import evaluate
 from desktop.i18n import pick
 from desktop.reports.text import translator
 
@@ -102,7 +104,7 @@ def format_datetime(value: datetime, zone: tzinfo | None = None) -> str:
     return value.strftime("%d-%m-%Y %H:%M")
 
 
-def display_zone(form: Any) -> tzinfo | None:
+def display_zone(form: FormDefinition) -> tzinfo | None:
     """The time zone a form's datetimes are shown in (its ``timezone``), if it names one."""
     name = getattr(form, "timezone", None)
     if not name:
@@ -113,11 +115,10 @@ def display_zone(form: Any) -> tzinfo | None:
         return None
 
 
-def form_for(case: Mapping[str, Any], form: Any | None) -> Any:
+def form_for(case: Mapping[str, Any], form: FormDefinition | None) -> FormDefinition:
+    """The given form definition, or the one the case was taken with."""
     if form is not None:
         return form
-    from desktop.forms import load_form
-
     meta = case.get("form") or {}
     return load_form(meta.get("id", "intake"), str(meta.get("version", "1")))
 
@@ -125,14 +126,14 @@ def form_for(case: Mapping[str, Any], form: Any | None) -> Any:
 class _Builder:
     """Turns answers into rows for one language; shared by both reports."""
 
-    def __init__(self, case: Mapping[str, Any], lang: str, form: Any) -> None:
+    def __init__(self, case: Mapping[str, Any], lang: str, form: FormDefinition) -> None:
         self.case = case
         self.lang = lang
         self.form = form
         self.answers: Mapping[str, Any] = case.get("answers") or {}
         self._, self.ngettext = translator(lang)
         self.zone = display_zone(form)
-        self.state = _engine_state(form, self.answers, _reference_time(self.answers))
+        self.state = evaluate(form, dict(self.answers), now=_reference_time(self.answers))
 
     # -- field metadata --------------------------------------------------------
     def known(self, field_id: str) -> bool:
@@ -142,8 +143,8 @@ class _Builder:
         return pick(self.form.field(field_id).label, self.lang)
 
     def visible(self, field_id: str) -> bool:
-        visible = getattr(self.state, "visible", None)
-        return visible is None or field_id in visible
+        """Answers of hidden fields (e.g. stale after a change) are not printed."""
+        return field_id in self.state.visible or field_id in RECORDED_FIELDS
 
     def present(self, field_id: str) -> bool:
         return _present(self.answers.get(field_id)) and self.visible(field_id)
@@ -203,18 +204,13 @@ class _Builder:
         )
 
     def age_row(self) -> Row | None:
-        years = self.age_years()
-        if years is None:
+        """The age on the call date, from the birth date (an estimate is its own field)."""
+        age = self.state.derived.get("youth.age")
+        if not age or age.get("estimated"):
             return None
+        years = age["years"]
         text = self.ngettext("{n} jaar", "{n} jaar", years).format(n=years)
         return Row(self._("Leeftijd"), text, "field", ("youth.birth_date",))
-
-    def age_years(self) -> int | None:
-        derived = getattr(self.state, "derived", None) or {}
-        age = derived.get("youth.age_years")
-        if isinstance(age, int):
-            return age
-        return age_on_call(self.answers)
 
     def urgency_level(self) -> Any | None:
         try:
@@ -223,17 +219,9 @@ class _Builder:
             return None
 
     def deadline(self) -> datetime | None:
-        derived = getattr(self.state, "derived", None) or {}
-        value = derived.get("triage.deadline")
-        if isinstance(value, datetime):
-            return value
-        if isinstance(value, str) and value:
-            return parse_datetime(value)
-        level = self.urgency_level()
-        received = self.answers.get("call.received_at")
-        if level is None or level.target_minutes is None or not received:
-            return None
-        return parse_datetime(received) + timedelta(minutes=level.target_minutes)
+        """The response deadline the forms engine derived (received + the level's target)."""
+        value = self.state.derived.get("triage.deadline")
+        return parse_datetime(value) if value else None
 
     def urgency_row(self, *, with_deadline: bool) -> Row | None:
         if not self.present("triage.urgency"):
@@ -246,14 +234,9 @@ class _Builder:
         note = ""
         if with_deadline:
             deadline = self.deadline()
-            working_days = getattr(level, "target_working_days", None)
             if deadline is not None:
                 note = _("Reageren vóór {moment}").format(moment=self.moment(deadline))
-            elif working_days:
-                note = self.ngettext(
-                    "Reageren binnen {n} werkdag", "Reageren binnen {n} werkdagen", working_days
-                ).format(n=working_days)
-            else:
+            elif level is not None and not (level.target_minutes or level.target_working_days):
                 note = _("Geen reactietermijn")
         colour = getattr(level, "colour", None) if level is not None else None
         return Row(
@@ -302,7 +285,7 @@ class _Builder:
         return rows
 
 
-def _section_fields(form: Any, section_id: str) -> Sequence[Any]:
+def _section_fields(form: FormDefinition, section_id: str) -> Sequence[Field]:
     try:
         return form.section(section_id).fields
     except KeyError:
@@ -323,39 +306,11 @@ def _reference_time(answers: Mapping[str, Any]) -> datetime:
     return datetime.now().astimezone()
 
 
-def _engine_state(form: Any, answers: Mapping[str, Any], now: datetime) -> Any | None:
-    """The form engine's state (visibility, derived values), when the engine exists."""
-    try:
-        from desktop.forms.engine import evaluate
-    except ImportError:  # the engine is not part of this build yet
-        return None
-    return evaluate(form, dict(answers), now=now)
-
-
-def age_on(birth: date, day: date) -> int:
-    """Whole years completed on ``day`` (a 29 February birthday counts from 1 March)."""
-    years = day.year - birth.year
-    if (day.month, day.day) < (birth.month, birth.day):
-        years -= 1
-    return years
-
-
-def age_on_call(answers: Mapping[str, Any], on: date | None = None) -> int | None:
-    """The youth's age in whole years on ``on`` (default: the call date), if known."""
-    birth = answers.get("youth.birth_date")
-    if not isinstance(birth, str):
-        return None
-    if on is None:
-        received = answers.get("call.received_at")
-        on = parse_datetime(received).date() if isinstance(received, str) else date.today()
-    return age_on(date.fromisoformat(birth), on)
-
-
 # --------------------------------------------------------------------------- reports
 
 
 def handover_contents(
-    case: Mapping[str, Any], lang: str = "nl", *, form: Any | None = None
+    case: Mapping[str, Any], lang: str = "nl", *, form: FormDefinition | None = None
 ) -> list[Section]:
     """The sections of the handover summary (overdrachtsformulier), in print order."""
     form = form_for(case, form)
@@ -418,7 +373,7 @@ def feedback_contents(
     lang: str = "nl",
     *,
     include: Iterable[str] = frozenset(),
-    form: Any | None = None,
+    form: FormDefinition | None = None,
 ) -> list[Section]:
     """The sections of the referrer feedback letter (terugkoppeling), in print order.
 

@@ -1,10 +1,11 @@
 """Privacy checks before a report leaves the desk (printing, sending, handing over).
 
-From 16 (and when the age is unknown, which is treated the same), parents are informed
-only with the young person's consent (legal flag INFORM_PARENTS_NEEDS_CONSENT). Before
-a report is sent to the parents, or a report with the parents' details is sent
-anywhere, :func:`privacy_warnings` lists what the user must confirm; the UI shows each
-warning and records the confirmation in the audit log. Pure: no I/O.
+From 16 (and when the birth date is unknown, which is treated the same: legal flag
+AGE_UNKNOWN), parents are informed only with the young person's consent (legal flag
+INFORM_PARENTS_NEEDS_CONSENT). Before a report is sent to the parents, or a report
+with the parents' details is sent anywhere, :func:`privacy_warnings` lists what the
+user must confirm; the UI shows each warning and records the confirmation in the audit
+log. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from desktop.reports.contents import age_on_call
+from desktop.forms.engine import age_on
 from desktop.reports.text import translator
 
 #: Recipients use the option values of ``handover.informed``.
@@ -49,14 +50,16 @@ def privacy_warnings(
         raise ValueError(f"unknown report kind {kind!r}")
     _, _n = translator(lang)
     answers: Mapping[str, Any] = case.get("answers") or {}
-    age = age_on_call(answers, on or date.today())
+    age = _age(answers, on or date.today())
     if age is not None and age < CONSENT_AGE:
         return []
     if answers.get("handover.consent_to_inform_parents") is True:
         return []
 
     if age is None:
-        who = _("De leeftijd van de jeugdige is onbekend (dan geldt hetzelfde als vanaf 16 jaar)")
+        who = _(
+            "De geboortedatum van de jeugdige is onbekend (dan geldt hetzelfde als vanaf 16 jaar)"
+        )
     else:
         who = _("De jeugdige is {age} jaar").format(age=age)
     no_consent = _("er is geen toestemming van de jeugdige om de ouders te informeren")
@@ -75,3 +78,12 @@ def privacy_warnings(
             ).format(who=who, no_consent=no_consent)
         )
     return warnings
+
+
+def _age(answers: Mapping[str, Any], on: date) -> int | None:
+    """Whole years on ``on`` from the birth date; an estimate does not establish the age."""
+    birth = answers.get("youth.birth_date")
+    if not isinstance(birth, str):
+        return None
+    age = age_on(date.fromisoformat(birth), on)
+    return age[0] if age is not None else None

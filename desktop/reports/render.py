@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, tzinfo
 from typing import Any
 
+from desktop.forms import FormDefinition
 from desktop.reports.contents import (
     display_zone,
     feedback_contents,
@@ -67,7 +68,7 @@ def render_handover(
     printed_by: str,
     printed_at: datetime,
     region_name: str | None = None,
-    form: Any | None = None,
+    form: FormDefinition | None = None,
 ) -> bytes:
     """The handover summary (overdrachtsformulier) of ``case`` as PDF bytes."""
     form = form_for(case, form)
@@ -101,7 +102,7 @@ def render_feedback(
     printed_at: datetime,
     include: Iterable[str] = frozenset(),
     region_name: str | None = None,
-    form: Any | None = None,
+    form: FormDefinition | None = None,
 ) -> bytes:
     """The referrer feedback letter (terugkoppeling) of ``case`` as PDF bytes.
 
