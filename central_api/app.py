@@ -46,6 +46,8 @@ log = logging.getLogger("central_api")
 
 API_VERSION = "0.1.0"
 MAX_SEQ = 2**62
+DEFAULT_PULL_LIMIT = 500
+MAX_PULL_LIMIT = 5000
 
 _bearer = HTTPBearer(auto_error=False, description="The device token from /v1/auth/login.")
 
@@ -319,9 +321,7 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     def pull(
         principal: Authenticated,
         since: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
-        limit: Annotated[int, Query(ge=1, le=settings.max_pull_limit)] = (
-            settings.default_pull_limit
-        ),
+        limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
     ) -> Response:
         """Changes this user may see after server sequence `since` (exclusive), oldest first."""
         return Response(storage.pull(principal, since, limit), media_type="application/json")

@@ -44,8 +44,6 @@ class Settings:
     rate_burst: int = 120
     login_per_minute: float = 30.0
     login_burst: int = 10
-    default_pull_limit: int = 500
-    max_pull_limit: int = 5000
     migrate_on_start: bool = True
 
     @classmethod

@@ -13,8 +13,15 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
-# Verified against when a username is unknown, so timing does not tell which names exist.
-_DUMMY_HASH = _hasher.hash("doorloop-no-such-user")
+_dummy_hash: str | None = None
+
+
+def configure_password_hasher(*, time_cost: int, memory_cost: int, parallelism: int) -> None:
+    """Change the argon2 parameters for new hashes (tests use cheap ones; the default is
+    argon2-cffi's RFC 9106 low-memory profile). Existing hashes keep verifying."""
+    global _hasher, _dummy_hash
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+    _dummy_hash = None
 
 
 def hash_password(password: str) -> str:
@@ -22,9 +29,13 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
-    """True when `password` matches; always spends the same argon2 work."""
+    """True when `password` matches. An unknown user (None) is checked against a dummy
+    hash, so the time taken does not tell which usernames exist."""
+    global _dummy_hash
+    if password_hash is None:
+        _dummy_hash = _dummy_hash or _hasher.hash("doorloop-no-such-user")
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return _hasher.verify(password_hash or _dummy_hash or "", password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 

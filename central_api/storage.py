@@ -729,7 +729,9 @@ class Storage:
                 ),
                 changed_cases,
             )
-        region_names = dict(conn.execute(select(db.regions.c.id, db.regions.c.name)).tuples().all())
+        region_names = {
+            row.id: row.name for row in conn.execute(select(db.regions.c.id, db.regions.c.name))
+        }
         state_rows: list[dict[str, Any]] = []
         for case_id in work.dirty_cases:
             case = work.cases[case_id]

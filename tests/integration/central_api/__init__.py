@@ -1,0 +1,1 @@
+"""Integration tests of the central API against real PostgreSQL and SQLite."""
