@@ -18,7 +18,7 @@ SyncState = Literal["local", "pending", "synced", "conflict"]
 class Profile(BaseModel):
     """The local profile created at first start: who works on this device."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     user_id: str
     display_name: str
@@ -33,7 +33,7 @@ class Profile(BaseModel):
 class Actor(BaseModel):
     """Who does something, and on whose behalf (NEN 7513)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     user_id: str
     display_name: str
@@ -43,6 +43,7 @@ class Actor(BaseModel):
 
 
 class VersionInfo(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     id: str
     number: int
     base_version_id: str | None = None
@@ -57,6 +58,8 @@ class VersionInfo(BaseModel):
 
 class Case(BaseModel):
     """A case as the desk works with it: the head version plus case-level facts."""
+
+    model_config = ConfigDict(defer_build=True)
 
     id: str
     form_id: str = "intake"
@@ -102,6 +105,8 @@ class Case(BaseModel):
 class CaseVersion(BaseModel):
     """One stored version of a case (history view, sync payload)."""
 
+    model_config = ConfigDict(defer_build=True)
+
     case_id: str
     version: VersionInfo
     answers: dict[str, Any]
@@ -112,7 +117,7 @@ class CaseVersion(BaseModel):
 class CaseSummary(BaseModel):
     """One row of the case list."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     id: str
     received_at: str | None
@@ -129,7 +134,7 @@ class CaseSummary(BaseModel):
 class AuditEvent(BaseModel):
     """One row of the hash-chained audit log."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     seq: int
     event_id: str
@@ -150,6 +155,8 @@ class AuditEvent(BaseModel):
 
 class OutboxItem(BaseModel):
     """Something waiting to be pushed to the central API."""
+
+    model_config = ConfigDict(defer_build=True)
 
     id: int
     kind: Literal["version", "audit"]

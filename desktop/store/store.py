@@ -15,6 +15,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from desktop.paths import database_path
 from desktop.store.audit import AuditLog, ChainReport
 from desktop.store.cases import CaseRepository
 from desktop.store.database import connect, integrity_problems
@@ -23,12 +24,6 @@ from desktop.store.models import ROLES, Actor, Profile
 from desktop.store.outbox import Outbox
 
 MIN_PASSPHRASE_LENGTH = 10
-DATABASE_NAME = "doorloop.db"
-TRAINING_DATABASE = Path("training") / "doorloop-training.db"
-
-
-def database_path(data_dir: Path, *, training: bool = False) -> Path:
-    return data_dir / (TRAINING_DATABASE if training else DATABASE_NAME)
 
 
 def store_exists(data_dir: Path, *, training: bool = False) -> bool:

@@ -1,0 +1,59 @@
+"""``doorloop``: the desk app, plus its command-line tools (DESIGN.md contracts 2 and 5).
+
+    doorloop [--data-dir DIR] [--training] [--smoke] [--lang nl|en]
+    doorloop handover CASE.json -o OUT.pdf [--kind handover|feedback] [--lang nl|en]
+    doorloop export --case ID -o FILE [--data-dir DIR] [--training]
+
+``DOORLOOP_PASSPHRASE`` may carry the passphrase for tests and kiosks only.
+"""
+
+from __future__ import annotations
+
+import time
+
+STARTED = time.perf_counter()
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+
+def gui_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="doorloop",
+        description="Doorloop: triage-assistent voor crisisdiensten jeugd.",
+        epilog="Subcommands: 'doorloop handover ...', 'doorloop export ...' (use --help on each).",
+    )
+    parser.add_argument("--data-dir", type=Path, help="map voor de lokale gegevens")
+    parser.add_argument("--training", action="store_true", help="open de oefenomgeving")
+    parser.add_argument(
+        "--smoke", action="store_true", help="start, toon het hoofdvenster, meld 'ready in N ms'"
+    )
+    parser.add_argument("--lang", choices=("nl", "en"), default=None, help="taal van de app")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["handover"]:
+        from desktop.reports.cli import handover_command
+
+        return handover_command(args[1:])
+    if args[:1] == ["export"]:
+        from desktop.cli import export_command
+
+        return export_command(args[1:])
+    options = gui_parser().parse_args(args)
+    from desktop.app import run
+
+    return run(
+        data_dir=options.data_dir,
+        training=options.training,
+        smoke=options.smoke,
+        language=options.lang,
+        started=STARTED,
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

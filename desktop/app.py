@@ -1,0 +1,139 @@
+"""The one place that builds the QApplication and wires store, session and windows."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+from desktop.i18n import _, set_language
+
+SMOKE_PROFILE_NAME = "Rooktest"
+
+
+class EarlyOpen(threading.Thread):
+    """Opens the store with ``DOORLOOP_PASSPHRASE`` while Qt loads on the main thread.
+
+    SQLCipher's key derivation releases the GIL, so the two overlap; start-up then
+    costs about the larger of the two instead of their sum.
+    """
+
+    def __init__(self, data_dir: Path, passphrase: str, training: bool) -> None:
+        super().__init__(name="doorloop-open-store", daemon=True)
+        self.data_dir = data_dir
+        self.passphrase = passphrase
+        self.training = training
+        self.store: object = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            from desktop.store import open_store
+
+            self.store = open_store(self.data_dir, self.passphrase, training=self.training)
+        except BaseException as exc:  # handed to the main thread, which reports it
+            self.error = exc
+
+
+def _open_or_create(data_dir: Path, training: bool, smoke: bool, early: EarlyOpen | None):  # type: ignore[no-untyped-def]
+    """Return an open (store, profile), asking the person when needed; None = cancelled."""
+    from desktop.store import WrongPassphrase, open_store, store_exists
+    from desktop.ui.access_dialogs import ProfileDialog, UnlockDialog
+
+    exists = store_exists(data_dir, training=training)
+    if early is not None:
+        early.join()
+        if isinstance(early.error, WrongPassphrase):
+            print(_("Onjuiste wachtwoordzin in DOORLOOP_PASSPHRASE."), file=sys.stderr)
+            return None
+        if early.error is not None:
+            raise early.error
+        store = early.store
+        profile = store.profile()
+        if profile is None and smoke:
+            profile = store.create_profile(SMOKE_PROFILE_NAME, "desk")
+        if profile is not None:
+            return store, profile
+        store.close()
+
+    if exists:
+
+        def unlock(secret: str):  # type: ignore[no-untyped-def]
+            return open_store(data_dir, secret, training=training)
+
+        dialog = UnlockDialog(unlock)
+        if dialog.exec() != dialog.DialogCode.Accepted:
+            return None
+        store = dialog.result_value
+        profile = store.profile()
+        if profile is not None:
+            return store, profile
+        store.close()
+
+    def create(name: str, role: str, secret: str):  # type: ignore[no-untyped-def]
+        store = open_store(data_dir, secret, training=training)
+        return store, store.create_profile(name, role)
+
+    profile_dialog = ProfileDialog(create)
+    if profile_dialog.exec() != profile_dialog.DialogCode.Accepted:
+        return None
+    return profile_dialog.result_value
+
+
+def run(
+    *,
+    data_dir: Path | None = None,
+    training: bool = False,
+    smoke: bool = False,
+    language: str | None = None,
+    started: float | None = None,
+) -> int:
+    started = started if started is not None else time.perf_counter()
+    set_language(language or os.environ.get("DOORLOOP_LANG") or "nl")
+    from desktop.paths import database_path, default_data_dir
+
+    data_dir = Path(data_dir) if data_dir else default_data_dir()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    passphrase = os.environ.get("DOORLOOP_PASSPHRASE")
+    early = None
+    if passphrase and (smoke or database_path(data_dir, training=training).exists()):
+        early = EarlyOpen(data_dir, passphrase, training)
+        early.start()
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.desk import DeskSession
+    from desktop.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Doorloop")
+    app.setOrganizationName("Doorloop")
+    opened = _open_or_create(data_dir, training, smoke, early)
+    if opened is None:
+        return 2 if smoke else 0
+    store, profile = opened
+    if language is None and not os.environ.get("DOORLOOP_LANG"):
+        set_language(profile.language)
+    session = DeskSession(store, profile)
+    window = MainWindow(session)
+    window.show()
+
+    if smoke:
+
+        def report() -> None:
+            elapsed = (time.perf_counter() - started) * 1000
+            print(f"ready in {elapsed:.0f} ms", flush=True)
+            window.close()
+            app.quit()
+
+        QTimer.singleShot(0, report)
+    else:
+        QTimer.singleShot(0, window.offer_unfinished)
+    try:
+        return int(app.exec())
+    finally:
+        if not store.locked:
+            store.close()

@@ -1,0 +1,195 @@
+"""Dialogs that open the encrypted store: first-run profile, and unlock.
+
+Neither dialog touches the database itself: each is given a callable that tries to
+open the store and raises :class:`WrongPassphrase`; the dialog shows the Dutch
+message at the field and lets the person try again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.i18n import _
+from desktop.store import MIN_PASSPHRASE_LENGTH, ROLES, WrongPassphrase
+
+
+def role_names() -> dict[str, str]:
+    return {
+        "desk": _("Medewerker meldpunt"),
+        "triagist": _("Triagist"),
+        "outreach": _("Outreach (mobiel duo)"),
+        "trainer": _("Trainer"),
+        "coordinator": _("Coördinator / spelverdeler"),
+    }
+
+
+def _error_label(name: str) -> QLabel:
+    label = QLabel()
+    label.setObjectName(name)
+    label.setStyleSheet("color: #B71C1C; font-weight: bold;")
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
+class ProfileDialog(QDialog):
+    """First start: who works here (name, role) and a passphrase entered twice."""
+
+    def __init__(
+        self, create: Callable[[str, str, str], Any], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._create = create
+        self.result_value: Any = None
+        self.setWindowTitle(_("Doorloop — nieuw profiel"))
+        intro = QLabel(
+            _(
+                "Welkom bij Doorloop. Maak een lokaal profiel aan. De gegevens op dit apparaat "
+                "worden versleuteld met uw wachtwoordzin; zonder die zin zijn ze niet te openen."
+            )
+        )
+        intro.setWordWrap(True)
+        self.name = QLineEdit()
+        self.name.setObjectName("profile.display_name")
+        self.name.setAccessibleName(_("Naam"))
+        self.role = QComboBox()
+        self.role.setObjectName("profile.role")
+        self.role.setAccessibleName(_("Rol"))
+        for role in ROLES:
+            self.role.addItem(role_names()[role], role)
+        self.passphrase = QLineEdit()
+        self.passphrase.setObjectName("profile.passphrase")
+        self.passphrase.setAccessibleName(_("Wachtwoordzin"))
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.repeat = QLineEdit()
+        self.repeat.setObjectName("profile.passphrase_repeat")
+        self.repeat.setAccessibleName(_("Herhaal wachtwoordzin"))
+        self.repeat.setEchoMode(QLineEdit.EchoMode.Password)
+        self.name_error = _error_label("profile.display_name.error")
+        self.passphrase_error = _error_label("profile.passphrase.error")
+        form = QFormLayout()
+        form.addRow(_("&Naam"), self.name)
+        form.addRow("", self.name_error)
+        form.addRow(_("&Rol"), self.role)
+        form.addRow(_("&Wachtwoordzin"), self.passphrase)
+        form.addRow(_("&Herhaal wachtwoordzin"), self.repeat)
+        form.addRow("", self.passphrase_error)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Profiel aanmaken"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Annuleren"))
+        buttons.accepted.connect(self._submit)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.name.setFocus()
+
+    def _submit(self) -> None:
+        self.name_error.hide()
+        self.passphrase_error.hide()
+        name = self.name.text().strip()
+        passphrase = self.passphrase.text()
+        ok = True
+        if not name:
+            self.name_error.setText(_("Vul uw naam in."))
+            self.name_error.show()
+            self.name.setFocus()
+            ok = False
+        if len(passphrase) < MIN_PASSPHRASE_LENGTH:
+            self.passphrase_error.setText(
+                _("De wachtwoordzin moet minstens {n} tekens lang zijn.").format(
+                    n=MIN_PASSPHRASE_LENGTH
+                )
+            )
+            ok = False
+        elif passphrase != self.repeat.text():
+            self.passphrase_error.setText(_("De twee wachtwoordzinnen zijn niet gelijk."))
+            ok = False
+        if not ok:
+            if self.passphrase_error.text():
+                self.passphrase_error.show()
+                if name:
+                    self.passphrase.setFocus()
+            return
+        self.result_value = self._create(name, str(self.role.currentData()), passphrase)
+        self.accept()
+
+
+class UnlockPanel(QWidget):
+    """Passphrase field + message; used by the unlock dialog and the lock overlay."""
+
+    def __init__(
+        self,
+        unlock: Callable[[str], Any],
+        on_unlocked: Callable[[Any], None],
+        prompt: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._unlock = unlock
+        self._on_unlocked = on_unlocked
+        self.prompt = QLabel(prompt)
+        self.prompt.setWordWrap(True)
+        self.passphrase = QLineEdit()
+        self.passphrase.setObjectName("unlock.passphrase")
+        self.passphrase.setAccessibleName(_("Wachtwoordzin"))
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase.returnPressed.connect(self.submit)
+        self.error = _error_label("unlock.error")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Ontgrendelen"))
+        buttons.accepted.connect(self.submit)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.prompt)
+        form = QFormLayout()
+        form.addRow(_("&Wachtwoordzin"), self.passphrase)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def submit(self) -> None:
+        try:
+            value = self._unlock(self.passphrase.text())
+        except WrongPassphrase:
+            self.error.setText(_("Onjuiste wachtwoordzin. Probeer het opnieuw."))
+            self.error.show()
+            self.passphrase.selectAll()
+            self.passphrase.setFocus()
+            return
+        self.error.hide()
+        self.passphrase.clear()
+        self._on_unlocked(value)
+
+
+class UnlockDialog(QDialog):
+    """Later starts: the passphrase opens the store; a wrong one gives a retry."""
+
+    def __init__(self, unlock: Callable[[str], Any], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.result_value: Any = None
+        self.setWindowTitle(_("Doorloop — ontgrendelen"))
+        self.panel = UnlockPanel(
+            unlock, self._done, _("Voer uw wachtwoordzin in om Doorloop te openen.")
+        )
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.panel)
+        self.panel.passphrase.setFocus()
+
+    def _done(self, value: Any) -> None:
+        self.result_value = value
+        self.accept()

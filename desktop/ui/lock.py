@@ -1,0 +1,85 @@
+"""Auto-lock: an idle watcher and the overlay that covers the window while locked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+
+from desktop.i18n import _
+from desktop.ui.access_dialogs import UnlockPanel
+
+_ACTIVITY = {
+    QEvent.Type.KeyPress,
+    QEvent.Type.MouseButtonPress,
+    QEvent.Type.MouseMove,
+    QEvent.Type.Wheel,
+    QEvent.Type.TouchBegin,
+}
+
+
+class IdleWatcher(QObject):
+    """Emits ``idle`` after ``minutes`` without keyboard or mouse activity."""
+
+    idle = Signal()
+
+    def __init__(self, minutes: float, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.idle)
+        self.set_minutes(minutes)
+
+    def set_minutes(self, minutes: float) -> None:
+        self._timer.setInterval(max(1, int(minutes * 60_000)))
+        self.restart()
+
+    def restart(self) -> None:
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in _ACTIVITY and self._timer.isActive():
+            self._timer.start()
+        return False
+
+
+class LockOverlay(QFrame):
+    """Opaque cover over the whole window with the unlock panel in the middle."""
+
+    def __init__(
+        self, unlock: Callable[[str], Any], on_unlocked: Callable[[Any], None], parent: QWidget
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("lock_overlay")
+        self.setAutoFillBackground(True)
+        self.setStyleSheet("#lock_overlay { background: #263238; } QLabel { color: white; }")
+        title = QLabel(_("Doorloop is vergrendeld"))
+        title.setStyleSheet("font-size: 20px; font-weight: bold;")
+        self.panel = UnlockPanel(
+            unlock,
+            on_unlocked,
+            _(
+                "Na een periode zonder activiteit is Doorloop vergrendeld. Wat u had "
+                "ingevuld is bewaard. Voer uw wachtwoordzin in om verder te gaan."
+            ),
+        )
+        self.panel.setMaximumWidth(480)
+        layout = QVBoxLayout(self)
+        layout.addStretch()
+        layout.addWidget(title)
+        layout.addWidget(self.panel)
+        layout.addStretch()
+        self.hide()
+
+    def cover(self) -> None:
+        parent = self.parentWidget()
+        if parent is not None:
+            self.setGeometry(parent.rect())
+        self.show()
+        self.raise_()
+        self.panel.passphrase.setFocus()

@@ -1,0 +1,364 @@
+"""The main window: the case list, opened cases as tabs, the status bar, auto-lock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.i18n import _
+from desktop.ui.access_dialogs import role_names
+from desktop.ui.case_list_model import CASE_ID_ROLE, CaseListModel, CaseListProxy, received_text
+from desktop.ui.case_view import make_case_view
+from desktop.ui.lock import IdleWatcher, LockOverlay
+
+
+class CaseTable(QTableView):
+    """The case list; Enter opens the current case."""
+
+    activated_case = Signal(str)
+
+    def keyPressEvent(self, event: Any) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            index = self.currentIndex()
+            if index.isValid():
+                self.activated_case.emit(index.data(CASE_ID_ROLE))
+                return
+        super().keyPressEvent(event)
+
+
+class CaseListPage(QWidget):
+    open_case = Signal(str)
+
+    def __init__(self, session: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = CaseListModel(session, self)
+        self.proxy = CaseListProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.search = QLineEdit()
+        self.search.setObjectName("case_search")
+        self.search.setAccessibleName(_("Zoek casussen"))
+        self.search.setPlaceholderText(_("Zoek op naam jeugdige, melder of gemeente (Ctrl+F)"))
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._search_soon)
+        self.search.returnPressed.connect(self._focus_table)
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(120)
+        self._search_timer.timeout.connect(self._apply_search)
+        self.show_closed = QCheckBox(_("Toon afgesloten casussen"))
+        self.show_closed.setObjectName("show_closed")
+        self.show_closed.setChecked(True)
+        self.show_closed.toggled.connect(self.proxy.set_show_closed)
+        self.table = CaseTable()
+        self.table.setObjectName("case_list")
+        self.table.setAccessibleName(_("Casussen"))
+        self.table.setModel(self.proxy)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.activated_case.connect(self.open_case)
+        self.table.doubleClicked.connect(self._open_index)
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.show_closed)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.table)
+        self._countdown = QTimer(self)
+        self._countdown.setInterval(30_000)
+        self._countdown.timeout.connect(self.model.refresh_countdowns)
+        self._countdown.start()
+
+    def _search_soon(self, _text: str) -> None:
+        self._search_timer.start()
+
+    def _apply_search(self) -> None:
+        self.model.set_search(self.search.text().strip())
+
+    def apply_search_now(self) -> None:
+        self._search_timer.stop()
+        self._apply_search()
+
+    def _focus_table(self) -> None:
+        self.apply_search_now()
+        if self.proxy.rowCount() > 0:
+            self.table.setFocus()
+            self.table.selectRow(0)
+
+    def _open_index(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.open_case.emit(index.data(CASE_ID_ROLE))
+
+    def refresh(self) -> None:
+        self.model.reload()
+
+
+class MainWindow(QMainWindow):
+    """Built by the app with a DeskSession; the UI observes and edits, it owns no data."""
+
+    locked = Signal()
+    unlocked = Signal()
+
+    def __init__(self, session: Any, *, unlock: Any = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self._unlock_store = unlock or session.store.unlock
+        self.setObjectName("main_window")
+        title = _("Doorloop")
+        if session.training:
+            title += " — " + _("OEFENOMGEVING")
+        self.setWindowTitle(title)
+        self.resize(1200, 760)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("tabs")
+        self.tabs.setTabsClosable(True)
+        self.tabs.tabCloseRequested.connect(self.close_tab)
+        self.list_page = CaseListPage(session)
+        self.list_page.open_case.connect(self.open_case)
+        self.tabs.addTab(self.list_page, _("Casussen"))
+        self.tabs.tabBar().setTabButton(0, self.tabs.tabBar().ButtonPosition.RightSide, None)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 6)
+        if session.training:
+            banner = QLabel(_("OEFENOMGEVING — oefengegevens, niets wordt verzonden"))
+            banner.setObjectName("training_banner")
+            banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            banner.setStyleSheet(
+                "background: #6A1B9A; color: white; font-weight: bold; padding: 6px;"
+            )
+            layout.addWidget(banner)
+            self.setStyleSheet("QMainWindow { background: #F3E5F5; }")
+        layout.addWidget(self.tabs)
+        self.setCentralWidget(central)
+        self._build_actions()
+        self._build_status_bar()
+        self.overlay = LockOverlay(self._unlock_store, self._after_unlock, self)
+        self.idle = IdleWatcher(session.profile.idle_lock_minutes, self)
+        self.idle.idle.connect(self.lock)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.idle)
+        self._status_timer = QTimer(self)
+        self._status_timer.setInterval(5_000)
+        self._status_timer.timeout.connect(self.refresh_status)
+        self._status_timer.start()
+        self.list_page.search.setFocus()
+
+    # -- building --------------------------------------------------------------------------
+
+    def _build_actions(self) -> None:
+        menu = self.menuBar().addMenu(_("&Casus"))
+        self.new_action = QAction(_("&Nieuwe casus"), self)
+        self.new_action.setObjectName("action_new_case")
+        self.new_action.setShortcut(QKeySequence.StandardKey.New)
+        self.new_action.triggered.connect(self.new_case)
+        menu.addAction(self.new_action)
+        self.find_action = QAction(_("&Zoeken"), self)
+        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.find_action.triggered.connect(self.focus_search)
+        menu.addAction(self.find_action)
+        self.close_action = QAction(_("Tabblad &sluiten"), self)
+        self.close_action.setShortcut(QKeySequence("Ctrl+W"))
+        self.close_action.triggered.connect(lambda: self.close_tab(self.tabs.currentIndex()))
+        menu.addAction(self.close_action)
+        menu.addSeparator()
+        self.lock_action = QAction(_("&Vergrendelen"), self)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.lock_action.triggered.connect(self.lock)
+        menu.addAction(self.lock_action)
+        quit_action = QAction(_("&Afsluiten"), self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        menu.addAction(quit_action)
+        self.addActions([self.new_action, self.find_action, self.close_action, self.lock_action])
+        QShortcut(QKeySequence("Ctrl+Tab"), self, self._next_tab)
+
+    def _build_status_bar(self) -> None:
+        profile = self.session.profile
+        self.user_label = QLabel(
+            _("{name} — {role}").format(name=profile.display_name, role=role_names()[profile.role])
+        )
+        self.user_label.setObjectName("status_user")
+        self.connection_label = QLabel()
+        self.connection_label.setObjectName("status_connection")
+        self.unsynced_label = QLabel()
+        self.unsynced_label.setObjectName("status_unsynced")
+        bar = self.statusBar()
+        bar.addWidget(self.user_label)
+        bar.addPermanentWidget(self.connection_label)
+        bar.addPermanentWidget(self.unsynced_label)
+        self.set_connection(_("offline — geen centrale server ingesteld"))
+        self.refresh_status()
+
+    # -- behaviour -------------------------------------------------------------------------
+
+    def set_connection(self, text: str) -> None:
+        self.connection_label.setText(text)
+
+    def refresh_status(self) -> None:
+        if self.session.store.locked:
+            return
+        if self.session.training:
+            self.unsynced_label.setText(_("oefengegevens worden niet verzonden"))
+            return
+        count = self.session.unsynced_count()
+        self.unsynced_label.setText(_("{n} wijzigingen nog niet verzonden").format(n=count))
+
+    def focus_search(self) -> None:
+        self.tabs.setCurrentWidget(self.list_page)
+        self.list_page.search.setFocus()
+        self.list_page.search.selectAll()
+
+    def new_case(self) -> None:
+        case = self.session.new_case()
+        self.list_page.refresh()
+        self.refresh_status()
+        self.open_case(case.id)
+
+    def open_case(self, case_id: str) -> None:
+        for index in range(1, self.tabs.count()):
+            if getattr(self.tabs.widget(index), "case_id", None) == case_id:
+                self.tabs.setCurrentIndex(index)
+                return
+        view = make_case_view(self.session, case_id, self)
+        index = self.tabs.addTab(view, _("Casus {id}").format(id=case_id[:8]))
+        self.tabs.setCurrentIndex(index)
+        view.setFocus()
+
+    def offer_unfinished(self) -> None:
+        """At start-up: offer the intakes that were not finished (after a crash too)."""
+        unfinished = self.session.store.cases.unfinished()
+        if not unfinished:
+            return
+        dialog = ResumeDialog(unfinished, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            for case_id in dialog.chosen():
+                self.open_case(case_id)
+
+    def case_views(self) -> list[QWidget]:
+        return [self.tabs.widget(i) for i in range(1, self.tabs.count())]
+
+    def close_tab(self, index: int) -> None:
+        if index <= 0:
+            return
+        view = self.tabs.widget(index)
+        flush = getattr(view, "flush", None)
+        if callable(flush):
+            flush()
+        self.tabs.removeTab(index)
+        view.deleteLater()
+        self.list_page.refresh()
+
+    def _next_tab(self) -> None:
+        self.tabs.setCurrentIndex((self.tabs.currentIndex() + 1) % self.tabs.count())
+
+    def flush_all(self) -> None:
+        for view in self.case_views():
+            flush = getattr(view, "flush", None)
+            if callable(flush):
+                flush()
+
+    def lock(self) -> None:
+        """Save what is pending, close the database (forget the key), cover the window."""
+        if self.session.store.locked:
+            return
+        self.flush_all()
+        self.session.store.audit.append(self.session.actor, "lock")
+        self.session.store.lock()
+        self.idle.stop()
+        self._status_timer.stop()
+        self.menuBar().setEnabled(False)
+        self.overlay.cover()
+        self.locked.emit()
+
+    def _after_unlock(self, _value: Any) -> None:
+        self.session.store.audit.append(self.session.actor, "unlock")
+        self.overlay.hide()
+        self.menuBar().setEnabled(True)
+        self.idle.restart()
+        self._status_timer.start()
+        self.refresh_status()
+        current = self.tabs.currentWidget()
+        if current is not None:
+            current.setFocus()
+        self.unlocked.emit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.overlay.isVisible():
+            self.overlay.setGeometry(self.rect())
+
+    def closeEvent(self, event: Any) -> None:
+        if not self.session.store.locked:
+            self.flush_all()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.idle)
+        super().closeEvent(event)
+
+
+class ResumeDialog(QDialog):
+    """Lists unfinished intakes; Enter opens the selected ones."""
+
+    def __init__(self, unfinished: list[Any], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(_("Onafgemaakte intakes"))
+        text = QLabel(
+            _("Deze intakes zijn nog niet afgerond. Wat is ingevuld, is bewaard. Verder gaan?")
+        )
+        text.setWordWrap(True)
+        self.list = QListWidget()
+        self.list.setObjectName("unfinished_list")
+        self.list.setAccessibleName(_("Onafgemaakte intakes"))
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        for summary in unfinished:
+            item = QListWidgetItem(
+                f"{received_text(summary) or '—'}  {summary.youth_name or _('onbekend')}"
+            )
+            item.setData(Qt.ItemDataRole.UserRole, summary.id)
+            self.list.addItem(item)
+        self.list.setCurrentRow(0)
+        self.list.itemActivated.connect(lambda _item: self.accept())
+        buttons = QDialogButtonBox()
+        buttons.addButton(_("Openen"), QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(_("Later"), QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(text)
+        layout.addWidget(self.list)
+        layout.addWidget(buttons)
+
+    def chosen(self) -> list[str]:
+        return [item.data(Qt.ItemDataRole.UserRole) for item in self.list.selectedItems()]
+
+
+def show_error(parent: QWidget | None, message: str) -> None:
+    QMessageBox.critical(parent, _("Doorloop"), message)

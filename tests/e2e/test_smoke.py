@@ -1,0 +1,58 @@
+"""`doorloop --smoke` (DESIGN.md contract 2) and start-up errors, as a real process."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.e2e.conftest import doorloop
+
+PASSPHRASE = "smoke test passphrase"
+
+
+def test_smoke_on_a_fresh_data_dir_then_again(tmp_path: Path) -> None:
+    for _ in range(2):
+        result = doorloop(
+            "--smoke", "--data-dir", str(tmp_path), env={"DOORLOOP_PASSPHRASE": PASSPHRASE}
+        )
+        assert result.returncode == 0, result.stderr
+        assert re.fullmatch(r"ready in \d+ ms\n", result.stdout)
+        assert "Traceback" not in result.stderr
+    assert (tmp_path / "doorloop.db").exists()
+
+
+def test_smoke_in_english_and_in_training(tmp_path: Path) -> None:
+    result = doorloop(
+        "--smoke",
+        "--lang",
+        "en",
+        "--training",
+        "--data-dir",
+        str(tmp_path),
+        env={"DOORLOOP_PASSPHRASE": PASSPHRASE},
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "training" / "doorloop-training.db").exists()
+    assert not (tmp_path / "doorloop.db").exists(), "training never touches production data"
+
+
+def test_wrong_passphrase_is_a_clear_message_not_a_traceback(tmp_path: Path) -> None:
+    assert (
+        doorloop(
+            "--smoke", "--data-dir", str(tmp_path), env={"DOORLOOP_PASSPHRASE": PASSPHRASE}
+        ).returncode
+        == 0
+    )
+    result = doorloop(
+        "--smoke", "--data-dir", str(tmp_path), env={"DOORLOOP_PASSPHRASE": "wrong passphrase"}
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "Onjuiste wachtwoordzin" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_option_names_the_option(tmp_path: Path) -> None:
+    result = doorloop("--lang", "fr", "--smoke")
+    assert result.returncode == 2
+    assert "--lang" in result.stderr

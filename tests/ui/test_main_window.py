@@ -1,0 +1,164 @@
+"""The main window, driven with the keyboard as a desk worker would."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from desktop.desk import DeskSession
+from desktop.ui.case_list_model import CaseListModel
+from desktop.ui.main_window import MainWindow
+from tests.ui.conftest import PASSPHRASE
+
+
+def make_window(qtbot: QtBot, session: DeskSession) -> MainWindow:
+    window = MainWindow(session)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    return window
+
+
+def seed(session: DeskSession) -> None:
+    session.new_case(
+        {
+            "youth.first_name": "Fleur",
+            "youth.last_name": "de Boer",
+            "youth.birth_date": "2012-03-01",
+            "call.received_at": "2026-11-20T10:00:00+01:00",
+        }
+    )
+    session.new_case(
+        {
+            "call.caller_name": "Ömer Yılmaz",
+            "youth.age_estimate": 15,
+            "call.received_at": "2026-11-21T10:00:00+01:00",
+        }
+    )
+    session.new_case(
+        {"youth.municipality": "Súdwest-Fryslân", "call.received_at": "2026-11-22T10:00:00+01:00"}
+    )
+
+
+def test_ctrl_n_creates_a_draft_that_appears_in_the_list(
+    qtbot: QtBot, session: DeskSession
+) -> None:
+    window = make_window(qtbot, session)
+    assert window.list_page.proxy.rowCount() == 0
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert session.store.cases.count() == 1
+    assert window.list_page.proxy.rowCount() == 1
+    assert window.tabs.count() == 2, "the new case opens in its own tab"
+    status = window.list_page.model.index(0, 4).data()
+    assert status == "Concept"
+    assert window.list_page.model.index(0, 1).data() == "onbekend"
+
+
+def test_search_as_you_type_and_enter_opens(qtbot: QtBot, session: DeskSession) -> None:
+    seed(session)
+    window = make_window(qtbot, session)
+    page = window.list_page
+    assert page.proxy.rowCount() == 3
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert page.search.hasFocus()
+    qtbot.keyClicks(page.search, "lmaz")  # QTest types ASCII only
+    qtbot.waitUntil(lambda: page.proxy.rowCount() == 1)
+    assert page.model.index(0, 2).data() == "± 15"
+    qtbot.keyClick(page.search, Qt.Key.Key_Return)
+    assert page.table.hasFocus()
+    qtbot.keyClick(page.table, Qt.Key.Key_Return)
+    assert window.tabs.count() == 2
+    opened = window.tabs.currentWidget()
+    assert session.store.cases.get(opened.case_id).answers["call.caller_name"] == "Ömer Yılmaz"
+    actions = [e.action for e in session.store.audit.events(case_id=opened.case_id)]
+    assert actions[-1] == "read", "opening a case is audited"
+
+
+def test_list_columns_show_age_and_newest_first(qtbot: QtBot, session: DeskSession) -> None:
+    seed(session)
+    window = make_window(qtbot, session)
+    model = window.list_page.model
+    names = [model.index(row, 1).data() for row in range(3)]
+    assert names == ["onbekend", "onbekend", "Fleur de Boer"]
+    assert model.index(2, 2).data() == "14"  # born 2012-03-01, called 2026-11-20
+    assert model.index(0, 0).data() == "22-11-2026 10:00"
+
+
+def test_sorting_is_done_by_the_store(qtbot: QtBot, session: DeskSession) -> None:
+    seed(session)
+    window = make_window(qtbot, session)
+    window.list_page.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    model = window.list_page.model
+    assert model.index(0, 0).data() == "20-11-2026 10:00"
+
+
+def test_status_bar_names_user_role_and_unsynced(qtbot: QtBot, session: DeskSession) -> None:
+    window = make_window(qtbot, session)
+    assert window.user_label.text() == "Anna de Vries — Medewerker meldpunt"
+    assert "offline" in window.connection_label.text()
+    session.new_case()
+    window.refresh_status()
+    assert window.unsynced_label.text().startswith("3 wijzigingen")
+
+
+def test_case_list_model_passes_the_model_tester(qtmodeltester, session: DeskSession) -> None:  # type: ignore[no-untyped-def]
+    seed(session)
+    model = CaseListModel(session)
+    qtmodeltester.check(model)
+
+
+def test_paging_fetches_more_rows(session: DeskSession) -> None:
+    from desktop.ui.case_list_model import PAGE
+
+    actor = session.actor
+    with session.store.atomic():
+        for n in range(PAGE + 5):
+            session.store.cases.create(actor, answers={"youth.first_name": f"Kind{n:04d}"})
+    model = CaseListModel(session)
+    assert model.rowCount() == PAGE
+    assert model.canFetchMore()
+    model.fetchMore()
+    assert model.rowCount() == PAGE + 5
+    assert not model.canFetchMore()
+
+
+def test_idle_lock_covers_the_window_and_unlock_returns(qtbot: QtBot, session: DeskSession) -> None:
+    seed(session)
+    window = make_window(qtbot, session)
+    qtbot.keyClick(window.list_page.search, Qt.Key.Key_Return)
+    qtbot.keyClick(window.list_page.table, Qt.Key.Key_Return)
+    open_tab = window.tabs.currentIndex()
+    window.idle.set_minutes(0.001)  # 60 ms
+    with qtbot.waitSignal(window.locked, timeout=2000):
+        pass
+    assert session.store.locked
+    assert window.overlay.isVisible()
+    panel = window.overlay.panel
+    qtbot.keyClicks(panel.passphrase, "verkeerd wachtwoord")
+    qtbot.keyClick(panel.passphrase, Qt.Key.Key_Return)
+    assert panel.error.text() == "Onjuiste wachtwoordzin. Probeer het opnieuw."
+    assert session.store.locked
+    window.idle.set_minutes(5)
+    panel.passphrase.clear()
+    qtbot.keyClicks(panel.passphrase, PASSPHRASE)
+    with qtbot.waitSignal(window.unlocked, timeout=5000):
+        qtbot.keyClick(panel.passphrase, Qt.Key.Key_Return)
+    assert not window.overlay.isVisible()
+    assert window.tabs.currentIndex() == open_tab, "unlocking returns to the same view"
+    assert session.store.cases.count() == 3
+    actions = [e.action for e in session.store.audit.events()]
+    assert actions[-2:] == ["lock", "unlock"]
+
+
+def test_training_window_is_visibly_different(qtbot: QtBot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from desktop.store import open_store
+    from tests.ui.conftest import make_session
+
+    store = open_store(tmp_path / "d", PASSPHRASE, training=True)
+    window = make_window(qtbot, make_session(store))
+    banner = window.findChild(type(window.user_label), "training_banner")
+    assert banner is not None and "OEFENOMGEVING" in banner.text()
+    assert "OEFENOMGEVING" in window.windowTitle()
+    store.close()
