@@ -1,0 +1,596 @@
+"""The sync engine: drains the outbox to the central API and pulls what changed.
+
+One run (:meth:`SyncEngine.sync`) pushes every pending outbox row in batches, pulls all
+pages after the stored cursor (each page and its cursor in one transaction), audits the
+run locally (action ``sync``) and pushes that audit event too. Requests that fail with a
+network error, 5xx, 408 or 429 are retried with jittered exponential backoff (honouring
+``Retry-After``); 401/403 are never retried: the engine reports that the user has to
+log in again and refuses to sync until then. An item the server refuses (or a request
+it rejects with 422 that can be narrowed down to one item) is quarantined with a
+visible notice; the other items go on. 410 on a pull starts a full resync from 0.
+
+The engine is Qt-free and blocking; run it on a worker thread (:mod:`desktop.sync.worker`)
+with its own :class:`~desktop.store.Store` opened on the same data dir, never the UI's.
+Training stores are refused.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+
+from desktop.i18n import _
+from desktop.store import Store, actor_for
+from desktop.store.models import OutboxItem
+from desktop.store.sync_state import SyncState
+from desktop.sync.backoff import Backoff
+from desktop.sync.credentials import Credentials
+from desktop.sync.errors import (
+    AuthRequired,
+    CursorExpired,
+    NotLoggedIn,
+    RequestRejected,
+    SyncError,
+    SyncStopped,
+    TrainingStoreRefused,
+    TransientError,
+)
+from desktop.sync.events import (
+    ItemQuarantined,
+    LoginRequired,
+    ReconciliationNeeded,
+    StatusChanged,
+    SyncEvent,
+    SyncFinished,
+    SyncReport,
+    SyncStatus,
+)
+from desktop.sync.transport import HttpTransport, Transport
+from doorloop_protocol import (
+    MAX_BATCH_VERSIONS,
+    AuditEventItem,
+    CaseStateChange,
+    CaseVersionChange,
+    FormDefinitionChange,
+    LoginRequest,
+    LoginResponse,
+    ProviderChange,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    PushResult,
+    TombstoneChange,
+    VersionItem,
+)
+
+T = TypeVar("T")
+TransportFactory = Callable[[str, str | None], Transport]
+Listener = Callable[[SyncEvent], None]
+
+SERVER_URL = "server.url"
+DEVICE_ID = "auth.device_id"
+USER = "auth.user"
+NEEDS_LOGIN = "auth.needs_login"
+LAST_SUCCESS = "sync.last_success"
+LAST_ERROR = "sync.last_error"
+
+# Local keys that are not part of the wire item (the store's own bookkeeping).
+_VERSION_LOCAL_KEYS = frozenset({"id"})
+_AUDIT_LOCAL_KEYS = frozenset({"seq", "details"})
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def version_item(payload: dict[str, Any]) -> VersionItem:
+    """The wire item of an outbox version payload (raises pydantic ValidationError)."""
+    return VersionItem.model_validate(
+        {k: v for k, v in payload.items() if k not in _VERSION_LOCAL_KEYS}
+    )
+
+
+def audit_item(payload: dict[str, Any]) -> AuditEventItem:
+    """The wire item of an outbox audit payload (raises pydantic ValidationError)."""
+    return AuditEventItem.model_validate(
+        {k: v for k, v in payload.items() if k not in _AUDIT_LOCAL_KEYS}
+    )
+
+
+class SyncEngine:
+    """Push, pull and status for one store. Blocking; one run at a time."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        transport_factory: TransportFactory | None = None,
+        backoff: Backoff | None = None,
+        max_attempts: int = 6,
+        push_batch: int = 500,
+        pull_limit: int = 1000,
+        use_keyring: bool = True,
+    ) -> None:
+        if store.training:
+            raise TrainingStoreRefused("training stores never sync")
+        if not 1 <= push_batch <= MAX_BATCH_VERSIONS:
+            raise ValueError(f"push_batch must be 1..{MAX_BATCH_VERSIONS}")
+        self.store = store
+        self.state = SyncState(store.db)
+        self.credentials = Credentials(self.state, use_keyring=use_keyring)
+        self._transport_factory = transport_factory or (
+            lambda url, token: HttpTransport(url, token)
+        )
+        self.backoff = backoff or Backoff()
+        self.max_attempts = max(1, max_attempts)
+        self.push_batch = push_batch
+        self.pull_limit = pull_limit
+        self._listeners: list[Listener] = []
+        self._stop = threading.Event()
+        self._run_lock = threading.Lock()
+        self._transport: Transport | None = None
+        self._online = False
+        self._running = False
+
+    # -- listeners and status --------------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def _emit(self, event: SyncEvent) -> None:
+        for listener in list(self._listeners):
+            listener(event)
+
+    def _emit_status(self) -> None:
+        self._emit(StatusChanged(self.status()))
+
+    @property
+    def server_url(self) -> str | None:
+        return self.state.get(SERVER_URL)
+
+    @property
+    def device_id(self) -> str | None:
+        return self.state.get(DEVICE_ID)
+
+    @property
+    def logged_in(self) -> bool:
+        url, device = self.server_url, self.device_id
+        return bool(url and device and self.credentials.token(url, device))
+
+    @property
+    def needs_login(self) -> bool:
+        return self.state.get(NEEDS_LOGIN) == "1"
+
+    def last_success(self) -> datetime | None:
+        value = self.state.get(LAST_SUCCESS)
+        return datetime.fromisoformat(value) if value else None
+
+    def status(self) -> SyncStatus:
+        outbox = self.store.outbox
+        return SyncStatus(
+            online=self._online,
+            last_success=self.last_success(),
+            unsynced=outbox.unsynced_count(),
+            quarantined=len(outbox.items("quarantined")),
+            needs_reconciliation=len(self.state.reconciliation_cases()),
+            logged_in=self.logged_in,
+            needs_login=self.needs_login,
+            running=self._running,
+        )
+
+    def quarantined(self) -> list[OutboxItem]:
+        """Items the server refused, with the reason in ``last_error`` (for a notice list)."""
+        return self.store.outbox.items("quarantined")
+
+    def request_stop(self) -> None:
+        """Ask a running sync to stop at the next request or backoff wait."""
+        self._stop.set()
+
+    # -- login -----------------------------------------------------------------------------
+
+    def login(
+        self, server_url: str, username: str, password: str, device_name: str | None = None
+    ) -> LoginResponse:
+        """Register this device with the server and keep its token (keyring or store).
+
+        Raises AuthRequired (wrong user name or password), TransientError (server not
+        reachable) or RequestRejected. Audited as ``login``.
+        """
+        profile = self.store.profile()
+        server_url = server_url.strip().rstrip("/")
+        transport = self._transport_factory(server_url, None)
+        try:
+            response = transport.login(
+                LoginRequest(
+                    username=username,
+                    password=password,
+                    device_name=device_name or socket.gethostname() or "desk",
+                )
+            )
+        except SyncError as exc:
+            if profile is not None:
+                self.store.audit.append(
+                    actor_for(profile),
+                    "login",
+                    outcome="failure",
+                    details={"server": server_url, "error": type(exc).__name__},
+                )
+            raise
+        finally:
+            transport.close()
+        with self.store.atomic():
+            old_url, old_device = self.server_url, self.device_id
+            if old_url != server_url:
+                self.state.set_pull_since(0)
+            self.credentials.forget(old_url, old_device)
+            self.credentials.save(server_url, str(response.device_id), response.token)
+            self.state.set(SERVER_URL, server_url)
+            self.state.set(DEVICE_ID, str(response.device_id))
+            self.state.set(USER, response.user.model_dump_json())
+            self.state.delete(NEEDS_LOGIN)
+            if profile is not None:
+                self.store.audit.append(
+                    actor_for(profile),
+                    "login",
+                    details={"server": server_url, "device": str(response.device_id)},
+                )
+        self._close_transport()
+        self._emit_status()
+        return response
+
+    def logout(self) -> None:
+        """Forget the token on this device (the server registration stays until revoked)."""
+        with self.store.atomic():
+            self.credentials.forget(self.server_url, self.device_id)
+        self._close_transport()
+        self._emit_status()
+
+    def _close_transport(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+            self._transport = None
+
+    def _connected(self) -> Transport:
+        if self._transport is None:
+            url, device = self.server_url, self.device_id
+            token = self.credentials.token(url, device) if url and device else None
+            if not url or not token:
+                raise NotLoggedIn("this device is not registered with a server")
+            self._transport = self._transport_factory(url, token)
+        return self._transport
+
+    def close(self) -> None:
+        self._close_transport()
+
+    # -- one run ---------------------------------------------------------------------------
+
+    def sync(self) -> SyncReport:
+        """Push everything pending, pull everything new, audit the run. Never raises for
+        network or server trouble: the report's ``outcome`` says what happened."""
+        with self._run_lock:
+            self._stop.clear()
+            self._running = True
+            self._emit_status()
+            try:
+                report = self._run()
+            finally:
+                self._running = False
+            self._emit(SyncFinished(report))
+            self._emit_status()
+            return report
+
+    def _run(self) -> SyncReport:
+        started = _now()
+        counts = {"pushed": 0, "acknowledged": 0, "quarantined": 0, "pulled": 0}
+        conflicts: list[str] = []
+        resync = [False]
+        if self.needs_login:
+            return SyncReport("login_required", error="log in again", started_at=started)
+        outcome = "ok"
+        error: str | None = None
+        try:
+            self._push(counts, conflicts)
+            self._pull(counts, conflicts, resync)
+        except NotLoggedIn as exc:
+            outcome, error = "login_required", str(exc)
+        except AuthRequired as exc:
+            outcome, error = "login_required", str(exc)
+            self.state.set(NEEDS_LOGIN, "1")
+            self._close_transport()
+            self._emit(
+                LoginRequired(
+                    _("De centrale server accepteert dit apparaat niet meer. Meld u opnieuw aan."),
+                    status=exc.status,
+                )
+            )
+        except SyncStopped as exc:
+            outcome, error = "stopped", str(exc)
+        except TransientError as exc:
+            outcome, error = "offline", str(exc)
+            self._online = False
+        except (RequestRejected, CursorExpired) as exc:
+            outcome, error = "failed", str(exc)
+        finished = _now()
+        report = SyncReport(
+            outcome=outcome,  # type: ignore[arg-type]
+            pushed=counts["pushed"],
+            acknowledged=counts["acknowledged"],
+            quarantined=counts["quarantined"],
+            pulled=counts["pulled"],
+            conflicts=tuple(dict.fromkeys(conflicts)),
+            full_resync=resync[0],
+            error=error,
+            started_at=started,
+            finished_at=finished,
+        )
+        self._record(report)
+        return report
+
+    def _record(self, report: SyncReport) -> None:
+        """Audit the run (action ``sync``) and, after a good run, push that event too."""
+        profile = self.store.profile()
+        with self.store.atomic():
+            if report.outcome == "ok":
+                self.state.set(LAST_SUCCESS, (report.finished_at or _now()).isoformat())
+                self.state.delete(LAST_ERROR)
+            else:
+                self.state.set(LAST_ERROR, report.error or report.outcome)
+            if profile is not None:
+                self.store.audit.append(
+                    actor_for(profile),
+                    "sync",
+                    outcome="success" if report.outcome == "ok" else report.outcome,
+                    details={
+                        "pushed": report.pushed,
+                        "acknowledged": report.acknowledged,
+                        "quarantined": report.quarantined,
+                        "pulled": report.pulled,
+                        "conflicts": len(report.conflicts),
+                        "full_resync": report.full_resync,
+                        "server": self.server_url,
+                    },
+                )
+        if report.outcome == "ok":
+            try:
+                self._push({"pushed": 0, "acknowledged": 0, "quarantined": 0}, [], ("audit",))
+            except SyncError as exc:
+                self.state.set(LAST_ERROR, str(exc))
+
+    # -- requests with retry ---------------------------------------------------------------
+
+    def _call(self, request: Callable[[Transport], T]) -> T:
+        attempt = 0
+        while True:
+            if self._stop.is_set():
+                raise SyncStopped("stopped")
+            try:
+                result = request(self._connected())
+            except TransientError as exc:
+                self._online = False
+                attempt += 1
+                if attempt >= self.max_attempts:
+                    raise
+                if self._stop.wait(self.backoff.delay(attempt - 1, exc.retry_after)):
+                    raise SyncStopped("stopped while waiting to retry") from exc
+                continue
+            self._online = True
+            return result
+
+    # -- push ------------------------------------------------------------------------------
+
+    def _push(
+        self,
+        counts: dict[str, int],
+        conflicts: list[str],
+        kinds: tuple[str, ...] = ("version", "audit"),
+    ) -> None:
+        handled: set[str] = set()
+        while True:
+            items = self.store.outbox.take(limit=self.push_batch, kinds=kinds)
+            if not items or any(item.item_id in handled for item in items):
+                if items:
+                    self.store.outbox.release([i.item_id for i in items], "not answered")
+                return
+            handled.update(item.item_id for item in items)
+            counts["pushed"] += len(items)
+            ready: list[tuple[OutboxItem, VersionItem | AuditEventItem]] = []
+            for item in items:
+                try:
+                    wire = (
+                        version_item(item.payload)
+                        if item.kind == "version"
+                        else audit_item(item.payload)
+                    )
+                except ValidationError as exc:
+                    first = exc.errors()[0]
+                    where = ".".join(str(p) for p in first.get("loc", ()))
+                    self._quarantine(item, "invalid_locally", f"{where}: {first.get('msg')}")
+                    counts["quarantined"] += 1
+                    continue
+                if isinstance(wire, VersionItem) and wire.training:
+                    self._quarantine(item, "training_case", "training cases never sync")
+                    counts["quarantined"] += 1
+                    continue
+                ready.append((item, wire))
+            if ready:
+                self._push_items(ready, counts, conflicts)
+
+    def _push_items(
+        self,
+        ready: list[tuple[OutboxItem, VersionItem | AuditEventItem]],
+        counts: dict[str, int],
+        conflicts: list[str],
+    ) -> None:
+        request = PushRequest(
+            versions=[w for _, w in ready if isinstance(w, VersionItem)],
+            audit_events=[w for _, w in ready if isinstance(w, AuditEventItem)],
+        )
+        try:
+            response = self._call(lambda t: t.push(request))
+        except RequestRejected as exc:
+            if exc.status not in (413, 422):
+                self.store.outbox.release([i.item_id for i, _ in ready], str(exc))
+                raise
+            if len(ready) == 1:
+                item = ready[0][0]
+                field = exc.detail.field if exc.detail else None
+                reason = exc.detail.code if exc.detail else f"http_{exc.status}"
+                self._quarantine(item, reason, f"{field or ''} {exc}".strip())
+                counts["quarantined"] += 1
+                return
+            middle = len(ready) // 2
+            self._push_items(ready[:middle], counts, conflicts)
+            self._push_items(ready[middle:], counts, conflicts)
+            return
+        except SyncError:
+            self.store.outbox.release([i.item_id for i, _ in ready], "not sent")
+            raise
+        self._settle(ready, response, counts, conflicts)
+
+    def _settle(
+        self,
+        ready: list[tuple[OutboxItem, VersionItem | AuditEventItem]],
+        response: PushResponse,
+        counts: dict[str, int],
+        conflicts: list[str],
+    ) -> None:
+        results: dict[str, PushResult] = {
+            r.id: r for r in [*response.versions, *response.audit_events]
+        }
+        acked: list[str] = []
+        missing: list[str] = []
+        refused: list[tuple[OutboxItem, PushResult]] = []
+        concurrent: list[str] = []
+        for item, _wire in ready:
+            result = results.get(item.item_id)
+            if result is None:
+                missing.append(item.item_id)
+            elif result.stored:
+                acked.append(item.item_id)
+                if result.reason == "concurrent_version" and item.case_id:
+                    concurrent.append(item.case_id)
+            else:
+                refused.append((item, result))
+        with self.store.atomic():
+            self.store.outbox.ack(acked)
+            self.store.outbox.release(missing, "no result from the server")
+            for case_id in concurrent:
+                self.state.mark_needs_reconciliation(case_id)
+            for item, result in refused:
+                self._quarantine(
+                    item, result.reason or result.result, result.message or result.result
+                )
+        counts["acknowledged"] += len(acked)
+        counts["quarantined"] += len(refused)
+        for case_id in concurrent:
+            conflicts.append(case_id)
+            self._emit(ReconciliationNeeded(case_id, _reconcile_message()))
+
+    def _quarantine(self, item: OutboxItem, reason: str, detail: str) -> None:
+        self.store.outbox.quarantine(item.item_id, f"{reason}: {detail}")
+        if item.kind == "version":
+            message = _("Een versie van een casus is door de centrale server geweigerd: {why}")
+        else:
+            message = _("Een auditregel is door de centrale server geweigerd: {why}")
+        self._emit(
+            ItemQuarantined(
+                item_id=item.item_id,
+                kind=item.kind,
+                case_id=item.case_id,
+                reason=reason,
+                message=message.format(why=detail),
+            )
+        )
+
+    # -- pull ------------------------------------------------------------------------------
+
+    def _pull(self, counts: dict[str, int], conflicts: list[str], resync: list[bool]) -> None:
+        since = self.state.pull_since()
+        clear_reference = False
+        while True:
+            try:
+                page = self._call(lambda t, since=since: t.pull(since, self.pull_limit))
+            except CursorExpired:
+                if resync[0]:
+                    raise
+                resync[0] = True
+                clear_reference = True
+                since = 0
+                continue
+            flagged = self._apply_page(page, clear_reference, counts)
+            clear_reference = False
+            for case_id in flagged:
+                conflicts.append(case_id)
+                self._emit(ReconciliationNeeded(case_id, _reconcile_message()))
+            if page.next_since <= since and page.has_more:
+                raise RequestRejected("the server's cursor did not advance", status=200)
+            since = page.next_since
+            if not page.has_more:
+                return
+
+    def _apply_page(
+        self, page: PullResponse, clear_reference: bool, counts: dict[str, int]
+    ) -> list[str]:
+        """Store one page and its cursor in one transaction; returns newly flagged cases."""
+        flagged: list[str] = []
+        with self.store.atomic():
+            before = set(self.state.reconciliation_cases())
+            if clear_reference:
+                self.state.clear_reference()
+            for change in page.changes:
+                self._apply_change(change)
+            self.state.set_pull_since(page.next_since)
+            after = self.state.reconciliation_cases()
+            flagged = [case_id for case_id in after if case_id not in before]
+        counts["pulled"] += len(page.changes)
+        return flagged
+
+    def _apply_change(self, change: Any) -> None:
+        if isinstance(change, CaseVersionChange):
+            self.state.apply_version(change.data.model_dump(mode="json"))
+        elif isinstance(change, CaseStateChange):
+            self.state.apply_case_state(change.data.model_dump(mode="json"))
+        elif isinstance(change, ProviderChange):
+            self.state.put_reference(
+                "provider", change.id, change.data.model_dump(mode="json"), change.seq
+            )
+        elif isinstance(change, FormDefinitionChange):
+            self.state.put_reference(
+                "form_definition", change.id, change.data.model_dump(mode="json"), change.seq
+            )
+        elif isinstance(change, TombstoneChange):
+            kind = change.data.object_kind
+            if kind in ("provider", "form_definition"):
+                self.state.remove_reference(kind, change.id, change.seq)
+            elif kind == "case_state":
+                self.state.withdraw_case(change.id)
+            # A removed case version stays in the local history: never deleted silently.
+
+    # -- reference data --------------------------------------------------------------------
+
+    def providers(self) -> list[dict[str, Any]]:
+        return self.state.reference("provider")
+
+    def form_definitions(self) -> list[dict[str, Any]]:
+        return self.state.reference("form_definition")
+
+    def user(self) -> dict[str, Any] | None:
+        value = self.state.get(USER)
+        return json.loads(value) if value else None
+
+
+def _reconcile_message() -> str:
+    return _(
+        "Deze casus heeft twee versies op dezelfde basis. Beide zijn bewaard; "
+        "iemand moet ze samenvoegen."
+    )

@@ -1,0 +1,140 @@
+"""The wire to the central API: login, push and pull over HTTP with ``doorloop_protocol``.
+
+``HttpTransport`` maps every outcome to a typed result or a named error
+(:mod:`desktop.sync.errors`), so the engine never looks at status codes. ``Transport``
+is the protocol the engine needs; tests hand it a fake. httpx is imported lazily so the
+desk starts fast.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from desktop.sync.backoff import parse_retry_after
+from desktop.sync.errors import (
+    AuthRequired,
+    CursorExpired,
+    NetworkError,
+    RequestRejected,
+    ServerBusy,
+)
+from doorloop_protocol import (
+    ErrorDetail,
+    ErrorResponse,
+    LoginRequest,
+    LoginResponse,
+    MeResponse,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+)
+
+if TYPE_CHECKING:
+    import httpx
+
+M = TypeVar("M", bound=BaseModel)
+RETRYABLE_STATUS = frozenset({408, 429})
+
+
+class Transport(Protocol):
+    """What the engine needs from the central API."""
+
+    def login(self, request: LoginRequest) -> LoginResponse: ...
+
+    def me(self) -> MeResponse: ...
+
+    def push(self, request: PushRequest) -> PushResponse: ...
+
+    def pull(self, since: int, limit: int) -> PullResponse: ...
+
+    def close(self) -> None: ...
+
+
+class HttpTransport:
+    """httpx (sync) client of one central API base URL, with timeouts on every call."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        timeout: float = 30.0,
+        connect_timeout: float = 5.0,
+        client: httpx.Client | None = None,
+    ) -> None:
+        import httpx
+
+        self._httpx = httpx
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self._client = client or httpx.Client(
+            base_url=self.base_url,
+            timeout=httpx.Timeout(timeout, connect=connect_timeout),
+            headers={"User-Agent": "doorloop-desk"},
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"Content-Type": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        return headers
+
+    def _request(self, method: str, path: str, model: type[M], **kwargs: Any) -> M:
+        httpx = self._httpx
+        try:
+            response = self._client.request(method, path, headers=self._headers(), **kwargs)
+        except httpx.TimeoutException as exc:
+            raise NetworkError(f"timed out: {exc!r}") from exc
+        except httpx.TransportError as exc:
+            raise NetworkError(f"connection failed: {exc!r}") from exc
+        status = response.status_code
+        if 200 <= status < 300:
+            try:
+                return model.model_validate_json(response.content)
+            except ValidationError as exc:
+                # A body cut short or garbled on the way: the request may be retried.
+                raise NetworkError(
+                    f"unreadable {status} answer: {exc.error_count()} errors"
+                ) from exc
+        detail = _error_detail(response.content)
+        message = detail.message if detail else f"HTTP {status}"
+        if status >= 500 or status in RETRYABLE_STATUS:
+            raise ServerBusy(
+                message,
+                status=status,
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            )
+        if status in (401, 403):
+            raise AuthRequired(message, status=status, code=detail.code if detail else None)
+        if status == 410:
+            raise CursorExpired(message)
+        raise RequestRejected(message, status=status, detail=detail)
+
+    def login(self, request: LoginRequest) -> LoginResponse:
+        return self._request(
+            "POST", "/v1/auth/login", LoginResponse, content=request.model_dump_json()
+        )
+
+    def me(self) -> MeResponse:
+        return self._request("GET", "/v1/me", MeResponse)
+
+    def push(self, request: PushRequest) -> PushResponse:
+        body = request.model_dump_json()
+        return self._request("POST", "/v1/sync/push", PushResponse, content=body)
+
+    def pull(self, since: int, limit: int) -> PullResponse:
+        return self._request(
+            "GET", "/v1/sync/pull", PullResponse, params={"since": since, "limit": limit}
+        )
+
+
+def _error_detail(content: bytes) -> ErrorDetail | None:
+    try:
+        return ErrorResponse.model_validate_json(content).error
+    except ValidationError:
+        return None
