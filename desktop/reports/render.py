@@ -38,9 +38,10 @@ def _furniture(
     _, _n = translator(lang)
     answers = case.get("answers") or {}
     detail = []
-    region = region_name or case.get("region")
-    if region:
-        detail.append(_("Regio {region}").format(region=region))
+    if region_name:  # the region's display name, shown as it is
+        detail.append(region_name)
+    elif case.get("region"):
+        detail.append(_("Regio {region}").format(region=case["region"]))
     detail.append(_("Casus {short_id}").format(short_id=short_id(case)))
     name = " ".join(
         str(answers[k]) for k in ("youth.first_name", "youth.last_name") if answers.get(k)
