@@ -1,0 +1,71 @@
+"""The legal panel shows the rules engine's flags live, with citations and jump links."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QLabel, QPushButton
+from pytestqt.qtbot import QtBot
+
+from desktop.forms import load_form
+from desktop.ui.legal_panel import LegalPanel
+
+
+def years_ago(years: int, days: int = 0) -> str:
+    """A birth date ``years`` (plus ``days``) ago; the 60-day margins keep it off birthdays."""
+    return (date.today() - timedelta(days=round(365.25 * years) + days)).isoformat()
+
+
+def flag_frames(panel: LegalPanel) -> dict[str, QFrame]:
+    return {
+        frame.objectName().removeprefix("legal_flag."): frame
+        for frame in panel.findChildren(QFrame)
+        if frame.objectName().startswith("legal_flag.") and not frame.isHidden()
+    }
+
+
+def test_eleven_to_twelve_replaces_consent_authority_by_consent_dual(qtbot: QtBot) -> None:
+    panel = LegalPanel(load_form())
+    qtbot.addWidget(panel)
+    panel.show()
+    answers = {
+        "legal.care_type": "voluntary_outpatient",
+        "authority.situation": "single_parent",
+        "youth.birth_date": years_ago(11, days=60),
+    }
+    panel.show_answers(answers)
+    qtbot.waitUntil(lambda: "CONSENT_AUTHORITY" in flag_frames(panel))
+    assert "CONSENT_DUAL" not in flag_frames(panel)
+    texts = " ".join(
+        label.text() for label in flag_frames(panel)["CONSENT_AUTHORITY"].findChildren(QLabel)
+    )
+    assert "Vereist" in texts and "BW 7:465" in texts
+
+    panel.show_answers({**answers, "youth.birth_date": years_ago(12, days=60)})
+    qtbot.waitUntil(lambda: "CONSENT_AUTHORITY" not in flag_frames(panel))
+    assert "CONSENT_DUAL" in flag_frames(panel)
+
+
+def test_missing_fact_jumps_to_its_field(qtbot: QtBot) -> None:
+    panel = LegalPanel(load_form())
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.show_answers(
+        {"legal.care_type": "voluntary_outpatient", "youth.birth_date": years_ago(14)}
+    )
+    button = panel.findChild(QPushButton, "legal_missing.legal.youth_competent")
+    assert button is not None
+    assert "Wilsbekwaam" in button.text()
+    button.setFocus()
+    with qtbot.waitSignal(panel.jump_to_field) as signal:
+        qtbot.keyClick(button, Qt.Key.Key_Space)
+    assert signal.args == ["legal.youth_competent"]
+
+
+def test_without_care_type_the_panel_asks_for_it(qtbot: QtBot) -> None:
+    panel = LegalPanel(load_form())
+    qtbot.addWidget(panel)
+    panel.show_answers({})
+    assert panel.findChild(QPushButton, "legal_problem.legal.care_type") is not None
+    assert panel.codes() == []
