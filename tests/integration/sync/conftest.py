@@ -199,13 +199,29 @@ def fast_backoff() -> Backoff:
     return Backoff(base=0.02, cap=0.2, rng=random.Random(7))
 
 
+def fresh_region(central: Central) -> str:
+    name = f"regio-{secrets.token_hex(4)}"
+    storage = central.storage()
+    try:
+        storage.add_region(name)
+    finally:
+        storage.close()
+    return name
+
+
 def new_device(
-    data_dir: Path, server_url: str, username: str, *, max_attempts: int = 60, **kwargs: object
+    data_dir: Path,
+    server_url: str,
+    username: str,
+    *,
+    max_attempts: int = 60,
+    region: str = REGION,
+    **kwargs: object,
 ) -> tuple[Store, SyncEngine]:
     """A desk with a profile, logged in to ``server_url`` as ``username``."""
     store = open_store(data_dir, PASSPHRASE)
     if store.profile() is None:
-        store.create_profile(f"Desk {data_dir.name}", "desk", region=REGION)
+        store.create_profile(f"Desk {data_dir.name}", "desk", region=region)
     engine = SyncEngine(
         store,
         backoff=fast_backoff(),
@@ -213,8 +229,22 @@ def new_device(
         use_keyring=False,
         **kwargs,  # type: ignore[arg-type]
     )
+    _OPEN.append((store, engine))
     engine.login(server_url, username, PASSWORD, device_name=data_dir.name)
     return store, engine
+
+
+_OPEN: list[tuple[Store, SyncEngine]] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_desks() -> Iterator[None]:
+    """Close every desk a test opened (engine transports and stores)."""
+    yield
+    while _OPEN:
+        store, engine = _OPEN.pop()
+        engine.close()
+        store.close()
 
 
 def server_versions(central: Central) -> dict[str, str]:

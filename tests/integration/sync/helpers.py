@@ -18,7 +18,9 @@ def offline_work(store: Store, cases: int, *, tag: str = "") -> list[str]:
     ids = []
     for n in range(cases):
         case = store.cases.create(
-            actor, answers={"youth.first_name": f"Kind{tag}{n}", "call.caller_name": "Beller"}
+            actor,
+            region=profile.region,
+            answers={"youth.first_name": f"Kind{tag}{n}", "call.caller_name": "Beller"},
         )
         store.cases.set_status(case.id, "ready_for_triage", actor, seal=True)
         store.cases.save_answers(case.id, {"youth.municipality": f"Gemeente {n % 7}"}, actor)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-Fault = Literal["drop_request", "drop_response", "reset", "truncate", "delay"]
+Fault = Literal["drop_request", "drop_response", "reset", "truncate", "delay", "hold"]
 Policy = Callable[[str, str], Fault | None]
 
 
@@ -74,6 +74,7 @@ class FaultProxy:
     delay: float = 0.3
     port: int = 0
     requests: list[tuple[str, str, str]] = field(default_factory=list)
+    answered: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -135,6 +136,8 @@ class FaultProxy:
                 response = _read_message(upstream, upstream_buf)
                 if response is None:
                     return
+                with self._lock:
+                    self.answered.append(path)
                 if fault == "drop_response":
                     return
                 if fault == "truncate":
@@ -142,6 +145,9 @@ class FaultProxy:
                     return
                 if fault == "delay":
                     time.sleep(self.delay)
+                if fault == "hold":  # the server committed; the answer never comes
+                    self._closed.wait()
+                    return
                 client.sendall(response)
         except (OSError, ValueError):
             return

@@ -60,6 +60,3 @@ def test_thousand_offline_versions_from_three_desks_under_30_percent_faults(
         # Every desk pulled every other desk's versions too.
         assert local_versions(store) == set(expected)
         assert store.verify_audit_chain().ok
-    for store, engine in devices:
-        engine.close()
-        store.close()
