@@ -217,13 +217,15 @@ def _valid_values(
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     unknown: list[str] = []
+    fields = form.__pydantic_private__["_fields"]  # type: ignore[index]
     for key, raw in answers.items():
-        if not isinstance(key, str) or not form.has_field(key):
+        field = fields.get(key) if isinstance(key, str) else None
+        if field is None:
             unknown.append(key if isinstance(key, str) else repr(key))
             continue
         if is_empty(raw):
             continue
-        value, error = validate_value(form.field(key), raw, now=now)
+        value, error = validate_value(field, raw, now=now)
         if error is not None:
             errors[key] = error
         elif not is_empty(value):
@@ -239,7 +241,9 @@ def evaluate(form: FormDefinition, answers: Mapping[str, Any], *, now: datetime)
         answers = {}
     all_values, all_errors, unknown = _valid_values(form, answers, now)
 
-    visibility = form._visible_if
+    private = form.__pydantic_private__  # type: ignore[index]  # avoid pydantic's __getattr__
+    assert private is not None
+    visibility: dict[str, Any] = private["_visible_if"]
     fields = form.fields()
     env: dict[str, Any] = all_values
     visible: frozenset[str] = frozenset()
@@ -264,16 +268,17 @@ def evaluate(form: FormDefinition, answers: Mapping[str, Any], *, now: datetime)
     if threshold_warning and "youth.birth_date" in visible:
         warnings["youth.birth_date"] = threshold_warning
     for warning in form.warnings:
-        if warning.field in visible and form._warning_when[warning.id](scope):
+        if warning.field in visible and private["_warning_when"][warning.id](scope):
             text = pick(warning.text)
             previous = warnings.get(warning.field)
             warnings[warning.field] = f"{previous} {text}" if previous else text
 
-    banners = tuple(banner.id for banner in form.banners if form._banner_when[banner.id](scope))
+    banner_when = private["_banner_when"]
+    banners = tuple(banner.id for banner in form.banners if banner_when[banner.id](scope))
 
     required: set[str] = set()
     sections: dict[str, SectionState] = {}
-    required_if = form._required_if
+    required_if = private["_required_if"]
     for section in form.sections:
         missing: list[str] = []
         missing_soft: list[str] = []

@@ -52,7 +52,7 @@ def _problems(error: ValidationError) -> list[str]:
     return problems
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """A YAML loader that refuses duplicate mapping keys instead of keeping the last."""
 
 

@@ -110,7 +110,8 @@ class Field(_Strict):
     @property
     def option_values(self) -> tuple[str, ...]:
         """The option values in the definition's order."""
-        return self._option_values
+        # read the private dict directly: pydantic's __getattr__ is slow on a hot path
+        return self.__pydantic_private__["_option_values"]  # type: ignore[index]
 
     def option(self, value: str) -> Option:
         for option in self.options:
@@ -226,12 +227,12 @@ class FormDefinition(_Strict):
     def field(self, field_id: str) -> Field:
         """The field (or product-recorded value) with this id; KeyError when unknown."""
         try:
-            return self._fields[field_id]
+            return self.__pydantic_private__["_fields"][field_id]  # type: ignore[index]
         except KeyError:
             raise KeyError(f"form {self.id} v{self.version} has no field {field_id!r}") from None
 
     def has_field(self, field_id: str) -> bool:
-        return field_id in self._fields
+        return field_id in self.__pydantic_private__["_fields"]  # type: ignore[index]
 
     def fields(self) -> list[Field]:
         """All typed fields in form order (product-recorded values not included)."""
