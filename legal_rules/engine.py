@@ -266,6 +266,12 @@ class RuleSet:
         self._periods = [self._compile_period(start) for start in sorted(starts)]
         self._period_starts = [period.start for period in self._periods]
 
+    def clear_cache(self) -> None:
+        """Forget the cached outcomes (for measuring the engine without its cache)."""
+        for period in self._periods:
+            for compiled in period.compiled.values():
+                compiled.memo.clear()
+
     def in_force(self, day: date) -> list[Rule]:
         """The rules in force on ``day``, in output order (severity, then code)."""
         rank = {severity: i for i, severity in enumerate(SEVERITIES)}
