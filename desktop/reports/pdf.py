@@ -16,6 +16,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 from xml.sax.saxutils import escape
 
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -38,12 +39,17 @@ from reportlab.platypus import (
 from desktop.reports.contents import Row, Section, format_datetime
 from desktop.reports.fonts import BOLD, REGULAR, register_fonts
 
+# Binary (Flate-only) streams: ASCII85 is 7-bit transport armour no one needs, and its
+# pure-Python encoder was a third of the rendering time.
+rl_config.useA85 = 0
+
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 18 * mm
 HEADER_HEIGHT = 17 * mm
 FOOTER_HEIGHT = 10 * mm
 BODY_WIDTH = PAGE_WIDTH - 2 * MARGIN
 LABEL_WIDTH = 52 * mm
+CELL_PADDING = 1.5 * mm
 HEADING_ROWS = 2  # table rows kept on the page with their section heading
 
 INK = colors.HexColor("#1a1a1a")
@@ -118,7 +124,7 @@ def _styles() -> dict[str, ParagraphStyle]:
             borderPadding=2.5 * mm,
             leftIndent=2.5 * mm,
             rightIndent=2.5 * mm,
-            spaceBefore=1 * mm,
+            spaceBefore=3.5 * mm,
             spaceAfter=4 * mm,
         ),
         "banner": ParagraphStyle(
@@ -133,7 +139,7 @@ def _styles() -> dict[str, ParagraphStyle]:
             borderPadding=2 * mm,
             leftIndent=2 * mm,
             rightIndent=2 * mm,
-            spaceBefore=1.5 * mm,
+            spaceBefore=3 * mm,
             spaceAfter=3.5 * mm,
         ),
         "notice": ParagraphStyle("notice", base, spaceBefore=1 * mm, spaceAfter=2 * mm),
@@ -160,22 +166,44 @@ def _paragraphs(text: str, style: ParagraphStyle) -> list[Flowable]:
 _GRID = [
     ("VALIGN", (0, 0), (-1, -1), "TOP"),
     ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
-    ("LEFTPADDING", (0, 0), (-1, -1), 1.5 * mm),
-    ("RIGHTPADDING", (0, 0), (-1, -1), 1.5 * mm),
+    ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+    ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
     ("TOPPADDING", (0, 0), (-1, -1), 1.2 * mm),
     ("BOTTOMPADDING", (0, 0), (-1, -1), 1.4 * mm),
 ]
 
 
+def _cell(text: str, style: ParagraphStyle, width: float) -> str | Paragraph:
+    """A plain string when the text fits on one line (much faster), else a Paragraph."""
+    if "\n" not in text and stringWidth(text, style.fontName, style.fontSize) <= width:
+        return text
+    return Paragraph(markup(text), style)
+
+
 def _field_table(rows: Sequence[Row], s: dict[str, ParagraphStyle]) -> Table:
+    label_room = LABEL_WIDTH - 2 * CELL_PADDING
+    value_room = BODY_WIDTH - LABEL_WIDTH - 2 * CELL_PADDING
     data = [
-        [Paragraph(markup(row.label), s["label"]), Paragraph(markup(row.value), s["value"])]
+        [_cell(row.label, s["label"], label_room), _cell(row.value, s["value"], value_room)]
         for row in rows
     ]
     table = Table(
         data, colWidths=[LABEL_WIDTH, BODY_WIDTH - LABEL_WIDTH], splitByRow=1, hAlign="LEFT"
     )
-    table.setStyle(TableStyle(_GRID))
+    label, value = s["label"], s["value"]
+    table.setStyle(
+        TableStyle(
+            [
+                *_GRID,
+                ("FONT", (0, 0), (0, -1), label.fontName, label.fontSize, label.leading),
+                # the smaller label font shares the value's baseline
+                ("TOPPADDING", (0, 0), (0, -1), 1.2 * mm + value.fontSize - label.fontSize),
+                ("TEXTCOLOR", (0, 0), (0, -1), label.textColor),
+                ("FONT", (1, 0), (1, -1), value.fontName, value.fontSize, value.leading),
+                ("TEXTCOLOR", (1, 0), (1, -1), value.textColor),
+            ]
+        )
+    )
     return table
 
 
