@@ -140,3 +140,13 @@ def test_leap_day_birthdays_fall_on_1_march_in_other_years() -> None:
     assert birthday(date(2008, 2, 29), 16) == date(2024, 2, 29)
     assert age_in_months(date(2008, 2, 29), date(2026, 2, 28)) == 17 * 12 + 11
     assert age_in_months(date(2008, 2, 29), date(2026, 3, 1)) == 18 * 12
+
+
+def test_the_benchmark_facts_are_valid_and_varied() -> None:
+    from benchmarks.bench_rules import synthetic_facts
+
+    cases = synthetic_facts(400)
+    results = [evaluate(facts) for facts in cases]
+    assert {facts["care_type"] for facts in cases} == set(ENUM_FACTS["care_type"])
+    assert len({result["age"]["band"] for result in results}) == 6
+    assert len({flag["code"] for result in results for flag in result["flags"]}) >= 30
