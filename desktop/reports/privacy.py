@@ -56,26 +56,42 @@ def privacy_warnings(
     if answers.get("handover.consent_to_inform_parents") is True:
         return []
 
-    if age is None:
-        who = _(
-            "De geboortedatum van de jeugdige is onbekend (dan geldt hetzelfde als vanaf 16 jaar)"
-        )
-    else:
-        who = _("De jeugdige is {age} jaar").format(age=age)
-    no_consent = _("er is geen toestemming van de jeugdige om de ouders te informeren")
+    send_to_parents = PARENTS in set(recipients)
+    has_parent_details = kind == "handover" and any(answers.get(fid) for fid in PARENT_FIELDS)
     warnings = []
-    if PARENTS in set(recipients):
-        warnings.append(
-            _("{who} en {no_consent}. Weet u zeker dat u dit naar de ouders wilt sturen?").format(
-                who=who, no_consent=no_consent
+    if age is None:
+        if send_to_parents:
+            warnings.append(
+                _(
+                    "De geboortedatum van de jeugdige is onbekend; dan geldt hetzelfde als vanaf "
+                    "16 jaar: de ouders alleen informeren met toestemming van de jeugdige, en die "
+                    "is niet vastgelegd. Weet u zeker dat u dit naar de ouders wilt sturen?"
+                )
             )
-        )
-    if kind == "handover" and any(answers.get(fid) for fid in PARENT_FIELDS):
+        if has_parent_details:
+            warnings.append(
+                _(
+                    "De geboortedatum van de jeugdige is onbekend; dan geldt hetzelfde als vanaf "
+                    "16 jaar. Dit overdrachtsformulier bevat gegevens van de ouders, zonder "
+                    "vastgelegde toestemming van de jeugdige. Bevestig dat de ontvanger deze mag "
+                    "hebben."
+                )
+            )
+        return warnings
+    if send_to_parents:
         warnings.append(
             _(
-                "{who} en {no_consent}. Dit overdrachtsformulier bevat gegevens van de "
-                "ouders; bevestig dat de ontvanger deze mag hebben."
-            ).format(who=who, no_consent=no_consent)
+                "De jeugdige is {age} jaar en heeft geen toestemming gegeven om de ouders te "
+                "informeren. Weet u zeker dat u dit naar de ouders wilt sturen?"
+            ).format(age=age)
+        )
+    if has_parent_details:
+        warnings.append(
+            _(
+                "De jeugdige is {age} jaar en heeft geen toestemming gegeven om de ouders te "
+                "informeren. Dit overdrachtsformulier bevat gegevens van de ouders; bevestig dat "
+                "de ontvanger deze mag hebben."
+            ).format(age=age)
         )
     return warnings
 

@@ -35,7 +35,7 @@ def test_sending_to_parents_of_a_16_year_old_without_consent_warns(
     changed = with_answers(case, handover__consent_to_inform_parents=consent, **NO_PARENT_DETAILS)
     warnings = privacy_warnings(changed, recipients=["parents"], on=ON)
     assert warnings == [
-        "De jeugdige is 16 jaar en er is geen toestemming van de jeugdige om de ouders te "
+        "De jeugdige is 16 jaar en heeft geen toestemming gegeven om de ouders te "
         "informeren. Weet u zeker dat u dit naar de ouders wilt sturen?"
     ]
     assert privacy_warnings(changed, recipients=["gp", "referrer"], on=ON) == []
