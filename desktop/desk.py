@@ -3,16 +3,43 @@
 The one Qt-free place where the store, the form engine and the rules meet. The UI
 calls these methods; it never writes to the store itself. Every method that touches
 a case leaves an audit event (through the store's repositories).
+
+The case workflow lives here: autosave with derived values (:meth:`save_answers`),
+``draft → ready_for_triage`` (:meth:`mark_ready`), the triage decision
+(:meth:`decide_triage`, sealed: "afspraak is afspraak"), its amendment by a triagist
+with a reason (:meth:`amend_triage`), handover, closing and the version history.
+Refusals raise :class:`~desktop.forms.workflow.TransitionError` whose ``reasons`` are
+Dutch (or English) texts the UI shows as they are.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from desktop.forms import FormDefinition, FormState, evaluate, latest_version, load_form
+from desktop.forms.workflow import (
+    Status,
+    TransitionError,
+    check_transition,
+    check_triage_amendment,
+    next_statuses,
+)
+from desktop.i18n import _, pick
 from desktop.store import Actor, Case, CaseSummary, Profile, Store, actor_for
+
+DECIDED_STATUSES = frozenset({"triaged", "handed_over", "closed"})
+"""Statuses in which the triage decision is final."""
+
+FOLLOW_UP_FIELDS = frozenset({"triage.caller_informed_at"})
+"""Fields of the triage section that record follow-up, not the decision itself: they
+stay editable after the decision (the caller is called back afterwards)."""
+
+RECORDED_DECISION_FIELDS = ("triage.decided_by", "triage.decided_by_id", "triage.decided_at")
 
 
 def now_local() -> datetime:
@@ -20,14 +47,40 @@ def now_local() -> datetime:
     return datetime.now().astimezone().replace(microsecond=0)
 
 
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One version of a case as the history view shows it: who, when, why, what changed."""
+
+    number: int
+    version_id: str
+    base_version_id: str | None
+    status: str
+    created_at: datetime
+    created_by: str
+    created_by_name: str
+    device_id: str
+    reason: str | None
+    why: str
+    sealed: bool
+    changed: tuple[str, ...]
+    answers: dict[str, Any]
+
+
 class DeskSession:
-    def __init__(self, store: Store, profile: Profile) -> None:
+    def __init__(
+        self, store: Store, profile: Profile, *, clock: Callable[[], datetime] = now_local
+    ) -> None:
         self.store = store
         self.profile = profile
+        self.clock = clock
 
     @property
     def actor(self) -> Actor:
         return actor_for(self.profile)
+
+    @property
+    def role(self) -> str:
+        return self.profile.role
 
     @property
     def training(self) -> bool:
@@ -36,10 +89,11 @@ class DeskSession:
     # -- cases -----------------------------------------------------------------------------
 
     def new_case(self, answers: dict[str, Any] | None = None) -> Case:
-        """A new draft intake; the call is received now unless told otherwise."""
-        initial = {"call.received_at": now_local().isoformat(), **(answers or {})}
+        """A new draft intake with the newest form; the call is received now unless told."""
+        initial = {"call.received_at": self.clock().isoformat(), **(answers or {})}
         return self.store.cases.create(
             self.actor,
+            form_version=latest_version("intake"),
             answers=initial,
             region=self.profile.region,
             training=self.store.training,
@@ -47,6 +101,10 @@ class DeskSession:
 
     def open_case(self, case_id: str) -> Case:
         return self.store.cases.open(case_id, self.actor)
+
+    def get_case(self, case_id: str) -> Case:
+        """The current state of a case without a read event (the view already opened it)."""
+        return self.store.cases.get(case_id)
 
     def summaries(self, search: str = "", **kwargs: Any) -> list[CaseSummary]:
         return self.store.cases.summaries(search, **kwargs)
@@ -62,3 +120,318 @@ class DeskSession:
             self.actor, "export", case_id, {"format": "json", "file": path.name}
         )
         return data
+
+    # -- the form of a case ----------------------------------------------------------------
+
+    @staticmethod
+    def form_for(case: Case) -> FormDefinition:
+        """The form a case was taken with (its own id and version, never the newest)."""
+        return load_form(case.form_id, case.form_version)
+
+    def evaluate(self, case: Case, answers: Mapping[str, Any] | None = None) -> FormState:
+        """What the engine concludes from a case's answers (or the given ones) now."""
+        return evaluate(
+            self.form_for(case), case.answers if answers is None else answers, now=self.clock()
+        )
+
+    @staticmethod
+    def is_decided(case: Case) -> bool:
+        return case.status in DECIDED_STATUSES or "triage.decided_at" in case.answers
+
+    @staticmethod
+    def decision_fields(form: FormDefinition) -> frozenset[str]:
+        """Fields that make up the triage decision (final once decided)."""
+        fields = {
+            field.id
+            for section in form.sections
+            if section.stage == "triage"
+            for field in section.fields
+            if field.id not in FOLLOW_UP_FIELDS
+        }
+        return frozenset(fields | set(RECORDED_DECISION_FIELDS))
+
+    def may_decide(self) -> bool:
+        return "triaged" in next_statuses("ready_for_triage", self.role)
+
+    def may_amend(self) -> bool:
+        return bool(check_triage_amendment(self.role, "-"))
+
+    def next_statuses(self, case: Case) -> list[str]:
+        return [status.value for status in next_statuses(case.status, self.role)]
+
+    # -- autosave --------------------------------------------------------------------------
+
+    def save_answers(self, case_id: str, changes: Mapping[str, Any]) -> Case:
+        """Autosave typed answers (``None`` removes one) in one transaction with the
+        outbox row and the audit event; derived values (the response deadline) are
+        computed by the form engine and stored with it.
+
+        Refuses (TransitionError) edits of the triage decision once it is decided —
+        those go through :meth:`amend_triage` — and values the product records itself.
+        """
+        case = self.store.cases.get(case_id)
+        form = self.form_for(case)
+        changes = dict(changes)
+        recorded = [fid for fid in changes if fid in RECORDED_DECISION_FIELDS]
+        if recorded:
+            raise TransitionError((_("Dit veld wordt door Doorloop zelf vastgelegd."),))
+        unknown = [fid for fid in changes if not form.has_field(fid)]
+        if unknown:
+            raise TransitionError(
+                (_("Onbekend veld: {fields}.").format(fields=", ".join(sorted(unknown))),)
+            )
+        if self.is_decided(case):
+            locked = sorted(fid for fid in changes if fid in self.decision_fields(form))
+            if locked:
+                raise TransitionError(
+                    (
+                        _(
+                            "Het triagebesluit is vastgelegd (afspraak is afspraak); "
+                            "wijzig het via 'Wijzig besluit…'."
+                        ),
+                    )
+                )
+        merged = _merged(case.answers, changes)
+        state = evaluate(form, merged, now=self.clock())
+        return self.store.cases.save_answers(
+            case_id, changes, self.actor, deadline=state.derived.get("triage.deadline")
+        )
+
+    def record_banner(self, case_id: str, banner_id: str) -> Case:
+        """Record (and audit) that an advice banner was shown; once per banner per case."""
+        return self.store.cases.record_banner(case_id, banner_id, self.actor)
+
+    # -- status steps ----------------------------------------------------------------------
+
+    def _check(self, case: Case, target: str, answers: Mapping[str, Any]) -> None:
+        check = check_transition(
+            self.form_for(case), answers, case.status, target, self.role, now=self.clock()
+        )
+        if not check:
+            raise TransitionError(check.reasons)
+
+    def mark_ready(self, case_id: str) -> Case:
+        """``draft → ready_for_triage`` when the hard requirements of the desk sections are met;
+        else TransitionError listing (in Dutch) what is missing."""
+        case = self.store.cases.get(case_id)
+        self._check(case, Status.READY_FOR_TRIAGE, case.answers)
+        return self.store.cases.set_status(case_id, "ready_for_triage", self.actor)
+
+    def decide_triage(
+        self,
+        case_id: str,
+        urgency: str,
+        intervention: str,
+        rationale: str,
+        *,
+        domains: list[str] | None = None,
+        assigned_to: str | None = None,
+        caller_informed_at: str | None = None,
+        legal_flags: list[dict[str, Any]] | None = None,
+        legal_decision_date: str | None = None,
+    ) -> Case:
+        """The triagist's decision: ``ready_for_triage → triaged``, recorded with who and
+        when, the legal flags of the decision date, and the version sealed."""
+        case = self.store.cases.get(case_id)
+        form = self.form_for(case)
+        now = self.clock()
+        decision: dict[str, Any] = {
+            "triage.urgency": urgency,
+            "triage.intervention": intervention,
+            "triage.rationale": rationale.strip() if isinstance(rationale, str) else rationale,
+        }
+        if domains is not None:
+            decision["triage.domains"] = list(domains) or None
+        if assigned_to is not None:
+            decision["triage.assigned_to"] = assigned_to.strip() or None
+        if caller_informed_at is not None:
+            decision["triage.caller_informed_at"] = caller_informed_at or None
+        decision.update(
+            {
+                "triage.decided_by": self.profile.display_name,
+                "triage.decided_by_id": self.profile.user_id,
+                "triage.decided_at": now.isoformat(),
+            }
+        )
+        merged = _merged(case.answers, decision)
+        self._check(case, Status.TRIAGED, merged)
+        state = evaluate(form, merged, now=now)
+        bad = {fid: state.errors[fid] for fid in decision if fid in state.errors}
+        if bad:
+            raise TransitionError(
+                tuple(f"{pick(form.field(fid).label)}: {msg}" for fid, msg in bad.items())
+            )
+        if legal_flags is None:
+            decision_day = date.fromisoformat(legal_decision_date) if legal_decision_date else None
+            legal_flags, decided_on = _legal_flags(merged, decision_day or now.date())
+            legal_decision_date = legal_decision_date or decided_on
+        return self.store.cases.set_status(
+            case_id,
+            "triaged",
+            self.actor,
+            answers=decision,
+            legal_flags=legal_flags,
+            legal_decision_date=legal_decision_date or now.date().isoformat(),
+            seal=True,
+            action="decide",
+            deadline=state.derived.get("triage.deadline"),
+        )
+
+    def amend_triage(self, case_id: str, changes: Mapping[str, Any], reason: str) -> Case:
+        """A triagist changes a decided triage, with a reason: a new sealed version naming
+        its base; the earlier decision stays in the history."""
+        check = check_triage_amendment(self.role, reason)
+        if not check:
+            raise TransitionError(check.reasons)
+        case = self.store.cases.get(case_id)
+        form = self.form_for(case)
+        if not self.is_decided(case):
+            raise TransitionError((_("Er is nog geen triagebesluit om te wijzigen."),))
+        allowed = self.decision_fields(form) - set(RECORDED_DECISION_FIELDS) | FOLLOW_UP_FIELDS
+        outside = sorted(fid for fid in changes if fid not in allowed)
+        if outside:
+            raise TransitionError(
+                (
+                    _(
+                        "Alleen velden van het triagebesluit kunnen zo worden gewijzigd: {f}."
+                    ).format(f=", ".join(outside)),
+                )
+            )
+        now = self.clock()
+        amended = {
+            **dict(changes),
+            "triage.decided_by": self.profile.display_name,
+            "triage.decided_by_id": self.profile.user_id,
+            "triage.decided_at": now.isoformat(),
+        }
+        merged = _merged(case.answers, amended)
+        state = evaluate(form, merged, now=now)
+        problems = [
+            f"{pick(form.field(fid).label)}: {state.errors[fid]}"
+            for fid in changes
+            if fid in state.errors
+        ]
+        problems += [
+            _("Nog niet (goed) ingevuld: {fields}.").format(fields=pick(form.field(fid).label))
+            for section in form.sections
+            if section.stage == "triage"
+            for fid in state.sections[section.id].missing
+        ]
+        if problems:
+            raise TransitionError(tuple(problems))
+        legal_flags, decided_on = _legal_flags(merged, now.date())
+        return self.store.cases.set_status(
+            case_id,
+            case.status,
+            self.actor,
+            answers=amended,
+            legal_flags=legal_flags,
+            legal_decision_date=decided_on,
+            seal=True,
+            reason=reason.strip(),
+            action="amend",
+            deadline=state.derived.get("triage.deadline"),
+        )
+
+    def hand_over(self, case_id: str) -> Case:
+        """``triaged → handed_over`` when the handover requirements are met."""
+        case = self.store.cases.get(case_id)
+        self._check(case, Status.HANDED_OVER, case.answers)
+        return self.store.cases.set_status(case_id, "handed_over", self.actor)
+
+    def close(self, case_id: str) -> Case:
+        """``handed_over → closed``."""
+        case = self.store.cases.get(case_id)
+        self._check(case, Status.CLOSED, case.answers)
+        return self.store.cases.set_status(case_id, "closed", self.actor)
+
+    # -- history ---------------------------------------------------------------------------
+
+    def history(self, case_id: str) -> list[HistoryEntry]:
+        """Every version of a case, oldest first, with who, when and why."""
+        case = self.store.cases.get(case_id)
+        form = self.form_for(case)
+        entries: list[HistoryEntry] = []
+        previous: dict[str, Any] = {}
+        previous_status: str | None = None
+        for stored in self.store.cases.versions(case_id):
+            info = stored.version
+            changed = tuple(
+                sorted(
+                    key
+                    for key in set(previous) | set(stored.answers)
+                    if previous.get(key) != stored.answers.get(key)
+                )
+            )
+            entries.append(
+                HistoryEntry(
+                    number=info.number,
+                    version_id=info.id,
+                    base_version_id=info.base_version_id,
+                    status=info.status,
+                    created_at=info.created_at,
+                    created_by=info.created_by,
+                    created_by_name=info.created_by_name,
+                    device_id=info.device_id,
+                    reason=info.reason,
+                    why=_why(
+                        form, info.reason, previous, stored.answers, previous_status, info.status
+                    ),
+                    sealed=info.sealed,
+                    changed=changed,
+                    answers=dict(stored.answers),
+                )
+            )
+            previous = stored.answers
+            previous_status = info.status
+        return entries
+
+
+def _merged(answers: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(answers)
+    for key, value in changes.items():
+        if value is None or value == "" or value == []:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _why(
+    form: FormDefinition,
+    reason: str | None,
+    before_answers: Mapping[str, Any],
+    answers: Mapping[str, Any],
+    before: str | None,
+    after: str,
+) -> str:
+    """Why a version exists: its reason, else the decision or status step it records."""
+    if reason:
+        return reason
+    decided = answers.get("triage.decided_at")
+    if decided and decided != before_answers.get("triage.decided_at"):
+        parts = [
+            form.option_label(fid, answers[fid])
+            for fid in ("triage.urgency", "triage.intervention")
+            if fid in answers
+        ]
+        return _("Triagebesluit vastgelegd: {decision}").format(decision=", ".join(parts))
+    if before is None:
+        return _("Intake aangemaakt")
+    if before != after:
+        return _("Status: {before} → {after}").format(
+            before=form.status_label(before), after=form.status_label(after)
+        )
+    return _("Bewerkt")
+
+
+def _legal_flags(
+    answers: Mapping[str, Any], decision_day: date
+) -> tuple[list[dict[str, Any]], str]:
+    """The rules engine's flags for the decision date (empty while the facts are missing)."""
+    try:
+        from desktop import legal
+    except ImportError:  # the legal module is optional for the workflow
+        return [], decision_day.isoformat()
+    advice = legal.advice_for(dict(answers), decision_day)
+    return advice.flags, advice.decision_date.isoformat()
