@@ -292,9 +292,9 @@ class DeskSession:
         if outside:
             raise TransitionError(
                 (
-                    _(
-                        "Alleen velden van het triagebesluit kunnen zo worden gewijzigd: {f}."
-                    ).format(f=", ".join(outside)),
+                    _("Alleen velden van het triagebesluit zijn zo te wijzigen: {f}.").format(
+                        f=", ".join(outside)
+                    ),
                 )
             )
         now = self.clock()
