@@ -247,16 +247,18 @@ def _close_desks() -> Iterator[None]:
         store.close()
 
 
-def server_versions(central: Central) -> dict[str, str]:
+def server_versions(central: Central, storage: Storage | None = None) -> dict[str, str]:
     """version id → content hash of every version the server holds."""
     from sqlalchemy import select
 
     from central_api import db
 
-    storage = central.storage()
+    own = storage is None
+    storage = storage or central.storage()
     try:
         with storage.engine.connect() as conn:
             rows = conn.execute(select(db.versions.c.id, db.versions.c.content_hash)).all()
     finally:
-        storage.close()
+        if own:
+            storage.close()
     return {row.id: row.content_hash for row in rows}
