@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from desktop.forms import FormDefinition, FormDefinitionError, load_form, validate_value
 from desktop.reports.text import translator
 
 REQUIRED_KEYS = ("id", "form", "status", "answers")
@@ -52,10 +53,13 @@ def _is_datetime_with_offset(value: object) -> bool:
     return moment.utcoffset() is not None
 
 
-def check_case(case: object, *, lang: str = "nl") -> tuple[dict[str, Any], Any]:
+def check_case(
+    case: object, *, lang: str = "nl", now: datetime | None = None
+) -> tuple[dict[str, Any], FormDefinition]:
     """Check ``case``; return ``(case with normalised answers, its form definition)``.
 
-    Raises :class:`CaseError` listing every problem found.
+    ``now`` enables the date range checks (a birth date in the future, ...). Raises
+    :class:`CaseError` listing every problem found.
     """
     _, _n = translator(lang)
     if not isinstance(case, Mapping):
@@ -83,16 +87,14 @@ def check_case(case: object, *, lang: str = "nl") -> tuple[dict[str, Any], Any]:
         answers = {}
     cleaned: dict[str, Any] = {}
     if form is not None:
-        cleaned = _check_answers(form, answers, problems, _)
+        cleaned = _check_answers(form, answers, problems, _, now)
     _check_extras(case, problems, _)
     if problems:
         raise CaseError(problems)
     return {**case, "answers": cleaned}, form
 
 
-def _load_form(meta: object, problems: list[CaseProblem], _: Any) -> Any | None:
-    from desktop.forms import FormDefinitionError, load_form
-
+def _load_form(meta: object, problems: list[CaseProblem], _: Any) -> FormDefinition | None:
     if not isinstance(meta, Mapping) or not isinstance(meta.get("id"), str):
         problems.append(CaseProblem("form", _('verwacht {"id": ..., "version": ...}')))
         return None
@@ -112,10 +114,12 @@ def _load_form(meta: object, problems: list[CaseProblem], _: Any) -> Any | None:
 
 
 def _check_answers(
-    form: Any, answers: Mapping[str, Any], problems: list[CaseProblem], _: Any
+    form: FormDefinition,
+    answers: Mapping[str, Any],
+    problems: list[CaseProblem],
+    _: Any,
+    now: datetime | None,
 ) -> dict[str, Any]:
-    from desktop.forms.values import validate_value
-
     cleaned: dict[str, Any] = {}
     for key, value in answers.items():
         where = f"answers.{key}"
@@ -127,7 +131,7 @@ def _check_answers(
         if value is None or value == "" or value == []:
             problems.append(CaseProblem(where, _("leeg antwoord: laat het veld weg")))
             continue
-        normalised, message = validate_value(field, value)
+        normalised, message = validate_value(field, value, now=now)
         if message is not None:
             problems.append(CaseProblem(where, message))
         else:

@@ -88,7 +88,7 @@ def handover_command(argv: list[str]) -> int:
             )
         )
     try:
-        case, form = check_case(case, lang=args.lang)
+        case, form = check_case(case, lang=args.lang, now=datetime.now().astimezone())
     except CaseError as error:
         for problem in error.problems:
             print(f"doorloop handover: {args.case}: {problem}", file=sys.stderr)

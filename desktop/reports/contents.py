@@ -212,6 +212,14 @@ class _Builder:
         text = self.ngettext("{n} jaar", "{n} jaar", years).format(n=years)
         return Row(self._("Leeftijd"), text, "field", ("youth.birth_date",))
 
+    def status_row(self) -> Row | None:
+        """The case status in the form's words (a draft must not pass for a decision)."""
+        try:
+            status = self.form.status_label(str(self.case.get("status")), self.lang)
+        except KeyError:
+            return None
+        return Row(self._("Status"), status, "field")
+
     def urgency_level(self) -> Any | None:
         try:
             return self.form.urgency_level(str(self.answers.get("triage.urgency")))
@@ -325,8 +333,12 @@ def handover_contents(
 
     summary: list[Row | None] = []
     if case.get("training"):
-        summary.append(Row("", _("OEFENING — geen echte casus"), "notice"))
-    summary += [b.field_row("call.received_at"), b.urgency_row(with_deadline=True)]
+        summary.append(Row(_("Let op"), _("OEFENING — geen echte casus"), "notice"))
+    summary += [
+        b.field_row("call.received_at"),
+        b.status_row(),
+        b.urgency_row(with_deadline=True),
+    ]
     add("summary", _("Melding en urgentie"), summary)
 
     youth_first = ("youth.first_name", "youth.last_name", "youth.birth_date")

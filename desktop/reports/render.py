@@ -43,6 +43,9 @@ def _furniture(
     elif case.get("region"):
         detail.append(_("Regio {region}").format(region=case["region"]))
     detail.append(_("Casus {short_id}").format(short_id=short_id(case)))
+    version = case.get("version")
+    if isinstance(version, Mapping) and isinstance(version.get("number"), int):
+        detail.append(_("versie {number}").format(number=version["number"]))
     name = " ".join(
         str(answers[k]) for k in ("youth.first_name", "youth.last_name") if answers.get(k)
     )

@@ -64,6 +64,7 @@ def bad_cases() -> list[tuple[str, Any, str]]:
     unknown_field = {**case, "answers": {**case["answers"], "youth.shoe_size": 42}}
     bad_date = {**case, "answers": {**case["answers"], "youth.birth_date": "14-05-2010"}}
     bad_choice = {**case, "answers": {**case["answers"], "risk.suicidality": "maybe"}}
+    unborn = {**case, "answers": {**case["answers"], "youth.birth_date": "2999-01-01"}}
     empty = {**case, "answers": {**case["answers"], "handover.notes": ""}}
     bad_flag = {**case, "legal_flags": [{"code": "X", "severity": "fatal", "title": "t"}]}
     bad_form = {**case, "form": {"id": "intake", "version": "9"}}
@@ -72,6 +73,7 @@ def bad_cases() -> list[tuple[str, Any, str]]:
         ("unknown field", unknown_field, "answers.youth.shoe_size: onbekend veld"),
         ("bad date", bad_date, "answers.youth.birth_date: Ongeldige datum"),
         ("bad choice", bad_choice, "answers.risk.suicidality: Onbekende keuze: 'maybe'"),
+        ("future birth date", unborn, "answers.youth.birth_date: Deze datum ligt in de toekomst"),
         ("empty answer", empty, "answers.handover.notes: leeg antwoord"),
         ("bad flag", bad_flag, "legal_flags[0].severity: verwacht een van"),
         ("unknown form", bad_form, "form: onbekend formulier intake versie 9"),

@@ -127,7 +127,19 @@ def test_triage_decision_shows_who_and_when(case: dict[str, Any]) -> None:
 
 def test_training_cases_say_so_first(case: dict[str, Any]) -> None:
     summary = section(handover_contents(dict(case, training=True), "nl"), "summary")
-    assert summary.rows[0].value == "OEFENING — geen echte casus"
+    assert (summary.rows[0].label, summary.rows[0].value) == (
+        "Let op",
+        "OEFENING — geen echte casus",
+    )
+    assert "OEFENING" not in [
+        row.value for row in section(handover_contents(case, "nl"), "summary").rows
+    ]
+
+
+def test_the_status_shows_whether_the_case_was_decided(case: dict[str, Any]) -> None:
+    for status, word in (("draft", "Concept"), ("handed_over", "Overgedragen")):
+        summary = section(handover_contents(dict(case, status=status), "nl"), "summary")
+        assert {row.label: row.value for row in summary.rows}["Status"] == word
 
 
 def test_hidden_answers_are_not_printed(case: dict[str, Any]) -> None:

@@ -42,6 +42,7 @@ def test_handover_is_a_pdf_with_the_case_in_report_order(handover_pages: list[st
     milestones = [
         "Overdrachtsformulier",
         "Melding ontvangen op 23-11-2026 03:12",
+        "Status Overgedragen",
         "U2 — Zeer dringend",
         "Reageren vóór 23-11-2026 07:12",
         "Naam Zoë van den Heuvel-Çelik",
@@ -77,7 +78,10 @@ def test_every_page_has_header_and_footer(handover_pages: list[str]) -> None:
         flat = squash(page)
         assert flat.startswith("Doorloop — Overdrachtsformulier")
         assert "Vertrouwelijk — medisch beroepsgeheim" in flat
-        assert "Regio demo · Casus 3f2b9c1e · Zoë van den Heuvel-Çelik · geb. 14-05-2010" in flat
+        assert (
+            "Regio demo · Casus 3f2b9c1e · versie 4 · Zoë van den Heuvel-Çelik · geb. 14-05-2010"
+            in flat
+        )
         assert "Afgedrukt door Tessa Bakker op 23-11-2026 05:40" in flat  # Amsterdam time
         assert PAGE_OF.findall(flat) == [(str(number), str(total))]
 
@@ -86,7 +90,7 @@ def test_region_name_and_what_is_left_out(case: dict[str, Any], printed: dict[st
     pdf = render_handover(case, region_name="Regio Haaglanden", **printed)
     text = squash(" ".join(pdf_pages(pdf)))
     assert "Regio demo" not in text
-    assert "Vertrouwelijk — medisch beroepsgeheim Regio Haaglanden · Casus 3f2b9c1e" in text
+    assert "medisch beroepsgeheim Regio Haaglanden · Casus 3f2b9c1e · versie 4" in text
     assert "111222333" not in text  # the BSN is never printed
     assert "b4f0d7a2" not in text  # nor the triagist's user id
     assert "Geschatte leeftijd" not in text  # empty fields are left out
