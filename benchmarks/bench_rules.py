@@ -10,6 +10,7 @@ Run as ``python benchmarks/bench_rules.py`` or ``python -m benchmarks rules``.
 
 from __future__ import annotations
 
+import os
 import random
 import statistics
 import sys
@@ -83,6 +84,8 @@ def main() -> bool:
     rate(cases[:500], clear_cache=False)  # warm up
     warm = [rate(cases, clear_cache=False) for _ in range(RUNS)]
     cold = [rate(cases, clear_cache=True) for _ in range(RUNS)]
+    if hasattr(os, "getloadavg"):
+        print(f"(machine load average during the run: {os.getloadavg()[0]:.1f})", flush=True)
     ok = True
     for name, rates in (("rules evaluation", warm), ("rules evaluation, cache emptied", cold)):
         line, passed = verdict(name, rates)
