@@ -1,0 +1,629 @@
+"""The guided, keyboard-first intake view of one case: sections, fields, autosave, actions.
+
+Built from the case's own form version (``DeskSession.form_for``). The view observes and
+edits; every change goes through the :class:`~desktop.desk.DeskSession`, which commits it
+(case + outbox + audit in one transaction) before the view shows "opgeslagen".
+
+Keyboard: Tab follows the form; Ctrl+Enter goes to the next section, Ctrl+Shift+Enter to
+the previous one, Alt+1..9 jumps to a section; the buttons have Alt mnemonics. Text is
+saved 250 ms after the last keystroke, choices at once; :meth:`IntakeView.flush` saves
+what is pending immediately (tab close, lock, quit).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.desk import FOLLOW_UP_FIELDS, DeskSession
+from desktop.forms import FormState, Section
+from desktop.forms.workflow import TransitionError
+from desktop.i18n import _, pick
+from desktop.store import StoreError
+from desktop.ui.field_widgets import FieldEditor
+from desktop.ui.history_view import HistoryDialog
+from desktop.ui.intake_amend import AmendDialog
+from desktop.ui.labels import duration
+
+SAVE_DELAY_MS = 250
+MARK_COMPLETE = "✓"
+MARK_PARTIAL = "•"
+MARK_MISSING = "!"
+_SEVERITY_STYLE = {
+    "danger": "background: #B71C1C; color: white; font-weight: bold; padding: 6px;",
+    "warning": "background: #F9A825; color: black; font-weight: bold; padding: 6px;",
+    "info": "background: #1565C0; color: white; padding: 6px;",
+}
+
+
+def _severity_word(severity: str) -> str:
+    return {"danger": _("GEVAAR"), "warning": _("LET OP"), "info": _("INFO")}.get(severity, "")
+
+
+class FieldRow(QWidget):
+    """A field's label, its input widget and its message, shown or hidden together."""
+
+    def __init__(self, editor: FieldEditor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.editor = editor
+        self.label_text = pick(editor.field.label).replace("&", "&&")
+        self.label = QLabel(self.label_text)
+        self.label.setWordWrap(True)
+        self.label.setBuddy(editor.widget)
+        self.message = QLabel()
+        self.message.setObjectName(f"message:{editor.field.id}")
+        self.message.setWordWrap(True)
+        self.message.hide()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 4)
+        layout.setSpacing(2)
+        layout.addWidget(self.label)
+        layout.addWidget(editor.widget)
+        layout.addWidget(self.message)
+        self._required = False
+        self._message_text = ""
+
+    def set_required(self, required: bool) -> None:
+        if required != self._required:
+            self._required = required
+            self.label.setText(self.label_text + (" " + _("(verplicht)") if required else ""))
+
+    def set_message(self, text: str, kind: str) -> None:
+        shown = ""
+        if text:
+            prefix = _("Fout:") if kind == "error" else _("Let op:")
+            shown = f"{prefix} {text}"
+        if shown == self._message_text:
+            return
+        self._message_text = shown
+        self.message.setText(shown)
+        colour = "#B71C1C" if kind == "error" else "#8D4E00"
+        self.message.setStyleSheet(f"color: {colour};")
+        self.message.setVisible(bool(shown))
+
+
+class IntakeView(QWidget):
+    """One opened case. Exposes ``case_id`` and ``flush()`` for the main window."""
+
+    saved = Signal()
+    """Emitted after pending edits were committed and the view shows "opgeslagen"."""
+
+    def __init__(self, session: DeskSession, case_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.case_id = case_id
+        self.case = session.open_case(case_id)
+        self.form = session.form_for(self.case)
+        self.state: FormState = session.evaluate(self.case)
+        self.editors: dict[str, FieldEditor] = {}
+        self.rows: dict[str, FieldRow] = {}
+        self._dirty: set[str] = set()
+        self._parse_errors: dict[str, str] = {}
+        self._failure = ""
+        self._banners_recorded = {item.get("id") for item in self.case.banners_shown}
+        self.setObjectName("intake_view")
+        self._build()
+        self._load_values()
+        self._apply_editability()
+        self._refresh()
+        self._set_save_state("opgeslagen")
+        self.go_to_section(0, focus=False)
+
+    # -- building --------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.title = QLabel()
+        self.title.setObjectName("case_title")
+        self.call_timer = QLabel()
+        self.call_timer.setObjectName("call_timer")
+        self.deadline = QLabel()
+        self.deadline.setObjectName("deadline")
+        self.deadline.hide()
+        self.save_state = QLabel()
+        self.save_state.setObjectName("save_state")
+        self.save_state.setAccessibleName(_("Opslagstatus"))
+        header = QHBoxLayout()
+        header.addWidget(self.title, 1)
+        header.addWidget(self.call_timer)
+        header.addWidget(self.deadline)
+        header.addWidget(self.save_state)
+
+        self.banner_box = QVBoxLayout()
+        self.banners: dict[str, QLabel] = {}
+        for banner in self.form.banners:
+            label = QLabel(f"{_severity_word(banner.severity)}: {pick(banner.text)}")
+            label.setObjectName(f"banner_{banner.id}")
+            label.setWordWrap(True)
+            label.setStyleSheet(_SEVERITY_STYLE.get(banner.severity, ""))
+            label.setAccessibleName(pick(banner.text))
+            label.hide()
+            self.banner_box.addWidget(label)
+            self.banners[banner.id] = label
+
+        self.action_message = QLabel()
+        self.action_message.setObjectName("action_message")
+        self.action_message.setWordWrap(True)
+        self.action_message.setStyleSheet("color: #B71C1C;")
+        self.action_message.hide()
+
+        self.section_list = QListWidget()
+        self.section_list.setObjectName("sections")
+        self.section_list.setAccessibleName(_("Onderdelen van de intake"))
+        self.section_list.setFixedWidth(250)
+        self.pages = QStackedWidget()
+        self.pages.setObjectName("section_pages")
+        self.section_first: list[list[str]] = []
+        for number, section in enumerate(self.form.sections, start=1):
+            self.section_list.addItem(QListWidgetItem(f"{number} {pick(section.title)}"))
+            self.pages.addWidget(self._build_page(number, section))
+        self.section_list.currentRowChanged.connect(self._show_page)
+        body = QHBoxLayout()
+        body.addWidget(self.section_list)
+        body.addWidget(self.pages, 1)
+
+        self.ready_button = self._button(_("&Klaar voor triage"), "ready_button", self.mark_ready)
+        self.decide_button = self._button(
+            _("&Triage vastleggen"), "decide_button", self.decide_triage
+        )
+        self.amend_button = self._button(_("&Wijzig besluit…"), "amend_button", self.open_amend)
+        self.handover_button = self._button(_("&Overdragen"), "handover_button", self.hand_over)
+        self.close_button = self._button(_("Af&sluiten"), "close_case_button", self.close_case)
+        self.history_button = self._button(_("&Geschiedenis"), "history_button", self.open_history)
+        self.export_button = self._button(_("E&xporteer JSON…"), "export_button", self.export_json)
+        buttons = QHBoxLayout()
+        for button in self._buttons():
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        self.decide_button.setVisible(self.session.may_decide())
+        self.amend_button.setVisible(self.session.may_amend())
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addLayout(self.banner_box)
+        layout.addWidget(self.action_message)
+        layout.addLayout(body, 1)
+        layout.addLayout(buttons)
+
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(SAVE_DELAY_MS)
+        self._save_timer.timeout.connect(self.save_now)
+        self._clock = QTimer(self)
+        self._clock.setInterval(1000)
+        self._clock.timeout.connect(self._tick)
+        self._clock.start()
+        self._shortcuts()
+        self._tab_order()
+
+    def _build_page(self, number: int, section: Section) -> QScrollArea:
+        page = QWidget()
+        page.setObjectName(f"section:{section.id}")
+        layout = QVBoxLayout(page)
+        heading = QLabel(f"{number}. {pick(section.title)}")
+        heading.setStyleSheet("font-weight: bold; font-size: 14pt;")
+        layout.addWidget(heading)
+        if section.help:
+            hint = QLabel(pick(section.help))
+            hint.setWordWrap(True)
+            layout.addWidget(hint)
+        ids: list[str] = []
+        for field in section.fields:
+            editor = FieldEditor(self.form, field, page)
+            editor.edited.connect(self._on_edited)
+            row = FieldRow(editor)
+            layout.addWidget(row)
+            self.editors[field.id] = editor
+            self.rows[field.id] = row
+            ids.append(field.id)
+        layout.addStretch(1)
+        self.section_first.append(ids)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(page)
+        return scroll
+
+    def _button(self, text: str, name: str, slot: Any) -> QPushButton:
+        button = QPushButton(text)
+        button.setObjectName(name)
+        button.setAutoDefault(False)
+        button.clicked.connect(slot)
+        return button
+
+    def _buttons(self) -> list[QPushButton]:
+        return [
+            self.ready_button,
+            self.decide_button,
+            self.amend_button,
+            self.handover_button,
+            self.close_button,
+            self.history_button,
+            self.export_button,
+        ]
+
+    def _shortcuts(self) -> None:
+        context = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        for keys, slot in (
+            ("Ctrl+Return", self.next_section),
+            ("Ctrl+Enter", self.next_section),
+            ("Ctrl+Shift+Return", self.previous_section),
+            ("Ctrl+Shift+Enter", self.previous_section),
+        ):
+            QShortcut(QKeySequence(keys), self, slot, context=context)
+        for number in range(1, min(9, len(self.form.sections)) + 1):
+            QShortcut(
+                QKeySequence(f"Alt+{number}"),
+                self,
+                lambda n=number: self.go_to_section(n - 1),
+                context=context,
+            )
+
+    def _tab_order(self) -> None:
+        chain: list[QWidget] = [self.section_list]
+        chain += [self.editors[field.id].widget for field in self.form.fields()]
+        chain += self._buttons()
+        for first, second in pairwise(chain):
+            QWidget.setTabOrder(first, second)
+
+    # -- navigation ------------------------------------------------------------------------
+
+    def current_section(self) -> int:
+        return self.pages.currentIndex()
+
+    def _show_page(self, index: int) -> None:
+        if index >= 0:
+            self.pages.setCurrentIndex(index)
+
+    def go_to_section(self, index: int, *, focus: bool = True) -> None:
+        """Show section ``index`` (0-based) and put the cursor in its first open field."""
+        index = max(0, min(index, len(self.form.sections) - 1))
+        self.section_list.setCurrentRow(index)
+        self.pages.setCurrentIndex(index)
+        target = self._first_field(index)
+        if target is not None:
+            self.setFocusProxy(target)
+            if focus:
+                target.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _first_field(self, index: int) -> QWidget | None:
+        visible = [fid for fid in self.section_first[index] if fid in self.state.visible]
+        for fid in visible:
+            widget = self.editors[fid].widget
+            if widget.isEnabled() and not getattr(widget, "isReadOnly", lambda: False)():
+                return widget
+        return self.editors[visible[0]].widget if visible else None
+
+    def next_section(self) -> None:
+        self.save_now()
+        self.go_to_section(self.current_section() + 1)
+
+    def previous_section(self) -> None:
+        self.save_now()
+        self.go_to_section(self.current_section() - 1)
+
+    def focus_field(self, field_id: str) -> None:
+        section = self.form.section_of(field_id)
+        index = [s.id for s in self.form.sections].index(section.id)
+        self.go_to_section(index, focus=False)
+        self.editors[field_id].widget.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # -- values and state ------------------------------------------------------------------
+
+    def _load_values(self) -> None:
+        for fid, editor in self.editors.items():
+            if fid in self._dirty or fid in self._parse_errors:
+                continue  # keep what the person typed
+            editor.set_value(self.case.answers.get(fid))
+
+    def _editable(self, field_id: str) -> bool:
+        if self.case.status == "closed":
+            return False
+        section = self.form.section_of(field_id)
+        if section.stage != "triage":
+            return True
+        if self.session.is_decided(self.case):
+            return field_id in FOLLOW_UP_FIELDS
+        return self.session.may_decide()
+
+    def _apply_editability(self) -> None:
+        for fid, editor in self.editors.items():
+            editor.set_editable(self._editable(fid))
+
+    def _refresh(self) -> None:
+        """Bring everything the engine concludes to the screen (after each save)."""
+        state = self.state
+        for fid, row in self.rows.items():
+            row.setVisible(fid in state.visible)
+            row.set_required(fid in state.required)
+            if fid in self._parse_errors:
+                row.set_message(self._parse_errors[fid], "error")
+            elif fid in state.errors:
+                row.set_message(state.errors[fid], "error")
+            else:
+                row.set_message(state.warnings.get(fid, ""), "warning")
+        for index, section in enumerate(self.form.sections):
+            mark, words = self._mark(section)
+            item = self.section_list.item(index)
+            text = f"{mark} {index + 1} {pick(section.title)}"
+            if item.text() != text:
+                item.setText(text)
+                item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{pick(section.title)}: {words}")
+            missing = state.sections[section.id].missing
+            item.setToolTip(
+                _("Ontbreekt: {fields}").format(
+                    fields=", ".join(pick(self.form.field(f).label) for f in missing)
+                )
+                if missing
+                else ""
+            )
+        self._show_banners()
+        self._update_header()
+        self._update_buttons()
+
+    def _mark(self, section: Section) -> tuple[str, str]:
+        info = self.state.sections[section.id]
+        errors = info.errors or any(f.id in self._parse_errors for f in section.fields)
+        if info.missing or errors:
+            return MARK_MISSING, _("verplichte gegevens ontbreken of kloppen niet")
+        answered = any(f.id in self.case.answers for f in section.fields)
+        if info.missing_soft or not answered:
+            return MARK_PARTIAL, _("deels ingevuld")
+        return MARK_COMPLETE, _("compleet")
+
+    def _show_banners(self) -> None:
+        active = set(self.state.banners)
+        for banner_id, label in self.banners.items():
+            label.setVisible(banner_id in active)
+        for banner_id in self.state.banners:
+            if banner_id in self._banners_recorded:
+                continue
+            try:
+                self.case = self.session.record_banner(self.case_id, banner_id)
+            except StoreError:
+                continue  # locked: recorded on the next refresh
+            self._banners_recorded.add(banner_id)
+
+    def _update_header(self) -> None:
+        status = self.form.status_label(self.case.status)
+        self.title.setText(_("Casus {id} — {status}").format(id=self.case_id[:8], status=status))
+        self._tick()
+
+    def _tick(self) -> None:
+        now = self.session.clock()
+        received = self.state.values.get("call.received_at")
+        if self.case.status == "draft" and received:
+            seconds = max(0, int((now - datetime.fromisoformat(received)).total_seconds()))
+            minutes, rest = divmod(seconds, 60)
+            self.call_timer.setText(_("Gesprek {mm:02d}:{ss:02d}").format(mm=minutes, ss=rest))
+            self.call_timer.show()
+        else:
+            self.call_timer.hide()
+        code = self.state.values.get("triage.urgency")
+        if not code:
+            self.deadline.hide()
+            return
+        level = self.form.urgency_level(code)
+        words = f"{level.code} {pick(level.label)}"
+        due = self.state.derived.get("triage.deadline")
+        if due:
+            left = int((datetime.fromisoformat(due) - now).total_seconds() // 60)
+            if left >= 0:
+                text = _("{urgency} — nog {time}").format(urgency=words, time=duration(left))
+            else:
+                text = _("{urgency} — {time} over tijd").format(urgency=words, time=duration(-left))
+        else:
+            text = _("{urgency} — geen termijn").format(urgency=words)
+        self.deadline.setText(text)
+        self.deadline.setStyleSheet(
+            f"background: {level.colour}; color: white; font-weight: bold; padding: 2px 6px;"
+        )
+        self.deadline.show()
+
+    def _update_buttons(self) -> None:
+        status = self.case.status
+        nexts = self.session.next_statuses(self.case)
+        decided = self.session.is_decided(self.case)
+        self.ready_button.setEnabled("ready_for_triage" in nexts)
+        self.decide_button.setEnabled(status == "ready_for_triage" and "triaged" in nexts)
+        self.amend_button.setEnabled(decided and status != "closed")
+        self.handover_button.setEnabled("handed_over" in nexts)
+        self.close_button.setEnabled("closed" in nexts)
+
+    # -- autosave --------------------------------------------------------------------------
+
+    def _on_edited(self, field_id: str, immediate: bool) -> None:
+        self._dirty.add(field_id)
+        self._set_save_state("pending")
+        if immediate:
+            self.save_now()
+        else:
+            self._save_timer.start()
+
+    def has_pending(self) -> bool:
+        return bool(self._dirty)
+
+    def save_now(self) -> bool:
+        """Commit the pending edits now; True when everything typed is stored."""
+        self._save_timer.stop()
+        if not self._dirty:
+            return not self._failure and not self._parse_errors
+        now = self.session.clock()
+        changes: dict[str, Any] = {}
+        for fid in sorted(self._dirty):
+            value, error = self.editors[fid].parsed(now)
+            if error is not None:
+                self._parse_errors[fid] = error
+            else:
+                self._parse_errors.pop(fid, None)
+                changes[fid] = value
+        self._dirty -= set(self._parse_errors)
+        self._failure = ""
+        if changes:
+            try:
+                self.case = self.session.save_answers(self.case_id, changes)
+            except TransitionError as refused:
+                self._failure = " ".join(refused.reasons)
+                self._dirty -= set(changes)
+                self._load_values()
+            except Exception as error:  # the store failed: keep the typed text, say so
+                self._failure = _store_failure(error)
+            else:
+                self._dirty -= set(changes)
+                self.state = self.session.evaluate(self.case)
+        self._refresh()
+        if self._failure:
+            self._set_save_state("failed", self._failure)
+        elif self._parse_errors:
+            fid = next(iter(self._parse_errors))
+            detail = f"{pick(self.form.field(fid).label)}: {self._parse_errors[fid]}"
+            self._set_save_state("failed", detail)
+        else:
+            self._set_save_state("opgeslagen")
+            self.saved.emit()
+        return not self._failure and not self._parse_errors
+
+    def flush(self) -> None:
+        """Commit pending edits at once (tab close, lock, quit)."""
+        self.save_now()
+
+    def _set_save_state(self, state: str, detail: str = "") -> None:
+        if state == "opgeslagen":
+            text, colour = _("opgeslagen"), "#2E7D32"
+        elif state == "pending":
+            text, colour = _("bezig met opslaan…"), "#555555"
+        else:
+            text, colour = _("niet opgeslagen — {detail}").format(detail=detail), "#B71C1C"
+        self.save_state.setText(text)
+        self.save_state.setStyleSheet(f"color: {colour}; font-weight: bold;")
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def _after_action(self, case: Any, message: str = "") -> None:
+        self.case = case
+        self.state = self.session.evaluate(case)
+        self._load_values()
+        self._apply_editability()
+        self._refresh()
+        self._say(message, error=False)
+
+    def _say(self, text: str, *, error: bool = True) -> None:
+        self.action_message.setText(text)
+        self.action_message.setStyleSheet(f"color: {'#B71C1C' if error else '#2E7D32'};")
+        self.action_message.setVisible(bool(text))
+
+    def _refused(self, refused: TransitionError, stage: str | None) -> None:
+        self._say(" ".join(refused.reasons))
+        if stage is not None:
+            missing = self.state.missing(stage, self.form)
+            if missing:
+                self.focus_field(missing[0])
+
+    def mark_ready(self) -> None:
+        if not self.save_now():
+            self._say(_("Niet alles is opgeslagen; controleer de gemarkeerde velden."))
+            return
+        try:
+            case = self.session.mark_ready(self.case_id)
+        except TransitionError as refused:
+            self._refused(refused, "intake")
+            return
+        self._after_action(case, _("Klaar voor triage."))
+
+    def decide_triage(self) -> None:
+        if not self.save_now():
+            self._say(_("Niet alles is opgeslagen; controleer de gemarkeerde velden."))
+            return
+        answers = self.case.answers
+        try:
+            case = self.session.decide_triage(
+                self.case_id,
+                answers.get("triage.urgency", ""),
+                answers.get("triage.intervention", ""),
+                answers.get("triage.rationale", ""),
+            )
+        except TransitionError as refused:
+            self._refused(refused, "triage")
+            return
+        self._after_action(case, _("Triagebesluit vastgelegd."))
+
+    def hand_over(self) -> None:
+        if not self.save_now():
+            return
+        try:
+            case = self.session.hand_over(self.case_id)
+        except TransitionError as refused:
+            self._refused(refused, "handover")
+            return
+        self._after_action(case, _("Overgedragen."))
+
+    def close_case(self) -> None:
+        if not self.save_now():
+            return
+        try:
+            case = self.session.close(self.case_id)
+        except TransitionError as refused:
+            self._refused(refused, None)
+            return
+        self._after_action(case, _("Afgesloten."))
+
+    def open_amend(self) -> AmendDialog:
+        self.save_now()
+        dialog = AmendDialog(self.session, self.form, self.case, self._amended, self)
+        self.amend_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _amended(self, case: Any) -> None:
+        self._after_action(case, _("Triagebesluit gewijzigd."))
+
+    def open_history(self) -> HistoryDialog:
+        self.save_now()
+        dialog = HistoryDialog(self.session, self.case_id, self.form, self)
+        self.history_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def export_json(self) -> None:
+        self.save_now()
+        path, _filter = QFileDialog.getSaveFileName(
+            self,
+            _("Exporteer casus als JSON"),
+            f"casus-{self.case_id[:8]}.json",
+            _("JSON-bestanden (*.json)"),
+        )
+        if not path:
+            return
+        try:
+            self.session.export_case(self.case_id, Path(path))
+        except OSError as error:
+            self._say(_("Exporteren mislukt: {error}").format(error=error.strerror or error))
+            return
+        self._say(_("Geëxporteerd naar {file}.").format(file=Path(path).name), error=False)
+
+
+def _store_failure(error: Exception) -> str:
+    from desktop.store import StoreLocked
+
+    if isinstance(error, StoreLocked):
+        return _("Doorloop is vergrendeld; ontgrendel om op te slaan.")
+    return _("de opslag gaf een fout ({kind}); wat u typte staat er nog.").format(
+        kind=type(error).__name__
+    )
