@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import statistics
 import sys
 import time
@@ -46,21 +47,27 @@ def three_page_case() -> dict[str, Any]:
 def main() -> int:
     case = three_page_case()
     pages = page_count(render_handover(case, **PRINTED))  # also the warm-up
-    timings = []
+    wall, cpu = [], []
     for _ in range(RUNS):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         render_handover(case, **PRINTED)
-        timings.append((time.perf_counter() - start) * 1000)
-    median = statistics.median(timings)
-    verdict = "OK" if median <= BUDGET_MS and pages == PAGES else "OVER BUDGET"
+        wall.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+    median = statistics.median(wall)
     if pages != PAGES:
         verdict = f"WRONG PAGE COUNT ({pages})"
+    else:
+        verdict = "OK" if median <= BUDGET_MS else "OVER BUDGET"
+    # wall time is the figure; CPU time and load tell a busy machine from a slow renderer
+    load = os.getloadavg()[0]
     print(
         f"handover PDF ({pages} pages): {median:.0f} ms median of {RUNS}, "
-        f"budget <= {BUDGET_MS:.0f} ms: {verdict}"
+        f"budget <= {BUDGET_MS:.0f} ms: {verdict} "
+        f"(cpu {statistics.median(cpu):.0f} ms; load {load:.1f} on {os.cpu_count()} cores)"
     )
     return 0 if verdict == "OK" else 1
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    # no SystemExit: `python -m benchmarks` runs every script in one process
+    main()

@@ -214,7 +214,9 @@ def _flag_table(rows: Sequence[Row], s: dict[str, ParagraphStyle]) -> Table:
         if row.note:
             body += f'<br/><font size="8.5" color="#555555">{markup(row.note)}</font>'
         data.append([Paragraph(markup(row.label), s["severity"]), Paragraph(body, s["value"])])
-    table = Table(data, colWidths=[32 * mm, BODY_WIDTH - 32 * mm], splitByRow=1, hAlign="LEFT")
+    table = Table(
+        data, colWidths=[LABEL_WIDTH, BODY_WIDTH - LABEL_WIDTH], splitByRow=1, hAlign="LEFT"
+    )
     table.setStyle(TableStyle(_GRID))
     return table
 
