@@ -229,3 +229,19 @@ def test_pages_render_to_images(
     images = sorted(tmp_path.glob("page-*.png"))
     assert len(images) == len(pdf_pages(pdf_path.read_bytes()))
     assert all(image.read_bytes().startswith(b"\x89PNG") for image in images)
+
+
+def test_a_fresh_draft_with_no_answers_still_renders(printed: dict[str, Any]) -> None:
+    draft = {
+        "id": "0b7e5c3a-9d8f-4e21-a6b4-5c3d2e1f0a98",
+        "form": {"id": "intake", "version": "1"},
+        "status": "draft",
+        "answers": {},
+    }
+    pages = [squash(page) for page in pdf_pages(render_handover(draft, **printed))]
+    assert len(pages) == 1
+    assert "Casus 0b7e5c3a" in pages[0]
+    assert "Status Concept" in pages[0]
+    assert "Urgentie" not in pages[0]
+    letter = squash(pdf_pages(render_feedback(draft, lang="nl", **printed))[0])
+    assert "Terugkoppeling aan verwijzer" in letter and "pagina 1 van 1" in letter
