@@ -9,6 +9,7 @@ the JSON-ready output of ``domain/legal-rules.md``.
 from __future__ import annotations
 
 import bisect
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -146,8 +147,17 @@ class _Compiled:
     probes: tuple[Callable[[Context], date | None], ...]
     memo: dict[Any, Outcome] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if len(self.inputs) > 1:
+            self._key: Callable[[Context], Any] = operator.itemgetter(*self.inputs)
+        elif self.inputs:
+            (name,) = self.inputs
+            self._key = lambda c: c[name]
+        else:
+            self._key = lambda c: ()
+
     def outcome(self, c: Context) -> Outcome:
-        key: Any = tuple([c[name] for name in self.inputs])
+        key: Any = self._key(c)
         if self.probes:
             key = (key, tuple([probe(c) for probe in self.probes]))
         found = self.memo.get(key)

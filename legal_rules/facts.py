@@ -258,7 +258,7 @@ def check_facts(facts: object) -> dict[str, Any]:
             errors["birth_date"] = "must not be after decision_date"
         else:
             months = age_in_months(birth, decision)
-            if _older_than_max(birth, decision, months):
+            if months >= MAX_AGE_YEARS * 12 and _older_than_max(birth, decision, months):
                 errors["birth_date"] = (
                     f"must not be more than {MAX_AGE_YEARS} years before decision_date"
                 )
