@@ -1,8 +1,9 @@
 """The rule set in memory and its evaluation for one decision.
 
 Owns the checked rule entries (:class:`Rule`, :class:`Term`, :class:`MissingFact`), the
-periods in which one fixed set of entries is in force, the per-care-type compiled
-closures of each period, and :meth:`RuleSet.evaluate`, which turns checked facts into
+periods in which one fixed set of entries is in force, the closures compiled for each
+period, care type and age segment (with a small cache of outcomes keyed by the answers
+they read), and :meth:`RuleSet.evaluate`, which turns checked facts into
 the JSON-ready output of ``domain/legal-rules.md``.
 """
 
