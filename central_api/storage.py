@@ -153,6 +153,13 @@ def _chunks(items: Sequence[str], size: int = CHUNK) -> Iterator[Sequence[str]]:
         yield items[start : start + size]
 
 
+def _insert_many(conn: Connection, table: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """One executemany for all rows (psycopg pipelines it; measured faster here than
+    multi-row VALUES, whose statements SQLAlchemy cannot cache)."""
+    if rows:
+        conn.execute(insert(table), list(rows))
+
+
 class Storage:
     """The central database, opened on one SQLAlchemy engine."""
 
@@ -585,7 +592,7 @@ class Storage:
             "base_version_id": base_id,
             "region_id": principal.region_id,
             "content_hash": digest,
-            "body": canonical_json(item.model_dump(mode="json")),
+            "body": item.model_dump_json(),
             "state": "held",
             "received_at": _now(),
             "pushed_by_device": principal.device_id,
@@ -692,7 +699,7 @@ class Storage:
 
     def _write_versions(self, conn: Connection, work: _PushWork) -> None:
         if work.new_versions:
-            conn.execute(insert(db.versions), list(work.new_versions.values()))
+            _insert_many(conn, db.versions, list(work.new_versions.values()))
         for chunk in _chunks(work.released):
             conn.execute(
                 update(db.versions).where(db.versions.c.id.in_(chunk)).values(state="applied")
@@ -716,7 +723,7 @@ class Storage:
             else:
                 changed_cases.append({"b_id": case_id, **values})
         if new_cases:
-            conn.execute(insert(db.cases), new_cases)
+            _insert_many(conn, db.cases, new_cases)
         if changed_cases:
             conn.execute(
                 update(db.cases)
@@ -750,14 +757,14 @@ class Storage:
                     "kind": "case_state",
                     "scope": "case",
                     "region_id": case.region_id,
-                    "data": canonical_json(state.model_dump(mode="json")),
+                    "data": state.model_dump_json(),
                     "created_at": now,
                 }
             )
         keys = [row["object_key"] for row in state_rows]
         for chunk in _chunks(keys):
             conn.execute(delete(db.changes).where(db.changes.c.object_key.in_(chunk)))
-        conn.execute(insert(db.changes), work.change_rows + state_rows)
+        _insert_many(conn, db.changes, work.change_rows + state_rows)
 
     def _push_audit_events(
         self,
@@ -805,13 +812,13 @@ class Storage:
                     "case_id": str(item.case_id) if item.case_id else None,
                     "pushed_by_device": principal.device_id,
                     "content_hash": digest,
-                    "body": canonical_json(item.model_dump(mode="json")),
+                    "body": item.model_dump_json(),
                     "received_at": now,
                 }
             )
             results.append(PushResult(id=eid, result="created", stored=True))
         if new_rows:
-            conn.execute(insert(db.audit_events), new_rows)
+            _insert_many(conn, db.audit_events, new_rows)
         return results
 
     # -- pull ---------------------------------------------------------------------------
@@ -982,7 +989,7 @@ class Storage:
                         "created_at": _now(),
                     }
                 )
-            conn.execute(insert(db.changes), rows)
+            _insert_many(conn, db.changes, rows)
             conn.execute(delete(db.versions).where(db.versions.c.case_id == case_id))
             conn.execute(delete(db.cases).where(db.cases.c.id == case_id))
             self._audit(

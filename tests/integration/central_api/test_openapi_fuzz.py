@@ -22,7 +22,7 @@ from tests.integration.central_api.conftest import make_api, version
 
 pytestmark = pytest.mark.slow
 
-EXAMPLES_PER_OPERATION = 20
+EXAMPLES_PER_OPERATION = 15
 
 
 def load_schema(app: Any) -> Any:

@@ -56,7 +56,7 @@ def version_trees(draw: st.DrawFn) -> list[dict[str, Any]]:
     return draw(st.permutations(items))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 @given(tree=version_trees(), batch=st.integers(min_value=1, max_value=4), data=st.data())
 def test_arrival_order_and_batching_never_change_the_outcome(
     storage: Storage, tree: list[dict[str, Any]], batch: int, data: st.DataObject
