@@ -19,7 +19,7 @@ from datetime import date, datetime, tzinfo
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from desktop.forms import Field, FormDefinition, load_form
+from desktop.forms import Field, FormDefinition, UrgencyLevel, load_form
 from desktop.forms.engine import evaluate
 from desktop.i18n import pick
 from desktop.reports.text import translator
@@ -151,6 +151,13 @@ class _Builder:
 
     # -- values ----------------------------------------------------------------
     def value_text(self, field_id: str, value: Any) -> str:
+        """The answer as printed; a value the form would reject is printed as it is."""
+        try:
+            return self._value_text(field_id, value)
+        except (TypeError, ValueError, AttributeError):
+            return str(value)
+
+    def _value_text(self, field_id: str, value: Any) -> str:
         kind = self.form.field(field_id).type
         if kind in ("choice", "multi", "yesno", "ynu"):
             return self.form.option_label(field_id, value, self.lang)
@@ -220,7 +227,7 @@ class _Builder:
             return None
         return Row(self._("Status"), status, "field")
 
-    def urgency_level(self) -> Any | None:
+    def urgency_level(self) -> UrgencyLevel | None:
         try:
             return self.form.urgency_level(str(self.answers.get("triage.urgency")))
         except KeyError:
@@ -246,7 +253,7 @@ class _Builder:
                 note = _("Reageren vóór {moment}").format(moment=self.moment(deadline))
             elif level is not None and not (level.target_minutes or level.target_working_days):
                 note = _("Geen reactietermijn")
-        colour = getattr(level, "colour", None) if level is not None else None
+        colour = level.colour if level is not None else None
         return Row(
             self.label("triage.urgency"), value, "urgency", ("triage.urgency",), note, colour
         )
@@ -286,11 +293,21 @@ class _Builder:
             title = pick(flag.get("title"), self.lang)
             value = f"{flag.get('code', '')} — {title}" if title else str(flag.get("code", ""))
             if flag.get("detail"):
-                value += f" ({flag['detail']})"
+                value += f" ({_detail_text(flag['detail'])})"
             citations = "; ".join(flag.get("citations") or ())
             severity = str(flag.get("severity", ""))
             rows.append(Row(words.get(severity, severity), value, "flag", (), citations))
         return rows
+
+
+def _detail_text(detail: Any) -> str:
+    """A flag's detail; an ISO date (e.g. a birthday threshold) the Dutch way."""
+    if isinstance(detail, str):
+        try:
+            return format_date(date.fromisoformat(detail))
+        except ValueError:
+            return detail
+    return str(detail)
 
 
 def _section_fields(form: FormDefinition, section_id: str) -> Sequence[Field]:

@@ -211,3 +211,19 @@ def test_feedback_goes_to_the_referrer_when_the_caller_is_not() -> None:
     assert referrer_field_ids({"call.referrer_is_caller": False})[0] == "call.referrer_name"
     assert referrer_field_ids({"call.referrer_is_caller": True})[0] == "call.caller_name"
     assert referrer_field_ids({})[0] == "call.caller_name"
+
+
+def test_flag_details_and_odd_values_are_printed_readably(case: dict[str, Any]) -> None:
+    threshold = {
+        "code": "AGE_THRESHOLD_SOON",
+        "severity": "warning",
+        "title": {"nl": "Leeftijdsgrens nadert", "en": "Age threshold soon"},
+        "citations": ["BW 7:450"],
+        "detail": "2026-12-01",
+    }
+    odd = with_answers(case, youth__birth_date="14-05-2010")  # not a stored date value
+    sections = handover_contents(dict(odd, legal_flags=[threshold]), "nl")
+    flag = next(row for row in section(sections, "legal").rows if row.kind == "flag")
+    assert flag.value == "AGE_THRESHOLD_SOON — Leeftijdsgrens nadert (01-12-2026)"
+    rows = {row.label: row.value for row in section(sections, "youth").rows}
+    assert rows["Geboortedatum"] == "14-05-2010"
