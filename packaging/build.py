@@ -28,6 +28,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
@@ -117,8 +118,17 @@ def check_smoke(returncode: int, stdout: str, stderr: str) -> list[str]:
         problems.append(f"no 'ready in N ms' line on stdout (got {stdout.strip()[:200]!r})")
     elif len(lines) != 1:
         problems.append(f"stdout has more than the 'ready in' line: {stdout.strip()[:200]!r}")
-    problems.extend(f"unexpected stderr: {line[:300]}" for line in unexpected_stderr(stderr))
+    problems.extend(stderr_problem(stderr))
     return problems
+
+
+def stderr_problem(stderr: str) -> list[str]:
+    """One problem quoting the unexpected stderr lines (a traceback's end), or none."""
+    lines = unexpected_stderr(stderr)
+    if not lines:
+        return []
+    shown = lines if len(lines) <= 6 else [*lines[:2], "...", *lines[-3:]]
+    return ["unexpected stderr: " + " | ".join(line.strip()[:300] for line in shown)]
 
 
 def ready_ms(stdout: str) -> int | None:
@@ -210,15 +220,17 @@ def folder_size(folder: Path) -> tuple[int, int]:
     return total, count
 
 
-def frozen_executable(dist: Path) -> Path:
-    """The frozen ``doorloop`` program inside ``dist``."""
-    name = f"{bundle.APP_NAME}.exe" if sys.platform == "win32" else bundle.APP_NAME
-    return dist / bundle.APP_NAME / name
+def frozen_executable(dist: Path, *, console: bool = True) -> Path:
+    """The frozen program inside ``dist``: on Windows the console twin unless asked not."""
+    if sys.platform == "win32":
+        return dist / bundle.APP_NAME / f"{bundle.CLI_NAME if console else bundle.APP_NAME}.exe"
+    return dist / bundle.APP_NAME / bundle.APP_NAME
 
 
 def source_command() -> list[str]:
     """The source run to compare with: the venv's ``doorloop`` console script."""
-    script = Path(sys.executable).with_name("doorloop.exe" if os.name == "nt" else "doorloop")
+    scripts = Path(sysconfig.get_path("scripts"))
+    script = scripts / ("doorloop.exe" if os.name == "nt" else "doorloop")
     return [str(script)] if script.exists() else [sys.executable, "-m", "desktop"]
 
 
@@ -313,9 +325,7 @@ def handover_checks(executable: Path, case: Path, env: dict[str, str], report: R
             elif not output.is_file():
                 problems.append("exit 0 but no PDF written")
             else:
-                problems.extend(
-                    f"unexpected stderr: {line}" for line in unexpected_stderr(done.stderr)
-                )
+                problems.extend(stderr_problem(done.stderr))
                 data = output.read_bytes()
                 texts[lang] = pdf_text(output)
                 problems.extend(check_pdf(data, expected, texts[lang]))
@@ -323,6 +333,24 @@ def handover_checks(executable: Path, case: Path, env: dict[str, str], report: R
             report.check(f"frozen handover --lang {lang}", problems)
     if texts.get("nl") is not None and texts.get("en") is not None and texts["nl"] == texts["en"]:
         report.check("translations", ["the English PDF is identical to the Dutch one"])
+
+
+def other_programs(dist: Path, env: dict[str, str], report: Report) -> None:
+    """Smoke the other ways people start the app: Windows' windowed exe, macOS' .app."""
+    with tempfile.TemporaryDirectory(prefix="doorloop-smoke-") as data_dir:
+        if sys.platform == "win32":
+            # A windowed program has no stdout to read: its exit code must be 0.
+            windowed = frozen_executable(dist, console=False)
+            done = run([str(windowed), "--smoke", "--data-dir", data_dir], env)
+            problems = [f"exit code {done.returncode}"] if done.returncode else []
+            report.check(f"{windowed.name} --smoke", problems)
+        elif sys.platform == "darwin":
+            app = dist / f"{bundle.DISPLAY_NAME}.app" / "Contents" / "MacOS" / bundle.APP_NAME
+            done = run([str(app), "--smoke", "--data-dir", data_dir], env)
+            report.check(
+                f"{bundle.DISPLAY_NAME}.app --smoke",
+                check_smoke(done.returncode, done.stdout, done.stderr),
+            )
 
 
 def median(values: list[float] | list[int]) -> float | None:
@@ -398,6 +426,7 @@ def main(argv: list[str] | None = None) -> int:
         [str(executable)], args.runs, env, report, "frozen"
     )
     handover_checks(executable, args.case, env, report)
+    other_programs(args.dist, env, report)
     if not args.no_source and args.runs:
         report.source_ready_ms, report.source_wall_seconds = smoke_runs(
             source_command(), args.runs, env, report, "source"

@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGING = ROOT / "packaging"
 APP_NAME = "doorloop"
+CLI_NAME = "doorloop-cli"  # Windows only: the console twin of the windowed doorloop.exe
 DISPLAY_NAME = "Doorloop"
 BUNDLE_ID = "nl.doorloop.desk"
 
@@ -48,6 +49,8 @@ SOURCE_ONLY = (
     "**/*.pot",  # the extracted message template
     "**/*.pyi",
     "**/py.typed",
+    "**/CHANGELOG*",  # e.g. legal_rules/CHANGELOG.md, for jurists reading the repository
+    "**/README*",
 )
 
 # Python packages the desk app never imports: the server stack, test tools, and the
@@ -72,7 +75,6 @@ EXCLUDED_MODULES = (
     "babel",
     "ruff",
     "PyInstaller",
-    "pluggy",
     # standard library parts a desk app does not need
     "tkinter",
     "unittest",
