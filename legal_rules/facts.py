@@ -9,9 +9,7 @@ change, and this path runs a few hundred thousand times a second.
 
 from __future__ import annotations
 
-import re
 from datetime import date
-from functools import lru_cache
 from typing import Any, Final
 
 EARLIEST_DECISION_DATE: Final = date(2020, 1, 1)
@@ -92,7 +90,6 @@ CONDITION_VALUES: Final[dict[str, tuple[Any, ...]]] = {
 }
 """The values a rule condition may compare each fact (or derived ``age_band``) with."""
 
-_DATE_SHAPE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 _ENUM_SETS: Final = {key: frozenset(values) for key, values in ENUM_FACTS.items()}
 
 
@@ -126,21 +123,14 @@ def _describe(value: object) -> str:
     return type(value).__name__
 
 
-@lru_cache(maxsize=8192)
-def _parse_date_text(text: str) -> date | None:
-    if len(text) != 10 or _DATE_SHAPE.fullmatch(text) is None:
-        return None
-    try:
-        return date(int(text[0:4]), int(text[5:7]), int(text[8:10]))
-    except ValueError:
-        return None
-
-
 def parse_date(value: object) -> date | None:
     """A ``YYYY-MM-DD`` string as a date, or None when it is not one."""
-    if type(value) is not str:
+    if type(value) is not str or len(value) != 10 or value[4] != "-" or value[7] != "-":
+        return None  # the shape check also keeps out other ISO forms such as 2026-W47-1
+    try:
+        return date.fromisoformat(value)  # ASCII digits only
+    except ValueError:
         return None
-    return _parse_date_text(value)
 
 
 def is_leap(year: int) -> bool:
@@ -266,10 +256,7 @@ def check_facts(facts: object) -> dict[str, Any]:
         raise FactsError(errors)
 
     if months is None:
-        values["age_years"] = None
-        values["age_months"] = None
-        values["age_total_months"] = None
-        values["age_band"] = "unknown"
+        values.update(_AGE_UNKNOWN)
     else:
         years = months // 12
         values["age_years"] = years
@@ -279,5 +266,11 @@ def check_facts(facts: object) -> dict[str, Any]:
     return values
 
 
+_AGE_UNKNOWN: Final = {
+    "age_years": None,
+    "age_months": None,
+    "age_total_months": None,
+    "age_band": "unknown",
+}
 _TRISTATE_SET: Final = frozenset(TRISTATE_FACTS)
 _BOOLEAN_SET: Final = frozenset(BOOLEAN_FACTS)
