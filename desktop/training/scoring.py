@@ -18,6 +18,7 @@ the target but never weighted into the total: speed must not be bought with accu
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -115,9 +116,10 @@ class Score:
         return self.seconds_to_decision <= self.target_seconds
 
     def to_data(self) -> dict[str, Any]:
+        """JSON-ready data (lists, not tuples), the same before and after storing."""
         data = asdict(self)
         data["total"] = self.total
-        return data
+        return json.loads(json.dumps(data))
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> Score:

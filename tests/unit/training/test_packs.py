@@ -1,0 +1,149 @@
+"""Scenario packs (zip and multi-scenario YAML) and the trainer's library."""
+
+from __future__ import annotations
+
+import copy
+import io
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desktop.training.packs import (
+    PackError,
+    ScenarioLibrary,
+    export_pack,
+    pack_yaml,
+    pack_zip,
+    read_pack,
+    read_pack_bytes,
+)
+from desktop.training.scenario import bundled_scenarios, dump_yaml, scenario_from_data
+
+
+@pytest.mark.parametrize("suffix", [".zip", ".yaml"])
+def test_export_then_import_gives_the_same_scenarios(tmp_path: Path, suffix: str) -> None:
+    scenarios = bundled_scenarios()
+    path = tmp_path / f"pakket{suffix}"
+    export_pack(scenarios, path)
+    assert read_pack(path) == scenarios
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_a_single_scenario_file_is_a_pack_of_one(scenario_data: dict[str, Any]) -> None:
+    [scenario] = read_pack_bytes(dump_yaml(scenario_data).encode(), "casus.yaml")
+    assert scenario.id == "oefen_casus"
+
+
+def test_one_bad_scenario_refuses_the_whole_pack_naming_scenario_and_field(
+    scenario_data: dict[str, Any],
+) -> None:
+    good = scenario_from_data(scenario_data)
+    bad = copy.deepcopy(scenario_data)
+    bad["id"] = "kapotte_casus"
+    bad["expected"]["answers"]["risk.suicidality"] = "misschien"
+    text = pack_yaml([good]).replace("scenarios:\n", "scenarios:\n" + _as_item(bad), 1)
+    with pytest.raises(PackError) as caught:
+        read_pack_bytes(text.encode(), "groep.yaml")
+    [problem] = caught.value.problems
+    assert problem.startswith(
+        "groep.yaml #1: Casus 'kapotte_casus', veld expected.answers.risk.suicidality:"
+    )
+    assert "Onbekende keuze" in problem
+
+
+def _as_item(data: dict[str, Any]) -> str:
+    lines = dump_yaml([data]).splitlines()
+    return "\n".join(lines) + "\n"
+
+
+def test_zip_problems_name_the_member(scenario_data: dict[str, Any]) -> None:
+    bad = copy.deepcopy(scenario_data)
+    del bad["caller"]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("goed.yaml", dump_yaml(scenario_data))
+        archive.writestr("map/slecht.yaml", dump_yaml(bad | {"id": "slecht"}))
+        archive.writestr("LEESMIJ.txt", "geen casus")
+    with pytest.raises(PackError) as caught:
+        read_pack_bytes(buffer.getvalue(), "pakket.zip")
+    assert caught.value.problems == [
+        "pakket.zip/map/slecht.yaml: Casus 'slecht', veld caller: ontbreekt."
+    ]
+
+
+def test_duplicate_ids_in_a_pack(scenario_data: dict[str, Any]) -> None:
+    scenario = scenario_from_data(scenario_data)
+    double = "Casus 'oefen_casus' komt meer dan eens voor in het pakket."
+    with pytest.raises(PackError) as caught:
+        pack_zip([scenario, scenario])
+    assert caught.value.problems == [double]
+    text = pack_yaml([scenario]).replace(
+        "scenarios:\n", "scenarios:\n" + _as_item(scenario_data), 1
+    )
+    with pytest.raises(PackError) as caught:
+        read_pack_bytes(text.encode(), "dubbel.yaml")
+    assert caught.value.problems == [double]
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"\xff\xfe\x00garbage", "geen tekstbestand"),
+        (b"doorloop_scenario_pack: 7\nscenarios: []\n", "onbekende pakketversie 7"),
+        (b"doorloop_scenario_pack: 1\nscenarios: []\n", "moet een lijst met casussen zijn"),
+        (b"- a\n- b\n", "Een casus moet een YAML-mapping zijn"),
+        (b"id: [\n", "Geen geldige YAML"),
+    ],
+)
+def test_unreadable_packs_get_a_clear_dutch_message(content: bytes, expected: str) -> None:
+    with pytest.raises(PackError) as caught:
+        read_pack_bytes(content, "x.yaml")
+    assert any(expected in problem for problem in caught.value.problems)
+
+
+def test_an_empty_zip_is_refused() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("notities.txt", "niets")
+    with pytest.raises(PackError, match="bevat geen casussen"):
+        read_pack_bytes(buffer.getvalue(), "leeg.zip")
+
+
+def test_library_saves_replaces_and_deletes(tmp_path: Path, scenario_data: dict[str, Any]) -> None:
+    library = ScenarioLibrary(tmp_path / "training" / "scenarios")
+    bundled_ids = [s.id for s in bundled_scenarios()]
+    assert [s.id for s in library.scenarios()] == bundled_ids
+    library.save(scenario_from_data(scenario_data))
+    assert [s.id for s in library.scenarios()] == [*bundled_ids, "oefen_casus"]
+    assert library.is_own("oefen_casus") and not library.is_bundled("oefen_casus")
+    # an own scenario with a bundled id replaces the bundled one in place
+    replaced = scenario_from_data(
+        scenario_data | {"id": bundled_ids[0], "title": {"nl": "Eigen versie", "en": "Own version"}}
+    )
+    library.save(replaced)
+    assert library.get(bundled_ids[0]).title["nl"] == "Eigen versie"
+    assert library.delete(bundled_ids[0])
+    assert library.get(bundled_ids[0]) == bundled_scenarios()[0]
+    assert not library.delete("bestaat_niet")
+
+
+def test_library_lists_broken_own_files_without_failing(tmp_path: Path) -> None:
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    (folder / "kapot.yaml").write_text("id: kapot\n", encoding="utf-8")
+    library = ScenarioLibrary(folder)
+    assert len(library.scenarios()) == len(bundled_scenarios())
+    assert "kapot.yaml" in library.problems
+    assert any("veld title: ontbreekt" in p for p in library.problems["kapot.yaml"])
+
+
+def test_library_import_saves_every_scenario(tmp_path: Path, scenario_data: dict[str, Any]) -> None:
+    pack = tmp_path / "pakket.zip"
+    export_pack([scenario_from_data(scenario_data)], pack)
+    library = ScenarioLibrary(tmp_path / "lib")
+    assert [s.id for s in library.import_pack(pack)] == ["oefen_casus"]
+    assert (tmp_path / "lib" / "oefen_casus.yaml").exists()
+    with pytest.raises(PackError, match="kan het bestand niet lezen"):
+        library.import_pack(tmp_path / "weg.zip")
