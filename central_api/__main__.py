@@ -9,6 +9,7 @@ Exit codes: 0 success, 1 not found / already exists, 2 bad input.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import getpass
 import json
 import sys
@@ -114,7 +115,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env(args.database_url)
     if args.rate_per_minute is not None:
-        settings = Settings(**{**settings.__dict__, "rate_per_minute": args.rate_per_minute})
+        settings = dataclasses.replace(settings, rate_per_minute=args.rate_per_minute)
     app = create_app(settings)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     return 0

@@ -29,7 +29,6 @@ from central_api.security import hash_password, new_token, token_hash, verify_pa
 from doorloop_protocol import (
     ROLES,
     AuditEventItem,
-    CaseState,
     FormDefinitionDoc,
     Provider,
     PushResponse,
@@ -742,13 +741,14 @@ class Storage:
         state_rows: list[dict[str, Any]] = []
         for case_id in work.dirty_cases:
             case = work.cases[case_id]
-            state = CaseState(
-                case_id=uuid.UUID(case.id),
-                region=region_names[case.region_id],
-                status=case.status,  # type: ignore[arg-type]
-                head_version_ids=[uuid.UUID(h) for h in case.heads],
-                needs_reconciliation=case.needs_reconciliation,
-            )
+            # The CaseState wire model, written directly (this runs once per case per push).
+            state = {
+                "case_id": case.id,
+                "region": region_names[case.region_id],
+                "status": case.status,
+                "head_version_ids": case.heads,
+                "needs_reconciliation": case.needs_reconciliation,
+            }
             state_rows.append(
                 {
                     "seq": work.next_seq(),
@@ -757,7 +757,7 @@ class Storage:
                     "kind": "case_state",
                     "scope": "case",
                     "region_id": case.region_id,
-                    "data": state.model_dump_json(),
+                    "data": json.dumps(state),
                     "created_at": now,
                 }
             )

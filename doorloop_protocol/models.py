@@ -47,6 +47,16 @@ def check_text(value: Any, path: str = "") -> str | None:
     PostgreSQL refuses NUL characters in text, and lone UTF-16 surrogates cannot be
     encoded as UTF-8; both can arrive through JSON (`\\u0000`, `\\ud800`).
     """
+    if not path and isinstance(value, dict | list):
+        # Fast path (C encoder): NUL shows up as an escape, a lone surrogate fails to encode.
+        try:
+            text = json.dumps(value, ensure_ascii=False)
+            text.encode("utf-8")
+        except (UnicodeEncodeError, TypeError, ValueError):
+            pass
+        else:
+            if "\\u0000" not in text:
+                return None
     if isinstance(value, str):
         if "\x00" in value:
             return path or "value"
