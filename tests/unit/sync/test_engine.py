@@ -1,0 +1,189 @@
+"""The engine against a hand-written fake transport: retries, auth, quarantine, training."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from desktop.store import Store, actor_for, open_store
+from desktop.sync import (
+    AuthRequired,
+    Backoff,
+    ItemQuarantined,
+    RequestRejected,
+    ServerBusy,
+    SyncEngine,
+    SyncEvent,
+    TrainingStoreRefused,
+)
+from doorloop_protocol import (
+    LoginRequest,
+    LoginResponse,
+    MeResponse,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    PushResult,
+    UserInfo,
+)
+
+PASSPHRASE = "unit test passphrase"
+
+
+class FakeServer:
+    """Accepts everything unless told to fail; records what it was asked."""
+
+    def __init__(self) -> None:
+        self.failures: list[Exception] = []
+        self.pushes: list[PushRequest] = []
+        self.reject_422_for: set[str] = set()
+        self.calls = 0
+
+    def transport(self, url: str, token: str | None) -> FakeTransport:
+        return FakeTransport(self)
+
+
+class FakeTransport:
+    def __init__(self, server: FakeServer) -> None:
+        self.server = server
+
+    def _maybe_fail(self) -> None:
+        self.server.calls += 1
+        if self.server.failures:
+            raise self.server.failures.pop(0)
+
+    def login(self, request: LoginRequest) -> LoginResponse:
+        return LoginResponse(
+            token="t0ken",
+            device_id="6f1c2b9e-0000-4000-8000-000000000001",  # type: ignore[arg-type]
+            user=UserInfo(
+                id="u1", username=request.username, display_name="D", role="desk", region="demo"
+            ),
+        )
+
+    def me(self) -> MeResponse:  # pragma: no cover - not used by the engine
+        raise NotImplementedError
+
+    def push(self, request: PushRequest) -> PushResponse:
+        self._maybe_fail()
+        ids = {str(v.version_id) for v in request.versions}
+        if ids & self.server.reject_422_for:
+            raise RequestRejected("invalid", status=422)
+        self.server.pushes.append(request)
+        return PushResponse(
+            versions=[
+                PushResult(id=str(v.version_id), result="created", stored=True)
+                for v in request.versions
+            ],
+            audit_events=[
+                PushResult(id=str(e.event_id), result="created", stored=True)
+                for e in request.audit_events
+            ],
+            sync_run_id=1,
+        )
+
+    def pull(self, since: int, limit: int) -> PullResponse:
+        self._maybe_fail()
+        return PullResponse(changes=[], next_since=since, has_more=False)
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = open_store(tmp_path / "data", PASSPHRASE)
+    opened.create_profile("Anna", "desk")
+    yield opened
+    opened.close()
+
+
+def _engine(store: Store, server: FakeServer, waits: list[float]) -> SyncEngine:
+    engine = SyncEngine(
+        store,
+        transport_factory=server.transport,
+        backoff=Backoff(base=0.001, cap=0.002, rng=random.Random(1)),
+        max_attempts=5,
+        use_keyring=False,
+    )
+    engine._stop.wait = lambda delay: waits.append(delay) or False  # type: ignore[method-assign]
+    engine.login("http://central.invalid", "anna", "secret")
+    return engine
+
+
+def test_retry_after_is_honoured_then_everything_is_acked(store: Store) -> None:
+    server = FakeServer()
+    waits: list[float] = []
+    engine = _engine(store, server, waits)
+    actor = actor_for(store.profile())  # type: ignore[arg-type]
+    store.cases.create(actor, answers={"youth.first_name": "Sem"})
+    server.failures = [
+        ServerBusy("busy", status=429, retry_after=12.0),
+        ServerBusy("x", status=503),
+    ]
+    report = engine.sync()
+    assert report.outcome == "ok"
+    assert 12.0 <= waits[0] <= 13.2
+    assert waits[1] < 1
+    assert store.outbox.unsynced_count() == 0
+    assert engine.status().online
+    sync_events = [e for e in store.audit.events() if e.action == "sync"]
+    assert sync_events and sync_events[-1].outcome == "success"
+
+
+def test_401_is_not_retried_and_asks_for_login(store: Store) -> None:
+    server = FakeServer()
+    engine = _engine(store, server, [])
+    server.failures = [AuthRequired("revoked", status=401)]
+    report = engine.sync()
+    assert report.outcome == "login_required"
+    assert server.calls == 1
+    assert engine.status().needs_login
+    assert engine.sync().outcome == "login_required"
+    assert server.calls == 1
+
+
+def test_offline_after_the_attempts_run_out(store: Store) -> None:
+    server = FakeServer()
+    engine = _engine(store, server, [])
+    server.failures = [ServerBusy("down", status=502) for _ in range(5)]
+    report = engine.sync()
+    assert report.outcome == "offline"
+    assert not engine.status().online
+    assert {i.state for i in store.outbox.items()} == {"pending"}
+
+
+def test_422_narrows_down_to_the_one_item_and_quarantines_it(store: Store) -> None:
+    server = FakeServer()
+    engine = _engine(store, server, [])
+    actor = actor_for(store.profile())  # type: ignore[arg-type]
+    cases = [store.cases.create(actor, answers={"youth.first_name": f"K{n}"}) for n in range(6)]
+    server.reject_422_for = {cases[3].version.id}
+    events: list[SyncEvent] = []
+    engine.subscribe(events.append)
+    report = engine.sync()
+    assert report.outcome == "ok"
+    notices = [e for e in events if isinstance(e, ItemQuarantined)]
+    assert [n.item_id for n in notices] == [cases[3].version.id]
+    states = {i.item_id: i.state for i in store.outbox.items()}
+    assert states.pop(cases[3].version.id) == "quarantined"
+    assert set(states.values()) == {"acked"}
+
+
+def test_a_training_store_is_refused(tmp_path: Path) -> None:
+    training = open_store(tmp_path / "data", PASSPHRASE, training=True)
+    try:
+        with pytest.raises(TrainingStoreRefused):
+            SyncEngine(training)
+    finally:
+        training.close()
+
+
+def test_token_is_kept_in_the_encrypted_store_without_a_keyring(store: Store) -> None:
+    engine = _engine(store, FakeServer(), [])
+    assert engine.credentials.location() == "store"
+    assert engine.logged_in
+    assert not list(Path(store.path.parent).glob("*token*"))
