@@ -306,7 +306,7 @@ DESKTOP_KEYS = {
 
 
 def _desktop_entry(text: str) -> dict[str, str]:
-    """Parse a desktop entry strictly (freedesktop.org Desktop Entry Specification 1.5)."""
+    """Parse a desktop entry strictly (freedesktop.org Desktop Entry Specification 1.4)."""
     lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
     assert lines[0] == "[Desktop Entry]", "the first group must be [Desktop Entry]"
     entry: dict[str, str] = {}
@@ -325,7 +325,7 @@ def test_the_linux_desktop_entry_is_valid() -> None:
     path = PACKAGING / "linux" / "doorloop.desktop"
     entry = _desktop_entry(path.read_text("utf-8"))
     assert entry["Type"] == "Application"
-    assert entry["Version"] == "1.5"
+    assert entry["Version"] == "1.4"
     assert entry["Name"] == "Doorloop"
     assert entry["Terminal"] == "false"
     assert entry["Exec"].split()[0] == entry["TryExec"]
