@@ -39,6 +39,9 @@ FOLLOW_UP_FIELDS = frozenset({"triage.caller_informed_at"})
 """Fields of the triage section that record follow-up, not the decision itself: they
 stay editable after the decision (the caller is called back afterwards)."""
 
+DEADLINE_INPUTS = frozenset({"call.received_at", "triage.urgency"})
+"""The answers the response deadline (the case list's summary column) is derived from."""
+
 RECORDED_DECISION_FIELDS = ("triage.decided_by", "triage.decided_by_id", "triage.decided_at")
 
 
@@ -191,11 +194,12 @@ class DeskSession:
                         ),
                     )
                 )
-        merged = _merged(case.answers, changes)
-        state = evaluate(form, merged, now=self.clock())
-        return self.store.cases.save_answers(
-            case_id, changes, self.actor, deadline=state.derived.get("triage.deadline")
-        )
+        deadline = None
+        if DEADLINE_INPUTS & changes.keys():  # the only derived value the store keeps
+            merged = _merged(case.answers, changes)
+            state = evaluate(form, merged, now=self.clock())
+            deadline = state.derived.get("triage.deadline")
+        return self.store.cases.save_answers(case_id, changes, self.actor, deadline=deadline)
 
     def record_banner(self, case_id: str, banner_id: str) -> Case:
         """Record (and audit) that an advice banner was shown; once per banner per case."""

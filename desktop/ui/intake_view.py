@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QColor, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
@@ -38,10 +38,13 @@ from desktop.forms import FormState, Section
 from desktop.forms.workflow import TransitionError
 from desktop.i18n import _, pick
 from desktop.store import StoreError
+from desktop.ui import intake_qt_guard
 from desktop.ui.field_widgets import FieldEditor
 from desktop.ui.history_view import HistoryDialog
 from desktop.ui.intake_amend import AmendDialog
 from desktop.ui.labels import duration
+
+intake_qt_guard.pin_none()
 
 SAVE_DELAY_MS = 250
 MARK_COMPLETE = "✓"
@@ -80,6 +83,12 @@ class FieldRow(QWidget):
         layout.addWidget(self.message)
         self._required = False
         self._message_text = ""
+        self._shown: bool | None = None
+
+    def set_shown(self, shown: bool) -> None:
+        if shown != self._shown:
+            self._shown = shown
+            self.setVisible(shown)
 
     def set_required(self, required: bool) -> None:
         if required != self._required:
@@ -140,6 +149,10 @@ class IntakeView(QWidget):
         self.save_state = QLabel()
         self.save_state.setObjectName("save_state")
         self.save_state.setAccessibleName(_("Opslagstatus"))
+        bold = self.save_state.font()
+        bold.setBold(True)
+        self.save_state.setFont(bold)
+        self._save_colour = ""
         header = QHBoxLayout()
         header.addWidget(self.title, 1)
         header.addWidget(self.call_timer)
@@ -228,6 +241,7 @@ class IntakeView(QWidget):
         for field in section.fields:
             editor = FieldEditor(self.form, field, page)
             editor.edited.connect(self._on_edited)
+            editor.left.connect(self._on_left)
             row = FieldRow(editor)
             layout.addWidget(row)
             self.editors[field.id] = editor
@@ -351,7 +365,7 @@ class IntakeView(QWidget):
         """Bring everything the engine concludes to the screen (after each save)."""
         state = self.state
         for fid, row in self.rows.items():
-            row.setVisible(fid in state.visible)
+            row.set_shown(fid in state.visible)
             row.set_required(fid in state.required)
             if fid in self._parse_errors:
                 row.set_message(self._parse_errors[fid], "error")
@@ -367,13 +381,15 @@ class IntakeView(QWidget):
                 item.setText(text)
                 item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{pick(section.title)}: {words}")
             missing = state.sections[section.id].missing
-            item.setToolTip(
+            tip = (
                 _("Ontbreekt: {fields}").format(
                     fields=", ".join(pick(self.form.field(f).label) for f in missing)
                 )
                 if missing
                 else ""
             )
+            if item.toolTip() != tip:
+                item.setToolTip(tip)
         self._show_banners()
         self._update_header()
         self._update_buttons()
@@ -391,7 +407,8 @@ class IntakeView(QWidget):
     def _show_banners(self) -> None:
         active = set(self.state.banners)
         for banner_id, label in self.banners.items():
-            label.setVisible(banner_id in active)
+            if label.isVisibleTo(self) != (banner_id in active):
+                label.setVisible(banner_id in active)
         for banner_id in self.state.banners:
             if banner_id in self._banners_recorded:
                 continue
@@ -412,13 +429,13 @@ class IntakeView(QWidget):
         if self.case.status == "draft" and received:
             seconds = max(0, int((now - datetime.fromisoformat(received)).total_seconds()))
             minutes, rest = divmod(seconds, 60)
-            self.call_timer.setText(_("Gesprek {mm:02d}:{ss:02d}").format(mm=minutes, ss=rest))
-            self.call_timer.show()
+            text = _("Gesprek {mm:02d}:{ss:02d}").format(mm=minutes, ss=rest)
+            _show_text(self.call_timer, text)
         else:
-            self.call_timer.hide()
+            _show_text(self.call_timer, "")
         code = self.state.values.get("triage.urgency")
         if not code:
-            self.deadline.hide()
+            _show_text(self.deadline, "")
             return
         level = self.form.urgency_level(code)
         words = f"{level.code} {pick(level.label)}"
@@ -431,21 +448,24 @@ class IntakeView(QWidget):
                 text = _("{urgency} — {time} over tijd").format(urgency=words, time=duration(-left))
         else:
             text = _("{urgency} — geen termijn").format(urgency=words)
-        self.deadline.setText(text)
-        self.deadline.setStyleSheet(
-            f"background: {level.colour}; color: white; font-weight: bold; padding: 2px 6px;"
-        )
-        self.deadline.show()
+        style = f"background: {level.colour}; color: white; font-weight: bold; padding: 2px 6px;"
+        if self.deadline.styleSheet() != style:
+            self.deadline.setStyleSheet(style)
+        _show_text(self.deadline, text)
 
     def _update_buttons(self) -> None:
         status = self.case.status
         nexts = self.session.next_statuses(self.case)
         decided = self.session.is_decided(self.case)
-        self.ready_button.setEnabled("ready_for_triage" in nexts)
-        self.decide_button.setEnabled(status == "ready_for_triage" and "triaged" in nexts)
-        self.amend_button.setEnabled(decided and status != "closed")
-        self.handover_button.setEnabled("handed_over" in nexts)
-        self.close_button.setEnabled("closed" in nexts)
+        for button, enabled in (
+            (self.ready_button, "ready_for_triage" in nexts),
+            (self.decide_button, status == "ready_for_triage" and "triaged" in nexts),
+            (self.amend_button, decided and status != "closed"),
+            (self.handover_button, "handed_over" in nexts),
+            (self.close_button, "closed" in nexts),
+        ):
+            if button.isEnabled() != enabled:
+                button.setEnabled(enabled)
 
     # -- autosave --------------------------------------------------------------------------
 
@@ -456,6 +476,10 @@ class IntakeView(QWidget):
             self.save_now()
         else:
             self._save_timer.start()
+
+    def _on_left(self, field_id: str) -> None:
+        if field_id in self._dirty:
+            self.save_now()
 
     def has_pending(self) -> bool:
         return bool(self._dirty)
@@ -511,8 +535,14 @@ class IntakeView(QWidget):
             text, colour = _("bezig met opslaan…"), "#555555"
         else:
             text, colour = _("niet opgeslagen — {detail}").format(detail=detail), "#B71C1C"
+        if self.save_state.text() == text:
+            return
         self.save_state.setText(text)
-        self.save_state.setStyleSheet(f"color: {colour}; font-weight: bold;")
+        if self._save_colour != colour:  # a palette change is much cheaper than a style sheet
+            self._save_colour = colour
+            palette = self.save_state.palette()
+            palette.setColor(QPalette.ColorRole.WindowText, QColor(colour))
+            self.save_state.setPalette(palette)
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -617,6 +647,14 @@ class IntakeView(QWidget):
             self._say(_("Exporteren mislukt: {error}").format(error=error.strerror or error))
             return
         self._say(_("Geëxporteerd naar {file}.").format(file=Path(path).name), error=False)
+
+
+def _show_text(label: QLabel, text: str) -> None:
+    """Set a label's text and show it (hide it when empty), touching Qt only on a change."""
+    if label.text() != text:
+        label.setText(text)
+    if label.isVisibleTo(label.parentWidget()) != bool(text):
+        label.setVisible(bool(text))
 
 
 def _store_failure(error: Exception) -> str:
