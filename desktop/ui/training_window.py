@@ -1,0 +1,805 @@
+"""The training panel (training mode only): the trainee's exercise and the trainer's tools.
+
+Tabs: **Oefenen** (choose a scenario, take the call in the normal intake view with the
+caller's script beside it, finish, see the score and debrief, save the debrief PDF),
+and for trainers **Casussen** (edit scenarios in a form over their YAML, validated by
+the strict loader; import and export packs) and **Groepsresultaten** (a group session's
+results per trainee; import/export results files).
+
+The widgets only call Qt-free logic: :mod:`desktop.training` (scenarios, scoring,
+debrief, packs, results) and the :class:`~desktop.desk.DeskSession`. The exercise runs
+on a session whose clock starts at the scenario's call moment, so ages and legal flags
+are those of the scenario. Entry point for the main window:
+:func:`open_training_panel` (adds the panel as a tab) or :class:`TrainingPanel`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.desk import DeskSession
+from desktop.forms import FormDefinition, load_form
+from desktop.forms.workflow import TransitionError
+from desktop.i18n import _, language, pick
+from desktop.store import StoreError
+from desktop.training.debrief import debrief_sections, render_debrief
+from desktop.training.packs import PackError, ScenarioLibrary, export_pack
+from desktop.training.results import (
+    ResultBook,
+    ResultsFileError,
+    TrainingResult,
+    new_result,
+)
+from desktop.training.scenario import (
+    Scenario,
+    ScenarioError,
+    ScriptLine,
+    dump_yaml,
+    read_yaml,
+    scenario_from_data,
+)
+from desktop.training.scoring import Score, score_attempt
+
+TRAINER_ROLES = frozenset({"trainer", "coordinator"})
+
+
+def library_for(session: Any) -> ScenarioLibrary:
+    """The trainer's scenario folder beside the training database."""
+    return ScenarioLibrary(Path(session.store.path).parent / "scenarios")
+
+
+def _now_local() -> datetime:
+    return datetime.now().astimezone()
+
+
+class ScenarioClock:
+    """The exercise's "now": the scenario's call moment plus the real time since start."""
+
+    def __init__(self, start: datetime, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.start = start
+        self._monotonic = monotonic
+        self._origin = monotonic()
+
+    def elapsed(self) -> float:
+        return self._monotonic() - self._origin
+
+    def __call__(self) -> datetime:
+        return (self.start + timedelta(seconds=self.elapsed())).replace(microsecond=0)
+
+
+# --------------------------------------------------------------------------- trainee
+
+
+class CallerScriptPanel(QWidget):
+    """The caller's script beside the intake: lines appear as sections are reached and
+    key questions are ticked; the trainee's decision and the finish button."""
+
+    finished = Signal()
+
+    def __init__(self, scenario: Scenario, form: FormDefinition, clock: ScenarioClock) -> None:
+        super().__init__()
+        self.setObjectName("caller_script_panel")
+        self.scenario = scenario
+        self.clock = clock
+        self.sections_reached: set[str] = set()
+        self.asked: dict[str, float] = {}
+        caller = QLabel(_("Melder: {caller}").format(caller=pick(scenario.caller)))
+        caller.setWordWrap(True)
+        caller.setStyleSheet("font-weight: bold;")
+        self.lines = QListWidget()
+        self.lines.setObjectName("caller_script")
+        self.lines.setAccessibleName(_("Wat de melder zegt"))
+        self.lines.setWordWrap(True)
+        questions = QGroupBox(_("Kernvragen (vink aan wanneer je ze stelt)"))
+        question_layout = QVBoxLayout(questions)
+        self.question_boxes: dict[str, QCheckBox] = {}
+        for question in scenario.key_questions:
+            box = QCheckBox(pick(question.text))
+            box.setObjectName(f"key_question:{question.id}")
+            box.toggled.connect(lambda on, qid=question.id: self._asked(qid, on))
+            question_layout.addWidget(box)
+            self.question_boxes[question.id] = box
+        decision = QGroupBox(_("Jouw besluit"))
+        decision_form = QFormLayout(decision)
+        self.urgency = QComboBox()
+        self.urgency.setObjectName("trainee_urgency")
+        self.urgency.setAccessibleName(_("Urgentie"))
+        self.urgency.addItem(_("(kies)"), None)
+        for level in form.urgency:
+            self.urgency.addItem(f"{level.code} {pick(level.label)}", level.code)
+        self.intervention = QComboBox()
+        self.intervention.setObjectName("trainee_intervention")
+        self.intervention.setAccessibleName(_("Besluit / interventie"))
+        self.intervention.addItem(_("(kies)"), None)
+        for option in form.field("triage.intervention").options:
+            self.intervention.addItem(pick(option.label), option.value)
+        decision_form.addRow(_("&Urgentie"), self.urgency)
+        decision_form.addRow(_("&Interventie"), self.intervention)
+        self.finish_button = QPushButton(_("&Afronden en scoren"))
+        self.finish_button.setObjectName("finish_button")
+        self.finish_button.clicked.connect(self.finished)
+        layout = QVBoxLayout(self)
+        layout.addWidget(caller)
+        layout.addWidget(self.lines, 1)
+        layout.addWidget(questions)
+        layout.addWidget(decision)
+        layout.addWidget(self.finish_button)
+        self.refresh()
+
+    def reach_section(self, section_id: str) -> None:
+        if section_id not in self.sections_reached:
+            self.sections_reached.add(section_id)
+            self.refresh()
+
+    def _asked(self, question_id: str, on: bool) -> None:
+        if on:
+            self.asked.setdefault(question_id, round(self.clock.elapsed(), 1))
+        else:
+            self.asked.pop(question_id, None)
+        self.refresh()
+
+    def revealed(self) -> list[ScriptLine]:
+        return self.scenario.revealed(self.sections_reached, self.asked)
+
+    def refresh(self) -> None:
+        shown = self.revealed()
+        if [
+            self.lines.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.lines.count())
+        ] == [line.id for line in shown]:
+            return
+        self.lines.clear()
+        for line in shown:
+            item = QListWidgetItem(f"{pick(line.speaker)}: {pick(line.text)}")
+            item.setData(Qt.ItemDataRole.UserRole, line.id)
+            self.lines.addItem(item)
+        self.lines.scrollToBottom()
+
+    def decision(self) -> tuple[str | None, str | None]:
+        return self.urgency.currentData(), self.intervention.currentData()
+
+
+class DebriefView(QWidget):
+    """The score and debrief of a finished exercise, with "save PDF"."""
+
+    again = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("debrief")
+        self.scenario: Scenario | None = None
+        self.score: Score | None = None
+        self.trainee = ""
+        self.group = ""
+        self.headline = QLabel()
+        self.headline.setObjectName("score_headline")
+        self.headline.setStyleSheet("font-size: 16pt; font-weight: bold;")
+        self.browser = QTextBrowser()
+        self.browser.setObjectName("debrief_view")
+        self.browser.setAccessibleName(_("Nabespreking"))
+        self.pdf_button = QPushButton(_("Nabespreking als &PDF opslaan…"))
+        self.pdf_button.setObjectName("save_pdf_button")
+        self.pdf_button.clicked.connect(self._ask_pdf_path)
+        self.again_button = QPushButton(_("&Nieuwe oefening"))
+        self.again_button.setObjectName("again_button")
+        self.again_button.clicked.connect(self.again)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.pdf_button)
+        buttons.addWidget(self.again_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.headline)
+        layout.addWidget(self.browser, 1)
+        layout.addLayout(buttons)
+
+    def show_score(self, scenario: Scenario, score: Score, trainee: str, group: str) -> None:
+        self.scenario, self.score, self.trainee, self.group = scenario, score, trainee, group
+        self.headline.setText(
+            _("Score: {points} van 100 — {title}").format(
+                points=f"{score.total:g}", title=pick(scenario.title)
+            )
+        )
+        parts = []
+        for section in debrief_sections(scenario, score, lang=language()):
+            rows = "".join(
+                f"<tr><th align=left valign=top>{escape(row.label)}</th>"
+                f"<td>{escape(row.value)}"
+                + (f"<br/><small>{escape(row.note)}</small>" if row.note else "")
+                + "</td></tr>"
+                for row in section.rows
+            )
+            parts.append(f"<h3>{escape(section.title)}</h3><table cellpadding=3>{rows}</table>")
+        self.browser.setHtml("".join(parts))
+
+    def save_pdf(self, path: Path) -> None:
+        assert self.scenario is not None and self.score is not None
+        pdf = render_debrief(
+            self.scenario,
+            self.score,
+            trainee=self.trainee,
+            printed_at=_now_local(),
+            lang=language(),
+            group=self.group or None,
+        )
+        path.write_bytes(pdf)
+
+    def _ask_pdf_path(self) -> None:
+        if self.scenario is None:
+            return
+        name, _filter = QFileDialog.getSaveFileName(
+            self,
+            _("Nabespreking opslaan"),
+            f"nabespreking-{self.scenario.id}.pdf",
+            _("PDF-bestanden (*.pdf)"),
+        )
+        if name:
+            try:
+                self.save_pdf(Path(name))
+            except OSError as error:
+                QMessageBox.warning(self, _("Opslaan mislukt"), str(error.strerror or error))
+
+
+class TraineePage(QWidget):
+    """Choose a scenario, take the call, finish, see the debrief."""
+
+    scored = Signal(object)  # TrainingResult
+
+    def __init__(self, session: DeskSession, library: ScenarioLibrary) -> None:
+        super().__init__()
+        self.setObjectName("trainee_page")
+        self.session = session
+        self.library = library
+        self.exercise: DeskSession | None = None
+        self.intake: QWidget | None = None
+        self.script: CallerScriptPanel | None = None
+        self.scenario: Scenario | None = None
+        self.case_id: str | None = None
+        self.started_at: datetime | None = None
+        self.stack = QStackedWidget()
+
+        chooser = QWidget()
+        chooser.setObjectName("scenario_chooser")
+        self.choice = QComboBox()
+        self.choice.setObjectName("scenario_choice")
+        self.choice.setAccessibleName(_("Casus"))
+        self.choice.currentIndexChanged.connect(self._describe)
+        self.trainee_name = QLineEdit(session.profile.display_name)
+        self.trainee_name.setObjectName("trainee_name")
+        self.trainee_name.setAccessibleName(_("Naam deelnemer"))
+        self.group_name = QLineEdit(
+            _("Oefening {date}").format(date=_now_local().strftime("%d-%m-%Y"))
+        )
+        self.group_name.setObjectName("group_name")
+        self.group_name.setAccessibleName(_("Groepssessie"))
+        self.description = QLabel()
+        self.description.setObjectName("scenario_description")
+        self.description.setWordWrap(True)
+        self.description.setTextFormat(Qt.TextFormat.RichText)
+        self.start_button = QPushButton(_("&Start oefening"))
+        self.start_button.setObjectName("start_button")
+        self.start_button.clicked.connect(self.start)
+        form = QFormLayout()
+        form.addRow(_("&Casus"), self.choice)
+        form.addRow(_("&Naam deelnemer"), self.trainee_name)
+        form.addRow(_("&Groepssessie"), self.group_name)
+        chooser_layout = QVBoxLayout(chooser)
+        chooser_layout.addLayout(form)
+        chooser_layout.addWidget(self.description, 1)
+        chooser_layout.addWidget(self.start_button)
+        self.stack.addWidget(chooser)
+
+        self.exercise_page = QSplitter()
+        self.exercise_page.setObjectName("exercise_page")
+        self.stack.addWidget(self.exercise_page)
+        self.debrief = DebriefView()
+        self.debrief.again.connect(self.back_to_chooser)
+        self.stack.addWidget(self.debrief)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+        self.reload()
+
+    def reload(self) -> None:
+        current = self.choice.currentData()
+        self.choice.blockSignals(True)
+        self.choice.clear()
+        for scenario in self.library.scenarios():
+            self.choice.addItem(pick(scenario.title), scenario.id)
+        self.choice.blockSignals(False)
+        index = self.choice.findData(current)
+        self.choice.setCurrentIndex(max(index, 0))
+        self._describe()
+
+    def _describe(self) -> None:
+        scenario_id = self.choice.currentData()
+        if scenario_id is None:
+            self.description.setText("")
+            return
+        scenario = self.library.get(scenario_id)
+        goals = "".join(f"<li>{escape(pick(goal))}</li>" for goal in scenario.learning_goals)
+        self.description.setText(
+            f"<p>{escape(pick(scenario.summary))}</p><p><b>{escape(_('Leerdoelen'))}</b></p>"
+            f"<ul>{goals}</ul>"
+        )
+
+    def select(self, scenario_id: str) -> None:
+        self.choice.setCurrentIndex(self.choice.findData(scenario_id))
+
+    def start(self) -> None:
+        from desktop.ui.intake_view import IntakeView
+
+        scenario_id = self.choice.currentData()
+        if scenario_id is None:
+            return
+        self.scenario = scenario = self.library.get(scenario_id)
+        form = load_form(scenario.form.id, scenario.form.version)
+        clock = ScenarioClock(scenario.call_moment)
+        self.exercise = DeskSession(self.session.store, self.session.profile, clock=clock)
+        self.case_id = self.exercise.new_case().id
+        self.started_at = _now_local()
+        self._clear_exercise()
+        self.intake = IntakeView(self.exercise, self.case_id)
+        self.script = CallerScriptPanel(scenario, form, clock)
+        self.script.finished.connect(self.finish)
+        pages = getattr(self.intake, "pages", None)
+        sections = [section.id for section in form.sections]
+        if pages is not None:
+            pages.currentChanged.connect(
+                lambda index: (
+                    self.script.reach_section(sections[index])
+                    if self.script and 0 <= index < len(sections)
+                    else None
+                )
+            )
+            self.script.reach_section(sections[max(pages.currentIndex(), 0)])
+        self.exercise_page.addWidget(self.intake)
+        self.exercise_page.addWidget(self.script)
+        self.exercise_page.setSizes([800, 380])
+        self.stack.setCurrentWidget(self.exercise_page)
+
+    def _clear_exercise(self) -> None:
+        for widget in (self.intake, self.script):
+            if widget is not None:
+                widget.setParent(None)
+                widget.deleteLater()
+        self.intake = self.script = None
+
+    def flush(self) -> None:
+        flush = getattr(self.intake, "flush", None)
+        if callable(flush):
+            flush()
+
+    def finish(self) -> TrainingResult | None:
+        """Score the exercise, store the result, show the debrief."""
+        if self.script is None or self.exercise is None or self.scenario is None:
+            return None
+        assert self.case_id is not None and self.started_at is not None
+        self.flush()
+        decided_at = _now_local()
+        urgency, intervention = self.script.decision()
+        changes = {
+            fid: value
+            for fid, value in (("triage.urgency", urgency), ("triage.intervention", intervention))
+            if value is not None
+        }
+        try:
+            if changes:
+                self.exercise.save_answers(self.case_id, changes)
+        except (TransitionError, StoreError):
+            pass  # a decided exercise case keeps its own decision; score what is stored
+        case = self.exercise.get_case(self.case_id)
+        answers = dict(case.answers)
+        answers.update(changes)
+        score = score_attempt(
+            self.scenario,
+            answers,
+            asked=self.script.asked,
+            started_at=self.started_at,
+            decided_at=decided_at,
+        )
+        trainee = self.trainee_name.text().strip() or self.session.profile.display_name
+        group = self.group_name.text().strip() or _("Zonder groep")
+        result = new_result(
+            group=group,
+            trainee=trainee,
+            scenario_title=pick(self.scenario.title),
+            score=score,
+            started_at=self.started_at,
+            finished_at=decided_at,
+            case_id=self.case_id,
+        )
+        ResultBook(self.session.store).add(result)
+        self._clear_exercise()
+        self.debrief.show_score(self.scenario, score, trainee, group)
+        self.stack.setCurrentWidget(self.debrief)
+        self.scored.emit(result)
+        return result
+
+    def back_to_chooser(self) -> None:
+        self.stack.setCurrentIndex(0)
+
+
+# --------------------------------------------------------------------------- trainer
+
+
+class ScenarioEditorPage(QWidget):
+    """A form over a scenario's YAML: the main facts as fields, the rest as YAML text;
+    "Controleren" runs the strict loader and lists its Dutch problems."""
+
+    saved = Signal()
+
+    def __init__(self, library: ScenarioLibrary) -> None:
+        super().__init__()
+        self.setObjectName("scenario_editor")
+        self.library = library
+        self.form = load_form("intake", "1")
+        self.list = QListWidget()
+        self.list.setObjectName("scenario_list")
+        self.list.setAccessibleName(_("Casussen"))
+        self.list.currentRowChanged.connect(self._load_current)
+        self.scenario_id = QLineEdit()
+        self.scenario_id.setObjectName("scenario_id")
+        self.title_nl = QLineEdit()
+        self.title_nl.setObjectName("scenario_title_nl")
+        self.title_en = QLineEdit()
+        self.title_en.setObjectName("scenario_title_en")
+        self.urgency = QComboBox()
+        self.urgency.setObjectName("scenario_urgency")
+        for level in self.form.urgency:
+            self.urgency.addItem(f"{level.code} {pick(level.label)}", level.code)
+        self.intervention = QComboBox()
+        self.intervention.setObjectName("scenario_intervention")
+        for option in self.form.field("triage.intervention").options:
+            self.intervention.addItem(pick(option.label), option.value)
+        self.minutes = QSpinBox()
+        self.minutes.setObjectName("scenario_minutes")
+        self.minutes.setRange(1, 240)
+        self.yaml = QPlainTextEdit()
+        self.yaml.setObjectName("scenario_yaml")
+        self.yaml.setAccessibleName(_("Casus als YAML"))
+        self.problems = QListWidget()
+        self.problems.setObjectName("scenario_problems")
+        self.problems.setAccessibleName(_("Problemen in de casus"))
+        self.status = QLabel()
+        self.status.setObjectName("editor_status")
+        fields = QFormLayout()
+        fields.addRow(_("Id"), self.scenario_id)
+        fields.addRow(_("Titel (nl)"), self.title_nl)
+        fields.addRow(_("Titel (en)"), self.title_en)
+        fields.addRow(_("Verwachte urgentie"), self.urgency)
+        fields.addRow(_("Verwachte interventie"), self.intervention)
+        fields.addRow(_("Doeltijd besluit (min)"), self.minutes)
+        buttons = QHBoxLayout()
+        for text, name, slot in (
+            (_("&Controleren"), "validate_button", self.validate),
+            (_("&Opslaan"), "save_scenario_button", self.save),
+            (_("&Kopie als nieuwe casus"), "copy_scenario_button", self.copy),
+            (_("&Verwijder eigen casus"), "delete_scenario_button", self.delete),
+            (_("&Importeer pakket…"), "import_pack_button", self._ask_import),
+            (_("&Exporteer pakket…"), "export_pack_button", self._ask_export),
+        ):
+            button = QPushButton(text)
+            button.setObjectName(name)
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+        right = QVBoxLayout()
+        right.addLayout(fields)
+        right.addWidget(self.yaml, 3)
+        right.addWidget(QLabel(_("Problemen")))
+        right.addWidget(self.problems, 1)
+        right.addWidget(self.status)
+        right.addLayout(buttons)
+        body = QHBoxLayout(self)
+        body.addWidget(self.list, 1)
+        body.addLayout(right, 3)
+        self.reload()
+
+    def reload(self, select: str | None = None) -> None:
+        self.scenarios = self.library.scenarios()
+        self.list.blockSignals(True)
+        self.list.clear()
+        for scenario in self.scenarios:
+            mark = _("eigen") if self.library.is_own(scenario.id) else _("meegeleverd")
+            self.list.addItem(f"{pick(scenario.title)} ({mark})")
+        self.list.blockSignals(False)
+        ids = [s.id for s in self.scenarios]
+        self.list.setCurrentRow(ids.index(select) if select in ids else 0)
+        self._load_current(self.list.currentRow())
+
+    def _load_current(self, row: int) -> None:
+        if 0 <= row < len(self.scenarios):
+            self.show_scenario(self.scenarios[row])
+
+    def show_scenario(self, scenario: Scenario) -> None:
+        self.scenario_id.setText(scenario.id)
+        self.title_nl.setText(scenario.title["nl"])
+        self.title_en.setText(scenario.title["en"])
+        self.urgency.setCurrentIndex(self.urgency.findData(scenario.expected.urgency))
+        self.intervention.setCurrentIndex(
+            self.intervention.findData(scenario.expected.intervention)
+        )
+        self.minutes.setValue(scenario.expected.decision_minutes)
+        self.yaml.setPlainText(scenario.to_yaml())
+        self.problems.clear()
+        self.status.clear()
+
+    def _merged(self) -> Any:
+        """The YAML text with the form's fields laid over it (the form wins)."""
+        data = read_yaml(self.yaml.toPlainText(), _("editor"))
+        if not isinstance(data, dict):
+            raise ScenarioError([_("Een casus moet een YAML-mapping zijn.")])
+        data["id"] = self.scenario_id.text().strip()
+        data["title"] = {"nl": self.title_nl.text().strip(), "en": self.title_en.text().strip()}
+        expected = data.setdefault("expected", {})
+        if isinstance(expected, dict):
+            expected["urgency"] = self.urgency.currentData()
+            expected["intervention"] = self.intervention.currentData()
+            expected["decision_minutes"] = self.minutes.value()
+        return data
+
+    def validate(self) -> Scenario | None:
+        """Check the edited scenario; list problems, or rewrite the YAML from the form."""
+        self.problems.clear()
+        try:
+            data = self._merged()
+            scenario = scenario_from_data(data, data.get("id", ""))
+        except ScenarioError as error:
+            for problem in error.problems:
+                self.problems.addItem(problem)
+            self.status.setText(
+                _("{n} probleem/problemen: de casus is niet opgeslagen.").format(
+                    n=len(error.problems)
+                )
+            )
+            return None
+        self.yaml.setPlainText(dump_yaml(scenario.to_data()))
+        self.status.setText(_("De casus is in orde."))
+        return scenario
+
+    def save(self) -> bool:
+        scenario = self.validate()
+        if scenario is None:
+            return False
+        self.library.save(scenario)
+        self.reload(select=scenario.id)
+        self.status.setText(_("Opgeslagen als eigen casus '{id}'.").format(id=scenario.id))
+        self.saved.emit()
+        return True
+
+    def copy(self) -> None:
+        base = self.scenario_id.text().strip() or "casus"
+        taken = {s.id for s in self.scenarios}
+        number = 2
+        while f"{base}_{number}" in taken:
+            number += 1
+        self.scenario_id.setText(f"{base}_{number}")
+        self.title_nl.setText(self.title_nl.text() + " " + _("(kopie)"))
+        self.title_en.setText(self.title_en.text() + " (copy)")
+        self.status.setText(_("Kopie: pas aan en sla op."))
+
+    def delete(self) -> None:
+        scenario_id = self.scenario_id.text().strip()
+        if self.library.delete(scenario_id):
+            self.reload()
+            self.status.setText(_("Eigen casus '{id}' verwijderd.").format(id=scenario_id))
+            self.saved.emit()
+        else:
+            self.status.setText(_("Alleen eigen casussen kunnen worden verwijderd."))
+
+    def import_pack(self, path: Path) -> bool:
+        self.problems.clear()
+        try:
+            imported = self.library.import_pack(path)
+        except PackError as error:
+            for problem in error.problems:
+                self.problems.addItem(problem)
+            self.status.setText(_("Het pakket is niet geïmporteerd."))
+            return False
+        self.reload(select=imported[0].id)
+        self.status.setText(_("{n} casus(sen) geïmporteerd.").format(n=len(imported)))
+        self.saved.emit()
+        return True
+
+    def export_pack(self, path: Path) -> None:
+        export_pack(self.library.scenarios(), path)
+        self.status.setText(_("Pakket opgeslagen: {name}").format(name=path.name))
+
+    def _ask_import(self) -> None:
+        name, _filter = QFileDialog.getOpenFileName(
+            self, _("Casuspakket importeren"), "", _("Casuspakketten (*.zip *.yaml *.yml)")
+        )
+        if name:
+            self.import_pack(Path(name))
+
+    def _ask_export(self) -> None:
+        name, _filter = QFileDialog.getSaveFileName(
+            self, _("Casuspakket exporteren"), "casussen.zip", _("Casuspakketten (*.zip *.yaml)")
+        )
+        if name:
+            self.export_pack(Path(name))
+
+
+class GroupResultsPage(QWidget):
+    """A group session's results per trainee."""
+
+    COLUMNS = 7
+
+    def __init__(self, store: Any) -> None:
+        super().__init__()
+        self.setObjectName("group_results_page")
+        self.book = ResultBook(store)
+        self.group = QComboBox()
+        self.group.setObjectName("group_choice")
+        self.group.setAccessibleName(_("Groepssessie"))
+        self.group.currentIndexChanged.connect(self.show_group)
+        self.table = QTableWidget(0, self.COLUMNS)
+        self.table.setObjectName("group_results")
+        self.table.setAccessibleName(_("Resultaten per deelnemer"))
+        self.table.setHorizontalHeaderLabels(
+            [
+                _("Deelnemer"),
+                _("Oefeningen"),
+                _("Gemiddeld"),
+                _("Beste"),
+                _("Urgentie goed"),
+                _("Ondertriage"),
+                _("Kernvragen gesteld"),
+            ]
+        )
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.status = QLabel()
+        self.status.setObjectName("results_status")
+        import_button = QPushButton(_("&Importeer resultaten…"))
+        import_button.setObjectName("import_results_button")
+        import_button.clicked.connect(self._ask_import)
+        export_button = QPushButton(_("&Exporteer resultaten…"))
+        export_button.setObjectName("export_results_button")
+        export_button.clicked.connect(self._ask_export)
+        top = QHBoxLayout()
+        top.addWidget(QLabel(_("Groepssessie")))
+        top.addWidget(self.group, 1)
+        top.addWidget(import_button)
+        top.addWidget(export_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.status)
+        self.reload()
+
+    def reload(self) -> None:
+        current = self.group.currentText()
+        self.group.blockSignals(True)
+        self.group.clear()
+        self.group.addItems(self.book.groups())
+        self.group.blockSignals(False)
+        index = self.group.findText(current)
+        self.group.setCurrentIndex(max(index, 0))
+        self.show_group()
+
+    def show_group(self) -> None:
+        group = self.group.currentText()
+        summaries = self.book.per_trainee(group) if group else []
+        self.table.setRowCount(len(summaries))
+        for row, summary in enumerate(summaries):
+            cells = [
+                summary.trainee,
+                str(summary.attempts),
+                f"{summary.average:g}",
+                f"{summary.best:g}",
+                f"{summary.urgency_correct} / {summary.attempts}",
+                str(summary.under_triage),
+                f"{summary.questions_asked} / {summary.questions_total}",
+            ]
+            for column, text in enumerate(cells):
+                self.table.setItem(row, column, QTableWidgetItem(text))
+        self.table.resizeColumnsToContents()
+
+    def import_results(self, path: Path) -> int | None:
+        try:
+            added = self.book.import_json(path.read_text(encoding="utf-8"))
+        except (ResultsFileError, OSError, UnicodeDecodeError) as error:
+            self.status.setText(str(error))
+            return None
+        self.reload()
+        self.status.setText(_("{n} nieuwe resultaten geïmporteerd.").format(n=added))
+        return added
+
+    def export_results(self, path: Path) -> None:
+        group = self.group.currentText() or None
+        path.write_text(self.book.export_json(group), encoding="utf-8")
+        self.status.setText(_("Resultaten opgeslagen: {name}").format(name=path.name))
+
+    def _ask_import(self) -> None:
+        name, _filter = QFileDialog.getOpenFileName(
+            self, _("Resultaten importeren"), "", _("Resultatenbestanden (*.json)")
+        )
+        if name:
+            self.import_results(Path(name))
+
+    def _ask_export(self) -> None:
+        name, _filter = QFileDialog.getSaveFileName(
+            self, _("Resultaten exporteren"), "resultaten.json", _("Resultatenbestanden (*.json)")
+        )
+        if name:
+            self.export_results(Path(name))
+
+
+# --------------------------------------------------------------------------- panel
+
+
+class TrainingPanel(QWidget):
+    """Everything of training mode in one widget (a tab of the main window)."""
+
+    def __init__(self, session: DeskSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        if not session.training:
+            raise ValueError("the training panel opens only in training mode (--training)")
+        self.setObjectName("training_panel")
+        self.session = session
+        self.library = library_for(session)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("training_tabs")
+        self.trainee = TraineePage(session, self.library)
+        self.tabs.addTab(self.trainee, _("Oefenen"))
+        self.editor: ScenarioEditorPage | None = None
+        self.results: GroupResultsPage | None = None
+        if session.profile.role in TRAINER_ROLES:
+            self.editor = ScenarioEditorPage(self.library)
+            self.editor.saved.connect(self.trainee.reload)
+            self.results = GroupResultsPage(session.store)
+            self.trainee.scored.connect(lambda _result: self.results and self.results.reload())
+            self.tabs.addTab(self.editor, _("Casussen"))
+            self.tabs.addTab(self.results, _("Groepsresultaten"))
+        banner = QLabel(_("OEFENOMGEVING — oefencasussen, geen echte gegevens"))
+        banner.setObjectName("training_panel_banner")
+        banner.setStyleSheet("background: #6A1B9A; color: white; font-weight: bold; padding: 4px;")
+        layout = QVBoxLayout(self)
+        layout.addWidget(banner)
+        layout.addWidget(self.tabs)
+
+    def flush(self) -> None:
+        """Save what the trainee typed (the main window calls this on close and lock)."""
+        self.trainee.flush()
+
+
+def open_training_panel(main_window: Any) -> TrainingPanel:
+    """Show the training panel as a tab of the main window (one panel per window)."""
+    tabs: QTabWidget = main_window.tabs
+    for index in range(tabs.count()):
+        if isinstance(tabs.widget(index), TrainingPanel):
+            tabs.setCurrentIndex(index)
+            return tabs.widget(index)  # type: ignore[return-value]
+    panel = TrainingPanel(main_window.session)
+    index = tabs.addTab(panel, _("Oefenen"))
+    tabs.setCurrentIndex(index)
+    return panel

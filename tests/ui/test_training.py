@@ -1,0 +1,199 @@
+"""Training mode in the UI: a trainee takes one scripted call to its score and debrief;
+the trainer edits a scenario (validated) and sees the group's results."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from desktop.desk import DeskSession
+from desktop.store import Store, open_store
+from desktop.training.scenario import bundled_scenarios
+from desktop.ui.training_window import TrainingPanel, open_training_panel
+from tests.ui.conftest import PASSPHRASE, make_session
+
+
+@pytest.fixture
+def training_store(tmp_path: Path) -> Iterator[Store]:
+    opened = open_store(tmp_path / "data", PASSPHRASE, training=True)
+    yield opened
+    if not opened.locked:
+        opened.close()
+
+
+@pytest.fixture
+def trainer(training_store: Store) -> DeskSession:
+    return make_session(training_store, role="trainer", name="Tess Trainer")
+
+
+def shown(qtbot: QtBot, panel: TrainingPanel) -> TrainingPanel:
+    qtbot.addWidget(panel)
+    panel.resize(1400, 900)
+    panel.show()
+    qtbot.waitExposed(panel)
+    return panel
+
+
+def script_ids(panel: TrainingPanel) -> list[str]:
+    lines = panel.trainee.script.lines  # type: ignore[union-attr]
+    return [lines.item(i).data(Qt.ItemDataRole.UserRole) for i in range(lines.count())]
+
+
+def type_answer(intake: Any, field_id: str, value: Any) -> None:
+    """Enter an answer the way the intake view receives it from its widget."""
+    editor = intake.editors[field_id]
+    editor.set_value(value)
+    editor.edited.emit(field_id, True)
+
+
+def test_a_trainee_takes_one_scenario_to_its_score(
+    qtbot: QtBot, trainer: DeskSession, tmp_path: Path
+) -> None:
+    panel = shown(qtbot, TrainingPanel(trainer))
+    page = panel.trainee
+    scenario = next(s for s in bundled_scenarios() if s.id == "suicidal_thoughts_14")
+    page.select(scenario.id)
+    assert "Zwolle" not in page.description.text() and "Leerdoelen" in page.description.text()
+    page.trainee_name.setText("Bram Oefenaar")
+    page.group_name.setText("Groep maart")
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    intake = page.intake
+    assert intake is not None and page.stack.currentWidget() is page.exercise_page
+    # the first section is reached at once; the rest of the call is still hidden
+    assert script_ids(panel) == ["opening", "callback"]
+    intake.go_to_section(1)
+    assert script_ids(panel) == ["opening", "callback", "youth_details"]
+    need = page.script.question_boxes["need"]
+    need.setFocus()
+    qtbot.keyClick(need, Qt.Key.Key_Space)  # the trainee ticks it by keyboard
+    assert script_ids(panel)[-1] == "need_answer"
+    for question in ("suicidality", "means", "authority"):
+        page.script.question_boxes[question].setChecked(True)
+    assert set(page.script.asked) == {"need", "suicidality", "means", "authority"}
+
+    # the trainee captures the facts in the normal intake (autosaved to the training store)
+    texts = {"youth.first_name": "Sanne", "situation.youth_need": "Met iemand praten."}
+    for fid, value in scenario.expected.answers.items():
+        type_answer(intake, fid, texts.get(fid, value))
+    case = trainer.get_case(page.case_id)
+    assert case.training is True and case.answers["risk.suicidality"] == "thoughts"
+    # ages are the scenario's: 14 on the call date
+    assert trainer.store.cases.get(page.case_id).answers["youth.birth_date"] == "2011-11-02"
+
+    page.script.urgency.setCurrentIndex(page.script.urgency.findData("U2"))
+    page.script.intervention.setCurrentIndex(
+        page.script.intervention.findData("assessment_on_site")
+    )
+    with qtbot.waitSignal(page.scored) as scored:
+        qtbot.mouseClick(page.script.finish_button, Qt.MouseButton.LeftButton)
+    result = scored.args[0]
+    assert result.trainee == "Bram Oefenaar" and result.group == "Groep maart"
+    assert result.total == 100.0
+    assert page.stack.currentWidget() is page.debrief
+    assert "100 van 100" in page.debrief.headline.text()
+    html = page.debrief.browser.toPlainText()
+    assert "Kernvragen" in html and "Gesteld" in html and "Gevonden" in html
+    stored = trainer.get_case(page.case_id).answers
+    assert (stored["triage.urgency"], stored["triage.intervention"]) == ("U2", "assessment_on_site")
+
+    pdf = tmp_path / "nabespreking.pdf"
+    page.debrief.save_pdf(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+    results = panel.results
+    assert results is not None
+    assert results.group.currentText() == "Groep maart"
+    assert results.table.rowCount() == 1 and results.table.item(0, 0).text() == "Bram Oefenaar"
+    assert results.table.item(0, 3).text() == "100"
+    # nothing of the exercise waits to be synced
+    assert [i for i in trainer.store.outbox.items() if i.kind == "version"] == []
+
+    qtbot.mouseClick(page.debrief.again_button, Qt.MouseButton.LeftButton)
+    assert page.stack.currentIndex() == 0
+
+
+def test_a_missed_question_and_wrong_urgency_show_in_the_debrief(
+    qtbot: QtBot, trainer: DeskSession
+) -> None:
+    panel = shown(qtbot, TrainingPanel(trainer))
+    page = panel.trainee
+    page.select("eating_disorder_somatic")
+    page.start()
+    page.script.urgency.setCurrentIndex(page.script.urgency.findData("U3"))
+    result = page.finish()
+    assert result is not None
+    score = result.as_score()
+    assert score.urgency.direction == "too_low" and score.questions_asked == 0
+    text = page.debrief.browser.toPlainText()
+    assert "ondertriage" in text and "Niet gesteld" in text
+
+
+def test_the_editor_validates_and_saves_an_own_scenario(qtbot: QtBot, trainer: DeskSession) -> None:
+    panel = shown(qtbot, TrainingPanel(trainer))
+    editor = panel.editor
+    assert editor is not None
+    yaml_text = editor.yaml.toPlainText()
+    editor.yaml.setPlainText(
+        yaml_text.replace("risk.suicidality: thoughts", "risk.suicidality: misschien")
+    )
+    assert editor.validate() is None
+    problems = [editor.problems.item(i).text() for i in range(editor.problems.count())]
+    assert any("veld expected.answers.risk.suicidality" in p for p in problems)
+    assert not editor.save()
+
+    editor.yaml.setPlainText(yaml_text)
+    editor.copy()
+    editor.title_nl.setText("Sanne, avonddienst")
+    editor.urgency.setCurrentIndex(editor.urgency.findData("U3"))
+    assert editor.save()
+    new_id = editor.scenario_id.text()
+    assert new_id == "suicidal_thoughts_14_2"
+    saved = panel.library.get(new_id)
+    assert saved.title["nl"] == "Sanne, avonddienst" and saved.expected.urgency == "U3"
+    # the trainee's chooser lists it at once
+    assert panel.trainee.choice.findData(new_id) >= 0
+
+
+def test_packs_import_with_problems_listed(
+    qtbot: QtBot, trainer: DeskSession, tmp_path: Path
+) -> None:
+    panel = shown(qtbot, TrainingPanel(trainer))
+    editor = panel.editor
+    assert editor is not None
+    broken = tmp_path / "kapot.yaml"
+    broken.write_text("id: kapot\n", encoding="utf-8")
+    assert not editor.import_pack(broken)
+    assert editor.problems.count() > 0 and "niet geïmporteerd" in editor.status.text()
+    pack = tmp_path / "alles.zip"
+    editor.export_pack(pack)
+    assert editor.import_pack(pack)
+
+
+def test_trainees_do_not_see_the_trainer_tabs(qtbot: QtBot, training_store: Store) -> None:
+    desk = make_session(training_store, role="desk", name="Bram")
+    panel = shown(qtbot, TrainingPanel(desk))
+    assert panel.editor is None and panel.results is None and panel.tabs.count() == 1
+
+
+def test_the_panel_refuses_a_production_session(session: DeskSession) -> None:
+    with pytest.raises(ValueError, match="training mode"):
+        TrainingPanel(session)
+
+
+def test_open_training_panel_adds_one_tab(qtbot: QtBot, trainer: DeskSession) -> None:
+    from desktop.ui.main_window import MainWindow
+
+    window = MainWindow(trainer)
+    qtbot.addWidget(window)
+    panel = open_training_panel(window)
+    assert window.tabs.currentWidget() is panel
+    assert open_training_panel(window) is panel
+    assert (
+        sum(isinstance(window.tabs.widget(i), TrainingPanel) for i in range(window.tabs.count()))
+        == 1
+    )
