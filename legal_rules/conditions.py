@@ -221,29 +221,6 @@ def references(cond: Condition) -> tuple[set[str], set[str]]:
     return codes, terms
 
 
-def dynamic_inputs(
-    cond: Condition, fixed: Mapping[str, Any]
-) -> tuple[set[str], list[BirthdayWithin]]:
-    """What a condition compiled with ``fixed`` reads while evaluating.
-
-    The context keys it compares (facts, ``age_total_months`` when an age bound falls
-    inside the compiled age segment) and its birthday windows (which read the dates).
-    Together with the terms and flags these decide its value, so they can key a cache.
-    """
-    keys: set[str] = set()
-    windows: list[BirthdayWithin] = []
-    for node in walk(cond):
-        if isinstance(node, Is) and node.fact not in fixed:
-            keys.add(node.fact)
-        elif isinstance(node, Age) and (
-            "age_segment" not in fixed or _age_in_segment(node, fixed["age_segment"]) is None
-        ):
-            keys.add("age_total_months")
-        elif isinstance(node, BirthdayWithin):
-            windows.append(node)
-    return keys, windows
-
-
 # --- compilation -----------------------------------------------------------------------
 
 
@@ -316,6 +293,17 @@ def _age_in_segment(cond: Age, segment: tuple[int, int | None] | None) -> bool |
     return None
 
 
+def _window_possible(cond: BirthdayWithin, segment: tuple[int, int | None] | None) -> bool:
+    """Whether someone with an age in ``segment`` can have one of the birthdays in the window."""
+    if segment is None:
+        return False  # no birth date
+    if cond.last_day > 365:
+        return True
+    low, high = segment
+    # The birthday at age A can fall within a year only while the age is A - 1.
+    return any((high is None or (age - 1) * 12 < high) and age * 12 > low for age in cond.ages)
+
+
 def _age(low: int | None, high: int | None) -> Callable[[Context], Any]:
     if low is None:
         assert high is not None
@@ -346,21 +334,30 @@ def birthday_finder(cond: BirthdayWithin) -> Callable[[Context], date | None]:
 
 
 def compile_condition(
-    cond: Condition, fixed: Mapping[str, Any], resolved: Mapping[str, bool | None]
+    cond: Condition,
+    fixed: Mapping[str, Any],
+    resolved: Mapping[str, bool | None],
+    reads: set[Any] | None = None,
 ) -> Compiled:
     """Compile ``cond`` into a constant or a closure over the evaluation context.
 
     ``fixed`` holds facts known at compile time (the care type, the age band) and may hold
     ``age_segment``: the range of ages in months ``(low, high or None)`` being compiled
-    for, or None for an unknown age. ``resolved`` gives, per
-    rule code or term name, True/False when known at compile time, or None when it is
-    only known while evaluating (then the context holds it under that name).
+    for, or None for an unknown age. ``resolved`` gives, per rule code or term name,
+    True/False when known at compile time, or None when it is only known while
+    evaluating (then the context holds it under that name). ``reads``, when given,
+    collects what the closure reads from the context: fact names, ``age_total_months``,
+    term names and rule codes, and the :class:`BirthdayWithin` windows (which read the
+    dates). Together with the
+    terms and flags these decide the value, so they can key a cache.
     """
+    sink: set[Any] = set() if reads is None else reads
     if isinstance(cond, All | AnyOf):
         is_all = isinstance(cond, All)
         parts: list[Callable[[Context], Any]] = []
+        local: set[Any] = set()  # kept only if the combination stays dynamic
         for item in cond.items:
-            sub = compile_condition(item, fixed, resolved)
+            sub = compile_condition(item, fixed, resolved, local)
             if sub is True or sub is False:
                 if sub is not is_all:
                     return sub  # a False in all(), a True in any()
@@ -368,23 +365,27 @@ def compile_condition(
             parts.append(sub)
         if not parts:
             return is_all
+        sink.update(local)
         return _and(parts) if is_all else _or(parts)
     if isinstance(cond, Not):
         if isinstance(cond.item, Is) and cond.item.fact not in fixed:
+            sink.add(cond.item.fact)
             return _is_not(cond.item.fact, cond.item.values)
-        sub = compile_condition(cond.item, fixed, resolved)
+        sub = compile_condition(cond.item, fixed, resolved, sink)
         if sub is True or sub is False:
             return not sub
         return lambda c: not sub(c)
     if isinstance(cond, Is):
         if cond.fact in fixed:
             return fixed[cond.fact] in cond.values
+        sink.add(cond.fact)
         return _is(cond.fact, cond.values)
     if isinstance(cond, Age):
         if "age_segment" in fixed:
             known = _age_in_segment(cond, fixed["age_segment"])
             if known is not None:
                 return known
+        sink.add("age_total_months")
         return _age(cond.at_least, cond.under)
     if isinstance(cond, Flagged | TermRef):
         names = cond.codes if isinstance(cond, Flagged) else (cond.name,)
@@ -394,9 +395,13 @@ def compile_condition(
             if known is True:
                 return True
             if known is None:
+                sink.add(name)
                 dynamic.append(_lookup(name))
         return _or(dynamic) if dynamic else False
     if isinstance(cond, BirthdayWithin):
+        if "age_segment" in fixed and not _window_possible(cond, fixed["age_segment"]):
+            return False
+        sink.add(cond)
         find = birthday_finder(cond)
         return lambda c: find(c) is not None
     raise TypeError(f"not a condition: {cond!r}")

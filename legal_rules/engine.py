@@ -23,11 +23,10 @@ from legal_rules.conditions import (
     Context,
     birthday_finder,
     compile_condition,
-    dynamic_inputs,
     references,
     walk,
 )
-from legal_rules.facts import ENUM_FACTS, age_band, check_facts
+from legal_rules.facts import CONDITION_VALUES, ENUM_FACTS, age_band, check_facts
 
 RULES_VERSION: Final = "1"
 """Version of the rule set; bumped when a rule changes (see legal_rules/CHANGELOG.md)."""
@@ -182,6 +181,10 @@ class _Period:
     """Per (care type, age segment index; 0 = age unknown)."""
 
 
+_CONTEXT_INPUTS: Final = frozenset({*CONDITION_VALUES, "age_total_months"})
+"""Context keys a compiled closure can read besides terms and rule codes."""
+
+
 def _always(_: Context) -> bool:
     return True
 
@@ -317,42 +320,32 @@ class RuleSet:
         missing: list[MissingFact],
     ) -> _Compiled:
         resolved: dict[str, bool | None] = {code: False for code in self.codes}
-        steps: list[tuple[str, Callable[[Context], Any]]] = []
-        inputs: set[str] = set()
-        windows: list[BirthdayWithin] = []
-
-        def reads(entry: Rule | Term | MissingFact) -> None:
-            keys, found = dynamic_inputs(entry.when, fixed)
-            inputs.update(keys)
-            windows.extend(w for w in found if w not in windows)
-
+        candidates: list[tuple[str, Callable[[Context], Any], set[Any]]] = []
         for name in self._order:
             entry: Rule | Term | None = terms.get(name) or rules.get(name)
             if entry is None:
                 continue  # a rule not in force: never flagged
-            compiled = compile_condition(entry.when, fixed, resolved)
+            entry_reads: set[Any] = set()
+            compiled = compile_condition(entry.when, fixed, resolved, entry_reads)
             if compiled is True or compiled is False:
                 resolved[name] = compiled
                 if compiled and isinstance(entry, Rule):
-                    steps.append((name, _always))
+                    candidates.append((name, _always, set()))
             else:
                 resolved[name] = None
-                steps.append((name, compiled))
-                reads(entry)
+                candidates.append((name, compiled, entry_reads))
         rank = {severity: i for i, severity in enumerate(SEVERITIES)}
         shown = sorted(
             (rule for code, rule in rules.items() if resolved[code] is not False),
             key=lambda rule: (rank[rule.severity], rule.code),
         )
+        reads: set[Any] = set()
         needed: list[tuple[str, Callable[[Context], Any]]] = []
         for fact in MISSING_FACT_ORDER:
             parts = []
             for entry in missing:
                 if entry.fact == fact:
-                    part = compile_condition(entry.when, fixed, resolved)
-                    if part is not True and part is not False:
-                        reads(entry)
-                    parts.append(part)
+                    parts.append(compile_condition(entry.when, fixed, resolved, reads))
             if any(part is True for part in parts):
                 needed.append((fact, _always))
                 continue
@@ -362,12 +355,21 @@ class RuleSet:
             elif dynamic:
                 fns = tuple(dynamic)
                 needed.append((fact, lambda c, fns=fns: any(fn(c) for fn in fns)))
+        # Keep every rule and the terms something kept looks up; from the last step back.
+        steps: list[tuple[str, Callable[[Context], Any]]] = []
+        for name, fn, entry_reads in reversed(candidates):
+            if name in rules or name in reads:
+                steps.append((name, fn))
+                reads |= entry_reads
+        steps.reverse()
         return _Compiled(
             steps=tuple(steps),
             output=tuple((rule.code, _flag_builder(rule)) for rule in shown),
             missing=tuple(needed),
-            inputs=tuple(sorted(inputs)),
-            probes=tuple(birthday_finder(window) for window in windows),
+            inputs=tuple(sorted(name for name in reads if name in _CONTEXT_INPUTS)),
+            probes=tuple(
+                birthday_finder(window) for window in reads if isinstance(window, BirthdayWithin)
+            ),
         )
 
     def evaluate(self, facts: object) -> dict[str, Any]:
