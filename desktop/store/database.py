@@ -38,6 +38,7 @@ def connect(path: Path, passphrase: str) -> sqlite_utils.Database:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlcipher3.DatabaseError as exc:
             raise WrongPassphrase(str(exc)) from None
+        conn.execute("PRAGMA cache_size = -65536")  # 64 MiB of decrypted pages
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")

@@ -17,9 +17,10 @@ def _001_initial(db: sqlite_utils.Database) -> None:
     )
     db.execute(
         """CREATE TABLE cases (
-            id TEXT PRIMARY KEY,
+            n INTEGER PRIMARY KEY,  -- stable row number for the search index
+            id TEXT NOT NULL UNIQUE,
             form_id TEXT NOT NULL, form_version TEXT NOT NULL,
-            status TEXT NOT NULL, answers TEXT NOT NULL,
+            status TEXT NOT NULL,
             created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
             region TEXT NOT NULL, training INTEGER NOT NULL DEFAULT 0,
             head_version_id TEXT NOT NULL,
@@ -32,8 +33,26 @@ def _001_initial(db: sqlite_utils.Database) -> None:
             urgency TEXT, deadline TEXT, search_text TEXT NOT NULL DEFAULT ''
         )"""
     )
-    db.execute("CREATE INDEX cases_received ON cases (received_at DESC, id)")
-    db.execute("CREATE INDEX cases_status ON cases (status)")
+    # one index per sortable list column; each ends in the row number (n), the tie-breaker
+    for column in ("received_at", "youth_name", "urgency", "status", "deadline", "updated_at"):
+        db.execute(f"CREATE INDEX cases_by_{column} ON cases ({column}) WHERE deleted_at IS NULL")
+    # substring search (name, caller, municipality) without scanning every case: a
+    # trigram full-text index over the casefolded search text, kept in step by triggers.
+    # The case content itself lives in case_versions; `cases` stays narrow for the list.
+    db.execute("CREATE VIRTUAL TABLE case_search USING fts5(search_text, tokenize='trigram')")
+    db.execute(
+        "CREATE TRIGGER cases_search_insert AFTER INSERT ON cases BEGIN "
+        "INSERT INTO case_search (rowid, search_text) VALUES (new.n, new.search_text); END"
+    )
+    db.execute(
+        "CREATE TRIGGER cases_search_delete AFTER DELETE ON cases BEGIN "
+        "DELETE FROM case_search WHERE rowid = old.n; END"
+    )
+    db.execute(
+        "CREATE TRIGGER cases_search_update AFTER UPDATE OF search_text ON cases "
+        "WHEN old.search_text IS NOT new.search_text BEGIN "
+        "UPDATE case_search SET search_text = new.search_text WHERE rowid = new.n; END"
+    )
     db.execute(
         """CREATE TABLE case_versions (
             version_id TEXT PRIMARY KEY,
