@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QProcess, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import _
+from desktop.i18n import _, language
 from desktop.ui.access_dialogs import role_names
 from desktop.ui.case_list_model import CASE_ID_ROLE, CaseListModel, CaseListProxy, received_text
 from desktop.ui.case_view import make_case_view
@@ -80,7 +82,11 @@ class CaseListPage(QWidget):
         self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # fixed starting widths: measuring every row's contents costs too much at 100,000 cases
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in enumerate((130, 220, 70, 150, 130, 150, 150)):
+            header.resizeSection(column, width)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.activated_case.connect(self.open_case)
         self.table.doubleClicked.connect(self._open_index)
@@ -199,6 +205,19 @@ class MainWindow(QMainWindow):
         menu.addAction(quit_action)
         self.addActions([self.new_action, self.find_action, self.close_action, self.lock_action])
         QShortcut(QKeySequence("Ctrl+Tab"), self, self._next_tab)
+        training_menu = self.menuBar().addMenu(_("&Oefenen"))
+        if self.session.training:
+            self.exercise_action = QAction(_("&Oefening starten…"), self)
+            self.exercise_action.setObjectName("action_training_panel")
+            self.exercise_action.setShortcut(QKeySequence("Ctrl+Shift+O"))
+            self.exercise_action.triggered.connect(self.open_training)
+            training_menu.addAction(self.exercise_action)
+            self.addAction(self.exercise_action)
+        else:
+            self.sandbox_action = QAction(_("&Oefenomgeving openen (apart venster)"), self)
+            self.sandbox_action.setObjectName("action_open_sandbox")
+            self.sandbox_action.triggered.connect(self.open_sandbox)
+            training_menu.addAction(self.sandbox_action)
 
     def _build_status_bar(self) -> None:
         profile = self.session.profile
@@ -261,6 +280,15 @@ class MainWindow(QMainWindow):
         if dialog.exec() == QDialog.DialogCode.Accepted:
             for case_id in dialog.chosen():
                 self.open_case(case_id)
+
+    def open_training(self) -> None:
+        from desktop.ui.training_window import open_training_panel
+
+        open_training_panel(self)
+
+    def open_sandbox(self) -> None:
+        """Start the training environment as its own process with its own database."""
+        QProcess.startDetached(sys.executable, sandbox_arguments(self.session.store.path))
 
     def case_views(self) -> list[QWidget]:
         return [self.tabs.widget(i) for i in range(1, self.tabs.count())]
@@ -358,6 +386,12 @@ class ResumeDialog(QDialog):
 
     def chosen(self) -> list[str]:
         return [item.data(Qt.ItemDataRole.UserRole) for item in self.list.selectedItems()]
+
+
+def sandbox_arguments(database: Path) -> list[str]:
+    """Command-line arguments that open the training sandbox next to this data dir."""
+    arguments = ["-m", "desktop", "--training", "--data-dir", str(database.parent)]
+    return [*arguments, "--lang", language()]
 
 
 def show_error(parent: QWidget | None, message: str) -> None:

@@ -162,3 +162,32 @@ def test_training_window_is_visibly_different(qtbot: QtBot, tmp_path) -> None:  
     assert banner is not None and "OEFENOMGEVING" in banner.text()
     assert "OEFENOMGEVING" in window.windowTitle()
     store.close()
+
+
+def test_training_menu_opens_the_exercise_panel(qtbot: QtBot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from desktop.store import open_store
+    from desktop.ui.training_window import TrainingPanel
+    from tests.ui.conftest import make_session
+
+    store = open_store(tmp_path / "d", PASSPHRASE, training=True)
+    window = make_window(qtbot, make_session(store, role="trainer"))
+    qtbot.keyClick(
+        window.focusWidget(),
+        Qt.Key.Key_O,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    assert isinstance(window.tabs.currentWidget(), TrainingPanel)
+    window.close()
+    store.close()
+
+
+def test_production_window_offers_the_sandbox_as_a_separate_process(
+    qtbot: QtBot, session: DeskSession
+) -> None:
+    from desktop.ui.main_window import sandbox_arguments
+
+    window = make_window(qtbot, session)
+    assert window.sandbox_action.text() == "&Oefenomgeving openen (apart venster)"
+    arguments = sandbox_arguments(session.store.path)
+    assert arguments[:3] == ["-m", "desktop", "--training"]
+    assert arguments[4] == str(session.store.path.parent)
