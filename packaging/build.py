@@ -21,6 +21,7 @@ JSON to ``--report`` (default ``dist/doorloop-build.json``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -287,25 +288,34 @@ def build(dist: Path, work: Path) -> Run:
     return Run(command, done.returncode, "", "", time.perf_counter() - started)
 
 
-def smoke_runs(command: list[str], runs: int, env: dict[str, str], report: Report, name: str):  # type: ignore[no-untyped-def]
-    """A checked first run on a new data dir, then ``runs`` timed runs reusing it."""
-    with tempfile.TemporaryDirectory(prefix="doorloop-smoke-") as data_dir:
-        full = [*command, "--smoke", "--data-dir", data_dir]
-        first = run(full, env)
-        if not report.check(
-            f"{name} smoke", check_smoke(first.returncode, first.stdout, first.stderr)
-        ):
-            return [], []
-        ready, wall = [], []
+def smoke_runs(
+    commands: dict[str, list[str]], runs: int, env: dict[str, str], report: Report
+) -> dict[str, tuple[list[int], list[float]]]:
+    """For each named command: a checked first run on a new data dir, then ``runs`` timed
+    runs reusing it. The timed runs alternate between the commands, so a machine that
+    gets busier or quieter during the measurement skews both sides alike.
+    """
+    figures: dict[str, tuple[list[int], list[float]]] = {name: ([], []) for name in commands}
+    with contextlib.ExitStack() as stack:
+        full = {}
+        for name, command in commands.items():
+            data_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="doorloop-smoke-"))
+            first = run([*command, "--smoke", "--data-dir", data_dir], env)
+            if report.check(
+                f"{name} smoke", check_smoke(first.returncode, first.stdout, first.stderr)
+            ):
+                full[name] = [*command, "--smoke", "--data-dir", data_dir]
         for _ in range(runs):
-            timed = run(full, env)
-            problems = check_smoke(timed.returncode, timed.stdout, timed.stderr)
-            if problems:
-                report.check(f"{name} smoke (repeat)", problems)
-                break
-            ready.append(ready_ms(timed.stdout) or 0)
-            wall.append(round(timed.seconds, 3))
-        return ready, wall
+            for name, command in list(full.items()):
+                timed = run(command, env)
+                problems = check_smoke(timed.returncode, timed.stdout, timed.stderr)
+                if problems:
+                    report.check(f"{name} smoke (repeat)", problems)
+                    del full[name]
+                    continue
+                figures[name][0].append(ready_ms(timed.stdout) or 0)
+                figures[name][1].append(round(timed.seconds, 3))
+    return figures
 
 
 def handover_checks(executable: Path, case: Path, env: dict[str, str], report: Report) -> None:
@@ -422,15 +432,14 @@ def main(argv: list[str] | None = None) -> int:
     report.check("Qt platform plugins", check_platform_plugin(internal))
 
     env = run_environment(args.qt_platform)
-    report.frozen_ready_ms, report.frozen_wall_seconds = smoke_runs(
-        [str(executable)], args.runs, env, report, "frozen"
-    )
+    commands = {"frozen": [str(executable)]}
+    if not args.no_source and args.runs:
+        commands["source"] = source_command()
+    figures = smoke_runs(commands, args.runs, env, report)
+    report.frozen_ready_ms, report.frozen_wall_seconds = figures["frozen"]
+    report.source_ready_ms, report.source_wall_seconds = figures.get("source", ([], []))
     handover_checks(executable, args.case, env, report)
     other_programs(args.dist, env, report)
-    if not args.no_source and args.runs:
-        report.source_ready_ms, report.source_wall_seconds = smoke_runs(
-            source_command(), args.runs, env, report, "source"
-        )
 
     destination = args.report or args.dist / f"{bundle.APP_NAME}-build.json"
     destination.parent.mkdir(parents=True, exist_ok=True)
