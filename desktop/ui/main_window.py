@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import _, language
+from desktop.i18n import _, language, ngettext
 from desktop.ui.access_dialogs import role_names
 from desktop.ui.case_list_model import CASE_ID_ROLE, CaseListModel, CaseListProxy, received_text
 from desktop.ui.case_view import make_case_view
@@ -248,7 +248,10 @@ class MainWindow(QMainWindow):
             self.unsynced_label.setText(_("oefengegevens worden niet verzonden"))
             return
         count = self.session.unsynced_count()
-        self.unsynced_label.setText(_("{n} wijzigingen nog niet verzonden").format(n=count))
+        text = ngettext(
+            "{n} casusversie nog niet verzonden", "{n} casusversies nog niet verzonden", count
+        )
+        self.unsynced_label.setText(text.format(n=count))
 
     def focus_search(self) -> None:
         self.tabs.setCurrentWidget(self.list_page)

@@ -100,7 +100,10 @@ def test_status_bar_names_user_role_and_unsynced(qtbot: QtBot, session: DeskSess
     assert "offline" in window.connection_label.text()
     session.new_case()
     window.refresh_status()
-    assert window.unsynced_label.text().startswith("3 wijzigingen")
+    assert window.unsynced_label.text() == "1 casusversie nog niet verzonden"
+    session.new_case()
+    window.refresh_status()
+    assert window.unsynced_label.text() == "2 casusversies nog niet verzonden"
 
 
 def test_case_list_model_passes_the_model_tester(qtmodeltester, session: DeskSession) -> None:  # type: ignore[no-untyped-def]
