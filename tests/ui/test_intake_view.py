@@ -268,6 +268,7 @@ def test_amend_needs_a_reason_and_keeps_the_earlier_decision(
     qtbot.waitUntil(lambda: getattr(view, "amend_dialog", None) is not None)
     dialog = view.amend_dialog
     qtbot.waitExposed(dialog)
+    qtbot.waitUntil(dialog.isActiveWindow)  # its mnemonics answer only when it is active
     urgency = dialog.editors["triage.urgency"].widget
     assert urgency.objectName() == "amend:triage.urgency"
     urgency.setFocus()
