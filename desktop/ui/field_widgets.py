@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -75,6 +75,8 @@ class FieldEditor(QObject):
     """
 
     edited = Signal(str, bool)
+    left = Signal(str)
+    """Emitted when the input widget loses focus (the view then saves what is pending)."""
 
     def __init__(self, form: FormDefinition, field: Field, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -87,6 +89,12 @@ class FieldEditor(QObject):
         self.widget.setAccessibleName(pick(field.label))
         self.widget.setAccessibleDescription(pick(field.help))
         self.widget.setToolTip(pick(field.help))
+        self.widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.widget and event.type() == QEvent.Type.FocusOut:
+            self.left.emit(self.field.id)
+        return False
 
     # -- building --------------------------------------------------------------------------
 
