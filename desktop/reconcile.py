@@ -1,0 +1,315 @@
+"""Reconciling a case that got two versions on the same base (issue 6.5). Qt-free.
+
+When two devices amend the same version, the sync keeps both (``desktop.store.sync_state``)
+and the case's status becomes ``needs_reconciliation``. The competing *heads* are the
+case's versions that no other version builds on and that no reconciliation has resolved.
+A person picks, per differing field, which head's value to keep; :meth:`Reconciler.resolve`
+then writes one new sealed version based on one chosen head, with ``resolves`` naming the
+other heads (sent to the central API in the outbox payload). Nothing is discarded: every
+head stays in the case's history, and the choice is audited (action ``reconcile``).
+
+The local schema has no ``resolves`` column, so the links a reconciliation made here are
+kept in ``sync_checkpoint`` under ``reconcile.resolves:<version id>`` (inside the
+encrypted database, written in the same transaction as the version).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from desktop.i18n import pick
+from desktop.store import Actor, CaseVersion, NotFoundError, Store
+from desktop.store.cases import summary_columns, version_payload
+from desktop.store.sync_state import SyncState
+
+RESOLVES_KEY = "reconcile.resolves:"
+STATUS_FIELD = "status"
+"""Pseudo field id for the case status in a diff (the status differs between heads too)."""
+
+
+class ReconcileError(ValueError):
+    """The case cannot be reconciled as asked (no competing heads, unknown version)."""
+
+
+@dataclass(frozen=True)
+class FieldDiff:
+    """One field whose value differs between the competing heads."""
+
+    field_id: str
+    label: str
+    values: dict[str, Any]
+    """version id → the value in that head (``None`` when the head has no answer)."""
+
+
+@dataclass(frozen=True)
+class ReconcileCase:
+    """A case waiting for a person: its heads (oldest first) and the differing fields."""
+
+    case_id: str
+    heads: tuple[CaseVersion, ...]
+    diffs: tuple[FieldDiff, ...]
+    same: tuple[str, ...]
+    """Field ids answered identically in every head (taken over as they are)."""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _field_label(form_id: str, form_version: str, field_id: str) -> str:
+    if field_id == STATUS_FIELD:
+        from desktop.i18n import _
+
+        return _("Status")
+    try:
+        from desktop.forms import load_form
+
+        return pick(load_form(form_id, form_version).field(field_id).label) or field_id
+    except (KeyError, FileNotFoundError, ValueError):
+        return field_id
+
+
+class Reconciler:
+    """Lists and resolves cases with status ``needs_reconciliation`` on one open store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.state = SyncState(store.db)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def cases(self) -> list[str]:
+        """Ids of the cases that need a person to reconcile them."""
+        return self.state.reconciliation_cases()
+
+    def resolved_by_here(self, case_id: str) -> set[str]:
+        """Version ids of the case that a reconciliation on this desk resolved."""
+        db = self.store.db
+        rows = db.execute(
+            "SELECT k.value FROM sync_checkpoint k JOIN case_versions v "
+            "ON k.key = ? || v.version_id WHERE v.case_id = ?",
+            [RESOLVES_KEY, case_id],
+        ).fetchall()
+        resolved: set[str] = set()
+        for (value,) in rows:
+            resolved.update(str(v) for v in json.loads(value))
+        return resolved
+
+    def heads(self, case_id: str) -> list[CaseVersion]:
+        """The competing head versions: nothing builds on them and nothing resolved them."""
+        versions = self.store.cases.versions(case_id)
+        if not versions:
+            raise NotFoundError(f"case {case_id} not found")
+        bases = {v.version.base_version_id for v in versions if v.version.base_version_id}
+        resolved = self.resolved_by_here(case_id)
+        return [v for v in versions if v.version.id not in bases and v.version.id not in resolved]
+
+    def describe(self, case_id: str) -> ReconcileCase:
+        """The heads of a case and a per-field diff between them."""
+        heads = self.heads(case_id)
+        if len(heads) < 2:
+            raise ReconcileError(f"case {case_id} has no competing versions")
+        case = self.store.cases.get(case_id)
+        field_ids: list[str] = []
+        for head in heads:
+            for field_id in head.answers:
+                if field_id not in field_ids:
+                    field_ids.append(field_id)
+        order = _form_order(case.form_id, case.form_version)
+        field_ids.sort(key=lambda f: (order.get(f, len(order)), f))
+        diffs: list[FieldDiff] = []
+        same: list[str] = []
+        statuses = {h.version.id: h.version.status for h in heads}
+        if len(set(statuses.values())) > 1:
+            diffs.append(
+                FieldDiff(
+                    STATUS_FIELD,
+                    _field_label(case.form_id, case.form_version, STATUS_FIELD),
+                    dict(statuses),
+                )
+            )
+        for field_id in field_ids:
+            values = {h.version.id: h.answers.get(field_id) for h in heads}
+            first = next(iter(values.values()))
+            if all(value == first for value in values.values()):
+                same.append(field_id)
+                continue
+            diffs.append(
+                FieldDiff(field_id, _field_label(case.form_id, case.form_version, field_id), values)
+            )
+        return ReconcileCase(case_id, tuple(heads), tuple(diffs), tuple(same))
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def resolve(
+        self,
+        case_id: str,
+        choices: Mapping[str, str],
+        actor: Actor,
+        *,
+        base_version_id: str | None = None,
+    ) -> CaseVersion:
+        """Write the reconciled version: per differing field the chosen head's value.
+
+        ``choices`` maps each differing field id (see :meth:`describe`) to a head's
+        version id; a field left out takes the base head's value. The new version is
+        based on ``base_version_id`` (default: the head chosen most often, then the
+        newest) and lists the other heads in ``resolves``. One transaction: version,
+        case row, outbox row, audit event ``reconcile``.
+        """
+        with self.store.atomic():
+            described = self.describe(case_id)
+            head_ids = [h.version.id for h in described.heads]
+            unknown = {v for v in choices.values() if v not in head_ids}
+            if unknown:
+                raise ReconcileError(f"not a competing version: {sorted(unknown)}")
+            diff_ids = {d.field_id for d in described.diffs}
+            extra = set(choices) - diff_ids
+            if extra:
+                raise ReconcileError(f"fields without a difference: {sorted(extra)}")
+            if base_version_id is None:
+                counts = {vid: 0 for vid in head_ids}
+                for vid in choices.values():
+                    counts[vid] += 1
+                base_version_id = max(head_ids, key=lambda vid: (counts[vid], head_ids.index(vid)))
+            if base_version_id not in head_ids:
+                raise ReconcileError(f"not a competing version: {base_version_id}")
+            base = next(h for h in described.heads if h.version.id == base_version_id)
+            by_id = {h.version.id: h for h in described.heads}
+            answers, status = merge(base, described.diffs, choices, described.heads)
+            others = [vid for vid in head_ids if vid != base_version_id]
+            version_id = self._write(case_id, base, by_id, answers, status, others, actor)
+            self.store.audit.append(
+                actor,
+                "reconcile",
+                case_id=case_id,
+                details={
+                    "version": version_id,
+                    "base": base_version_id,
+                    "resolves": others,
+                    "fields": {field: choices.get(field, base_version_id) for field in diff_ids},
+                },
+            )
+        return next(v for v in self.store.cases.versions(case_id) if v.version.id == version_id)
+
+    def _write(
+        self,
+        case_id: str,
+        base: CaseVersion,
+        heads: dict[str, CaseVersion],
+        answers: dict[str, Any],
+        status: str,
+        resolves: list[str],
+        actor: Actor,
+    ) -> str:
+        db = self.store.db
+        now = _now()
+        version_id = str(uuid.uuid4())
+        top = db.execute(
+            "SELECT max(number) FROM case_versions WHERE case_id = ?", [case_id]
+        ).fetchone()[0]
+        number = int(top or 0) + 1
+        flags = base.legal_flags
+        shown: list[dict[str, Any]] = []
+        for head in heads.values():
+            for banner in head.banners_shown:
+                if all(b.get("id") != banner.get("id") for b in shown):
+                    shown.append(banner)
+        db.execute(
+            "INSERT INTO case_versions (version_id, case_id, number, base_version_id, status, "
+            "answers, legal_flags, banners_shown, created_at, created_by, created_by_name, "
+            "device_id, reason, sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+            [
+                version_id,
+                case_id,
+                number,
+                base.version.id,
+                status,
+                _dumps(answers),
+                _dumps(flags),
+                _dumps(shown),
+                now,
+                actor.user_id,
+                actor.display_name,
+                actor.device_id,
+                "reconcile",
+            ],
+        )
+        summary = summary_columns(answers)
+        db.execute(
+            "UPDATE cases SET status = ?, updated_at = ?, head_version_id = ?, "
+            "legal_flags = ?, banners_shown = ?, "
+            "sync_state = CASE WHEN training = 1 THEN 'local' ELSE 'pending' END, "
+            "received_at = ?, youth_name = ?, birth_date = ?, age_estimate = ?, urgency = ?, "
+            "search_text = ? WHERE id = ?",
+            [
+                status,
+                now,
+                version_id,
+                _dumps(flags),
+                _dumps(shown),
+                summary["received_at"],
+                summary["youth_name"],
+                summary["birth_date"],
+                summary["age_estimate"],
+                summary["urgency"],
+                summary["search_text"],
+                case_id,
+            ],
+        )
+        self.state.set(RESOLVES_KEY + version_id, json.dumps(resolves))
+        case = self.store.cases.get(case_id)
+        if not case.training:
+            payload = version_payload(case)
+            payload["resolves"] = list(resolves)
+            self.store.outbox.put("version", version_id, payload, case_id)
+        return version_id
+
+
+def merge(
+    base: CaseVersion,
+    diffs: tuple[FieldDiff, ...],
+    choices: Mapping[str, str],
+    heads: tuple[CaseVersion, ...],
+) -> tuple[dict[str, Any], str]:
+    """The reconciled answers and status: ``base``'s, with each differing field taken from
+    the head ``choices`` names (the base's own value when the field is not chosen)."""
+    answers = dict(base.answers)
+    status: str = base.version.status
+    for diff in diffs:
+        value = diff.values[choices.get(diff.field_id, base.version.id)]
+        if diff.field_id == STATUS_FIELD:
+            status = str(value)
+        elif value is None:
+            answers.pop(diff.field_id, None)
+        else:
+            answers[diff.field_id] = value
+    if status == "needs_reconciliation":
+        status = next(
+            (h.version.status for h in heads if h.version.status != "needs_reconciliation"),
+            "draft",
+        )
+    return answers, status
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _form_order(form_id: str, form_version: str) -> dict[str, int]:
+    try:
+        from desktop.forms import load_form
+
+        return {f.id: i for i, f in enumerate(load_form(form_id, form_version).fields())}
+    except (KeyError, FileNotFoundError, ValueError):
+        return {}
+
+
+def needs_reconciliation(store: Store) -> list[str]:
+    """Ids of the cases with status ``needs_reconciliation`` (not withdrawn)."""
+    return Reconciler(store).cases()

@@ -1,0 +1,247 @@
+"""Reconciliation (issue 6.5): two devices amend the same base; a person picks per field."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from desktop.reconcile import STATUS_FIELD, FieldDiff, ReconcileError, Reconciler, merge
+from desktop.store import Actor, Store, actor_for, open_store
+from desktop.store.models import CaseVersion, VersionInfo
+from desktop.store.sync_state import SyncState
+from desktop.sync import version_item
+
+PASSPHRASE = "reconcile test passphrase"
+OTHER_DEVICE = str(uuid.uuid4())
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = open_store(tmp_path / "data", PASSPHRASE)
+    opened.create_profile("Anna de Vries", "desk")
+    yield opened
+    opened.close()
+
+
+def _actor(store: Store) -> Actor:
+    profile = store.profile()
+    assert profile is not None
+    return actor_for(profile)
+
+
+def conflicting_case(store: Store) -> tuple[str, str, str, str]:
+    """A case whose sealed v1 was amended here (v2 local) and on another device (v2 pulled).
+
+    Returns (case id, base id, local head id, pulled head id).
+    """
+    actor = _actor(store)
+    case = store.cases.create(
+        actor,
+        answers={
+            "call.received_at": "2026-11-23T03:12:00+01:00",
+            "youth.first_name": "Sem",
+            "youth.municipality": "Utrecht",
+            "call.caller_name": "Juf Ineke",
+        },
+    )
+    case = store.cases.set_status(case.id, "ready_for_triage", actor, seal=True)
+    base_id = case.version.id
+    local = store.cases.save_answers(
+        case.id,
+        {"youth.municipality": "Zeist", "youth.last_name": "Bakker"},
+        actor,
+        reason="adres nagebeld",
+        action="amend",
+    )
+    assert local.version.base_version_id == base_id
+    now = datetime.now(UTC).isoformat()
+    pulled_id = str(uuid.uuid4())
+    outcome = SyncState(store.db).apply_version(
+        {
+            "version_id": pulled_id,
+            "case_id": case.id,
+            "base_version_id": base_id,
+            "resolves": [],
+            "number": 2,
+            "form": {"id": "intake", "version": "1"},
+            "status": "ready_for_triage",
+            "answers": {
+                "call.received_at": "2026-11-23T03:12:00+01:00",
+                "youth.first_name": "Sem",
+                "youth.municipality": "Amersfoort",
+                "call.caller_name": "Ineke de Groot",
+            },
+            "region": "demo",
+            "training": False,
+            "created_at": now,
+            "updated_at": now,
+            "device_time": now,
+            "created_by": "user-b",
+            "created_by_name": "Bram",
+            "device_id": OTHER_DEVICE,
+            "reason": "beller nagebeld",
+            "legal_flags": [],
+            "legal_decision_date": None,
+            "banners_shown": [],
+        }
+    )
+    assert outcome == "conflict"
+    return case.id, base_id, local.version.id, pulled_id
+
+
+def test_lists_the_case_and_its_two_heads_with_a_field_diff(store: Store) -> None:
+    case_id, _base_id, local_id, pulled_id = conflicting_case(store)
+    reconciler = Reconciler(store)
+    assert reconciler.cases() == [case_id]
+    described = reconciler.describe(case_id)
+    assert {h.version.id for h in described.heads} == {local_id, pulled_id}
+    diffs = {d.field_id: d.values for d in described.diffs}
+    assert diffs == {
+        "youth.municipality": {local_id: "Zeist", pulled_id: "Amersfoort"},
+        "youth.last_name": {local_id: "Bakker", pulled_id: None},
+        "call.caller_name": {local_id: "Juf Ineke", pulled_id: "Ineke de Groot"},
+    }
+    assert {"call.received_at", "youth.first_name"} <= set(described.same)
+    labels = {d.field_id: d.label for d in described.diffs}
+    assert labels["youth.municipality"] != "youth.municipality"  # a label from the form
+
+
+def test_resolve_picks_per_field_keeps_both_heads_and_is_audited(store: Store) -> None:
+    case_id, _base_id, local_id, pulled_id = conflicting_case(store)
+    reconciler = Reconciler(store)
+    actor = _actor(store)
+    before = {v.version.id for v in store.cases.versions(case_id)}
+    result = reconciler.resolve(
+        case_id,
+        {
+            "youth.municipality": pulled_id,
+            "call.caller_name": pulled_id,
+            "youth.last_name": local_id,
+        },
+        actor,
+    )
+    # based on the head chosen most often, resolving the other
+    assert result.version.base_version_id == pulled_id
+    assert result.answers == {
+        "call.received_at": "2026-11-23T03:12:00+01:00",
+        "youth.first_name": "Sem",
+        "youth.municipality": "Amersfoort",
+        "call.caller_name": "Ineke de Groot",
+        "youth.last_name": "Bakker",
+    }
+    assert result.version.sealed
+    assert result.version.number == 3
+    # nothing lost: every earlier version is still in the history, unchanged
+    after = {v.version.id: v for v in store.cases.versions(case_id)}
+    assert before | {result.version.id} == set(after)
+    assert after[local_id].answers["youth.municipality"] == "Zeist"
+    assert after[pulled_id].answers["youth.municipality"] == "Amersfoort"
+    case = store.cases.get(case_id)
+    assert case.status == "ready_for_triage"
+    assert case.version.id == result.version.id
+    assert reconciler.cases() == []
+    assert [h.version.id for h in reconciler.heads(case_id)] == [result.version.id]
+    # the outbox sends it with both bases named: base + resolves
+    item = next(i for i in store.outbox.items() if i.item_id == result.version.id)
+    wire = version_item(item.payload)
+    assert str(wire.base_version_id) == pulled_id
+    assert [str(r) for r in wire.resolves] == [local_id]
+    events = [e for e in store.audit.events(case_id=case_id) if e.action == "reconcile"]
+    assert len(events) == 1
+    details = events[0].details
+    assert details["resolves"] == [local_id]
+    assert details["base"] == pulled_id
+    assert details["fields"]["youth.last_name"] == local_id
+
+
+def test_an_edit_after_reconciling_builds_on_the_new_version(store: Store) -> None:
+    case_id, _base, local_id, pulled_id = conflicting_case(store)
+    actor = _actor(store)
+    result = Reconciler(store).resolve(case_id, {}, actor, base_version_id=local_id)
+    assert result.answers["youth.municipality"] == "Zeist"
+    edited = store.cases.save_answers(case_id, {"youth.municipality": "Bunnik"}, actor)
+    assert edited.version.base_version_id == result.version.id
+    payload = next(i for i in store.outbox.items() if i.item_id == result.version.id).payload
+    assert payload["resolves"] == [pulled_id]
+
+
+def test_refuses_unknown_versions_and_fields_and_cases_without_conflict(store: Store) -> None:
+    case_id, base_id, local_id, _pulled_id = conflicting_case(store)
+    reconciler = Reconciler(store)
+    actor = _actor(store)
+    with pytest.raises(ReconcileError):
+        reconciler.resolve(case_id, {"youth.municipality": base_id}, actor)
+    with pytest.raises(ReconcileError):
+        reconciler.resolve(case_id, {"youth.first_name": local_id}, actor)
+    with pytest.raises(ReconcileError):
+        reconciler.resolve(case_id, {}, actor, base_version_id=base_id)
+    other = store.cases.create(actor, answers={"youth.first_name": "Noor"})
+    with pytest.raises(ReconcileError):
+        reconciler.describe(other.id)
+    assert len(store.cases.versions(case_id)) == 3  # nothing written by refused calls
+
+
+def _version(vid: str, answers: dict[str, Any], status: str) -> CaseVersion:
+    return CaseVersion(
+        case_id="c",
+        version=VersionInfo(
+            id=vid,
+            number=2,
+            created_at=datetime.now(UTC),
+            created_by="u",
+            created_by_name="U",
+            device_id="d",
+            status=status,  # type: ignore[arg-type]
+        ),
+        answers=answers,
+    )
+
+
+_values = st.one_of(st.none(), st.text(max_size=5), st.integers(), st.booleans())
+_fields = st.dictionaries(st.sampled_from(["a", "b", "c", "d", "e"]), _values, max_size=5)
+
+
+@given(
+    left=_fields,
+    right=_fields,
+    pick_right=st.sets(st.sampled_from(["a", "b", "c", "d", "e", STATUS_FIELD])),
+    statuses=st.tuples(
+        st.sampled_from(["draft", "triaged", "needs_reconciliation"]),
+        st.sampled_from(["draft", "closed"]),
+    ),
+)
+def test_merge_takes_each_chosen_value_and_keeps_the_rest(
+    left: dict[str, Any],
+    right: dict[str, Any],
+    pick_right: set[str],
+    statuses: tuple[str, str],
+) -> None:
+    left = {k: v for k, v in left.items() if v is not None}
+    right = {k: v for k, v in right.items() if v is not None}
+    a, b = _version("A", left, statuses[0]), _version("B", right, statuses[1])
+    diffs = [
+        FieldDiff(f, f, {"A": left.get(f), "B": right.get(f)})
+        for f in sorted(set(left) | set(right))
+        if left.get(f) != right.get(f)
+    ]
+    if statuses[0] != statuses[1]:
+        diffs.append(FieldDiff(STATUS_FIELD, "Status", {"A": statuses[0], "B": statuses[1]}))
+    choices = {d.field_id: "B" for d in diffs if d.field_id in pick_right}
+    answers, status = merge(a, tuple(diffs), choices, (a, b))
+    for field in set(left) | set(right):
+        expected = right.get(field) if field in choices else left.get(field)
+        assert answers.get(field) == expected
+    assert None not in answers.values()
+    expected_status = statuses[1] if STATUS_FIELD in choices else statuses[0]
+    if expected_status == "needs_reconciliation":
+        expected_status = statuses[1]
+    assert status == expected_status
+    json.dumps(answers)
