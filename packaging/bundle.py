@@ -88,7 +88,8 @@ EXCLUDED_MODULES = (
     # Pillow (needed by reportlab) image codecs the PDFs never use
     "PIL._avif",
     "PIL.AvifImagePlugin",
-    # Qt modules Doorloop does not use (widgets app: QtCore, QtGui, QtWidgets only)
+    # Qt modules Doorloop does not use (it uses QtCore, QtGui, QtWidgets, QtPrintSupport;
+    # tests/e2e/test_packaging_config.py fails when the app imports an excluded module)
     "PySide6.QtQml",
     "PySide6.QtQuick",
     "PySide6.QtQuickControls2",
@@ -128,7 +129,6 @@ EXCLUDED_MODULES = (
     "PySide6.QtXml",
     "PySide6.QtNetwork",
     "PySide6.QtSvgWidgets",
-    "PySide6.QtPrintSupport",
 )
 
 # Files PyInstaller's Qt hooks collect that a widgets app does not load. Matched against
@@ -139,7 +139,6 @@ EXCLUDED_BINARY_GLOBS = (
     "*/Qt/plugins/sqldrivers/*",
     "*/Qt/plugins/networkinformation/*",
     "*/Qt/plugins/tls/*",
-    "*/Qt/plugins/printsupport/*",
     "*/Qt/plugins/wayland-*/*",
     # embedded-device and remote platforms; the desk runs on xcb, wayland or offscreen
     "*/Qt/plugins/generic/*",

@@ -4,6 +4,7 @@ build.py's verdicts on fake outputs, bundle pruning, recipes. The real frozen bu
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
 import re
@@ -275,6 +276,31 @@ def test_prune_drops_libraries_only_dropped_plugins_needed() -> None:
         "libpython3.11.so.1.0",
         "desktop/forms/definitions/intake-v1.yaml",
     ]
+
+
+def _imported_modules(source: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(source.read_text("utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+    return names
+
+
+def test_the_app_imports_no_excluded_module() -> None:
+    """An excluded module the app imports would only fail in the frozen build, late."""
+    excluded = set(bundle.EXCLUDED_MODULES)
+    offenders = []
+    for package in bundle.PACKAGES:
+        for source in sorted((ROOT / package).rglob("*.py")):
+            for name in _imported_modules(source):
+                parts = name.split(".")
+                prefixes = {".".join(parts[:i]) for i in range(1, len(parts) + 1)}
+                if prefixes & excluded:
+                    offenders.append(f"{source.relative_to(ROOT)}: {name}")
+    assert offenders == []
+    assert "PySide6.QtWidgets" in _imported_modules(ROOT / "desktop" / "ui" / "main_window.py")
 
 
 def test_spec_uses_the_bundle_definition_and_no_upx() -> None:
