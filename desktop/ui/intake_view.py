@@ -38,13 +38,10 @@ from desktop.forms import FormState, Section
 from desktop.forms.workflow import TransitionError
 from desktop.i18n import _, pick
 from desktop.store import StoreError
-from desktop.ui import intake_qt_guard
 from desktop.ui.field_widgets import FieldEditor
 from desktop.ui.history_view import HistoryDialog
 from desktop.ui.intake_amend import AmendDialog
 from desktop.ui.labels import duration
-
-intake_qt_guard.pin_none()
 
 SAVE_DELAY_MS = 250
 MARK_COMPLETE = "✓"
