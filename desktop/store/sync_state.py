@@ -232,17 +232,16 @@ class SyncState:
         summary = summary_columns(answers)
         form = item.get("form") or {}
         self._db.execute(
-            "INSERT INTO cases (id, form_id, form_version, status, answers, created_at, "
+            "INSERT INTO cases (id, form_id, form_version, status, created_at, "
             "updated_at, region, training, head_version_id, legal_flags, legal_decision_date, "
             "banners_shown, sync_state, received_at, youth_name, birth_date, age_estimate, "
             "urgency, search_text) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, 'synced', ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, 'synced', ?, ?, ?, ?, ?, ?)",
             [
                 case_id,
                 form.get("id", "intake"),
                 form.get("version", "1"),
                 item["status"],
-                _dumps(answers),
                 item["created_at"],
                 item["updated_at"],
                 item["region"],
@@ -312,7 +311,7 @@ class SyncState:
     ) -> None:
         summary = summary_columns(answers)
         self._db.execute(
-            "UPDATE cases SET head_version_id = ?, answers = ?, status = ?, legal_flags = ?, "
+            "UPDATE cases SET head_version_id = ?, status = ?, legal_flags = ?, "
             "banners_shown = ?, updated_at = ?, "
             "legal_decision_date = coalesce(?, legal_decision_date), "
             "sync_state = CASE WHEN EXISTS (SELECT 1 FROM outbox o WHERE o.case_id = cases.id "
@@ -321,7 +320,6 @@ class SyncState:
             "search_text = ? WHERE id = ?",
             [
                 version_id,
-                _dumps(answers),
                 status,
                 legal_flags,
                 banners_shown,
