@@ -37,8 +37,18 @@ class EarlyOpen(threading.Thread):
             self.error = exc
 
 
-def _open_or_create(data_dir: Path, training: bool, smoke: bool, early: EarlyOpen | None):  # type: ignore[no-untyped-def]
-    """Return an open (store, profile), asking the person when needed; None = cancelled."""
+def _open_or_create(  # type: ignore[no-untyped-def]
+    data_dir: Path,
+    training: bool,
+    smoke: bool,
+    early: EarlyOpen | None,
+    secrets: list[str] | None = None,
+):
+    """Return an open (store, profile), asking the person when needed; None = cancelled.
+
+    The passphrase that opened the store is appended to ``secrets`` (when given) so the
+    caller can hand it to the sync worker once and then drop it.
+    """
     from desktop.store import WrongPassphrase, open_store, store_exists
     from desktop.ui.access_dialogs import ProfileDialog, UnlockDialog
 
@@ -55,13 +65,18 @@ def _open_or_create(data_dir: Path, training: bool, smoke: bool, early: EarlyOpe
         if profile is None and smoke:
             profile = store.create_profile(SMOKE_PROFILE_NAME, "desk")
         if profile is not None:
+            if secrets is not None:
+                secrets.append(early.passphrase)
             return store, profile
         store.close()
 
     if exists:
 
         def unlock(secret: str):  # type: ignore[no-untyped-def]
-            return open_store(data_dir, secret, training=training)
+            store = open_store(data_dir, secret, training=training)
+            if secrets is not None:
+                secrets.append(secret)
+            return store
 
         dialog = UnlockDialog(unlock)
         if dialog.exec() != dialog.DialogCode.Accepted:
@@ -74,6 +89,8 @@ def _open_or_create(data_dir: Path, training: bool, smoke: bool, early: EarlyOpe
 
     def create(name: str, role: str, secret: str):  # type: ignore[no-untyped-def]
         store = open_store(data_dir, secret, training=training)
+        if secrets is not None:
+            secrets.append(secret)
         return store, store.create_profile(name, role)
 
     profile_dialog = ProfileDialog(create)
@@ -111,7 +128,8 @@ def run(
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Doorloop")
     app.setOrganizationName("Doorloop")
-    opened = _open_or_create(data_dir, training, smoke, early)
+    secrets: list[str] = []
+    opened = _open_or_create(data_dir, training, smoke, early, secrets)
     if opened is None:
         return 2 if smoke else 0
     store, profile = opened
@@ -119,6 +137,12 @@ def run(
         set_language(profile.language)
     session = DeskSession(store, profile)
     window = MainWindow(session)
+    if not smoke:
+        # the sync modules load only here (httpx only once a server is configured)
+        from desktop.ui.sync_bridge import install
+
+        install(window, data_dir, None if training or not secrets else secrets[-1])
+    secrets.clear()
     window.show()
 
     if smoke:

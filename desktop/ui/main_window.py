@@ -135,6 +135,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.session = session
         self._unlock_store = unlock or session.store.unlock
+        self.sync_bridge: Any = None  # desktop.ui.sync_bridge.SyncBridge, set by the app
         self.setObjectName("main_window")
         title = _("Doorloop")
         if session.training:
@@ -165,7 +166,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self._build_actions()
         self._build_status_bar()
-        self.overlay = LockOverlay(self._unlock_store, self._after_unlock, self)
+        self.overlay = LockOverlay(self._unlock, self._after_unlock, self)
         self.idle = IdleWatcher(session.profile.idle_lock_minutes, self)
         self.idle.idle.connect(self.lock)
         app = QApplication.instance()
@@ -218,6 +219,28 @@ class MainWindow(QMainWindow):
             self.sandbox_action.setObjectName("action_open_sandbox")
             self.sandbox_action.triggered.connect(self.open_sandbox)
             training_menu.addAction(self.sandbox_action)
+        self._build_sync_actions()
+
+    def _build_sync_actions(self) -> None:
+        menu = self.menuBar().addMenu(_("S&ynchronisatie"))
+        self.sync_login_action = QAction(_("&Aanmelden bij centrale server…"), self)
+        self.sync_login_action.setObjectName("action_sync_login")
+        self.sync_login_action.triggered.connect(lambda: self._sync_call("open_login_dialog"))
+        self.sync_now_action = QAction(_("&Nu synchroniseren"), self)
+        self.sync_now_action.setObjectName("action_sync_now")
+        self.sync_now_action.setShortcut(QKeySequence("F5"))
+        self.sync_now_action.triggered.connect(lambda: self._sync_call("request_sync"))
+        self.sync_logout_action = QAction(_("A&fmelden"), self)
+        self.sync_logout_action.setObjectName("action_sync_logout")
+        self.sync_logout_action.triggered.connect(lambda: self._sync_call("logout"))
+        self.reconcile_action = QAction(_("&Samenvoegen nodig…"), self)
+        self.reconcile_action.setObjectName("action_reconcile")
+        self.reconcile_action.triggered.connect(self.open_reconcile)
+        for action in (self.sync_login_action, self.sync_now_action, self.sync_logout_action):
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(self.reconcile_action)
+        self.addActions([self.sync_now_action, self.reconcile_action])
 
     def _build_status_bar(self) -> None:
         profile = self.session.profile
@@ -240,6 +263,34 @@ class MainWindow(QMainWindow):
 
     def set_connection(self, text: str) -> None:
         self.connection_label.setText(text)
+
+    def attach_sync(self, bridge: Any) -> None:
+        """Wire the sync bridge (built by the app): menu actions, lock and unlock."""
+        self.sync_bridge = bridge
+
+    def _sync_call(self, name: str) -> None:
+        if self.sync_bridge is None:
+            if self.session.training:
+                self.set_connection(_("oefenomgeving: synchronisatie uit"))
+            return
+        getattr(self.sync_bridge, name)()
+
+    def open_reconcile(self) -> None:
+        if self.sync_bridge is not None:
+            self.sync_bridge.open_reconcile()
+            return
+        from desktop.ui.reconcile_view import ReconcileListDialog
+
+        dialog = ReconcileListDialog(self.session, self)
+        dialog.finished.connect(lambda _result: self.list_page.refresh())
+        dialog.open()
+
+    def _unlock(self, secret: str) -> Any:
+        """Unlock the store; the passphrase goes on to the sync worker, not kept here."""
+        value = self._unlock_store(secret)
+        if self.sync_bridge is not None:
+            self.sync_bridge.start(secret)
+        return value
 
     def refresh_status(self) -> None:
         if self.session.store.locked:
@@ -321,6 +372,8 @@ class MainWindow(QMainWindow):
         if self.session.store.locked:
             return
         self.flush_all()
+        if self.sync_bridge is not None:
+            self.sync_bridge.stop()  # the worker's store closes before ours
         self.session.store.audit.append(self.session.actor, "lock")
         self.session.store.lock()
         self.idle.stop()
@@ -349,6 +402,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: Any) -> None:
         if not self.session.store.locked:
             self.flush_all()
+        if self.sync_bridge is not None:
+            self.sync_bridge.stop()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.idle)

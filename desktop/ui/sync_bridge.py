@@ -1,0 +1,332 @@
+"""The desk's link to the sync worker: status bar, notices, login, lock and unlock.
+
+:class:`SyncBridge` owns one :class:`~desktop.sync.SyncWorker` (a Qt-free thread with its
+own store connection). Worker events arrive on the worker thread and are moved to the UI
+thread through a queued signal; there the bridge writes :meth:`SyncStatus.text` into the
+main window's connection label, refreshes the case list after a pull, and shows
+non-blocking notices (a bar above the tabs) for refused items (422), for "log in again"
+(401/403, never retried by itself) and for cases that need reconciling.
+
+The worker needs the store passphrase to open its own connection. The bridge gets it at
+unlock (or at start-up) and hands it straight to the worker's opener, which drops it once
+the store is open; nothing keeps it. Before the auto-lock closes the UI's store the
+worker is stopped (and its store closed); after unlock it starts again.
+
+Training sessions never start a worker. ``desktop.sync`` is imported only when a worker
+starts, and httpx only when the engine talks to a server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from desktop.i18n import _
+
+if TYPE_CHECKING:
+    from desktop.store import Store
+    from desktop.sync import SyncStatus, SyncWorker
+
+def training_text() -> str:
+    return _("oefenomgeving: synchronisatie uit")
+
+
+def url_problem(url: str) -> str | None:
+    """A Dutch message when ``url`` cannot be a server address, else None."""
+    text = url.strip()
+    if not text:
+        return _("Vul het adres van de centrale server in.")
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return _(
+            "Dit is geen geldig serveradres. Gebruik een adres als "
+            "https://centraal.voorbeeld.nl (met http:// of https://)."
+        )
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        return _("Het poortnummer in het serveradres is ongeldig.")
+    return None
+
+
+class NoticeBar(QFrame):
+    """Notices above the tabs: visible, never modal; each can be closed by keyboard."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("sync_notices")
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._rows: dict[str, QFrame] = {}
+        self.hide()
+
+    def show_notice(
+        self,
+        key: str,
+        text: str,
+        *,
+        action: tuple[str, Callable[[], None]] | None = None,
+        severity: str = "warning",
+    ) -> QFrame:
+        """Show (or replace) the notice ``key``."""
+        self.dismiss(key)
+        row = QFrame(self)
+        row.setObjectName(f"notice_{key}")
+        colour = "#FFF3E0" if severity == "warning" else "#E3F2FD"
+        row.setStyleSheet(f"#notice_{key} {{ background: {colour}; border: 1px solid #999; }}")
+        layout = QHBoxLayout(row)
+        label = QLabel(text)
+        label.setObjectName("notice_text")
+        label.setWordWrap(True)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(label, 1)
+        if action is not None:
+            button = QPushButton(action[0])
+            button.setObjectName("notice_action")
+            button.clicked.connect(action[1])
+            layout.addWidget(button)
+        close = QPushButton(_("Sluiten"))
+        close.setObjectName("notice_close")
+        close.clicked.connect(lambda: self.dismiss(key))
+        layout.addWidget(close)
+        self._layout.addWidget(row)
+        self._rows[key] = row
+        self.show()
+        return row
+
+    def dismiss(self, key: str) -> None:
+        row = self._rows.pop(key, None)
+        if row is not None:
+            row.hide()
+            row.deleteLater()
+        if not self._rows:
+            self.hide()
+
+    def texts(self) -> dict[str, str]:
+        """Notice key → its text (for tests and accessibility checks)."""
+        result: dict[str, str] = {}
+        for key, row in self._rows.items():
+            label = row.findChild(QLabel, "notice_text")
+            result[key] = label.text() if label is not None else ""
+        return result
+
+
+class SyncBridge(QObject):
+    """Owns the sync worker of one desk window and shows what it reports."""
+
+    worker_event = Signal(object)
+    status_changed = Signal(object)
+    login_finished = Signal(bool, str)
+    sync_finished = Signal(object)
+
+    def __init__(
+        self,
+        window: Any,
+        data_dir: Path,
+        *,
+        open_store: Callable[[Path, str], Store] | None = None,
+        interval: float = 60.0,
+        engine_options: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(window)
+        self.window = window
+        self.data_dir = Path(data_dir)
+        self.training = bool(window.session.training)
+        self.interval = interval
+        self.engine_options = dict(engine_options or {})
+        self._open_store = open_store
+        self._worker: SyncWorker | None = None
+        self.status: SyncStatus | None = None
+        self.reports: list[Any] = []
+        self.notices = NoticeBar(window)
+        central = window.centralWidget()
+        if central is not None and central.layout() is not None:
+            central.layout().insertWidget(0, self.notices)
+        self.worker_event.connect(self._on_event, Qt.ConnectionType.QueuedConnection)
+        if self.training:
+            window.set_connection(training_text())
+
+    # -- worker lifetime -------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._worker is not None
+
+    def start(self, passphrase: str) -> None:
+        """Start the worker; ``passphrase`` goes to its opener and is dropped after use."""
+        if self.training or self._worker is not None:
+            return
+        from desktop.sync import SyncEngine, SyncWorker
+
+        secret = [passphrase]
+        opener = self._open_store or _default_open_store
+        data_dir = self.data_dir
+        options = dict(self.engine_options)
+
+        def open_engine() -> SyncEngine:
+            store = opener(data_dir, secret.pop())
+            try:
+                return SyncEngine(store, **options)
+            except BaseException:
+                store.close()
+                raise
+
+        self._worker = SyncWorker(open_engine, self.worker_event.emit, interval=self.interval)
+        self._worker.start()
+
+    def stop(self) -> None:
+        """Stop the worker and close its store (before the UI's store is locked)."""
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.stop()
+
+    # -- what the menu asks ----------------------------------------------------------------
+
+    def request_sync(self) -> None:
+        if self.training:
+            self.window.set_connection(training_text())
+            return
+        if self._worker is None:
+            return
+        if self.status is not None and (self.status.needs_login or not self.status.logged_in):
+            self._show_login_notice(
+                _("Dit apparaat is niet aangemeld bij de centrale server. Meld u eerst aan.")
+            )
+            return
+        self._worker.request_sync()
+
+    def login(self, server_url: str, username: str, password: str, device_name: str) -> bool:
+        """Hand a login to the worker (never blocks); False when no worker runs."""
+        if self.training or self._worker is None:
+            return False
+        self._worker.login(server_url, username, password, device_name or None)
+        return True
+
+    def logout(self) -> None:
+        """Forget this device's token (on the UI's connection; the worker then idles)."""
+        if self.training:
+            return
+        from desktop.store.sync_state import SyncState
+        from desktop.sync.credentials import Credentials
+        from desktop.sync.engine import DEVICE_ID, SERVER_URL
+
+        store = self.window.session.store
+        state = SyncState(store.db)
+        credentials = Credentials(state, use_keyring=self.engine_options.get("use_keyring", True))
+        with store.atomic():
+            credentials.forget(state.get(SERVER_URL), state.get(DEVICE_ID))
+        self.notices.dismiss("login")
+        self._show_status(self._status_from_ui_store())
+
+    def open_login_dialog(self) -> None:
+        from desktop.ui.login_dialog import LoginDialog
+
+        if self.training:
+            self.window.set_connection(training_text())
+            return
+        dialog = LoginDialog(self, self.window)
+        dialog.open()
+
+    def open_reconcile(self) -> None:
+        from desktop.ui.reconcile_view import ReconcileListDialog
+
+        dialog = ReconcileListDialog(self.window.session, self.window)
+        dialog.finished.connect(lambda _result: self._after_reconcile())
+        dialog.open()
+
+    def _after_reconcile(self) -> None:
+        self.window.list_page.refresh()
+        self.window.refresh_status()
+        if self._worker is not None and self.status is not None and self.status.logged_in:
+            self._worker.request_sync()
+
+    # -- events on the UI thread -----------------------------------------------------------
+
+    def _on_event(self, event: Any) -> None:
+        from desktop.sync import (
+            ItemQuarantined,
+            LoginFinished,
+            LoginRequired,
+            ReconciliationNeeded,
+            StatusChanged,
+            SyncFinished,
+        )
+
+        if isinstance(event, StatusChanged):
+            self._show_status(event.status)
+        elif isinstance(event, ItemQuarantined):
+            self.notices.show_notice(f"quarantine_{event.item_id[:8]}", event.message)
+        elif isinstance(event, LoginRequired):
+            self._show_login_notice(event.message)
+        elif isinstance(event, ReconciliationNeeded):
+            self.notices.show_notice(
+                "reconcile",
+                event.message or _("Een casus moet worden samengevoegd."),
+                action=(_("Samenvoegen…"), self.open_reconcile),
+                severity="info",
+            )
+        elif isinstance(event, SyncFinished):
+            self.reports.append(event.report)
+            if event.report.pulled:
+                self.window.list_page.refresh()
+            self.window.refresh_status()
+            self.sync_finished.emit(event.report)
+        elif isinstance(event, LoginFinished):
+            if event.ok:
+                self.notices.dismiss("login")
+            self.login_finished.emit(event.ok, event.message)
+
+    def _show_status(self, status: SyncStatus) -> None:
+        self.status = status
+        if self.window.session.store.locked:
+            return
+        self.window.set_connection(status.text())
+        self.window.refresh_status()
+        self.status_changed.emit(status)
+
+    def _show_login_notice(self, message: str) -> None:
+        self.notices.show_notice(
+            "login",
+            message,
+            action=(_("Opnieuw aanmelden…"), self.open_login_dialog),
+        )
+
+    def _status_from_ui_store(self) -> SyncStatus:
+        from desktop.store.sync_state import SyncState
+        from desktop.sync import SyncStatus
+        from desktop.sync.engine import LAST_SUCCESS
+
+        store = self.window.session.store
+        state = SyncState(store.db)
+        last = state.get(LAST_SUCCESS)
+        from datetime import datetime
+
+        return SyncStatus(
+            online=False,
+            last_success=datetime.fromisoformat(last) if last else None,
+            unsynced=store.outbox.unsynced_count(),
+            quarantined=len(store.outbox.items("quarantined")),
+            needs_reconciliation=len(state.reconciliation_cases()),
+            logged_in=False,
+            needs_login=False,
+        )
+
+
+def _default_open_store(data_dir: Path, passphrase: str) -> Store:
+    from desktop.store import open_store
+
+    return open_store(data_dir, passphrase)
+
+
+def install(window: Any, data_dir: Path, passphrase: str | None, **options: Any) -> SyncBridge:
+    """Build the bridge for ``window``, attach it, and start the worker when possible."""
+    bridge = SyncBridge(window, data_dir, **options)
+    window.attach_sync(bridge)
+    if passphrase is not None:
+        bridge.start(passphrase)
+    return bridge
