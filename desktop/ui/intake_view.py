@@ -42,8 +42,10 @@ from desktop.ui.field_widgets import FieldEditor
 from desktop.ui.history_view import HistoryDialog
 from desktop.ui.intake_amend import AmendDialog
 from desktop.ui.labels import duration
+from desktop.ui.legal_panel import LegalPanel
 
 SAVE_DELAY_MS = 250
+LEGAL_SECTION = "legal"
 MARK_COMPLETE = "✓"
 MARK_PARTIAL = "•"
 MARK_MISSING = "!"
@@ -126,6 +128,7 @@ class IntakeView(QWidget):
         self._failure = ""
         self._banners_recorded = {item.get("id") for item in self.case.banners_shown}
         self.setObjectName("intake_view")
+        self.legal_panel: LegalPanel | None = None
         self._build()
         self._load_values()
         self._apply_editability()
@@ -198,6 +201,10 @@ class IntakeView(QWidget):
         self.close_button = self._button(_("Af&sluiten"), "close_case_button", self.close_case)
         self.history_button = self._button(_("&Geschiedenis"), "history_button", self.open_history)
         self.export_button = self._button(_("E&xporteer JSON…"), "export_button", self.export_json)
+        self.report_button = self._button(
+            _("Overdracht &afdrukken…"), "report_button", self.open_report
+        )
+        self.report_button.setToolTip(_("Overdrachtsformulier of terugkoppeling (Ctrl+P)"))
         buttons = QHBoxLayout()
         for button in self._buttons():
             buttons.addWidget(button)
@@ -244,6 +251,10 @@ class IntakeView(QWidget):
             self.editors[field.id] = editor
             self.rows[field.id] = row
             ids.append(field.id)
+        if section.id == LEGAL_SECTION:
+            self.legal_panel = LegalPanel(self.form, page)
+            self.legal_panel.jump_to_field.connect(self.focus_field)
+            layout.addWidget(self.legal_panel)
         layout.addStretch(1)
         self.section_first.append(ids)
         scroll = QScrollArea()
@@ -268,6 +279,7 @@ class IntakeView(QWidget):
             self.close_button,
             self.history_button,
             self.export_button,
+            self.report_button,
         ]
 
     def _shortcuts(self) -> None:
@@ -277,6 +289,7 @@ class IntakeView(QWidget):
             ("Ctrl+Enter", self.next_section),
             ("Ctrl+Shift+Return", self.previous_section),
             ("Ctrl+Shift+Enter", self.previous_section),
+            ("Ctrl+P", self.open_report),
         ):
             QShortcut(QKeySequence(keys), self, slot, context=context)
         for number in range(1, min(9, len(self.form.sections)) + 1):
@@ -388,6 +401,8 @@ class IntakeView(QWidget):
             if item.toolTip() != tip:
                 item.setToolTip(tip)
         self._show_banners()
+        if self.legal_panel is not None:
+            self.legal_panel.show_answers(self.case.answers, today=self.session.clock().date())
         self._update_header()
         self._update_buttons()
 
@@ -620,6 +635,15 @@ class IntakeView(QWidget):
 
     def _amended(self, case: Any) -> None:
         self._after_action(case, _("Triagebesluit gewijzigd."))
+
+    def open_report(self) -> None:
+        """Preview, print or save the handover summary or the feedback letter."""
+        from desktop.ui.report_dialog import ReportDialog
+
+        self.save_now()
+        dialog = ReportDialog(self.session, self.case_id, parent=self)
+        self.report_dialog = dialog
+        dialog.exec()
 
     def open_history(self) -> HistoryDialog:
         self.save_now()

@@ -7,6 +7,7 @@ missing facts are buttons that jump to the field that supplies them. Calls
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -53,8 +54,9 @@ class LegalPanel(QFrame):
         self._layout.addWidget(self._body)
         self._layout.addStretch()
 
-    def show_answers(self, answers: dict[str, Any]) -> LegalAdvice:
-        advice = advice_for(answers)
+    def show_answers(self, answers: dict[str, Any], today: date | None = None) -> LegalAdvice:
+        """Evaluate the rules for these answers; redraw only when the outcome changed."""
+        advice = advice_for(answers, today)
         key = (
             tuple(advice.codes),
             tuple(f["detail"] for f in advice.flags),
@@ -76,6 +78,7 @@ class LegalPanel(QFrame):
             item = self._body_layout.takeAt(0)
             widget = item.widget()
             if widget is not None:
+                widget.setParent(None)  # gone at once, not only after the event loop ran
                 widget.deleteLater()
 
     def _render(self, advice: LegalAdvice) -> None:

@@ -43,8 +43,8 @@ def test_eleven_to_twelve_replaces_consent_authority_by_consent_dual(qtbot: QtBo
     assert "Vereist" in texts and "BW 7:465" in texts
 
     panel.show_answers({**answers, "youth.birth_date": years_ago(12, days=60)})
-    qtbot.waitUntil(lambda: "CONSENT_AUTHORITY" not in flag_frames(panel))
-    assert "CONSENT_DUAL" in flag_frames(panel)
+    qtbot.waitUntil(lambda: "CONSENT_DUAL" in flag_frames(panel))
+    assert "CONSENT_AUTHORITY" not in flag_frames(panel)
 
 
 def test_missing_fact_jumps_to_its_field(qtbot: QtBot) -> None:
