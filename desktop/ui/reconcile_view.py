@@ -139,6 +139,9 @@ class ReconcileView(QDialog):
         self.result_version: CaseVersion | None = None
         self._update_save()
         self.resize(900, 520)
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
         first = next(iter(self.radios.values()), None)
         if first:
             first[0].setFocus()
