@@ -1,0 +1,189 @@
+"""The desk's sync UI against a real `doorloop-central serve` process (SQLite, loopback).
+
+Login dialog messages (invalid address, unreachable server, wrong password), the status
+bar after a sync, the "log in again" notice for a revoked device (and no retries after
+it), stop at lock and restart at unlock, and sync off in a training session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from desktop.desk import DeskSession
+from desktop.store import Store, open_store
+from desktop.ui.login_dialog import LoginDialog
+from desktop.ui.main_window import MainWindow
+from desktop.ui.sync_bridge import SyncBridge
+from tests.integration.sync.conftest import PASSWORD, REGION, Central, add_user, free_port
+from tests.ui.conftest import PASSPHRASE, make_session
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture(scope="module")
+def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Central]:
+    path = tmp_path_factory.mktemp("central") / "central.sqlite3"
+    server = Central(f"sqlite:///{path}")
+    server.start()
+    storage = server.storage()
+    storage.add_region(REGION)
+    storage.close()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _fast_options() -> dict[str, object]:
+    import random
+
+    from desktop.sync import Backoff
+
+    return {
+        "use_keyring": False,
+        "backoff": Backoff(base=0.02, cap=0.1, rng=random.Random(3)),
+        "max_attempts": 2,
+    }
+
+
+@pytest.fixture
+def desk(qtbot: QtBot, session: DeskSession, tmp_path: Path) -> Iterator[MainWindow]:
+    window = MainWindow(session)
+    qtbot.addWidget(window)
+    bridge = SyncBridge(window, tmp_path / "data", interval=3600, engine_options=_fast_options())
+    window.attach_sync(bridge)
+    bridge.start(PASSPHRASE)
+    window.show()
+    yield window
+    bridge.stop()
+
+
+def _login_dialog(qtbot: QtBot, window: MainWindow) -> LoginDialog:
+    window.sync_login_action.trigger()
+    dialog = window.findChild(LoginDialog)
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def _try(qtbot: QtBot, dialog: LoginDialog, url: str, user: str, password: str) -> str:
+    dialog.server.setText(url)
+    dialog.username.setText(user)
+    dialog.password.setText(password)
+    dialog.submit()
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=15_000)
+    assert dialog.password.text() == ""  # never left in the field
+    return dialog.message.text()
+
+
+def test_login_messages_then_online_with_last_sync(
+    qtbot: QtBot, desk: MainWindow, central: Central
+) -> None:
+    session = desk.session
+    session.store.cases.create(session.actor, answers={"youth.first_name": "Sem"})
+    bridge = desk.sync_bridge
+    qtbot.waitUntil(lambda: bridge.status is not None, timeout=15_000)
+    assert "Niet aangemeld" in desk.connection_label.text()
+    user = add_user(central)
+    dialog = _login_dialog(qtbot, desk)
+    assert dialog.device.text()  # defaults to the host name
+
+    dialog.server.setText("centraal zonder schema")
+    dialog.username.setText(user)
+    dialog.password.setText(PASSWORD)
+    dialog.submit()
+    assert not dialog.busy
+    assert "geen geldig serveradres" in dialog.message.text()
+
+    nobody = f"http://127.0.0.1:{free_port()}"
+    assert "niet bereikbaar" in _try(qtbot, dialog, nobody, user, PASSWORD)
+    assert "verkeerd wachtwoord" in _try(qtbot, dialog, central.url, user, "fout-wachtwoord")
+    assert dialog.isVisible()
+
+    with qtbot.waitSignal(bridge.sync_finished, timeout=20_000) as finished:
+        dialog.server.setText(central.url)
+        dialog.username.setText(user)
+        dialog.password.setText(PASSWORD)
+        dialog.submit()
+    assert finished.args[0].outcome == "ok"
+    assert not dialog.isVisible()
+    qtbot.waitUntil(lambda: "Online" in desk.connection_label.text(), timeout=10_000)
+    text = desk.connection_label.text()
+    assert "laatst gesynchroniseerd" in text
+    assert "0 niet verzonden" in text
+    assert bridge.status.last_success is not None
+    assert session.unsynced_count() == 0
+
+    # F5 syncs again without blocking; the case list stays usable
+    with qtbot.waitSignal(bridge.sync_finished, timeout=20_000) as again:
+        desk.sync_now_action.trigger()
+    assert again.args[0].outcome == "ok"
+
+
+def test_revoked_device_asks_to_log_in_again_and_stops_retrying(
+    qtbot: QtBot, desk: MainWindow, central: Central
+) -> None:
+    bridge = desk.sync_bridge
+    user = add_user(central)
+    with qtbot.waitSignal(bridge.sync_finished, timeout=20_000):
+        assert bridge.login(central.url, user, PASSWORD, "desk-test")
+    storage = central.storage()
+    try:
+        devices = [d for d in storage.list_devices(REGION) if d.name == "desk-test"]
+        for device in devices:
+            storage.revoke_device(device.id)
+    finally:
+        storage.close()
+    with qtbot.waitSignal(bridge.sync_finished, timeout=20_000) as refused:
+        desk.sync_now_action.trigger()
+    assert refused.args[0].outcome == "login_required"
+    qtbot.waitUntil(lambda: "login" in bridge.notices.texts(), timeout=5_000)
+    assert "opnieuw aan" in bridge.notices.texts()["login"]
+    assert bridge.notices.isVisible()
+    qtbot.waitUntil(lambda: "Niet aangemeld" in desk.connection_label.text(), timeout=5_000)
+    runs = len(bridge.reports)
+    # asking again does not reach the server: no further run, the notice stays
+    desk.sync_now_action.trigger()
+    bridge._worker.request_sync()  # even a direct request is not retried by the worker
+    qtbot.wait(300)
+    assert len(bridge.reports) == runs
+    assert "login" in bridge.notices.texts()
+
+
+def test_lock_stops_the_worker_and_unlock_restarts_it(qtbot: QtBot, desk: MainWindow) -> None:
+    bridge = desk.sync_bridge
+    qtbot.waitUntil(lambda: bridge.status is not None, timeout=15_000)
+    assert bridge.running
+    desk.lock()
+    assert not bridge.running
+    assert desk.session.store.locked
+    desk.overlay.panel.passphrase.setText(PASSPHRASE)
+    desk.overlay.panel.submit()
+    qtbot.waitUntil(lambda: not desk.session.store.locked, timeout=15_000)
+    assert bridge.running
+    bridge.status = None
+    qtbot.waitUntil(lambda: bridge.status is not None, timeout=15_000)
+
+
+def test_training_session_never_starts_a_worker(qtbot: QtBot, tmp_path: Path) -> None:
+    store: Store = open_store(tmp_path / "train", PASSPHRASE, training=True)
+    try:
+        session = make_session(store)
+        window = MainWindow(session)
+        qtbot.addWidget(window)
+        bridge = SyncBridge(window, tmp_path / "train")
+        window.attach_sync(bridge)
+        bridge.start(PASSPHRASE)
+        assert not bridge.running
+        assert window.connection_label.text() == "oefenomgeving: synchronisatie uit"
+        window.sync_now_action.trigger()
+        window.sync_login_action.trigger()
+        assert window.findChild(LoginDialog) is None
+        assert not bridge.running
+        assert window.connection_label.text() == "oefenomgeving: synchronisatie uit"
+    finally:
+        store.close()
