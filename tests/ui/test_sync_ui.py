@@ -7,6 +7,7 @@ it), stop at lock and restart at unlock, and sync off in a training session.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -85,6 +86,8 @@ def test_login_messages_then_online_with_last_sync(
 ) -> None:
     session = desk.session
     session.store.cases.create(session.actor, answers={"youth.first_name": "Sem"})
+    # an item that cannot be sent: quarantined with a visible notice, the rest goes on
+    session.store.outbox.put("version", str(uuid.uuid4()), {"version_id": "kapot"}, None)
     bridge = desk.sync_bridge
     qtbot.waitUntil(lambda: bridge.status is not None, timeout=15_000)
     assert "Niet aangemeld" in desk.connection_label.text()
@@ -114,14 +117,23 @@ def test_login_messages_then_online_with_last_sync(
     qtbot.waitUntil(lambda: "Online" in desk.connection_label.text(), timeout=10_000)
     text = desk.connection_label.text()
     assert "laatst gesynchroniseerd" in text
-    assert "0 niet verzonden" in text
+    assert "1 niet verzonden" in text  # the refused item is still unsent, and counted
+    assert "1 geweigerd" in text
+    quarantined = [k for k in bridge.notices.texts() if k.startswith("quarantine_")]
+    assert len(quarantined) == 1
+    assert "geweigerd" in bridge.notices.texts()[quarantined[0]]
     assert bridge.status.last_success is not None
-    assert session.unsynced_count() == 0
+    assert session.store.outbox.items("pending") == []
+    assert session.store.outbox.items("sending") == []
 
     # F5 syncs again without blocking; the case list stays usable
     with qtbot.waitSignal(bridge.sync_finished, timeout=20_000) as again:
         desk.sync_now_action.trigger()
     assert again.args[0].outcome == "ok"
+
+    desk.sync_logout_action.trigger()
+    assert "Niet aangemeld" in desk.connection_label.text()
+    assert not bridge.login(central.url, user, PASSWORD, "") or bridge.running
 
 
 def test_revoked_device_asks_to_log_in_again_and_stops_retrying(
