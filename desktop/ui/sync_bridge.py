@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from desktop.store import Store
     from desktop.sync import SyncStatus, SyncWorker
 
+
 def training_text() -> str:
     return _("oefenomgeving: synchronisatie uit")
 
