@@ -40,5 +40,5 @@ clean:
 i18n: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k ngettext:1,2 --no-location --sort-output -o desktop/locale/doorloop.pot desktop
 	test -f desktop/locale/en/LC_MESSAGES/doorloop.po || $(BIN)/pybabel init -i desktop/locale/doorloop.pot -d desktop/locale -D doorloop -l en
-	$(BIN)/pybabel update -i desktop/locale/doorloop.pot -d desktop/locale -D doorloop -l en --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel update -i desktop/locale/doorloop.pot -d desktop/locale -D doorloop -l en --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
 	$(BIN)/pybabel compile -d desktop/locale -D doorloop --statistics

@@ -19,18 +19,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from desktop.forms import FormDefinition, FormState, evaluate, latest_version, load_form
-from desktop.forms.workflow import (
-    Status,
-    TransitionError,
-    check_transition,
-    check_triage_amendment,
-    next_statuses,
-)
 from desktop.i18n import _, pick
 from desktop.store import Actor, Case, CaseSummary, Profile, Store, actor_for
+
+if TYPE_CHECKING:
+    from desktop.forms import FormDefinition, FormState
+
+# The form engine and the status rules are imported on first use (inside the methods):
+# starting the app and showing the case list do not need them, and they cost start-up.
 
 DECIDED_STATUSES = frozenset({"triaged", "handed_over", "closed"})
 """Statuses in which the triage decision is final."""
@@ -93,6 +91,8 @@ class DeskSession:
 
     def new_case(self, answers: dict[str, Any] | None = None) -> Case:
         """A new draft intake with the newest form; the call is received now unless told."""
+        from desktop.forms import latest_version
+
         initial = {"call.received_at": self.clock().isoformat(), **(answers or {})}
         return self.store.cases.create(
             self.actor,
@@ -133,10 +133,14 @@ class DeskSession:
     @staticmethod
     def form_for(case: Case) -> FormDefinition:
         """The form a case was taken with (its own id and version, never the newest)."""
+        from desktop.forms import load_form
+
         return load_form(case.form_id, case.form_version)
 
     def evaluate(self, case: Case, answers: Mapping[str, Any] | None = None) -> FormState:
         """What the engine concludes from a case's answers (or the given ones) now."""
+        from desktop.forms import evaluate
+
         return evaluate(
             self.form_for(case), case.answers if answers is None else answers, now=self.clock()
         )
@@ -158,12 +162,18 @@ class DeskSession:
         return frozenset(fields | set(RECORDED_DECISION_FIELDS))
 
     def may_decide(self) -> bool:
+        from desktop.forms.workflow import next_statuses
+
         return "triaged" in next_statuses("ready_for_triage", self.role)
 
     def may_amend(self) -> bool:
+        from desktop.forms.workflow import check_triage_amendment
+
         return bool(check_triage_amendment(self.role, "-"))
 
     def next_statuses(self, case: Case) -> list[str]:
+        from desktop.forms.workflow import next_statuses
+
         return [status.value for status in next_statuses(case.status, self.role)]
 
     # -- autosave --------------------------------------------------------------------------
@@ -176,6 +186,9 @@ class DeskSession:
         Refuses (TransitionError) edits of the triage decision once it is decided —
         those go through :meth:`amend_triage` — and values the product records itself.
         """
+        from desktop.forms import evaluate
+        from desktop.forms.workflow import TransitionError
+
         case = self.store.cases.get(case_id)
         form = self.form_for(case)
         changes = dict(changes)
@@ -212,6 +225,8 @@ class DeskSession:
     # -- status steps ----------------------------------------------------------------------
 
     def _check(self, case: Case, target: str, answers: Mapping[str, Any]) -> None:
+        from desktop.forms.workflow import TransitionError, check_transition
+
         check = check_transition(
             self.form_for(case), answers, case.status, target, self.role, now=self.clock()
         )
@@ -221,6 +236,8 @@ class DeskSession:
     def mark_ready(self, case_id: str) -> Case:
         """``draft → ready_for_triage`` when the hard requirements of the desk sections are met;
         else TransitionError listing (in Dutch) what is missing."""
+        from desktop.forms.workflow import Status
+
         case = self.store.cases.get(case_id)
         self._check(case, Status.READY_FOR_TRIAGE, case.answers)
         return self.store.cases.set_status(case_id, "ready_for_triage", self.actor)
@@ -240,6 +257,9 @@ class DeskSession:
     ) -> Case:
         """The triagist's decision: ``ready_for_triage → triaged``, recorded with who and
         when, the legal flags of the decision date, and the version sealed."""
+        from desktop.forms import evaluate
+        from desktop.forms.workflow import Status, TransitionError
+
         case = self.store.cases.get(case_id)
         form = self.form_for(case)
         now = self.clock()
@@ -288,6 +308,9 @@ class DeskSession:
     def amend_triage(self, case_id: str, changes: Mapping[str, Any], reason: str) -> Case:
         """A triagist changes a decided triage, with a reason: a new sealed version naming
         its base; the earlier decision stays in the history."""
+        from desktop.forms import evaluate
+        from desktop.forms.workflow import TransitionError, check_triage_amendment
+
         check = check_triage_amendment(self.role, reason)
         if not check:
             raise TransitionError(check.reasons)
@@ -343,12 +366,16 @@ class DeskSession:
 
     def hand_over(self, case_id: str) -> Case:
         """``triaged → handed_over`` when the handover requirements are met."""
+        from desktop.forms.workflow import Status
+
         case = self.store.cases.get(case_id)
         self._check(case, Status.HANDED_OVER, case.answers)
         return self.store.cases.set_status(case_id, "handed_over", self.actor)
 
     def close(self, case_id: str) -> Case:
         """``handed_over → closed``."""
+        from desktop.forms.workflow import Status
+
         case = self.store.cases.get(case_id)
         self._check(case, Status.CLOSED, case.answers)
         return self.store.cases.set_status(case_id, "closed", self.actor)

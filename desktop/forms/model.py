@@ -70,7 +70,7 @@ OptionValue = Annotated[str, PydanticField(pattern=r"^[A-Za-z0-9_]+$")]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class Option(_Strict):

@@ -6,9 +6,13 @@ from typing import Any
 
 from PySide6.QtWidgets import QWidget
 
-from desktop.ui.intake_view import IntakeView
-
 
 def make_case_view(session: Any, case_id: str, parent: QWidget | None = None) -> QWidget:
-    """The view of one case; exposes ``case_id`` and ``flush()`` for the main window."""
+    """The view of one case; exposes ``case_id`` and ``flush()`` for the main window.
+
+    Imported on first use: the intake view pulls in the form engine and the rules,
+    which the start-up path (list, status bar) does not need.
+    """
+    from desktop.ui.intake_view import IntakeView
+
     return IntakeView(session, case_id, parent)

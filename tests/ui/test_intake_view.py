@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLineEdit, QListWidget, QPlainTextEdit, QWidget
 from pytestqt.qtbot import QtBot
 
-import desktop.desk
+import desktop.forms
 from desktop.desk import DeskSession
 from desktop.forms import FormDefinition, load_form, parse_form
 from desktop.i18n import pick
@@ -99,7 +99,7 @@ def test_a_case_opens_with_its_own_form_version(
     v1 = load_form("intake", "1")
     v2 = _intake_v2()
     monkeypatch.setattr(
-        desktop.desk, "load_form", lambda form_id, version: v2 if version == "2" else v1
+        desktop.forms, "load_form", lambda form_id, version: v2 if version == "2" else v1
     )
     old = desk.store.cases.create(desk.actor, form_version="1", answers={"youth.first_name": "A"})
     new = desk.store.cases.create(desk.actor, form_version="2", answers={"youth.first_name": "B"})
