@@ -23,6 +23,8 @@ from zoneinfo import ZoneInfo
 from desktop.forms.model import FormDefinition, UrgencyLevel
 from desktop.forms.values import is_empty, validate_value
 from desktop.i18n import _, ngettext, pick
+from legal_rules.facts import age_band, age_in_months
+from legal_rules.facts import birthday as legal_birthday
 
 AGE_THRESHOLDS = (12, 16, 18)
 THRESHOLD_WINDOW_DAYS = 30
@@ -88,35 +90,18 @@ def _aware(moment: datetime, zone: tzinfo) -> datetime:
 
 
 def birthday(birth: date, age: int) -> date:
-    """The day someone turns ``age``; 29 February becomes 1 March in other years."""
-    try:
-        return birth.replace(year=birth.year + age)
-    except ValueError:
-        return date(birth.year + age, 3, 1)
+    """The day someone turns ``age``; 29 February becomes 1 March in other years.
+
+    The age rules are the rules engine's (domain/legal-rules.md); this only adapts them.
+    """
+    return legal_birthday(birth, age) or date.max
 
 
 def age_on(birth: date, day: date) -> tuple[int, int] | None:
     """Whole years and remaining whole months on ``day`` (None when born later)."""
     if birth > day:
         return None
-    months = (day.year - birth.year) * 12 + (day.month - birth.month)
-    if day.day < birth.day:
-        months -= 1
-    return months // 12, months % 12
-
-
-def age_band(years: int | None) -> str:
-    if years is None:
-        return "unknown"
-    if years < 12:
-        return "under_12"
-    if years < 16:
-        return "12_15"
-    if years < 18:
-        return "16_17"
-    if years < 23:
-        return "18_22"
-    return "23_plus"
+    return divmod(age_in_months(birth, day), 12)
 
 
 def add_working_days(start: datetime, days: int, zone: tzinfo) -> datetime:
