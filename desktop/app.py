@@ -7,8 +7,12 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop.i18n import _, set_language
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QIcon
 
 SMOKE_PROFILE_NAME = "Rooktest"
 
@@ -17,7 +21,10 @@ class EarlyOpen(threading.Thread):
     """Opens the store with ``DOORLOOP_PASSPHRASE`` while Qt loads on the main thread.
 
     SQLCipher's key derivation releases the GIL, so the two overlap; start-up then
-    costs about the larger of the two instead of their sum.
+    costs about the larger of the two instead of their sum. The store's modules must
+    already be imported (:func:`run` does that on the main thread): importing pydantic
+    here while PySide6's import hook inspects modules on the main thread is a race
+    that made about one start in twenty fail.
     """
 
     def __init__(self, data_dir: Path, passphrase: str, training: bool) -> None:
@@ -99,6 +106,19 @@ def _open_or_create(  # type: ignore[no-untyped-def]
     return profile_dialog.result_value
 
 
+def _app_icon() -> QIcon:
+    """The window icon, read through importlib.resources (same in a frozen build)."""
+    from importlib import resources
+
+    from PySide6.QtGui import QIcon, QPixmap
+
+    pixmap = QPixmap()
+    pixmap.loadFromData(
+        resources.files("desktop.ui").joinpath("icons", "doorloop.png").read_bytes()
+    )
+    return QIcon(pixmap)
+
+
 def run(
     *,
     data_dir: Path | None = None,
@@ -114,6 +134,8 @@ def run(
     data_dir = Path(data_dir) if data_dir else default_data_dir()
     data_dir.mkdir(parents=True, exist_ok=True)
     passphrase = os.environ.get("DOORLOOP_PASSPHRASE")
+    import desktop.store  # noqa: F401  -- on this thread, before Qt's import hook (see EarlyOpen)
+
     early = None
     if passphrase and (smoke or database_path(data_dir, training=training).exists()):
         early = EarlyOpen(data_dir, passphrase, training)
@@ -128,6 +150,7 @@ def run(
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Doorloop")
     app.setOrganizationName("Doorloop")
+    app.setWindowIcon(_app_icon())
     secrets: list[str] = []
     opened = _open_or_create(data_dir, training, smoke, early, secrets)
     if opened is None:
