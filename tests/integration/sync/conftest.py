@@ -214,7 +214,7 @@ def new_device(
     server_url: str,
     username: str,
     *,
-    max_attempts: int = 60,
+    max_attempts: int = 25,
     region: str = REGION,
     **kwargs: object,
 ) -> tuple[Store, SyncEngine]:
