@@ -870,7 +870,7 @@ class Storage:
         ]
         more = "true" if has_more else "false"
         body = f'{{"changes":[{",".join(parts)}],"next_since":{next_since},"has_more":{more}}}'
-        return body.encode("ascii")
+        return body.encode("utf-8")
 
     # -- reference data -----------------------------------------------------------------
 

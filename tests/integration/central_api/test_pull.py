@@ -154,3 +154,18 @@ def test_bad_query_parameters_get_422_naming_the_field(api: Api) -> None:
         response = api.client.get("/v1/sync/pull", params=params, headers=headers)
         assert response.status_code == 422
         assert response.json()["error"]["field"] == field
+
+
+def test_dutch_and_other_non_ascii_text_comes_back_intact(api: Api) -> None:
+    """Regression: pull bodies were encoded as ASCII, so one 'é' broke a region's pulls."""
+    headers = api.login("anna")
+    text = "Zoë Çelik — één ✓ 𝄞"
+    pushed = version(answers={"youth.first_name": text, "situation.reason": text})
+    api.push(headers, [pushed])
+    response = api.client.get("/v1/sync/pull", params={"since": 0}, headers=headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    page = PullResponse.model_validate(response.json())
+    [pulled] = [c for c in page.changes if c.kind == "case_version"]
+    assert pulled.data.answers["youth.first_name"] == text
+    assert pulled.data.answers["situation.reason"] == text
