@@ -355,6 +355,29 @@ class CaseRepository:
             case = self.get(case_id)
         return case
 
+    def adopt_region(self, region: str) -> int:
+        """Move cases that never reached a server into ``region`` (the user's region at
+        the central API, known from the first login); their unsent outbox payloads too.
+        Cases with a version sent or acknowledged keep their region. Returns the count."""
+        unsent = (
+            "SELECT id FROM cases WHERE region != ? AND training = 0 AND NOT EXISTS "
+            "(SELECT 1 FROM outbox o WHERE o.case_id = cases.id AND o.kind = 'version' "
+            "AND o.state != 'pending')"
+        )
+        with self._db.atomic():
+            ids = [row[0] for row in self._db.execute(unsent, [region]).fetchall()]
+            if ids:
+                marks = ", ".join("?" * len(ids))
+                self._db.execute(
+                    f"UPDATE cases SET region = ? WHERE id IN ({marks})", [region, *ids]
+                )
+                self._db.execute(
+                    "UPDATE outbox SET payload = json_set(payload, '$.region', ?) "
+                    f"WHERE kind = 'version' AND state = 'pending' AND case_id IN ({marks})",
+                    [region, *ids],
+                )
+        return len(ids)
+
     def delete(self, case_id: str, actor: Actor) -> None:
         """Withdraw a case from the list; its versions and audit trail are kept."""
         with self._db.atomic():

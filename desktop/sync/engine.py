@@ -238,6 +238,11 @@ class SyncEngine:
             self.state.set(DEVICE_ID, str(response.device_id))
             self.state.set(USER, response.user.model_dump_json())
             self.state.delete(NEEDS_LOGIN)
+            if profile is not None and profile.region != response.user.region:
+                # the server decides the region; local drafts made before the first
+                # login move with the profile so the server accepts them
+                self.store.update_profile(region=response.user.region)
+                self.store.cases.adopt_region(response.user.region)
             if profile is not None:
                 self.store.audit.append(
                     actor_for(profile),

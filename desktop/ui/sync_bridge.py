@@ -280,6 +280,9 @@ class SyncBridge(QObject):
         elif isinstance(event, LoginFinished):
             if event.ok:
                 self.notices.dismiss("login")
+                session = self.window.session
+                if not session.store.locked:  # the login may have set the user's region
+                    session.profile = session.store.profile() or session.profile
             self.login_finished.emit(event.ok, event.message)
 
     def _show_status(self, status: SyncStatus) -> None:

@@ -41,6 +41,7 @@ class FakeServer:
         self.pushes: list[PushRequest] = []
         self.reject_422_for: set[str] = set()
         self.calls = 0
+        self.region = "demo"
 
     def transport(self, url: str, token: str | None) -> FakeTransport:
         return FakeTransport(self)
@@ -60,7 +61,11 @@ class FakeTransport:
             token="t0ken",
             device_id="6f1c2b9e-0000-4000-8000-000000000001",  # type: ignore[arg-type]
             user=UserInfo(
-                id="u1", username=request.username, display_name="D", role="desk", region="demo"
+                id="u1",
+                username=request.username,
+                display_name="D",
+                role="desk",
+                region=self.server.region,
             ),
         )
 
@@ -187,3 +192,26 @@ def test_token_is_kept_in_the_encrypted_store_without_a_keyring(store: Store) ->
     assert engine.credentials.location() == "store"
     assert engine.logged_in
     assert not list(Path(store.path.parent).glob("*token*"))
+
+
+def test_first_login_moves_the_profile_and_unsent_drafts_into_the_users_region(
+    store: Store,
+) -> None:
+    actor = actor_for(store.profile())  # type: ignore[arg-type]
+    draft = store.cases.create(actor, answers={"youth.first_name": "Sem"})  # region "demo"
+    server = FakeServer()
+    server.region = "utrecht"
+    engine = _engine(store, server, [])
+    assert store.profile().region == "utrecht"  # type: ignore[union-attr]
+    assert store.cases.get(draft.id).region == "utrecht"
+    assert engine.sync().outcome == "ok"
+    [pushed] = [v for request in server.pushes for v in request.versions]
+    assert pushed.region == "utrecht"
+
+
+def test_cases_already_sent_keep_their_region(store: Store) -> None:
+    actor = actor_for(store.profile())  # type: ignore[arg-type]
+    sent = store.cases.create(actor, answers={"youth.first_name": "Noor"})
+    store.outbox.ack([item.item_id for item in store.outbox.take()])
+    assert store.cases.adopt_region("utrecht") == 0
+    assert store.cases.get(sent.id).region == "demo"
