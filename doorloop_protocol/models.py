@@ -179,12 +179,16 @@ class AuditEventItem(WireModel):
     case_id: UUID | None = None
     device_id: UUID
     outcome: Name
+    details: JsonObject = Field(default_factory=dict)
+    """What the event was about (changed field ids, a reason, what was printed); the
+    desk's hash covers it, so the server keeps it to be able to check the chain."""
     prev_hash: ShortText | None = None
     hash: Name
 
 
 AUDIT_CONTENT_FIELDS: tuple[str, ...] = (
     "action",
+    "details",
     "at_utc",
     "at_local",
     "user_id",

@@ -82,7 +82,7 @@ LAST_ERROR = "sync.last_error"
 
 # Local keys that are not part of the wire item (the store's own bookkeeping).
 _VERSION_LOCAL_KEYS = frozenset({"id"})
-_AUDIT_LOCAL_KEYS = frozenset({"seq", "details"})
+_AUDIT_LOCAL_KEYS = frozenset({"seq"})
 
 
 def _now() -> datetime:
