@@ -46,7 +46,9 @@ def connect(path: Path, passphrase: str) -> sqlite_utils.Database:
     except BaseException:
         conn.close()
         raise
-    db = sqlite_utils.Database(conn)
+    # No third-party sqlite-utils plugins run on the encrypted connection (and scanning
+    # for them costs start-up time).
+    db = sqlite_utils.Database(conn, execute_plugins=False)
     migrate(db)
     return db
 
