@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from desktop.i18n import set_language
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -23,3 +26,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.e2e)
         elif parts[:1] == ("integration",):
             item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(autouse=True)
+def dutch() -> Iterator[None]:
+    """Every test starts and ends with the default UI language (Dutch)."""
+    set_language("nl")
+    yield
+    set_language("nl")

@@ -8,17 +8,9 @@ from pathlib import Path
 import pytest
 
 from desktop.desk import DeskSession
-from desktop.i18n import set_language
 from desktop.store import Store, open_store
 
 PASSPHRASE = "correct horse battery staple"
-
-
-@pytest.fixture(autouse=True)
-def dutch() -> Iterator[None]:
-    set_language("nl")
-    yield
-    set_language("nl")
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import pytest
 
 from desktop.desk import DeskSession
 from desktop.forms.workflow import TransitionError
-from desktop.i18n import set_language
 from desktop.store import Profile, Store, open_store
 
 PASSPHRASE = "correct horse battery staple"
@@ -35,13 +34,6 @@ INTAKE: dict[str, Any] = {
     "situation.reason": "Gedachten aan de dood met een plan.",
     "risk.suicidality": "plan",
 }
-
-
-@pytest.fixture(autouse=True)
-def dutch() -> Iterator[None]:
-    set_language("nl")
-    yield
-    set_language("nl")
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from desktop.desk import DeskSession
-from desktop.i18n import set_language
 from desktop.printing import (
     PrivacyNotConfirmed,
     ReportRequest,
@@ -45,13 +44,6 @@ CASE: dict[str, Any] = {
     "risk.suicidality": "plan",
     "handover.to_organisation": "Crisisteam Noord",
 }
-
-
-@pytest.fixture(autouse=True)
-def dutch() -> Iterator[None]:
-    set_language("nl")
-    yield
-    set_language("nl")
 
 
 @pytest.fixture
