@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -179,12 +178,6 @@ def fill_store(store: Any, count: int, seed: int = 1) -> None:
 
 def verdict(ok: bool) -> str:
     return "OK" if ok else "OVER BUDGET"
-
-
-def timed(fn: Callable[[], Any]) -> float:
-    started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
 
 
 PYTHON = sys.executable

@@ -3,7 +3,6 @@
 from desktop.store.audit import ChainReport, verify_audit_chain
 from desktop.store.errors import (
     NotFoundError,
-    ReadOnlyVersion,
     StoreError,
     StoreLocked,
     WrongPassphrase,
@@ -29,7 +28,6 @@ __all__ = [
     "ChainReport",
     "NotFoundError",
     "Profile",
-    "ReadOnlyVersion",
     "Store",
     "StoreError",
     "StoreLocked",

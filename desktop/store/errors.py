@@ -17,7 +17,3 @@ class NotFoundError(StoreError):
 
 class StoreLocked(StoreError):
     """The store is locked (auto-lock): the key is no longer held."""
-
-
-class ReadOnlyVersion(StoreError):
-    """The case's current version is decided and may only be amended with a reason."""
