@@ -113,11 +113,8 @@ class DeskSession:
         return self.store.cases.summaries(search, **kwargs)
 
     def unsynced_count(self) -> int:
-        return sum(
-            1
-            for item in self.store.outbox.items()
-            if item.kind == "version" and item.state != "acked"
-        )
+        """Case versions not yet acknowledged by the central API (for the status bar)."""
+        return self.store.outbox.unsynced_count(kind="version")
 
     def export_case(self, case_id: str, path: Path) -> dict[str, Any]:
         """Write the case as JSON (DESIGN.md contract 4); audited as an export."""

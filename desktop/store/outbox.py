@@ -120,11 +120,14 @@ class Outbox:
                 [item_id],
             )
 
-    def unsynced_count(self) -> int:
-        """Number of items not yet acknowledged (quarantined ones included)."""
-        return int(
-            self._db.execute("SELECT count(*) FROM outbox WHERE state != 'acked'").fetchone()[0]
-        )
+    def unsynced_count(self, kind: str | None = None) -> int:
+        """Number of items (of ``kind``) not yet acknowledged, quarantined ones included."""
+        sql = "SELECT count(*) FROM outbox WHERE state != 'acked'"
+        params: list[Any] = []
+        if kind is not None:
+            sql += " AND kind = ?"
+            params.append(kind)
+        return int(self._db.execute(sql, params).fetchone()[0])
 
     def items(self, state: str | None = None) -> list[OutboxItem]:
         sql = "SELECT id, kind, item_id, case_id, payload, state, attempts, last_error FROM outbox"
