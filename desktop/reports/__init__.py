@@ -16,11 +16,8 @@ cheap for the app's start-up.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import datetime
 from typing import Any
 
-from desktop.forms import FormDefinition
 from desktop.reports.contents import (
     Row,
     Section,
@@ -41,48 +38,14 @@ __all__ = [
     "render_handover",
 ]
 
-
-def render_handover(
-    case: Mapping[str, Any],
-    *,
-    lang: str = "nl",
-    printed_by: str,
-    printed_at: datetime,
-    region_name: str | None = None,
-    form: FormDefinition | None = None,
-) -> bytes:
-    """The handover summary of ``case`` as PDF bytes (see :mod:`desktop.reports.render`)."""
-    from desktop.reports import render
-
-    return render.render_handover(
-        case,
-        lang=lang,
-        printed_by=printed_by,
-        printed_at=printed_at,
-        region_name=region_name,
-        form=form,
-    )
+_RENDERERS = frozenset({"render_handover", "render_feedback"})
 
 
-def render_feedback(
-    case: Mapping[str, Any],
-    *,
-    lang: str = "nl",
-    printed_by: str,
-    printed_at: datetime,
-    include: Iterable[str] = frozenset(),
-    region_name: str | None = None,
-    form: FormDefinition | None = None,
-) -> bytes:
-    """The referrer feedback letter of ``case`` as PDF bytes; ``include``: risk, background."""
-    from desktop.reports import render
+def __getattr__(name: str) -> Any:
+    """``render_handover`` / ``render_feedback`` come from :mod:`desktop.reports.render`,
+    imported (with reportlab) on first use."""
+    if name in _RENDERERS:
+        from desktop.reports import render
 
-    return render.render_feedback(
-        case,
-        lang=lang,
-        printed_by=printed_by,
-        printed_at=printed_at,
-        include=include,
-        region_name=region_name,
-        form=form,
-    )
+        return getattr(render, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

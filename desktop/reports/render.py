@@ -13,6 +13,7 @@ from typing import Any
 
 from desktop.forms import FormDefinition
 from desktop.reports.contents import (
+    Section,
     display_zone,
     feedback_contents,
     form_for,
@@ -78,24 +79,8 @@ def render_handover(
     form = form_for(case, form)
     _, _n = translator(lang)
     title = _("Overdrachtsformulier")
-    header_title = title
-    return build_pdf(
-        heading=title,
-        furniture=_furniture(
-            case,
-            lang,
-            display_zone(form),
-            title=title,
-            header_title=header_title,
-            printed_by=printed_by,
-            printed_at=printed_at,
-            region_name=region_name,
-        ),
-        sections=handover_contents(case, lang, form=form),
-        subject=_("Casus {short_id}").format(short_id=short_id(case)),
-        author=printed_by,
-        lang=lang,
-    )
+    sections = handover_contents(case, lang, form=form)
+    return _render(case, lang, form, title, title, sections, printed_by, printed_at, region_name)
 
 
 def render_feedback(
@@ -115,8 +100,33 @@ def render_feedback(
     """
     form = form_for(case, form)
     _, _n = translator(lang)
-    title = _("Terugkoppeling aan verwijzer")
-    header_title = _("Terugkoppeling")
+    sections = feedback_contents(case, lang, include=include, form=form)
+    return _render(
+        case,
+        lang,
+        form,
+        _("Terugkoppeling aan verwijzer"),
+        _("Terugkoppeling"),
+        sections,
+        printed_by,
+        printed_at,
+        region_name,
+    )
+
+
+def _render(
+    case: Mapping[str, Any],
+    lang: str,
+    form: FormDefinition,
+    title: str,
+    header_title: str,
+    sections: list[Section],
+    printed_by: str,
+    printed_at: datetime,
+    region_name: str | None,
+) -> bytes:
+    """One report as PDF: the shared page furniture around the report's sections."""
+    _, _n = translator(lang)
     return build_pdf(
         heading=title,
         furniture=_furniture(
@@ -129,7 +139,7 @@ def render_feedback(
             printed_at=printed_at,
             region_name=region_name,
         ),
-        sections=feedback_contents(case, lang, include=include, form=form),
+        sections=sections,
         subject=_("Casus {short_id}").format(short_id=short_id(case)),
         author=printed_by,
         lang=lang,
