@@ -6,20 +6,18 @@ Qt-free service behind the report dialog (``desktop.ui.report_dialog``):
   :mod:`desktop.reports` sections and field ids) and the privacy warnings the user
   must confirm before it goes to the chosen recipients.
 - :func:`report_pdf`: the PDF bytes of a prepared report (reportlab, via
-  :mod:`desktop.reports`).
-- :func:`report_html`: the same sections as HTML, for the on-screen preview and for
-  printing through Qt's text document.
+  :mod:`desktop.reports`): what the dialog previews and prints (its pages rendered by
+  :mod:`desktop.reports.raster`) and what :func:`save_pdf` writes.
 - :func:`record_output`: the audit event of a print (``print``) or a saved PDF
   (``export``): kind, language, recipients, sections and fields included, the warnings
   shown and whether the user confirmed them. Refuses when warnings were not confirmed.
 
-What is previewed, printed, saved and logged comes from one :class:`PreparedReport`, so
-the four cannot drift apart.
+What is previewed, printed, saved and logged comes from one :class:`PreparedReport` and
+its one PDF, so the four cannot drift apart.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,7 +33,7 @@ from desktop.reports import (
     render_feedback,
     render_handover,
 )
-from desktop.reports.contents import FEEDBACK_EXTRAS, display_zone, format_datetime, short_id
+from desktop.reports.contents import FEEDBACK_EXTRAS, short_id
 from desktop.reports.text import translator
 
 if TYPE_CHECKING:
@@ -171,42 +169,6 @@ def report_pdf(report: PreparedReport) -> bytes:
     if report.request.kind == "handover":
         return render_handover(report.case, **common)
     return render_feedback(report.case, include=report.request.include, **common)
-
-
-def report_html(report: PreparedReport) -> str:
-    """The report as simple HTML: title, confidentiality line, sections, printed-by line."""
-    _, _n = translator(report.request.lang)
-    esc = html.escape
-    printed = _("Afgedrukt door {name} op {moment}").format(
-        name=report.printed_by,
-        moment=format_datetime(report.printed_at, display_zone(report.form)),
-    )
-    parts = [
-        f"<h1>{esc(report.title)}</h1>",
-        f"<p><i>{esc(_('Vertrouwelijk — medisch beroepsgeheim'))}</i><br/>"
-        f"{esc(_('Casus {short_id}').format(short_id=short_id(report.case)))}</p>",
-    ]
-    for section in report.sections:
-        parts.append(f"<h2>{esc(section.title)}</h2>")
-        rows = []
-        for row in section.rows:
-            value = esc(row.value).replace("\n", "<br/>")
-            if row.note:
-                value += f" <small>({esc(row.note)})</small>"
-            if row.kind == "quote":
-                value = f"<i>“{value}”</i>"
-            if row.label:
-                rows.append(
-                    f"<tr><td valign='top' width='35%'><b>{esc(row.label)}</b></td>"
-                    f"<td>{value}</td></tr>"
-                )
-            else:
-                rows.append(f"<tr><td colspan='2'>{value}</td></tr>")
-        parts.append("<table cellspacing='0' cellpadding='3' width='100%'>")
-        parts.extend(rows)
-        parts.append("</table>")
-    parts.append(f"<p><small>{esc(printed)}</small></p>")
-    return "\n".join(parts)
 
 
 def audit_details(

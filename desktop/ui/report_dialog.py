@@ -3,20 +3,24 @@
 The user picks the report (overdrachtsformulier or terugkoppeling aan verwijzer), the
 language, for the feedback letter the extras (risk, background; off by default: data
 minimisation) and the recipients (``handover.informed`` options). The preview shows the
-report's sections as formatted text (PySide6-Essentials has no QtPdf, so the PDF pages
-themselves cannot be drawn here); printing prints that same document through
-QPrintDialog, and "Opslaan als PDF…" writes the reportlab PDF. When
-:func:`desktop.printing.prepare_report` returns privacy warnings, print and save stay
-disabled until "Ik heb dit afgewogen" is ticked. Every print and save is audited by
-:mod:`desktop.printing`.
+pages of the report's PDF (:func:`desktop.printing.report_pdf`, rendered by PDFium in
+:class:`desktop.ui.pdf_pages.PageView`: zoom with ``Ctrl++`` / ``Ctrl+-`` / ``Ctrl+0``,
+``PageUp`` / ``PageDown`` page by page); printing paints those same pages on the
+printer chosen in QPrintDialog (all, a page range or the current page), and "Opslaan als
+PDF…" writes that same PDF. When :func:`desktop.printing.prepare_report` returns privacy
+warnings, print and save stay disabled until "Ik heb dit afgewogen" is ticked. Every
+print and save is audited by :mod:`desktop.printing`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QTextDocument
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -27,7 +31,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -41,9 +44,27 @@ from desktop.printing import (
     prepare_report,
     recipient_options,
     record_output,
-    report_html,
+    report_pdf,
     save_pdf,
 )
+from desktop.ui.pdf_pages import (
+    PageBar,
+    PageView,
+    PrintFailed,
+    chosen_pages,
+    prepare_printer,
+    print_pdf,
+)
+
+
+@contextmanager
+def busy() -> Iterator[None]:
+    """A wait cursor while printing (a page at 300 dpi takes about a third of a second)."""
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        yield
+    finally:
+        QApplication.restoreOverrideCursor()
 
 
 class ReportDialog(QDialog):
@@ -58,6 +79,7 @@ class ReportDialog(QDialog):
         self.setAccessibleName(_("Rapport afdrukken of opslaan"))
         self.resize(820, 720)
         self._report: PreparedReport | None = None
+        self._pdf = b""
         self._warned: tuple[str, ...] = ()
 
         self.kind = QComboBox(objectName="reportKind")
@@ -102,10 +124,10 @@ class ReportDialog(QDialog):
             recipients_layout.addWidget(box)
             self.recipient_boxes[value] = box
 
-        self.preview = QTextBrowser(objectName="reportPreview")
+        self.preview = PageView()
+        self.preview.setObjectName("reportPreview")
         self.preview.setAccessibleName(_("Voorbeeld van het rapport"))
-        self.preview.setOpenLinks(False)
-        self.preview.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.page_bar = PageBar(self.preview)
 
         self.warnings = QLabel(objectName="privacyWarnings")
         self.warnings.setWordWrap(True)
@@ -130,6 +152,7 @@ class ReportDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.recipients_box)
+        layout.addWidget(self.page_bar)
         layout.addWidget(self.preview, 1)
         layout.addWidget(self.warnings)
         layout.addWidget(self.confirm)
@@ -173,15 +196,19 @@ class ReportDialog(QDialog):
         assert self._report is not None
         return self._report
 
+    @property
+    def pdf(self) -> bytes:
+        """The PDF previewed now: what is printed, and what "Opslaan als PDF" writes."""
+        return self._pdf
+
     def refresh(self) -> None:
         """Rebuild the preview and the privacy warnings from the current choices."""
         feedback = self.kind.currentData() == "feedback"
         self.include_risk.setEnabled(feedback)
         self.include_background.setEnabled(feedback)
         self._report = prepare_report(self.session, self.case_id, self.request())
-        scroll = self.preview.verticalScrollBar().value()
-        self.preview.setHtml(report_html(self._report))
-        self.preview.verticalScrollBar().setValue(scroll)
+        self._pdf = report_pdf(self._report)
+        self.preview.set_pdf(self._pdf)
         if self._report.warnings != self._warned:
             # A confirmation answers the warnings shown; new warnings need a new one.
             self._warned = self._report.warnings
@@ -200,12 +227,6 @@ class ReportDialog(QDialog):
         self.print_button.setEnabled(allowed)
         self.save_button.setEnabled(allowed)
 
-    def document(self) -> QTextDocument:
-        """The preview's content as a document to print."""
-        document = QTextDocument(self)
-        document.setHtml(report_html(self.report))
-        return document
-
     # -- output -------------------------------------------------------------------------
 
     def print_report(self) -> bool:
@@ -214,17 +235,40 @@ class ReportDialog(QDialog):
             return False
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setDocName(self.report.file_name())
+        prepare_printer(printer, self.pdf)
         dialog = QPrintDialog(printer, self)
         dialog.setWindowTitle(_("Afdrukken"))
+        dialog.setMinMax(1, self.preview.page_count())
+        dialog.setOption(QAbstractPrintDialog.PrintDialogOption.PrintPageRange, True)
+        dialog.setOption(QAbstractPrintDialog.PrintDialogOption.PrintCurrentPage, True)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return False
         return self.print_to(printer)
 
     def print_to(self, printer: QPrinter) -> bool:
-        """Print the report on ``printer`` and audit the print."""
+        """Print the chosen pages of the previewed PDF on ``printer`` and audit the print.
+
+        False (and nothing audited) when the page range holds no page of the report or
+        the printer cannot be started.
+        """
         report = self.report
         destination = printer.printerName() or printer.outputFileName() or None
-        self.document().print_(printer)
+        pages = chosen_pages(printer, self.preview.page_count(), self.preview.current_page())
+        if not pages:
+            QMessageBox.information(
+                self,
+                _("Afdrukken"),
+                _("Het gekozen paginabereik bevat geen pagina van dit rapport."),
+            )
+            return False
+        try:
+            with busy():
+                print_pdf(self.pdf, printer, pages)
+        except PrintFailed:
+            QMessageBox.warning(
+                self, _("Afdrukken mislukt"), _("De printer kon niet worden gestart.")
+            )
+            return False
         record_output(
             self.session,
             report,
@@ -260,3 +304,8 @@ class ReportDialog(QDialog):
             )
             return False
         return True
+
+    def done(self, result: int) -> None:
+        """Close the dialog and free the previewed PDF's pages."""
+        super().done(result)
+        self.preview.clear()
