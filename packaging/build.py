@@ -10,7 +10,10 @@
 3. Runs the frozen ``doorloop --smoke`` with a temporary data dir: fails on a non-zero
    exit, a missing ``ready in N ms`` line, or anything unexpected on stderr.
 4. Runs the frozen ``doorloop handover`` on a synthetic case, in Dutch and English,
-   and checks the PDFs (header, embedded DejaVu Sans, the case's text).
+   and checks the PDFs (header, embedded DejaVu Sans, the case's text); then has the
+   frozen program render the Dutch PDF's first page with the bundled PDFium
+   (``DOORLOOP_CHECK_PDFIUM``, see ``packaging/entry.py``): the report dialog's preview
+   and printing need that native library.
 5. Reports build time, unpacked size (fails over ``--max-size-mb``) and the frozen
    start-up time against the source run (median of ``--runs`` each).
 
@@ -43,6 +46,7 @@ SPEC = bundle.PACKAGING / "doorloop.spec"
 DEFAULT_CASE = ROOT / "tests" / "unit" / "reports" / "fixtures" / "case_16plus.json"
 SMOKE_PASSPHRASE = "packaging smoke passphrase"
 READY = re.compile(r"ready in (\d+) ms")
+PDFIUM = re.compile(r"pdfium: (\d+) pages, page 1 (\d+)x(\d+) px, (\d+) dark pixels")
 # Lines the smoke run may print on stderr without failing: Qt notices that depend on
 # the machine running the check, not on the build.
 ALLOWED_STDERR = (
@@ -159,6 +163,30 @@ def check_pdf(data: bytes, expected_texts: list[str], page_text: str | None) -> 
     return problems
 
 
+def check_pdfium(returncode: int, stdout: str, stderr: str, pages: int | None) -> list[str]:
+    """Problems with the frozen PDFium render of a handover PDF (``packaging/entry.py``).
+
+    ``pages`` is the PDF's page count from pypdf, or None when pypdf is not installed.
+    Page 1 must be A4 at 50 dpi (413x585 px, give or take one) and show some ink.
+    """
+    problems = []
+    if returncode != 0:
+        problems.append(f"exit code {returncode}, expected 0")
+    match = PDFIUM.search(stdout)
+    if match is None:
+        problems.append(f"no 'pdfium: ...' line on stdout (got {stdout.strip()[:200]!r})")
+    else:
+        count, width, height, dark = (int(group) for group in match.groups())
+        if pages is not None and count != pages:
+            problems.append(f"PDFium counts {count} pages, pypdf {pages}")
+        if abs(width - 413) > 1 or abs(height - 585) > 1:
+            problems.append(f"page 1 rendered {width}x{height} px, not A4 at 50 dpi")
+        if dark == 0:
+            problems.append("page 1 rendered blank")
+    problems.extend(stderr_problem(stderr))
+    return problems
+
+
 def check_bundled_data(internal: Path, root: Path = ROOT) -> list[str]:
     """Every data file the spec bundles is present in the build, with the same bytes."""
     problems = []
@@ -256,6 +284,15 @@ def default_qt_platform() -> str | None:
     return None
 
 
+def pdf_page_count(path: Path) -> int | None:
+    """How many pages the PDF has, or None when pypdf is not installed."""
+    try:
+        from pypdf import PdfReader
+    except ImportError:
+        return None
+    return len(PdfReader(path).pages)
+
+
 def pdf_text(path: Path) -> str | None:
     """The text of every page, or None when pypdf is not installed."""
     try:
@@ -341,8 +378,19 @@ def handover_checks(executable: Path, case: Path, env: dict[str, str], report: R
                 problems.extend(check_pdf(data, expected, texts[lang]))
                 report.handover_pdf_bytes = len(data)
             report.check(f"frozen handover --lang {lang}", problems)
+            if lang == "nl" and not problems:
+                pdfium_check(executable, output, env, report)
     if texts.get("nl") is not None and texts.get("en") is not None and texts["nl"] == texts["en"]:
         report.check("translations", ["the English PDF is identical to the Dutch one"])
+
+
+def pdfium_check(executable: Path, pdf: Path, env: dict[str, str], report: Report) -> None:
+    """The frozen program renders ``pdf``'s first page with its bundled PDFium."""
+    done = run([str(executable)], {**env, "DOORLOOP_CHECK_PDFIUM": str(pdf)})
+    report.check(
+        "frozen PDFium render",
+        check_pdfium(done.returncode, done.stdout, done.stderr, pdf_page_count(pdf)),
+    )
 
 
 def other_programs(dist: Path, env: dict[str, str], report: Report) -> None:

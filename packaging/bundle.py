@@ -85,6 +85,10 @@ EXCLUDED_MODULES = (
     "ensurepip",
     "venv",
     "readline",
+    # optional lazy imports of pypdfium2 (bitmap.to_numpy, its CLI's tables) Doorloop never
+    # makes; without this a machine that has numpy would bundle it
+    "numpy",
+    "tabulate",
     # Pillow (needed by reportlab) image codecs the PDFs never use
     "PIL._avif",
     "PIL.AvifImagePlugin",
