@@ -28,6 +28,7 @@ from central_api.storage import CursorExpired, Principal, Storage
 from doorloop_protocol import (
     MAX_BATCH_AUDIT_EVENTS,
     MAX_BATCH_VERSIONS,
+    TEXT_CHECKED,
     AuditEventItem,
     ErrorResponse,
     HealthResponse,
@@ -40,6 +41,7 @@ from doorloop_protocol import (
     PushResult,
     UserInfo,
     VersionItem,
+    json_text_is_storable,
 )
 
 log = logging.getLogger("central_api")
@@ -98,7 +100,18 @@ def _item_rejection(
 
 
 def parse_push(body: bytes) -> tuple[list[Any], list[Any]]:
-    """Split a push body into per-item models or rejections; envelope errors raise 422."""
+    """Split a push body into per-item models or rejections; envelope errors raise 422.
+
+    A valid batch (the usual case) is validated in one pass from the JSON bytes; only a
+    batch with a problem is parsed again item by item, to name each bad item.
+    """
+    context = {TEXT_CHECKED: True} if json_text_is_storable(body) else None
+    try:
+        whole = PushRequest.model_validate_json(body, context=context)
+    except ValidationError:
+        pass
+    else:
+        return list(whole.versions), list(whole.audit_events)
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:

@@ -5,6 +5,7 @@ from doorloop_protocol.models import (
     MAX_BATCH_AUDIT_EVENTS,
     MAX_BATCH_VERSIONS,
     ROLES,
+    TEXT_CHECKED,
     VERSION_CONTENT_FIELDS,
     AuditEventItem,
     BannerShown,
@@ -38,6 +39,7 @@ from doorloop_protocol.models import (
     canonical_json,
     check_text,
     content_hash,
+    json_text_is_storable,
 )
 
 __all__ = [
@@ -45,6 +47,7 @@ __all__ = [
     "MAX_BATCH_AUDIT_EVENTS",
     "MAX_BATCH_VERSIONS",
     "ROLES",
+    "TEXT_CHECKED",
     "VERSION_CONTENT_FIELDS",
     "AuditEventItem",
     "BannerShown",
@@ -78,4 +81,5 @@ __all__ = [
     "canonical_json",
     "check_text",
     "content_hash",
+    "json_text_is_storable",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -20,6 +21,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
 )
 
 Role = Literal["desk", "triagist", "outreach", "trainer", "coordinator"]
@@ -80,7 +82,28 @@ def check_text(value: Any, path: str = "") -> str | None:
     return None
 
 
-def _storable(value: Any) -> Any:
+#: Validation context flag: the JSON text being validated passed `json_text_is_storable`,
+#: so the per-field text check can be skipped (``model_validate_json(raw, context=...)``).
+TEXT_CHECKED = "doorloop.text_checked"
+
+# NUL and (paired or lone) surrogates can only appear in JSON text as escapes; a raw NUL
+# byte is matched too, for parsers that let one through.
+_SUSPECT_TEXT = re.compile(rb"\x00|\\u(?:0000|[dD][89a-fA-F])")
+
+
+def json_text_is_storable(raw: bytes) -> bool:
+    """True when no string in this JSON text can hold a NUL or a lone surrogate.
+
+    One scan of the bytes instead of a check per field: a batch of 1,000 items is
+    checked in well under a millisecond. False means "look closer", not "bad": an
+    escaped backslash before ``u0000`` or an emoji's surrogate pair also match.
+    """
+    return _SUSPECT_TEXT.search(raw) is None
+
+
+def _storable(value: Any, info: ValidationInfo) -> Any:
+    if info.context and info.context.get(TEXT_CHECKED):
+        return value
     found = check_text(value)
     if found is not None:
         raise ValueError(f"contains a NUL character or an invalid code point at {found!r}")
