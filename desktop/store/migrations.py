@@ -101,4 +101,12 @@ def _001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS = [_001_initial]
+def _002_outbox_by_case(db: sqlite_utils.Database) -> None:
+    # Acknowledging a batch marks its cases synced when none of their versions waits any
+    # more; without this index each such check scans the whole outbox (quadratic on a
+    # backlog: 10,000 queued versions took about 1 s per 1,000 acknowledged). Earlier
+    # builds created it from the sync engine at run time, hence IF NOT EXISTS.
+    db.execute("CREATE INDEX IF NOT EXISTS outbox_case_kind_state ON outbox (case_id, kind, state)")
+
+
+MIGRATIONS = [_001_initial, _002_outbox_by_case]

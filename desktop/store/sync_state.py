@@ -36,11 +36,6 @@ class SyncState:
 
     def __init__(self, db: sqlite_utils.Database) -> None:
         self._db = db
-        # Acknowledging and applying look up a case's outbox rows; without this index
-        # each lookup scans the whole outbox (quadratic on a large backlog).
-        db.execute(
-            "CREATE INDEX IF NOT EXISTS outbox_case_kind_state ON outbox (case_id, kind, state)"
-        )
 
     # -- key/value -------------------------------------------------------------------------
 
