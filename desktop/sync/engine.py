@@ -16,10 +16,13 @@ Training stores are refused.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -54,6 +57,7 @@ from desktop.sync.events import (
 from desktop.sync.transport import HttpTransport, Transport
 from doorloop_protocol import (
     MAX_BATCH_VERSIONS,
+    TEXT_CHECKED,
     AuditEventItem,
     CaseStateChange,
     CaseVersionChange,
@@ -67,6 +71,7 @@ from doorloop_protocol import (
     PushResult,
     TombstoneChange,
     VersionItem,
+    check_text,
 )
 
 T = TypeVar("T")
@@ -89,17 +94,34 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def version_item(payload: dict[str, Any]) -> VersionItem:
-    """The wire item of an outbox version payload (raises pydantic ValidationError)."""
-    return VersionItem.model_validate(
-        {k: v for k, v in payload.items() if k not in _VERSION_LOCAL_KEYS}
+_Ready = tuple[OutboxItem, "VersionItem | AuditEventItem"]
+
+
+def _push_request(ready: list[_Ready]) -> PushRequest:
+    return PushRequest(
+        versions=[w for _, w in ready if isinstance(w, VersionItem)],
+        audit_events=[w for _, w in ready if isinstance(w, AuditEventItem)],
     )
 
 
-def audit_item(payload: dict[str, Any]) -> AuditEventItem:
+def _push_call(request: PushRequest) -> Callable[[Transport], PushResponse]:
+    return lambda transport: transport.push(request)
+
+
+def version_item(payload: dict[str, Any], context: dict[str, Any] | None = None) -> VersionItem:
+    """The wire item of an outbox version payload (raises pydantic ValidationError).
+
+    ``context`` is pydantic's validation context (``{TEXT_CHECKED: True}`` when the
+    caller already ran :func:`~doorloop_protocol.check_text` over the payload)."""
+    return VersionItem.model_validate(
+        {k: v for k, v in payload.items() if k not in _VERSION_LOCAL_KEYS}, context=context
+    )
+
+
+def audit_item(payload: dict[str, Any], context: dict[str, Any] | None = None) -> AuditEventItem:
     """The wire item of an outbox audit payload (raises pydantic ValidationError)."""
     return AuditEventItem.model_validate(
-        {k: v for k, v in payload.items() if k not in _AUDIT_LOCAL_KEYS}
+        {k: v for k, v in payload.items() if k not in _AUDIT_LOCAL_KEYS}, context=context
     )
 
 
@@ -399,68 +421,132 @@ class SyncEngine:
         conflicts: list[str],
         kinds: tuple[str, ...] = ("version", "audit"),
     ) -> None:
-        handled: set[str] = set()
-        while True:
-            items = self.store.outbox.take(limit=self.push_batch, kinds=kinds)
-            if not items or any(item.item_id in handled for item in items):
-                if items:
-                    self.store.outbox.release([i.item_id for i in items], "not answered")
-                return
-            handled.update(item.item_id for item in items)
-            counts["pushed"] += len(items)
-            ready: list[tuple[OutboxItem, VersionItem | AuditEventItem]] = []
-            for item in items:
-                try:
-                    wire = (
-                        version_item(item.payload)
-                        if item.kind == "version"
-                        else audit_item(item.payload)
-                    )
-                except ValidationError as exc:
-                    first = exc.errors()[0]
-                    where = ".".join(str(p) for p in first.get("loc", ()))
-                    self._quarantine(item, "invalid_locally", f"{where}: {first.get('msg')}")
-                    counts["quarantined"] += 1
-                    continue
-                if isinstance(wire, VersionItem) and wire.training:
-                    self._quarantine(item, "training_case", "training cases never sync")
-                    counts["quarantined"] += 1
-                    continue
-                ready.append((item, wire))
-            if ready:
-                self._push_items(ready, counts, conflicts)
+        """Drain the outbox in batches, one request in flight while the next is prepared.
 
-    def _push_items(
+        A single sender thread posts the batches strictly one after another; this thread
+        meanwhile takes the next batch from the outbox and settles the previous answer,
+        so the store's work and the server's overlap instead of adding up. Every batch is
+        settled (acknowledged, released or quarantined) before this method returns or
+        raises; items from the one failed request are released for a later run.
+        """
+        self._connected()  # registers the transport here, before the sender uses it
+        after = 0
+        # Sent or queued batches, oldest first: at most one in flight and one queued.
+        outstanding: deque[tuple[list[_Ready], Future[PushResponse]]] = deque()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="doorloop-push") as sender:
+            try:
+                while True:
+                    items = self.store.outbox.take(limit=self.push_batch, kinds=kinds, after=after)
+                    if not items:
+                        break
+                    after = items[-1].id
+                    counts["pushed"] += len(items)
+                    ready = self._wire_items(items, counts)
+                    if ready:
+                        request = _push_request(ready)
+                        outstanding.append((ready, sender.submit(self._call, _push_call(request))))
+                    while len(outstanding) > 1:
+                        self._finish(*outstanding.popleft(), counts, conflicts)
+                while outstanding:
+                    self._finish(*outstanding.popleft(), counts, conflicts)
+            except BaseException as failure:
+                while outstanding:
+                    self._abandon(*outstanding.popleft(), failure, counts, conflicts)
+                raise
+
+    def _wire_items(self, items: list[OutboxItem], counts: dict[str, int]) -> list[_Ready]:
+        """The wire models of a taken batch; items that cannot go are quarantined here."""
+        ready: list[_Ready] = []
+        # One text check over the whole batch instead of one per field and item.
+        context = {TEXT_CHECKED: True} if check_text([i.payload for i in items]) is None else None
+        for item in items:
+            try:
+                wire = (
+                    version_item(item.payload, context)
+                    if item.kind == "version"
+                    else audit_item(item.payload, context)
+                )
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in first.get("loc", ()))
+                self._quarantine(item, "invalid_locally", f"{where}: {first.get('msg')}")
+                counts["quarantined"] += 1
+                continue
+            if isinstance(wire, VersionItem) and wire.training:
+                self._quarantine(item, "training_case", "training cases never sync")
+                counts["quarantined"] += 1
+                continue
+            ready.append((item, wire))
+        return ready
+
+    def _finish(
         self,
-        ready: list[tuple[OutboxItem, VersionItem | AuditEventItem]],
+        ready: list[_Ready],
+        answer: Future[PushResponse],
         counts: dict[str, int],
         conflicts: list[str],
     ) -> None:
-        request = PushRequest(
-            versions=[w for _, w in ready if isinstance(w, VersionItem)],
-            audit_events=[w for _, w in ready if isinstance(w, AuditEventItem)],
-        )
+        """Wait for a batch's answer and settle it; a 413/422 is narrowed down by halves."""
         try:
-            response = self._call(lambda t: t.push(request))
+            response = answer.result()
         except RequestRejected as exc:
             if exc.status not in (413, 422):
                 self.store.outbox.release([i.item_id for i, _ in ready], str(exc))
                 raise
-            if len(ready) == 1:
-                item = ready[0][0]
-                field = exc.detail.field if exc.detail else None
-                reason = exc.detail.code if exc.detail else f"http_{exc.status}"
-                self._quarantine(item, reason, f"{field or ''} {exc}".strip())
-                counts["quarantined"] += 1
-                return
-            middle = len(ready) // 2
-            self._push_items(ready[:middle], counts, conflicts)
-            self._push_items(ready[middle:], counts, conflicts)
+            self._narrow(ready, exc, counts, conflicts)
             return
-        except SyncError:
+        except BaseException:
             self.store.outbox.release([i.item_id for i, _ in ready], "not sent")
             raise
         self._settle(ready, response, counts, conflicts)
+
+    def _abandon(
+        self,
+        ready: list[_Ready],
+        answer: Future[PushResponse],
+        failure: BaseException,
+        counts: dict[str, int],
+        conflicts: list[str],
+    ) -> None:
+        """Settle the batch still queued or in flight when the run failed.
+
+        A queued request is cancelled; one already sent is waited for, because the
+        server may have stored it: its answer is settled like any other."""
+        if answer.cancel():
+            self.store.outbox.release([i.item_id for i, _ in ready], f"not sent: {failure}")
+            return
+        with contextlib.suppress(Exception):  # the run already fails with `failure`
+            self._finish(ready, answer, counts, conflicts)
+
+    def _push_items(
+        self, ready: list[_Ready], counts: dict[str, int], conflicts: list[str]
+    ) -> None:
+        """Push one batch and settle it, without the sender thread (used to narrow down)."""
+        answer: Future[PushResponse] = Future()
+        try:
+            answer.set_result(self._call(_push_call(_push_request(ready))))
+        except BaseException as exc:
+            answer.set_exception(exc)
+        self._finish(ready, answer, counts, conflicts)
+
+    def _narrow(
+        self,
+        ready: list[_Ready],
+        exc: RequestRejected,
+        counts: dict[str, int],
+        conflicts: list[str],
+    ) -> None:
+        """A rejected batch: quarantine the one item, or push each half on its own."""
+        if len(ready) == 1:
+            item = ready[0][0]
+            field = exc.detail.field if exc.detail else None
+            reason = exc.detail.code if exc.detail else f"http_{exc.status}"
+            self._quarantine(item, reason, f"{field or ''} {exc}".strip())
+            counts["quarantined"] += 1
+            return
+        middle = len(ready) // 2
+        self._push_items(ready[:middle], counts, conflicts)
+        self._push_items(ready[middle:], counts, conflicts)
 
     def _settle(
         self,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -215,3 +217,84 @@ def test_cases_already_sent_keep_their_region(store: Store) -> None:
     store.outbox.ack([item.item_id for item in store.outbox.take()])
     assert store.cases.adopt_region("utrecht") == 0
     assert store.cases.get(sent.id).region == "demo"
+
+
+class SlowServer(FakeServer):
+    """Counts requests in flight at once and fails the push numbered ``fail_push``."""
+
+    def __init__(self, fail_push: int | None = None) -> None:
+        super().__init__()
+        self.fail_push = fail_push
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self.push_count = 0
+        self.lock = threading.Lock()
+
+    def transport(self, url: str, token: str | None) -> FakeTransport:
+        server = self
+
+        class Slow(FakeTransport):
+            def push(self, request: PushRequest) -> PushResponse:
+                with server.lock:
+                    server.push_count += 1
+                    number = server.push_count
+                    server.in_flight += 1
+                    server.most_in_flight = max(server.most_in_flight, server.in_flight)
+                try:
+                    time.sleep(0.01)  # long enough for the engine to prepare the next batch
+                    if number == server.fail_push:
+                        raise RequestRejected("refused", status=400)
+                    return super().push(request)
+                finally:
+                    with server.lock:
+                        server.in_flight -= 1
+
+        return Slow(self)
+
+
+def _queue(store: Store, n: int) -> list[str]:
+    actor = actor_for(store.profile())  # type: ignore[arg-type]
+    return [store.cases.create(actor, answers={"youth.first_name": f"K{i}"}).id for i in range(n)]
+
+
+def test_batches_are_sent_one_at_a_time_in_outbox_order(store: Store) -> None:
+    _queue(store, 12)
+    server = SlowServer()
+    engine = _engine(store, server, [])
+    engine.push_batch = 5
+    order = [item.item_id for item in store.outbox.items()]
+    assert engine.sync().outcome == "ok"
+    sent = [
+        str(i.version_id) if hasattr(i, "version_id") else str(i.event_id)
+        for push in server.pushes
+        for i in [*push.versions, *push.audit_events]
+    ]
+    assert server.most_in_flight == 1
+    assert len(server.pushes) >= 5  # 12 versions + 12 audit events + the run's own event
+    assert set(order) <= set(sent)  # plus the run's own sync event
+    assert len(sent) == len(set(sent))  # nothing sent twice
+    versions_sent = [str(v.version_id) for push in server.pushes for v in push.versions]
+    assert versions_sent == [i for i in order if i in set(versions_sent)]
+    assert store.outbox.unsynced_count() == 0
+
+
+def test_a_refused_batch_leaves_every_item_acked_or_pending_never_stuck(store: Store) -> None:
+    _queue(store, 12)
+    server = SlowServer(fail_push=2)
+    engine = _engine(store, server, [])
+    engine.push_batch = 4
+    report = engine.sync()
+    assert report.outcome == "failed"
+    received = {
+        str(i.version_id) if hasattr(i, "version_id") else str(i.event_id)
+        for push in server.pushes
+        for i in [*push.versions, *push.audit_events]
+    }
+    states = {item.item_id: item.state for item in store.outbox.items()}
+    assert set(states.values()) <= {"acked", "pending"}
+    # exactly what the server stored is acknowledged; the rest waits for the next run
+    assert {i for i, s in states.items() if s == "acked"} == received
+    assert len(received) >= 4  # the first batch went through
+    server.fail_push = None
+    assert engine.sync().outcome == "ok"
+    assert store.outbox.unsynced_count() == 0
