@@ -10,12 +10,29 @@ after it was first sent: a later edit becomes a new version.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlite_utils
 
 from desktop.store.models import OutboxItem
+
+#: Keys of a stored payload that are the store's own bookkeeping, not part of the wire
+#: item: a version payload carries its case's ``id``, an audit payload its ``seq``.
+LOCAL_KEYS: dict[str, tuple[str, ...]] = {"version": ("id",), "audit": ("seq",)}
+
+
+@dataclass(frozen=True, slots=True)
+class WireItem:
+    """A taken outbox item as the sync engine sends it (see :meth:`Outbox.take_wire`)."""
+
+    id: int
+    kind: str
+    item_id: str
+    case_id: str | None
+    wire_json: str
+    training: bool
 
 
 def _now() -> str:
@@ -44,10 +61,54 @@ class Outbox:
     ) -> list[OutboxItem]:
         """Take pending items (oldest first, row id above ``after``) into a batch; seals
         their versions. Items left ``sending`` by an interrupted run are taken again."""
+        rows = self._take("payload, attempts, last_error", limit, kinds, after)
+        # Rows this store wrote itself: built without re-validating every payload
+        # (that doubled the cost of taking a batch of 1,000).
+        return [
+            OutboxItem.model_construct(
+                id=row[0],
+                kind=row[1],
+                item_id=row[2],
+                case_id=row[3],
+                payload=json.loads(row[4]),
+                state="sending",
+                attempts=row[5] + 1,
+                last_error=row[6],
+            )
+            for row in rows
+        ]
+
+    def take_wire(
+        self,
+        limit: int = 500,
+        kinds: tuple[str, ...] = ("version", "audit"),
+        after: int = 0,
+    ) -> list[WireItem]:
+        """:meth:`take`, with each payload as the JSON text of its wire item.
+
+        The store's own keys (a version's ``id``, an audit event's ``seq``) are removed
+        by SQLite, which keeps every other value exactly as it was written: a sealed
+        version goes out byte for byte as stored, so its content hash cannot drift.
+        """
+        version_keys = ", ".join(f"'$.{key}'" for key in LOCAL_KEYS["version"])
+        audit_keys = ", ".join(f"'$.{key}'" for key in LOCAL_KEYS["audit"])
+        rows = self._take(
+            f"CASE kind WHEN 'version' THEN json_remove(payload, {version_keys}) "
+            f"ELSE json_remove(payload, {audit_keys}) END, "
+            "coalesce(json_extract(payload, '$.training'), 0)",
+            limit,
+            kinds,
+            after,
+        )
+        return [WireItem(row[0], row[1], row[2], row[3], row[4], bool(row[5])) for row in rows]
+
+    def _take(
+        self, columns: str, limit: int, kinds: tuple[str, ...], after: int
+    ) -> list[tuple[Any, ...]]:
         marks = ", ".join("?" * len(kinds))
         with self._db.atomic():
             rows = self._db.execute(
-                f"SELECT id, kind, item_id, case_id, payload, state, attempts, last_error "
+                f"SELECT id, kind, item_id, case_id, {columns} "
                 f"FROM outbox WHERE state IN ('pending', 'sending') AND kind IN ({marks}) "
                 f"AND id > ? ORDER BY id LIMIT ?",
                 [*kinds, after, limit],
@@ -67,21 +128,7 @@ class Outbox:
                         f"UPDATE case_versions SET sealed = 1 WHERE version_id IN ({vmarks})",
                         version_ids,
                     )
-        # Rows this store wrote itself: built without re-validating every payload
-        # (that doubled the cost of taking a batch of 1,000).
-        return [
-            OutboxItem.model_construct(
-                id=row[0],
-                kind=row[1],
-                item_id=row[2],
-                case_id=row[3],
-                payload=json.loads(row[4]),
-                state="sending",
-                attempts=row[6] + 1,
-                last_error=row[7],
-            )
-            for row in rows
-        ]
+        return rows
 
     def ack(self, item_ids: list[str]) -> None:
         """Mark items acknowledged by the server (created, duplicate or held)."""

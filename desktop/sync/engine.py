@@ -26,11 +26,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from pydantic import ValidationError
-
 from desktop.i18n import _
 from desktop.store import Store, actor_for
 from desktop.store.models import OutboxItem
+from desktop.store.outbox import LOCAL_KEYS, WireItem
 from desktop.store.sync_state import SyncState
 from desktop.sync.backoff import Backoff
 from desktop.sync.credentials import Credentials
@@ -57,7 +56,6 @@ from desktop.sync.events import (
 from desktop.sync.transport import HttpTransport, Transport
 from doorloop_protocol import (
     MAX_BATCH_VERSIONS,
-    TEXT_CHECKED,
     AuditEventItem,
     CaseStateChange,
     CaseVersionChange,
@@ -66,12 +64,10 @@ from doorloop_protocol import (
     LoginResponse,
     ProviderChange,
     PullResponse,
-    PushRequest,
     PushResponse,
     PushResult,
     TombstoneChange,
     VersionItem,
-    check_text,
 )
 
 T = TypeVar("T")
@@ -86,42 +82,36 @@ LAST_SUCCESS = "sync.last_success"
 LAST_ERROR = "sync.last_error"
 
 # Local keys that are not part of the wire item (the store's own bookkeeping).
-_VERSION_LOCAL_KEYS = frozenset({"id"})
-_AUDIT_LOCAL_KEYS = frozenset({"seq"})
+_VERSION_LOCAL_KEYS = frozenset(LOCAL_KEYS["version"])
+_AUDIT_LOCAL_KEYS = frozenset(LOCAL_KEYS["audit"])
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-_Ready = tuple[OutboxItem, "VersionItem | AuditEventItem"]
+def _push_body(ready: list[WireItem]) -> bytes:
+    """The push request body, assembled from the items' stored wire JSON."""
+    versions = ",".join(i.wire_json for i in ready if i.kind == "version")
+    events = ",".join(i.wire_json for i in ready if i.kind != "version")
+    return f'{{"versions":[{versions}],"audit_events":[{events}]}}'.encode()
 
 
-def _push_request(ready: list[_Ready]) -> PushRequest:
-    return PushRequest(
-        versions=[w for _, w in ready if isinstance(w, VersionItem)],
-        audit_events=[w for _, w in ready if isinstance(w, AuditEventItem)],
-    )
+def _push_call(body: bytes) -> Callable[[Transport], PushResponse]:
+    return lambda transport: transport.push_json(body)
 
 
-def _push_call(request: PushRequest) -> Callable[[Transport], PushResponse]:
-    return lambda transport: transport.push(request)
-
-
-def version_item(payload: dict[str, Any], context: dict[str, Any] | None = None) -> VersionItem:
-    """The wire item of an outbox version payload (raises pydantic ValidationError).
-
-    ``context`` is pydantic's validation context (``{TEXT_CHECKED: True}`` when the
-    caller already ran :func:`~doorloop_protocol.check_text` over the payload)."""
+def version_item(payload: dict[str, Any]) -> VersionItem:
+    """The wire item of an outbox version payload (raises pydantic ValidationError)."""
     return VersionItem.model_validate(
-        {k: v for k, v in payload.items() if k not in _VERSION_LOCAL_KEYS}, context=context
+        {k: v for k, v in payload.items() if k not in _VERSION_LOCAL_KEYS}
     )
 
 
-def audit_item(payload: dict[str, Any], context: dict[str, Any] | None = None) -> AuditEventItem:
+def audit_item(payload: dict[str, Any]) -> AuditEventItem:
     """The wire item of an outbox audit payload (raises pydantic ValidationError)."""
     return AuditEventItem.model_validate(
-        {k: v for k, v in payload.items() if k not in _AUDIT_LOCAL_KEYS}, context=context
+        {k: v for k, v in payload.items() if k not in _AUDIT_LOCAL_KEYS}
     )
 
 
@@ -432,19 +422,21 @@ class SyncEngine:
         self._connected()  # registers the transport here, before the sender uses it
         after = 0
         # Sent or queued batches, oldest first: at most one in flight and one queued.
-        outstanding: deque[tuple[list[_Ready], Future[PushResponse]]] = deque()
+        outstanding: deque[tuple[list[WireItem], Future[PushResponse]]] = deque()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="doorloop-push") as sender:
             try:
                 while True:
-                    items = self.store.outbox.take(limit=self.push_batch, kinds=kinds, after=after)
+                    items = self.store.outbox.take_wire(
+                        limit=self.push_batch, kinds=kinds, after=after
+                    )
                     if not items:
                         break
                     after = items[-1].id
                     counts["pushed"] += len(items)
                     ready = self._wire_items(items, counts)
                     if ready:
-                        request = _push_request(ready)
-                        outstanding.append((ready, sender.submit(self._call, _push_call(request))))
+                        call = _push_call(_push_body(ready))
+                        outstanding.append((ready, sender.submit(self._call, call)))
                     while len(outstanding) > 1:
                         self._finish(*outstanding.popleft(), counts, conflicts)
                 while outstanding:
@@ -454,34 +446,23 @@ class SyncEngine:
                     self._abandon(*outstanding.popleft(), failure, counts, conflicts)
                 raise
 
-    def _wire_items(self, items: list[OutboxItem], counts: dict[str, int]) -> list[_Ready]:
-        """The wire models of a taken batch; items that cannot go are quarantined here."""
-        ready: list[_Ready] = []
-        # One text check over the whole batch instead of one per field and item.
-        context = {TEXT_CHECKED: True} if check_text([i.payload for i in items]) is None else None
+    def _wire_items(self, items: list[WireItem], counts: dict[str, int]) -> list[WireItem]:
+        """The items of a taken batch that may go; a training case is quarantined here.
+
+        Nothing else is checked locally: the server validates every item and refuses a
+        bad one on its own, which quarantines just that item (see :meth:`_settle`)."""
+        ready: list[WireItem] = []
         for item in items:
-            try:
-                wire = (
-                    version_item(item.payload, context)
-                    if item.kind == "version"
-                    else audit_item(item.payload, context)
-                )
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                where = ".".join(str(p) for p in first.get("loc", ()))
-                self._quarantine(item, "invalid_locally", f"{where}: {first.get('msg')}")
-                counts["quarantined"] += 1
-                continue
-            if isinstance(wire, VersionItem) and wire.training:
+            if item.training:
                 self._quarantine(item, "training_case", "training cases never sync")
                 counts["quarantined"] += 1
                 continue
-            ready.append((item, wire))
+            ready.append(item)
         return ready
 
     def _finish(
         self,
-        ready: list[_Ready],
+        ready: list[WireItem],
         answer: Future[PushResponse],
         counts: dict[str, int],
         conflicts: list[str],
@@ -491,18 +472,18 @@ class SyncEngine:
             response = answer.result()
         except RequestRejected as exc:
             if exc.status not in (413, 422):
-                self.store.outbox.release([i.item_id for i, _ in ready], str(exc))
+                self.store.outbox.release([i.item_id for i in ready], str(exc))
                 raise
             self._narrow(ready, exc, counts, conflicts)
             return
         except BaseException:
-            self.store.outbox.release([i.item_id for i, _ in ready], "not sent")
+            self.store.outbox.release([i.item_id for i in ready], "not sent")
             raise
         self._settle(ready, response, counts, conflicts)
 
     def _abandon(
         self,
-        ready: list[_Ready],
+        ready: list[WireItem],
         answer: Future[PushResponse],
         failure: BaseException,
         counts: dict[str, int],
@@ -513,32 +494,32 @@ class SyncEngine:
         A queued request is cancelled; one already sent is waited for, because the
         server may have stored it: its answer is settled like any other."""
         if answer.cancel():
-            self.store.outbox.release([i.item_id for i, _ in ready], f"not sent: {failure}")
+            self.store.outbox.release([i.item_id for i in ready], f"not sent: {failure}")
             return
         with contextlib.suppress(Exception):  # the run already fails with `failure`
             self._finish(ready, answer, counts, conflicts)
 
     def _push_items(
-        self, ready: list[_Ready], counts: dict[str, int], conflicts: list[str]
+        self, ready: list[WireItem], counts: dict[str, int], conflicts: list[str]
     ) -> None:
         """Push one batch and settle it, without the sender thread (used to narrow down)."""
         answer: Future[PushResponse] = Future()
         try:
-            answer.set_result(self._call(_push_call(_push_request(ready))))
+            answer.set_result(self._call(_push_call(_push_body(ready))))
         except BaseException as exc:
             answer.set_exception(exc)
         self._finish(ready, answer, counts, conflicts)
 
     def _narrow(
         self,
-        ready: list[_Ready],
+        ready: list[WireItem],
         exc: RequestRejected,
         counts: dict[str, int],
         conflicts: list[str],
     ) -> None:
         """A rejected batch: quarantine the one item, or push each half on its own."""
         if len(ready) == 1:
-            item = ready[0][0]
+            item = ready[0]
             field = exc.detail.field if exc.detail else None
             reason = exc.detail.code if exc.detail else f"http_{exc.status}"
             self._quarantine(item, reason, f"{field or ''} {exc}".strip())
@@ -550,7 +531,7 @@ class SyncEngine:
 
     def _settle(
         self,
-        ready: list[tuple[OutboxItem, VersionItem | AuditEventItem]],
+        ready: list[WireItem],
         response: PushResponse,
         counts: dict[str, int],
         conflicts: list[str],
@@ -560,9 +541,9 @@ class SyncEngine:
         }
         acked: list[str] = []
         missing: list[str] = []
-        refused: list[tuple[OutboxItem, PushResult]] = []
+        refused: list[tuple[WireItem, PushResult]] = []
         concurrent: list[str] = []
-        for item, _wire in ready:
+        for item in ready:
             result = results.get(item.item_id)
             if result is None:
                 missing.append(item.item_id)
@@ -587,7 +568,7 @@ class SyncEngine:
             conflicts.append(case_id)
             self._emit(ReconciliationNeeded(case_id, _reconcile_message()))
 
-    def _quarantine(self, item: OutboxItem, reason: str, detail: str) -> None:
+    def _quarantine(self, item: WireItem, reason: str, detail: str) -> None:
         self.store.outbox.quarantine(item.item_id, f"{reason}: {detail}")
         if item.kind == "version":
             message = _("Een versie van een casus is door de centrale server geweigerd: {why}")

@@ -47,6 +47,10 @@ class Transport(Protocol):
 
     def push(self, request: PushRequest) -> PushResponse: ...
 
+    def push_json(self, body: bytes) -> PushResponse:
+        """Push a request body that is already JSON (a serialised :class:`PushRequest`)."""
+        ...
+
     def pull(self, since: int, limit: int) -> PullResponse: ...
 
     def close(self) -> None: ...
@@ -124,7 +128,9 @@ class HttpTransport:
         return self._request("GET", "/v1/me", MeResponse)
 
     def push(self, request: PushRequest) -> PushResponse:
-        body = request.model_dump_json()
+        return self.push_json(request.model_dump_json().encode())
+
+    def push_json(self, body: bytes) -> PushResponse:
         return self._request("POST", "/v1/sync/push", PushResponse, content=body)
 
     def pull(self, since: int, limit: int) -> PullResponse:

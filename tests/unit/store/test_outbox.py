@@ -51,3 +51,27 @@ def test_acknowledged_cases_show_as_synced_once_no_version_waits(
     store.outbox.ack([i.item_id for i in items])
     (summary,) = [s for s in store.cases.summaries() if s.id == case.id]
     assert summary.sync_state == "synced"
+
+
+def test_wire_items_are_the_stored_payloads_without_the_stores_own_keys(
+    store: Store, actor: Actor
+) -> None:
+    import json
+
+    from doorloop_protocol import AuditEventItem, VersionItem
+
+    case = store.cases.create(actor, answers={"youth.first_name": "Zoë", "youth.age": 15})
+    stored = {i.item_id: i.payload for i in store.outbox.items()}
+    wire = store.outbox.take_wire(limit=10)
+    assert {w.kind for w in wire} == {"version", "audit"}
+    for item in wire:
+        data = json.loads(item.wire_json)
+        expected = dict(stored[item.item_id])
+        expected.pop("id" if item.kind == "version" else "seq")
+        assert data == expected  # every other value exactly as written
+        model = VersionItem if item.kind == "version" else AuditEventItem
+        model.model_validate_json(item.wire_json)  # and it is a valid wire item
+        assert item.training is False
+    (version,) = [w for w in wire if w.kind == "version"]
+    assert version.case_id == case.id
+    assert json.loads(version.wire_json)["answers"]["youth.first_name"] == "Zoë"

@@ -92,6 +92,9 @@ class FakeTransport:
             sync_run_id=1,
         )
 
+    def push_json(self, body: bytes) -> PushResponse:
+        return self.push(PushRequest.model_validate_json(body))
+
     def pull(self, since: int, limit: int) -> PullResponse:
         self._maybe_fail()
         return PullResponse(changes=[], next_since=since, has_more=False)
