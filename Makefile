@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The project's own packages; byte-compiled at install because an editable install
+# leaves them as source, and with PYTHONDONTWRITEBYTECODE set every start would compile
+# them again (~0.15 s of `doorloop` start-up). compileall skips up-to-date files.
+PACKAGES := desktop legal_rules doorloop_protocol central_api
 
 
 .PHONY: run test lint bench package clean central i18n
@@ -11,12 +15,15 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m compileall -q $(PACKAGES)
 	touch $(STAMP)
 
 run: $(STAMP)
+	$(BIN)/python -m compileall -q $(PACKAGES)
 	$(BIN)/doorloop $(ARGS)
 
 central: $(STAMP)
+	$(BIN)/python -m compileall -q $(PACKAGES)
 	$(BIN)/doorloop-central serve $(ARGS)
 
 lint: $(STAMP)
@@ -27,6 +34,7 @@ test: $(STAMP) lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
+	$(BIN)/python -m compileall -q $(PACKAGES)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks
 
 package: $(STAMP)
