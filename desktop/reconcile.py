@@ -8,9 +8,9 @@ then writes one new sealed version based on one chosen head, with ``resolves`` n
 other heads (sent to the central API in the outbox payload). Nothing is discarded: every
 head stays in the case's history, and the choice is audited (action ``reconcile``).
 
-The local schema has no ``resolves`` column, so the links a reconciliation made here are
-kept in ``sync_checkpoint`` under ``reconcile.resolves:<version id>`` (inside the
-encrypted database, written in the same transaction as the version).
+The local schema has no ``resolves`` column, so the links a reconciliation made (here, or
+on another desk and pulled) are kept by :class:`~desktop.store.sync_state.SyncState`
+(``record_resolves``), written in the same transaction as the version.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from desktop.store import Actor, CaseVersion, NotFoundError, Store
 from desktop.store.cases import summary_columns, version_payload
 from desktop.store.sync_state import SyncState
 
-RESOLVES_KEY = "reconcile.resolves:"
 STATUS_FIELD = "status"
 """Pseudo field id for the case status in a diff (the status differs between heads too)."""
 
@@ -87,26 +86,13 @@ class Reconciler:
         """Ids of the cases that need a person to reconcile them."""
         return self.state.reconciliation_cases()
 
-    def resolved_by_here(self, case_id: str) -> set[str]:
-        """Version ids of the case that a reconciliation on this desk resolved."""
-        db = self.store.db
-        rows = db.execute(
-            "SELECT k.value FROM sync_checkpoint k JOIN case_versions v "
-            "ON k.key = ? || v.version_id WHERE v.case_id = ?",
-            [RESOLVES_KEY, case_id],
-        ).fetchall()
-        resolved: set[str] = set()
-        for (value,) in rows:
-            resolved.update(str(v) for v in json.loads(value))
-        return resolved
-
     def heads(self, case_id: str) -> list[CaseVersion]:
         """The competing head versions: nothing builds on them and nothing resolved them."""
         versions = self.store.cases.versions(case_id)
         if not versions:
             raise NotFoundError(f"case {case_id} not found")
         bases = {v.version.base_version_id for v in versions if v.version.base_version_id}
-        resolved = self.resolved_by_here(case_id)
+        resolved = self.state.resolved_versions(case_id)
         return [v for v in versions if v.version.id not in bases and v.version.id not in resolved]
 
     def describe(self, case_id: str) -> ReconcileCase:
@@ -262,7 +248,7 @@ class Reconciler:
                 case_id,
             ],
         )
-        self.state.set(RESOLVES_KEY + version_id, json.dumps(resolves))
+        self.state.record_resolves(version_id, list(resolves))
         case = self.store.cases.get(case_id)
         if not case.training:
             payload = version_payload(case)

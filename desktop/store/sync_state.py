@@ -24,6 +24,9 @@ import sqlite_utils
 from desktop.store.cases import summary_columns
 
 PULL_SINCE = "pull.since"
+# The local schema has no ``resolves`` column: which heads a version reconciled (made
+# here or pulled) is kept under this key prefix plus the version id.
+RESOLVES_KEY = "reconcile.resolves:"
 ApplyOutcome = Literal["known", "new_case", "advanced", "kept", "conflict"]
 
 
@@ -146,6 +149,8 @@ class SyncState:
             [case_id, version_id, base],
         ).fetchone()[0]
         resolves = {str(v) for v in item.get("resolves") or []}
+        if resolves:
+            self.record_resolves(version_id, sorted(resolves))
         if resolves and (base == head_id or head_id in resolves):
             self._move_head(case_id, version_id, item, keep_reconciliation=False)
             return "advanced"
@@ -165,6 +170,22 @@ class SyncState:
             self._move_head(case_id, version_id, item, keep_reconciliation=False)
             return "advanced"
         return "kept"
+
+    def record_resolves(self, version_id: str, resolved: list[str]) -> None:
+        """Remember which competing heads ``version_id`` reconciled (ours or pulled)."""
+        self.set(RESOLVES_KEY + version_id, json.dumps(resolved))
+
+    def resolved_versions(self, case_id: str) -> set[str]:
+        """Version ids of the case that a stored reconciliation resolved."""
+        rows = self._db.execute(
+            "SELECT k.value FROM case_versions v JOIN sync_checkpoint k "
+            "ON k.key = ? || v.version_id WHERE v.case_id = ?",
+            [RESOLVES_KEY, case_id],
+        ).fetchall()
+        resolved: set[str] = set()
+        for (value,) in rows:
+            resolved.update(str(v) for v in json.loads(value))
+        return resolved
 
     def apply_case_state(self, state: dict[str, Any]) -> None:
         """Follow the server's view of a case: flag or clear ``needs_reconciliation``.

@@ -245,3 +245,43 @@ def test_merge_takes_each_chosen_value_and_keeps_the_rest(
         expected_status = statuses[1]
     assert status == expected_status
     json.dumps(answers)
+
+
+def test_a_reconciliation_pulled_from_another_desk_ends_the_competition_here(
+    store: Store,
+) -> None:
+    case_id, _base_id, local_id, pulled_id = conflicting_case(store)
+    # our own amendment reached the server before the other desk reconciled
+    store.outbox.ack([i.item_id for i in store.outbox.items()])
+    now = datetime.now(UTC).isoformat()
+    resolved_id = str(uuid.uuid4())
+    outcome = SyncState(store.db).apply_version(
+        {
+            "version_id": resolved_id,
+            "case_id": case_id,
+            "base_version_id": pulled_id,
+            "resolves": [local_id],
+            "number": 3,
+            "form": {"id": "intake", "version": "1"},
+            "status": "ready_for_triage",
+            "answers": {"youth.first_name": "Sem", "youth.municipality": "Zeist"},
+            "region": "demo",
+            "training": False,
+            "created_at": now,
+            "updated_at": now,
+            "device_time": now,
+            "created_by": "user-b",
+            "created_by_name": "Bram",
+            "device_id": OTHER_DEVICE,
+            "reason": None,
+            "legal_flags": [],
+            "legal_decision_date": None,
+            "banners_shown": [],
+        }
+    )
+    assert outcome == "advanced"
+    reconciler = Reconciler(store)
+    assert reconciler.cases() == []
+    # the resolved local head no longer competes, though nothing here builds on it
+    assert [h.version.id for h in reconciler.heads(case_id)] == [resolved_id]
+    assert store.cases.get(case_id).version.id == resolved_id
