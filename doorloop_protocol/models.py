@@ -226,6 +226,10 @@ AUDIT_CONTENT_FIELDS: tuple[str, ...] = (
 )
 
 
+_VERSION_INCLUDE = frozenset(VERSION_CONTENT_FIELDS)
+_AUDIT_INCLUDE = frozenset(AUDIT_CONTENT_FIELDS)
+
+
 def canonical_json(data: Any) -> str:
     """JSON with sorted keys, no spaces, ASCII only: the same bytes on every machine."""
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
@@ -239,8 +243,8 @@ def content_hash(item: VersionItem | AuditEventItem) -> str:
     event: AUDIT_CONTENT_FIELDS (everything except `event_id`). Datetimes are compared as
     written (offset included), so the client must not re-serialise a sealed version.
     """
-    fields = VERSION_CONTENT_FIELDS if isinstance(item, VersionItem) else AUDIT_CONTENT_FIELDS
-    dumped = item.model_dump(mode="json", include=set(fields))
+    fields = _VERSION_INCLUDE if isinstance(item, VersionItem) else _AUDIT_INCLUDE
+    dumped = item.model_dump(mode="json", include=fields)
     return hashlib.sha256(canonical_json(dumped).encode("ascii")).hexdigest()
 
 
