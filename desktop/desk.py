@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop.i18n import _, pick
-from desktop.store import Actor, Case, CaseSummary, Profile, Store, actor_for
+from desktop.store import Actor, CaseSummary, Profile, Store, actor_for
 
 if TYPE_CHECKING:
     from desktop.forms import FormDefinition, FormState
+    from desktop.store import Case
 
 # The form engine and the status rules are imported on first use (inside the methods):
 # starting the app and showing the case list do not need them, and they cost start-up.
@@ -114,7 +115,7 @@ class DeskSession:
 
     def unsynced_count(self) -> int:
         """Case versions not yet acknowledged by the central API (for the status bar)."""
-        return self.store.outbox.unsynced_count(kind="version")
+        return self.store.unsynced_count()
 
     def export_case(self, case_id: str, path: Path) -> dict[str, Any]:
         """Write the case as JSON (DESIGN.md contract 4); audited as an export."""

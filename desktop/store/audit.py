@@ -12,14 +12,16 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
-
-from desktop.store.models import Actor, AuditEvent
-from desktop.store.outbox import Outbox
+if TYPE_CHECKING:
+    from desktop.store.database import Database
+    from desktop.store.models import AuditEvent
+    from desktop.store.outbox import Outbox
+    from desktop.store.records import Actor
 
 GENESIS = "0" * 64
 ACTIONS = frozenset(
@@ -78,9 +80,13 @@ class ChainReport:
 
 
 class AuditLog:
-    """Appends and reads audit events; call :meth:`append` inside the change's transaction."""
+    """Appends and reads audit events; call :meth:`append` inside the change's transaction.
 
-    def __init__(self, db: sqlite_utils.Database, outbox: Outbox | None = None) -> None:
+    ``outbox`` gives the outbox that events are queued in for sync (none in training);
+    it is asked for only when an event is appended, so reading needs no outbox.
+    """
+
+    def __init__(self, db: Database, outbox: Callable[[], Outbox] | None = None) -> None:
         self._db = db
         self._outbox = outbox
 
@@ -134,7 +140,7 @@ class AuditLog:
             )
             model = _to_model({**event, "seq": seq})
             if self._outbox is not None:
-                self._outbox.put("audit", model.event_id, model.model_dump(), case_id)
+                self._outbox().put("audit", model.event_id, model.model_dump(), case_id)
         return model
 
     def events(self, *, case_id: str | None = None, since_seq: int = 0) -> list[AuditEvent]:
@@ -152,12 +158,14 @@ class AuditLog:
 
 
 def _to_model(row: dict[str, Any]) -> AuditEvent:
+    from desktop.store.models import AuditEvent
+
     data = dict(row)
     data["details"] = json.loads(data["details"]) if isinstance(data["details"], str) else {}
     return AuditEvent(**data)
 
 
-def verify_audit_chain(db: sqlite_utils.Database) -> ChainReport:
+def verify_audit_chain(db: Database) -> ChainReport:
     """Walk the chain from the start; report the first edited, deleted or inserted row."""
     cursor = db.execute("SELECT * FROM audit_log ORDER BY seq")
     names = [d[0] for d in cursor.description]

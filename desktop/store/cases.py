@@ -10,16 +10,22 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
-
-from desktop.store.audit import AuditLog
 from desktop.store.errors import NotFoundError
-from desktop.store.models import Actor, Case, CaseStatus, CaseSummary, CaseVersion, VersionInfo
-from desktop.store.outbox import Outbox
+from desktop.store.records import Actor, CaseStatus, CaseSummary
+
+if TYPE_CHECKING:
+    from desktop.store.audit import AuditLog
+    from desktop.store.database import Database
+    from desktop.store.models import Case, CaseVersion
+    from desktop.store.outbox import Outbox
+
+# The pydantic models of case content (desktop.store.models) are imported where a case
+# or version is built: the case list reads plain CaseSummary rows and starting the app
+# does not load pydantic.
 
 _CASE_COLUMNS = (
     "c.id, c.form_id, c.form_version, c.status, v.answers, c.created_at, c.updated_at, c.region, "
@@ -84,7 +90,9 @@ def _like_pattern(term: str) -> str:
 
 
 class CaseRepository:
-    def __init__(self, db: sqlite_utils.Database, audit: AuditLog, outbox: Outbox) -> None:
+    """Cases and their versions; ``outbox`` gives the outbox new versions are queued in."""
+
+    def __init__(self, db: Database, audit: AuditLog, outbox: Callable[[], Outbox]) -> None:
         self._db = db
         self._audit = audit
         self._outbox = outbox
@@ -99,6 +107,8 @@ class CaseRepository:
         ).fetchone()
         if row is None:
             raise NotFoundError(f"case {case_id} not found")
+        from desktop.store.models import Case
+
         head = self._version_row(row[9])
         return Case(
             id=row[0],
@@ -512,7 +522,7 @@ class CaseRepository:
         """Put the case's head version in the outbox (replacing an unsent payload)."""
         if case.training:
             return
-        self._outbox.put("version", case.version.id, version_payload(case), case.id)
+        self._outbox().put("version", case.version.id, version_payload(case), case.id)
 
 
 def version_payload(case: Case) -> dict[str, Any]:
@@ -534,6 +544,8 @@ def version_payload(case: Case) -> dict[str, Any]:
 
 
 def _version_from_row(row: tuple[Any, ...]) -> CaseVersion:
+    from desktop.store.models import CaseVersion, VersionInfo
+
     return CaseVersion(
         case_id=row[1],
         version=VersionInfo(

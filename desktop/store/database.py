@@ -3,29 +3,98 @@
 The key is derived by SQLCipher itself from the user's passphrase (PBKDF2-HMAC-SHA512,
 SQLCipher 4 defaults). Temporary tables and indices stay in memory so no plain
 temp file is ever written; the journal is WAL with ``synchronous=FULL``.
+
+Opening is two steps so the app can overlap the slow one with loading Qt:
+:func:`open_connection` derives the key (about a quarter of a second, in SQLite with
+the GIL released) and imports nothing, so it may run on a helper thread;
+:func:`connect` adds the schema migrations and the :class:`Database` handle.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import itertools
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import sqlcipher3
-import sqlite_utils
 
 from desktop.store.errors import WrongPassphrase
+from desktop.store.migrations import MIGRATIONS
 
-Migration = Callable[[sqlite_utils.Database], None]
+_savepoints = itertools.count(1)
+
+
+class Database:
+    """The store's handle on one open connection: ``execute``, ``atomic``, ``close``, ``conn``.
+
+    The calls the repositories make, with sqlite-utils' rules (``Database.execute`` and
+    ``Database.atomic``): the connection autocommits, ``atomic()`` is one transaction and
+    a nested ``atomic()`` a savepoint. Opening the store and listing cases then do not
+    import sqlite-utils; :attr:`Store.db <desktop.store.Store.db>` still hands out a
+    ``sqlite_utils.Database`` over the same connection for code that wants the library.
+    """
+
+    def __init__(self, conn: sqlcipher3.Connection) -> None:
+        self.conn = conn
+
+    def execute(
+        self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None = None
+    ) -> sqlcipher3.Cursor:
+        if parameters is None:
+            return self.conn.execute(sql)
+        return self.conn.execute(sql, parameters)
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[Database]:
+        """One transaction; nested inside another (of any handle), a savepoint."""
+        conn = self.conn
+        if conn.in_transaction:
+            savepoint = f"store_{next(_savepoints)}"
+            conn.execute(f"SAVEPOINT {savepoint}")
+            try:
+                yield self
+            except BaseException:
+                # a RAISE(ROLLBACK) trigger may already have ended the whole transaction
+                if conn.in_transaction:
+                    conn.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
+                    conn.execute(f"RELEASE SAVEPOINT {savepoint}")
+                raise
+            conn.execute(f"RELEASE SAVEPOINT {savepoint}")
+            return
+        conn.execute("BEGIN")
+        try:
+            yield self
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+Migration = Callable[[Database], None]
 
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def connect(path: Path, passphrase: str) -> sqlite_utils.Database:
-    """Open (or create) the encrypted database at ``path`` and apply migrations.
+def open_connection(path: Path, passphrase: str) -> sqlcipher3.Connection:
+    """Open (or create) the encrypted file at ``path`` with the key from ``passphrase``.
 
-    Raises :class:`WrongPassphrase` when the passphrase does not open an existing file.
+    Derives the key and proves it by reading the schema; sets the pragmas. Imports
+    nothing, so it is safe on a thread while the main thread imports Qt (see
+    ``desktop.app.EarlyOpen``). Raises :class:`WrongPassphrase` when the passphrase
+    does not open an existing file.
     """
     if not passphrase:
         raise WrongPassphrase("empty passphrase")
@@ -43,24 +112,34 @@ def connect(path: Path, passphrase: str) -> sqlite_utils.Database:
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute("PRAGMA recursive_triggers = ON")  # as sqlite-utils always set it
     except BaseException:
         conn.close()
         raise
-    # No third-party sqlite-utils plugins run on the encrypted connection (and scanning
-    # for them costs start-up time).
-    db = sqlite_utils.Database(conn, execute_plugins=False)
-    migrate(db)
+    return conn
+
+
+def connect(path: Path, passphrase: str, *, conn: sqlcipher3.Connection | None = None) -> Database:
+    """Open (or create) the encrypted database at ``path`` and apply migrations.
+
+    ``conn`` is a connection :func:`open_connection` already opened (on another thread).
+    Raises :class:`WrongPassphrase` when the passphrase does not open an existing file.
+    """
+    db = Database(conn if conn is not None else open_connection(path, passphrase))
+    try:
+        migrate(db)
+    except BaseException:
+        db.close()
+        raise
     return db
 
 
-def schema_version(db: sqlite_utils.Database) -> int:
+def schema_version(db: Database) -> int:
     return int(db.execute("PRAGMA user_version").fetchone()[0])
 
 
-def migrate(db: sqlite_utils.Database) -> list[int]:
+def migrate(db: Database) -> list[int]:
     """Apply every migration newer than the database's ``user_version``; idempotent."""
-    from desktop.store.migrations import MIGRATIONS
-
     applied: list[int] = []
     current = schema_version(db)
     for number, migration in enumerate(MIGRATIONS, start=1):
@@ -73,7 +152,7 @@ def migrate(db: sqlite_utils.Database) -> list[int]:
     return applied
 
 
-def integrity_problems(db: sqlite_utils.Database) -> list[str]:
+def integrity_problems(db: Database) -> list[str]:
     """Run SQLCipher's and SQLite's integrity checks; an empty list means clean."""
     problems = [row[0] for row in db.execute("PRAGMA cipher_integrity_check").fetchall()]
     problems += [

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite_utils
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from desktop.store.database import Database
 
 
-def _001_initial(db: sqlite_utils.Database) -> None:
+def _001_initial(db: Database) -> None:
     db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
     db.execute(
         """CREATE TABLE profile (
@@ -101,7 +104,7 @@ def _001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
-def _002_outbox_by_case(db: sqlite_utils.Database) -> None:
+def _002_outbox_by_case(db: Database) -> None:
     # Acknowledging a batch marks its cases synced when none of their versions waits any
     # more; without this index each such check scans the whole outbox (quadratic on a
     # backlog: 10,000 queued versions took about 1 s per 1,000 acknowledged). Earlier

@@ -1,4 +1,9 @@
-"""Pydantic models the store's repositories take and return."""
+"""Pydantic models of case content, versions, audit events and outbox items.
+
+Imported only where they are used (never on the way to the first window): the profile,
+actor and case-list row are plain records in :mod:`desktop.store.records`, re-exported
+here for older imports.
+"""
 
 from __future__ import annotations
 
@@ -7,39 +12,30 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Role = Literal["desk", "triagist", "outreach", "trainer", "coordinator"]
-ROLES: tuple[str, ...] = ("desk", "triagist", "outreach", "trainer", "coordinator")
-CaseStatus = Literal[
-    "draft", "ready_for_triage", "triaged", "handed_over", "closed", "needs_reconciliation"
+from desktop.store.records import (
+    ROLES,
+    Actor,
+    CaseStatus,
+    CaseSummary,
+    Profile,
+    Role,
+    SyncState,
+)
+
+__all__ = [
+    "ROLES",
+    "Actor",
+    "AuditEvent",
+    "Case",
+    "CaseStatus",
+    "CaseSummary",
+    "CaseVersion",
+    "OutboxItem",
+    "Profile",
+    "Role",
+    "SyncState",
+    "VersionInfo",
 ]
-SyncState = Literal["local", "pending", "synced", "conflict"]
-
-
-class Profile(BaseModel):
-    """The local profile created at first start: who works on this device."""
-
-    model_config = ConfigDict(frozen=True, defer_build=True)
-
-    user_id: str
-    display_name: str
-    role: Role
-    region: str = "demo"
-    device_id: str
-    created_at: datetime
-    idle_lock_minutes: int = 5
-    language: Literal["nl", "en"] = "nl"
-
-
-class Actor(BaseModel):
-    """Who does something, and on whose behalf (NEN 7513)."""
-
-    model_config = ConfigDict(frozen=True, defer_build=True)
-
-    user_id: str
-    display_name: str
-    role: Role
-    device_id: str
-    on_behalf_of: str | None = None
 
 
 class VersionInfo(BaseModel):
@@ -112,23 +108,6 @@ class CaseVersion(BaseModel):
     answers: dict[str, Any]
     legal_flags: list[dict[str, Any]] = Field(default_factory=list)
     banners_shown: list[dict[str, Any]] = Field(default_factory=list)
-
-
-class CaseSummary(BaseModel):
-    """One row of the case list."""
-
-    model_config = ConfigDict(frozen=True, defer_build=True)
-
-    id: str
-    received_at: str | None
-    youth_name: str | None
-    birth_date: str | None
-    age_estimate: float | None
-    urgency: str | None
-    status: CaseStatus
-    deadline: str | None
-    sync_state: SyncState
-    updated_at: str
 
 
 class AuditEvent(BaseModel):

@@ -3,6 +3,10 @@
 ``<data_dir>/doorloop.db`` holds production data; training uses its own file
 ``<data_dir>/training/doorloop-training.db`` so exercises can never mix with real
 cases. The profile (who works on this device) lives inside the encrypted database.
+
+Opening the store and reading the profile and the case list load neither pydantic
+nor sqlite-utils: the outbox (and with it the sync models) and the
+``sqlite_utils.Database`` of :attr:`Store.db` are made on first use.
 """
 
 from __future__ import annotations
@@ -12,18 +16,33 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from desktop.paths import database_path
 from desktop.store.audit import AuditLog, ChainReport
 from desktop.store.cases import CaseRepository
-from desktop.store.database import connect, integrity_problems
+from desktop.store.database import Database, connect, integrity_problems
 from desktop.store.errors import StoreError, StoreLocked
-from desktop.store.models import ROLES, Actor, Profile
-from desktop.store.outbox import Outbox
+from desktop.store.records import ROLES, Actor, Profile
+
+if TYPE_CHECKING:
+    import sqlcipher3
+    import sqlite_utils
+
+    from desktop.store.outbox import Outbox
 
 MIN_PASSPHRASE_LENGTH = 10
+LANGUAGES = ("nl", "en")
+_PROFILE_COLUMNS = (
+    "user_id",
+    "display_name",
+    "role",
+    "region",
+    "device_id",
+    "created_at",
+    "idle_lock_minutes",
+    "language",
+)
 
 
 def store_exists(data_dir: Path, *, training: bool = False) -> bool:
@@ -33,16 +52,25 @@ def store_exists(data_dir: Path, *, training: bool = False) -> bool:
 class Store:
     """An open, unlocked store. ``lock()`` closes the connection and forgets the key."""
 
-    def __init__(self, path: Path, db: sqlite_utils.Database, *, training: bool) -> None:
+    def __init__(self, path: Path, db: Database, *, training: bool) -> None:
         self.path = path
         self.training = training
-        self._db: sqlite_utils.Database | None = db
+        self._sql: Database | None = db
         self._wire(db)
 
-    def _wire(self, db: sqlite_utils.Database) -> None:
-        self._outbox = Outbox(db)
-        self._audit = AuditLog(db, None if self.training else self._outbox)
-        self._cases = CaseRepository(db, self._audit, self._outbox)
+    def _wire(self, db: Database) -> None:
+        self._utils: sqlite_utils.Database | None = None
+        self._outbox: Outbox | None = None
+        self._audit = AuditLog(db, None if self.training else self._queue)
+        self._cases = CaseRepository(db, self._audit, self._queue)
+
+    def _queue(self) -> Outbox:
+        """The outbox, made on first use (it loads the sync models)."""
+        if self._outbox is None:
+            from desktop.store.outbox import Outbox
+
+            self._outbox = Outbox(self.db)
+        return self._outbox
 
     @property
     def cases(self) -> CaseRepository:
@@ -57,47 +85,59 @@ class Store:
     @property
     def outbox(self) -> Outbox:
         self._require_unlocked()
-        return self._outbox
+        return self._queue()
 
     def _require_unlocked(self) -> None:
-        if self._db is None:
+        if self._sql is None:
             raise StoreLocked("the store is locked")
+
+    @property
+    def sql(self) -> Database:
+        """The store's own handle on the connection (``execute``, ``atomic``)."""
+        if self._sql is None:
+            raise StoreLocked("the store is locked")
+        return self._sql
 
     @property
     def db(self) -> sqlite_utils.Database:
-        if self._db is None:
-            raise StoreLocked("the store is locked")
-        return self._db
+        """A ``sqlite_utils.Database`` on the store's connection, made on first use."""
+        sql = self.sql
+        if self._utils is None:
+            import sqlite_utils
+
+            # no third-party sqlite-utils plugins run on the encrypted connection
+            self._utils = sqlite_utils.Database(sql.conn, execute_plugins=False)
+        return self._utils
 
     @property
     def locked(self) -> bool:
-        return self._db is None
+        return self._sql is None
 
     @contextlib.contextmanager
     def atomic(self) -> Iterator[sqlite_utils.Database]:
         with self.db.atomic() as db:
             yield db
 
+    def unsynced_count(self) -> int:
+        """Case versions not yet acknowledged by the central API, quarantined ones
+        included (the status bar): ``outbox.unsynced_count(kind="version")``, counted
+        without loading the outbox and its sync models at start-up."""
+        row = self.sql.execute(
+            "SELECT count(*) FROM outbox WHERE state != 'acked' AND kind = 'version'"
+        ).fetchone()
+        return int(row[0])
+
     # -- profile ---------------------------------------------------------------------------
 
     def profile(self) -> Profile | None:
-        row = self.db.execute(
-            "SELECT user_id, display_name, role, region, device_id, created_at, "
-            "idle_lock_minutes, language FROM profile WHERE id = 1"
+        row = self.sql.execute(
+            f"SELECT {', '.join(_PROFILE_COLUMNS)} FROM profile WHERE id = 1"
         ).fetchone()
         if row is None:
             return None
-        names = [
-            "user_id",
-            "display_name",
-            "role",
-            "region",
-            "device_id",
-            "created_at",
-            "idle_lock_minutes",
-            "language",
-        ]
-        return Profile(**dict(zip(names, row, strict=True)))
+        values = dict(zip(_PROFILE_COLUMNS, row, strict=True))
+        values["created_at"] = datetime.fromisoformat(values["created_at"])
+        return Profile(**values)
 
     def create_profile(
         self, display_name: str, role: str, *, region: str = "demo", language: str = "nl"
@@ -107,6 +147,8 @@ class Store:
             raise StoreError("display name is empty")
         if role not in ROLES:
             raise StoreError(f"unknown role {role!r}")
+        if language not in LANGUAGES:
+            raise StoreError(f"unknown language {language!r}")
         profile = Profile(
             user_id=str(uuid.uuid4()),
             display_name=display_name,
@@ -116,8 +158,9 @@ class Store:
             created_at=datetime.now(UTC),
             language=language,  # type: ignore[arg-type]
         )
-        with self.db.atomic():
-            self.db.execute(
+        sql = self.sql
+        with sql.atomic():
+            sql.execute(
                 "INSERT INTO profile (id, user_id, display_name, role, region, device_id, "
                 "created_at, idle_lock_minutes, language) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -141,11 +184,15 @@ class Store:
             raise StoreError(f"cannot change {', '.join(sorted(unknown))}")
         if "role" in changes and changes["role"] not in ROLES:
             raise StoreError(f"unknown role {changes['role']!r}")
+        if "language" in changes and changes["language"] not in LANGUAGES:
+            raise StoreError(f"unknown language {changes['language']!r}")
+        minutes = changes.get("idle_lock_minutes", 1)
+        if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes < 1:
+            raise StoreError(f"idle_lock_minutes must be whole minutes, not {minutes!r}")
         assignments = ", ".join(f"{name} = ?" for name in changes)
-        with self.db.atomic():
-            self.db.execute(
-                f"UPDATE profile SET {assignments} WHERE id = 1", list(changes.values())
-            )
+        sql = self.sql
+        with sql.atomic():
+            sql.execute(f"UPDATE profile SET {assignments} WHERE id = 1", list(changes.values()))
         profile = self.profile()
         assert profile is not None
         return profile
@@ -154,15 +201,17 @@ class Store:
 
     def lock(self) -> None:
         """Close the connection: the key is no longer held in this process."""
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        if self._sql is not None:
+            self._sql.close()
+            self._sql = None
+            self._utils = None
+            self._outbox = None
 
     def unlock(self, passphrase: str) -> None:
         """Reopen after :meth:`lock`; raises WrongPassphrase."""
-        if self._db is None:
+        if self._sql is None:
             db = connect(self.path, passphrase)
-            self._db = db
+            self._sql = db
             self._wire(db)
 
     def close(self) -> None:
@@ -172,7 +221,7 @@ class Store:
         return self.audit.verify()
 
     def integrity_problems(self) -> list[str]:
-        return integrity_problems(self.db)
+        return integrity_problems(self.sql)
 
 
 def actor_for(profile: Profile, on_behalf_of: str | None = None) -> Actor:
@@ -185,8 +234,18 @@ def actor_for(profile: Profile, on_behalf_of: str | None = None) -> Actor:
     )
 
 
-def open_store(data_dir: Path, passphrase: str, *, training: bool = False) -> Store:
-    """Open (creating when new) the store in ``data_dir``; raises WrongPassphrase."""
+def open_store(
+    data_dir: Path,
+    passphrase: str,
+    *,
+    training: bool = False,
+    conn: sqlcipher3.Connection | None = None,
+) -> Store:
+    """Open (creating when new) the store in ``data_dir``; raises WrongPassphrase.
+
+    ``conn`` is the connection :func:`desktop.store.database.open_connection` already
+    opened with ``passphrase`` (the app derives the key on a thread while Qt loads).
+    """
     path = database_path(Path(data_dir), training=training)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return Store(path, connect(path, passphrase), training=training)
+    return Store(path, connect(path, passphrase, conn=conn), training=training)

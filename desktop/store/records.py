@@ -1,0 +1,61 @@
+"""Plain records the store reads on the way to the first window: profile, actor, list row.
+
+They are frozen dataclasses, not pydantic models: the store builds them from its own
+rows (already typed by the schema) or from checked arguments, so there is nothing to
+validate, and starting the app then does not import pydantic (about 0.1 s and several
+MiB). The pydantic models of case content live in :mod:`desktop.store.models`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+Role = Literal["desk", "triagist", "outreach", "trainer", "coordinator"]
+ROLES: tuple[str, ...] = ("desk", "triagist", "outreach", "trainer", "coordinator")
+CaseStatus = Literal[
+    "draft", "ready_for_triage", "triaged", "handed_over", "closed", "needs_reconciliation"
+]
+SyncState = Literal["local", "pending", "synced", "conflict"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Profile:
+    """The local profile created at first start: who works on this device."""
+
+    user_id: str
+    display_name: str
+    role: Role
+    region: str = "demo"
+    device_id: str
+    created_at: datetime
+    idle_lock_minutes: int = 5
+    language: Literal["nl", "en"] = "nl"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Actor:
+    """Who does something, and on whose behalf (NEN 7513)."""
+
+    user_id: str
+    display_name: str
+    role: Role
+    device_id: str
+    on_behalf_of: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseSummary:
+    """One row of the case list."""
+
+    id: str
+    received_at: str | None
+    youth_name: str | None
+    birth_date: str | None
+    age_estimate: float | None
+    urgency: str | None
+    status: CaseStatus
+    deadline: str | None
+    sync_state: SyncState
+    updated_at: str
