@@ -10,21 +10,30 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desktop.i18n import _, set_language
+from desktop.paths import database_path, default_data_dir
+
+# Imported on the main thread before the key derivation starts (see EarlyOpen); the
+# rest of the store loads while it runs.
+from desktop.store.database import open_connection
 
 if TYPE_CHECKING:
+    import sqlcipher3
     from PySide6.QtGui import QIcon
+
+    from desktop.store import Store
 
 SMOKE_PROFILE_NAME = "Rooktest"
 
 
 class EarlyOpen(threading.Thread):
-    """Opens the store with ``DOORLOOP_PASSPHRASE`` while Qt loads on the main thread.
+    """Derives the store's key from ``DOORLOOP_PASSPHRASE`` while Qt loads on the main thread.
 
     SQLCipher's key derivation releases the GIL, so the two overlap; start-up then
-    costs about the larger of the two instead of their sum. The store's modules must
-    already be imported (:func:`run` does that on the main thread): importing pydantic
-    here while PySide6's import hook inspects modules on the main thread is a race
-    that made about one start in twenty fail.
+    costs about the larger of the two instead of their sum. The thread only opens the
+    keyed connection (:func:`desktop.store.database.open_connection`), which imports
+    nothing: importing modules here while PySide6's import hook inspects modules on the
+    main thread is a race that made about one start in twenty fail. The main thread
+    makes the store from the connection (:meth:`open_store`).
     """
 
     def __init__(self, data_dir: Path, passphrase: str, training: bool) -> None:
@@ -32,16 +41,26 @@ class EarlyOpen(threading.Thread):
         self.data_dir = data_dir
         self.passphrase = passphrase
         self.training = training
-        self.store: object = None
+        self.path = database_path(data_dir, training=training)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn: sqlcipher3.Connection | None = None
         self.error: BaseException | None = None
 
     def run(self) -> None:
         try:
-            from desktop.store import open_store
-
-            self.store = open_store(self.data_dir, self.passphrase, training=self.training)
+            self.conn = open_connection(self.path, self.passphrase)
         except BaseException as exc:  # handed to the main thread, which reports it
             self.error = exc
+
+    def open_store(self) -> Store:
+        """Wait for the key, then make the store on this (the main) thread; raises what
+        opening raised (``WrongPassphrase``)."""
+        from desktop.store import open_store
+
+        self.join()
+        if self.error is not None:
+            raise self.error
+        return open_store(self.data_dir, self.passphrase, training=self.training, conn=self.conn)
 
 
 def _open_or_create(  # type: ignore[no-untyped-def]
@@ -61,13 +80,11 @@ def _open_or_create(  # type: ignore[no-untyped-def]
 
     exists = store_exists(data_dir, training=training)
     if early is not None:
-        early.join()
-        if isinstance(early.error, WrongPassphrase):
+        try:
+            store = early.open_store()
+        except WrongPassphrase:
             print(_("Onjuiste wachtwoordzin in DOORLOOP_PASSPHRASE."), file=sys.stderr)
             return None
-        if early.error is not None:
-            raise early.error
-        store = early.store
         profile = store.profile()
         if profile is None and smoke:
             profile = store.create_profile(SMOKE_PROFILE_NAME, "desk")
@@ -119,6 +136,18 @@ def _app_icon() -> QIcon:
     return QIcon(pixmap)
 
 
+def _load_before_qt() -> None:
+    """Import the Qt-free modules the start needs, before PySide6.
+
+    PySide6's import hook reads the source of each module imported after PySide6 (it
+    looks for the text "PySide6"); loading these first spares them that.
+    """
+    from importlib import readers, resources  # noqa: F401  -- _app_icon reads through them
+
+    import desktop.desk
+    import desktop.store.store  # noqa: F401  -- opened once the key is derived
+
+
 def run(
     *,
     data_dir: Path | None = None,
@@ -128,18 +157,15 @@ def run(
     started: float | None = None,
 ) -> int:
     started = started if started is not None else time.perf_counter()
-    set_language(language or os.environ.get("DOORLOOP_LANG") or "nl")
-    from desktop.paths import database_path, default_data_dir
-
     data_dir = Path(data_dir) if data_dir else default_data_dir()
     data_dir.mkdir(parents=True, exist_ok=True)
     passphrase = os.environ.get("DOORLOOP_PASSPHRASE")
-    import desktop.store  # noqa: F401  -- on this thread, before Qt's import hook (see EarlyOpen)
-
     early = None
     if passphrase and (smoke or database_path(data_dir, training=training).exists()):
         early = EarlyOpen(data_dir, passphrase, training)
-        early.start()
+        early.start()  # first: the key derivation is the longest single step
+    set_language(language or os.environ.get("DOORLOOP_LANG") or "nl")
+    _load_before_qt()
 
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication

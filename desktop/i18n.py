@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import gettext
 from collections.abc import Mapping
-from importlib import resources
 
 DOMAIN = "doorloop"
 LANGUAGES = ("nl", "en")
@@ -33,6 +32,8 @@ def set_language(language: str) -> None:
     if language == DEFAULT_LANGUAGE:
         _translations = gettext.NullTranslations()
         return
+    from importlib import resources  # not needed for Dutch, the default
+
     mo = resources.files("desktop").joinpath("locale", language, "LC_MESSAGES", f"{DOMAIN}.mo")
     with mo.open("rb") as handle:
         _translations = gettext.GNUTranslations(handle)

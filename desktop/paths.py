@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-
 APP_NAME = "Doorloop"
 
 
@@ -15,6 +13,8 @@ def default_data_dir() -> Path:
     override = os.environ.get("DOORLOOP_DATA_DIR")
     if override:
         return Path(override)
+    import platformdirs  # only when no data dir is given
+
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 

@@ -1,43 +1,66 @@
 """The encrypted local store: SQLCipher, migrations, repositories, outbox, audit.
 
-Importing the package loads neither pydantic nor sqlite-utils (start-up time): the
-pydantic models ``Case``, ``CaseVersion`` and ``AuditEvent`` load on first access, as
-do the outbox and ``Store.db``.
+The names below load on first use (PEP 562), so the app can import
+:mod:`desktop.store.database` and start deriving the key before anything else; and
+none of them loads pydantic or sqlite-utils until a case, a version, an audit event,
+the outbox or ``Store.db`` is used.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
-from desktop.store.audit import ChainReport, verify_audit_chain
-from desktop.store.errors import (
-    NotFoundError,
-    StoreError,
-    StoreLocked,
-    WrongPassphrase,
-)
-from desktop.store.records import ROLES, Actor, CaseSummary, Profile
-from desktop.store.store import (
-    MIN_PASSPHRASE_LENGTH,
-    Store,
-    actor_for,
-    database_path,
-    open_store,
-    store_exists,
-)
-
 if TYPE_CHECKING:
+    from desktop.store.audit import ChainReport, verify_audit_chain
+    from desktop.store.errors import NotFoundError, StoreError, StoreLocked, WrongPassphrase
     from desktop.store.models import AuditEvent, Case, CaseVersion
+    from desktop.store.records import ROLES, Actor, CaseSummary, Profile
+    from desktop.store.store import (
+        MIN_PASSPHRASE_LENGTH,
+        Store,
+        actor_for,
+        database_path,
+        open_store,
+        store_exists,
+    )
 
-_MODELS = frozenset({"AuditEvent", "Case", "CaseVersion"})
+_WHERE = {
+    "ChainReport": "audit",
+    "verify_audit_chain": "audit",
+    "NotFoundError": "errors",
+    "StoreError": "errors",
+    "StoreLocked": "errors",
+    "WrongPassphrase": "errors",
+    "AuditEvent": "models",
+    "Case": "models",
+    "CaseVersion": "models",
+    "ROLES": "records",
+    "Actor": "records",
+    "CaseSummary": "records",
+    "Profile": "records",
+    "MIN_PASSPHRASE_LENGTH": "store",
+    "Store": "store",
+    "actor_for": "store",
+    "database_path": "store",
+    "open_store": "store",
+    "store_exists": "store",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _MODELS:
-        from desktop.store import models
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    qualified = f"{__name__}.{module}"
+    __import__(qualified)  # (an import statement's path, which -X importtime reports)
+    value = getattr(sys.modules[qualified], name)
+    globals()[name] = value  # looked up once
+    return value
 
-        return getattr(models, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])
 
 
 __all__ = [

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
-from tests.e2e.conftest import doorloop
+from tests.e2e.conftest import ROOT, doorloop
 
 PASSPHRASE = "smoke test passphrase"
 
@@ -56,3 +59,36 @@ def test_bad_option_names_the_option(tmp_path: Path) -> None:
     result = doorloop("--lang", "fr", "--smoke")
     assert result.returncode == 2
     assert "--lang" in result.stderr
+
+
+def test_the_start_loads_no_case_models_and_no_sqlite_utils(tmp_path: Path) -> None:
+    """The start-up budget (DESIGN.md): the way to the first window opens the store and
+    reads the profile and the case list without pydantic or sqlite-utils."""
+    env = {"DOORLOOP_PASSPHRASE": PASSPHRASE}
+    assert doorloop("--smoke", "--data-dir", str(tmp_path), env=env).returncode == 0
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-m",
+            "desktop",
+            "--smoke",
+            "--data-dir",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert re.fullmatch(r"ready in \d+ ms\n", result.stdout)
+    imported = {
+        line.rpartition("|")[2].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert {"sqlcipher3", "desktop.store.store", "desktop.ui.main_window"} <= imported
+    assert not {"pydantic", "pydantic_core", "sqlite_utils"} & imported
