@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QProcess, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtGui import QAction, QKeySequence, QResizeEvent, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
@@ -169,9 +168,6 @@ class MainWindow(QMainWindow):
         self.overlay = LockOverlay(self._unlock, self._after_unlock, self)
         self.idle = IdleWatcher(session.profile.idle_lock_minutes, self)
         self.idle.idle.connect(self.lock)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self.idle)
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(5_000)
         self._status_timer.timeout.connect(self.refresh_status)
@@ -394,6 +390,10 @@ class MainWindow(QMainWindow):
             current.setFocus()
         self.unlocked.emit()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.idle.watch(self.windowHandle())  # before it is activated
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         if self.overlay.isVisible():
@@ -404,9 +404,7 @@ class MainWindow(QMainWindow):
             self.flush_all()
         if self.sync_bridge is not None:
             self.sync_bridge.stop()
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self.idle)
+        self.idle.detach()
         super().closeEvent(event)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QDialog, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.desk import DeskSession
@@ -153,6 +155,34 @@ def test_idle_lock_covers_the_window_and_unlock_returns(qtbot: QtBot, session: D
     assert session.store.cases.count() == 3
     actions = [e.action for e in session.store.audit.events()]
     assert actions[-2:] == ["lock", "unlock"]
+
+
+def test_typing_in_the_window_or_a_dialog_postpones_the_idle_lock(
+    qtbot: QtBot, session: DeskSession
+) -> None:
+    window = make_window(qtbot, session)
+    window.idle.set_minutes(0.01)  # 600 ms
+
+    def type_for_a_while(target: QWidget) -> None:
+        # through the window system, as a keyboard delivers keys (to the window first)
+        for _ in range(12):
+            QTest.keyClick(target.windowHandle(), Qt.Key.Key_Shift)
+            qtbot.wait(100)
+
+    type_for_a_while(window)
+    assert not session.store.locked, "1.2 s of typing: never 600 ms without activity"
+    dialog = QDialog(window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    type_for_a_while(dialog)
+    assert not session.store.locked, "typing in a dialog is activity too"
+    dialog.close()
+    with qtbot.waitSignal(window.locked, timeout=3000):
+        pass
+    assert session.store.locked
 
 
 def test_training_window_is_visibly_different(qtbot: QtBot, tmp_path) -> None:  # type: ignore[no-untyped-def]
