@@ -9,12 +9,11 @@ device, when (UTC and device-local time) and the outcome; never case content.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -66,7 +65,22 @@ def event_hash(event: dict[str, Any]) -> str:
     canonical = json.dumps(
         [event[name] for name in _FIELDS], ensure_ascii=False, separators=(",", ":")
     )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return _sha256_hex(canonical.encode("utf-8"))
+
+
+_hashlib: ModuleType | None = None
+
+
+def _sha256_hex(data: bytes) -> str:
+    # hashlib (OpenSSL) loads with the first event hashed: a start that only reads the
+    # store needs none. Kept in a global, not a function-level import: verifying a long
+    # chain hashes every row.
+    global _hashlib
+    if _hashlib is None:
+        import hashlib
+
+        _hashlib = hashlib
+    return _hashlib.sha256(data).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -108,6 +122,8 @@ class AuditLog:
     ) -> AuditEvent:
         if action not in ACTIONS:
             raise ValueError(f"unknown audit action {action!r}")
+        import uuid  # on the first event, like hashlib
+
         moment = at or datetime.now(UTC)
         _, prev_hash = self._head()
         event: dict[str, Any] = {

@@ -9,7 +9,6 @@ that names it as its base. Nothing is overwritten after it was decided or sent.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -222,6 +221,8 @@ class CaseRepository:
         case_id: str | None = None,
     ) -> Case:
         """Create a draft case with its first version, outbox row and audit event."""
+        import uuid  # on first write: opening the store and the case list need no ids
+
         now = _iso(_now())
         case_id = case_id or str(uuid.uuid4())
         version_id = str(uuid.uuid4())
@@ -423,6 +424,8 @@ class CaseRepository:
         decision_date = legal_decision_date or case.legal_decision_date
         head = case.version
         if head.sealed:
+            import uuid
+
             version_id = str(uuid.uuid4())
             self._insert_version(
                 case.id,

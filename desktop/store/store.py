@@ -12,7 +12,6 @@ nor sqlite-utils: the outbox (and with it the sync models) and the
 from __future__ import annotations
 
 import contextlib
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -149,6 +148,8 @@ class Store:
             raise StoreError(f"unknown role {role!r}")
         if language not in LANGUAGES:
             raise StoreError(f"unknown language {language!r}")
+        import uuid  # once per device: not loaded by an ordinary start
+
         profile = Profile(
             user_id=str(uuid.uuid4()),
             display_name=display_name,
