@@ -25,10 +25,11 @@ class IdleWatcher(QObject):
     """Emits ``idle`` after ``minutes`` without keyboard or mouse activity.
 
     Activity is seen on the app's windows: each top-level window (the main window,
-    dialogs, menus) is watched from when it first has the focus, and the window system
-    delivers all input to a window before its widgets get it. Not an application-wide
-    event filter: that hands every event of every object to Python, and the first event
-    of one of Qt's internal objects makes PySide load all of its classes (about 50 ms at
+    dialogs) is watched from when it first has the focus, and the window system
+    delivers all input to a window before its widgets get it; menus, which may not take
+    the focus, are watched themselves (:meth:`watch`). Not an application-wide event
+    filter: that hands every event of every object to Python, and the first event of
+    one of Qt's internal objects makes PySide load all of its classes (about 50 ms at
     start-up).
     """
 
@@ -45,10 +46,10 @@ class IdleWatcher(QObject):
             self._app.focusWindowChanged.connect(self.watch)
             self.watch(self._app.focusWindow())
 
-    def watch(self, window: QWindow | None) -> None:
-        """Count input to ``window`` as activity (watching a window twice is harmless)."""
-        if window is not None:
-            window.installEventFilter(self)
+    def watch(self, target: QWindow | QWidget | None) -> None:
+        """Count input to ``target`` (a window, a menu) as activity; twice is harmless."""
+        if target is not None:
+            target.installEventFilter(self)
 
     def detach(self) -> None:
         """Watch no further windows (the owner closes)."""

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QTableView,
     QTabWidget,
@@ -168,6 +169,8 @@ class MainWindow(QMainWindow):
         self.overlay = LockOverlay(self._unlock, self._after_unlock, self)
         self.idle = IdleWatcher(session.profile.idle_lock_minutes, self)
         self.idle.idle.connect(self.lock)
+        for menu in self.menuBar().findChildren(QMenu):
+            self.idle.watch(menu)  # a menu's input may not pass through the window
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(5_000)
         self._status_timer.timeout.connect(self.refresh_status)
