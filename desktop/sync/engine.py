@@ -97,6 +97,27 @@ def _push_body(ready: list[WireItem]) -> bytes:
     return f'{{"versions":[{versions}],"audit_events":[{events}]}}'.encode()
 
 
+def _answers(
+    ready: list[WireItem], response: PushResponse
+) -> list[tuple[WireItem, PushResult | None]]:
+    """Each sent item with the server's result for it (None: no usable answer).
+
+    Results come one per item in request order (docs/central-api.md), versions and audit
+    events each in their own list. A stored result must name the item's id; a refusal
+    may not (the server names an item it could not read by its position), so it is
+    matched by position alone.
+    """
+    paired: list[tuple[WireItem, PushResult | None]] = []
+    for kind, results in (("version", response.versions), ("audit", response.audit_events)):
+        items = [i for i in ready if (i.kind == "version") == (kind == "version")]
+        for index, item in enumerate(items):
+            result = results[index] if index < len(results) else None
+            if result is not None and result.stored and result.id != item.item_id:
+                result = None
+            paired.append((item, result))
+    return paired
+
+
 def _push_call(body: bytes) -> Callable[[Transport], PushResponse]:
     return lambda transport: transport.push_json(body)
 
@@ -536,15 +557,11 @@ class SyncEngine:
         counts: dict[str, int],
         conflicts: list[str],
     ) -> None:
-        results: dict[str, PushResult] = {
-            r.id: r for r in [*response.versions, *response.audit_events]
-        }
         acked: list[str] = []
         missing: list[str] = []
         refused: list[tuple[WireItem, PushResult]] = []
         concurrent: list[str] = []
-        for item in ready:
-            result = results.get(item.item_id)
+        for item, result in _answers(ready, response):
             if result is None:
                 missing.append(item.item_id)
             elif result.stored:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -301,3 +303,40 @@ def test_a_refused_batch_leaves_every_item_acked_or_pending_never_stuck(store: S
     server.fail_push = None
     assert engine.sync().outcome == "ok"
     assert store.outbox.unsynced_count() == 0
+
+
+def test_results_are_matched_to_items_by_position_and_a_stored_one_must_name_its_item(
+    store: Store,
+) -> None:
+    _queue(store, 2)
+    versions = [i for i in store.outbox.items() if i.kind == "version"]
+    server = FakeServer()
+
+    class Scripted(FakeTransport):
+        def push_json(self, body: bytes) -> PushResponse:
+            sent = json.loads(body)
+            events = [
+                PushResult(id=e["event_id"], result="created", stored=True)
+                for e in sent["audit_events"]
+            ]
+            if not sent["versions"]:
+                return PushResponse(versions=[], audit_events=events, sync_run_id=2)
+            return PushResponse(
+                versions=[
+                    # unreadable to the server: named by position, refused
+                    PushResult(id="#0", result="rejected", stored=False, reason="invalid"),
+                    # "stored", but under another id: not proof this item is stored
+                    PushResult(id=str(uuid.uuid4()), result="created", stored=True),
+                ],
+                audit_events=events,
+                sync_run_id=1,
+            )
+
+    server.transport = lambda url, token: Scripted(server)  # type: ignore[method-assign]
+    engine = _engine(store, server, [])
+    report = engine.sync()
+    assert report.outcome == "ok"
+    states = {i.item_id: i.state for i in store.outbox.items()}
+    assert states[versions[0].item_id] == "quarantined"
+    assert states[versions[1].item_id] == "pending"  # sent again by the next run
+    assert {s for i, s in states.items() if i not in {v.item_id for v in versions}} == {"acked"}
