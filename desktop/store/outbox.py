@@ -12,11 +12,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
 
-from desktop.store.models import OutboxItem
+    from desktop.store.database import Database
+    from desktop.store.models import OutboxItem
 
 #: Keys of a stored payload that are the store's own bookkeeping, not part of the wire
 #: item: a version payload carries its case's ``id``, an audit payload its ``seq``.
@@ -39,8 +41,21 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
+def unsynced_count(db: sqlite_utils.Database | Database, kind: str | None = None) -> int:
+    """Outbox items (of ``kind``) not yet acknowledged, quarantined ones included.
+
+    A function of its own so the status bar can count at start-up without the outbox's
+    item models (this module imports nothing heavy at load)."""
+    sql = "SELECT count(*) FROM outbox WHERE state != 'acked'"
+    params: list[Any] = []
+    if kind is not None:
+        sql += " AND kind = ?"
+        params.append(kind)
+    return int(db.execute(sql, params).fetchone()[0])
+
+
 class Outbox:
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: sqlite_utils.Database | Database) -> None:
         self._db = db
 
     def put(self, kind: str, item_id: str, payload: dict[str, Any], case_id: str | None) -> None:
@@ -61,6 +76,8 @@ class Outbox:
     ) -> list[OutboxItem]:
         """Take pending items (oldest first, row id above ``after``) into a batch; seals
         their versions. Items left ``sending`` by an interrupted run are taken again."""
+        from desktop.store.models import OutboxItem
+
         rows = self._take("payload, attempts, last_error", limit, kinds, after)
         # Rows this store wrote itself: built without re-validating every payload
         # (that doubled the cost of taking a batch of 1,000).
@@ -175,14 +192,11 @@ class Outbox:
 
     def unsynced_count(self, kind: str | None = None) -> int:
         """Number of items (of ``kind``) not yet acknowledged, quarantined ones included."""
-        sql = "SELECT count(*) FROM outbox WHERE state != 'acked'"
-        params: list[Any] = []
-        if kind is not None:
-            sql += " AND kind = ?"
-            params.append(kind)
-        return int(self._db.execute(sql, params).fetchone()[0])
+        return unsynced_count(self._db, kind)
 
     def items(self, state: str | None = None) -> list[OutboxItem]:
+        from desktop.store.models import OutboxItem
+
         sql = "SELECT id, kind, item_id, case_id, payload, state, attempts, last_error FROM outbox"
         params: list[Any] = []
         if state:

@@ -119,12 +119,10 @@ class Store:
 
     def unsynced_count(self) -> int:
         """Case versions not yet acknowledged by the central API, quarantined ones
-        included (the status bar): ``outbox.unsynced_count(kind="version")``, counted
-        without loading the outbox and its sync models at start-up."""
-        row = self.sql.execute(
-            "SELECT count(*) FROM outbox WHERE state != 'acked' AND kind = 'version'"
-        ).fetchone()
-        return int(row[0])
+        included (the status bar), counted without loading the outbox's item models."""
+        from desktop.store.outbox import unsynced_count
+
+        return unsynced_count(self.sql, "version")
 
     # -- profile ---------------------------------------------------------------------------
 
