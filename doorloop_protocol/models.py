@@ -230,9 +230,12 @@ _VERSION_INCLUDE = frozenset(VERSION_CONTENT_FIELDS)
 _AUDIT_INCLUDE = frozenset(AUDIT_CONTENT_FIELDS)
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
 def canonical_json(data: Any) -> str:
     """JSON with sorted keys, no spaces, ASCII only: the same bytes on every machine."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return _CANONICAL.encode(data)  # one encoder for all calls (json.dumps makes one each)
 
 
 def content_hash(item: VersionItem | AuditEventItem) -> str:
