@@ -12,12 +12,19 @@ import argparse
 import dataclasses
 import getpass
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from central_api.config import Settings, normalise_database_url
+from central_api.config import (
+    ENV_DATABASE_URL,
+    ENV_MIGRATE_ON_START,
+    ENV_RATE_PER_MINUTE,
+    Settings,
+    normalise_database_url,
+)
 from central_api.storage import AlreadyExists, NotFound, Storage
 from doorloop_protocol import ROLES, FormDefinitionDoc
 
@@ -43,6 +50,12 @@ def _parser() -> argparse.ArgumentParser:
         help="requests per minute per device (0 switches the limit off)",
     )
     serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes (PostgreSQL only; rate limits then count per worker)",
+    )
 
     sub.add_parser("migrate", parents=[common], help="bring the database schema up to date")
 
@@ -116,8 +129,27 @@ def _serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env(args.database_url)
     if args.rate_per_minute is not None:
         settings = dataclasses.replace(settings, rate_per_minute=args.rate_per_minute)
-    app = create_app(settings)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    if args.workers < 1:
+        raise ValueError("--workers must be at least 1")
+    if args.workers == 1:
+        app = create_app(settings)
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+        return 0
+    if not settings.database_url.startswith("postgresql"):
+        raise ValueError("--workers above 1 needs PostgreSQL (SQLite has one writer)")
+    # Migrate once here, then let each worker build the app from the environment.
+    Storage.open(settings.database_url, migrate=settings.migrate_on_start).close()
+    os.environ[ENV_DATABASE_URL] = settings.database_url
+    os.environ[ENV_RATE_PER_MINUTE] = str(settings.rate_per_minute)
+    os.environ[ENV_MIGRATE_ON_START] = "0"
+    uvicorn.run(
+        "central_api.app:app_from_env",
+        factory=True,
+        workers=args.workers,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+    )
     return 0
 
 

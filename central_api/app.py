@@ -168,6 +168,12 @@ def authenticated(
 Authenticated = Annotated[Principal, Depends(authenticated)]
 
 
+def app_from_env() -> FastAPI:
+    """The app of one worker of ``doorloop-central serve --workers N`` (settings from
+    the environment the parent set up)."""
+    return create_app(Settings.from_env())
+
+
 def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     """Build the API on `storage` (opened, and migrated when configured, from settings)."""
     if storage is None:

@@ -10,6 +10,9 @@ import platformdirs
 
 APP_NAME = "doorloop-central"
 ENV_DATABASE_URL = "DOORLOOP_CENTRAL_DATABASE_URL"
+ENV_RATE_PER_MINUTE = "DOORLOOP_CENTRAL_RATE_PER_MINUTE"
+# "0" in the workers of `serve --workers N`: the parent applied the migrations once.
+ENV_MIGRATE_ON_START = "DOORLOOP_CENTRAL_MIGRATE_ON_START"
 
 
 def default_database_url() -> str:
@@ -54,6 +57,7 @@ class Settings:
 
         return cls(
             database_url=normalise_database_url(database_url),
-            rate_per_minute=number("DOORLOOP_CENTRAL_RATE_PER_MINUTE", 600.0),
+            rate_per_minute=number(ENV_RATE_PER_MINUTE, 600.0),
             rate_burst=int(number("DOORLOOP_CENTRAL_RATE_BURST", 120)),
+            migrate_on_start=os.environ.get(ENV_MIGRATE_ON_START, "1") != "0",
         )

@@ -150,6 +150,8 @@ class _PushWork:
     change_rows: list[dict[str, Any]] = field(default_factory=list)
     applied: list[str] = field(default_factory=list)
     held_here: dict[str, VersionItem] = field(default_factory=dict)
+    # id(item) -> (content hash, stored body), worked out before the sequence lock
+    prepared: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     def next_seq(self) -> int:
         self.seq += 1
@@ -507,8 +509,15 @@ class Storage:
 
         Items that failed validation arrive as ready `PushResult`s and are passed through.
         """
+        # The per-item CPU work happens before the sequence lock is taken, so that
+        # pushes served by other workers can write meanwhile.
+        prepared = {
+            id(item): (content_hash(item), item.model_dump_json())
+            for item in [*versions, *audit_events]
+            if not isinstance(item, PushResult)
+        }
         with self._write() as (conn, seq):
-            work = _PushWork(seq=seq[0])
+            work = _PushWork(seq=seq[0], prepared=prepared)
             self._load_known(conn, work, versions)
             version_results = [
                 item if isinstance(item, PushResult) else self._push_one(principal, work, item)
@@ -516,7 +525,7 @@ class Storage:
             ]
             self._release_held(conn, work)
             self._write_versions(conn, work)
-            event_results = self._push_audit_events(conn, principal, audit_events)
+            event_results = self._push_audit_events(conn, principal, audit_events, prepared)
             seq[0] = work.seq
             counts: dict[str, int] = {}
             for result in version_results:
@@ -602,7 +611,7 @@ class Storage:
             return rejected(
                 "wrong_region", "The version's region is not the user's region.", "region"
             )
-        digest = content_hash(item)
+        digest, body = work.prepared[id(item)]
         existing = work.known.get(vid)
         if existing is not None:
             if existing.content_hash == digest and existing.region_id == principal.region_id:
@@ -629,7 +638,7 @@ class Storage:
             "base_version_id": base_id,
             "region_id": principal.region_id,
             "content_hash": digest,
-            "body": item.model_dump_json(),
+            "body": body,
             "state": "held",
             "received_at": _now(),
             "pushed_by_device": principal.device_id,
@@ -811,6 +820,7 @@ class Storage:
         conn: Connection,
         principal: Principal,
         items: Sequence[AuditEventItem | PushResult],
+        prepared: dict[int, tuple[str, str]],
     ) -> list[PushResult]:
         known: dict[str, str] = {}
         ids = sorted({str(i.event_id) for i in items if isinstance(i, AuditEventItem)})
@@ -829,7 +839,7 @@ class Storage:
                 results.append(item)
                 continue
             eid = str(item.event_id)
-            digest = content_hash(item)
+            digest, body = prepared[id(item)]
             if eid in known:
                 if known[eid] == digest:
                     results.append(PushResult(id=eid, result="duplicate", stored=True))
@@ -852,7 +862,7 @@ class Storage:
                     "case_id": str(item.case_id) if item.case_id else None,
                     "pushed_by_device": principal.device_id,
                     "content_hash": digest,
-                    "body": item.model_dump_json(),
+                    "body": body,
                     "received_at": now,
                 }
             )

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -25,7 +26,18 @@ def free_port() -> int:
 
 
 @pytest.mark.slow
-def test_serve_answers_health_login_push_and_pull(database_url: str) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_answers_health_login_push_and_pull(database_url: str, workers: int) -> None:
+    if workers > 1 and not database_url.startswith("postgresql"):
+        refused = subprocess.run(
+            [sys.executable, "-m", "central_api", "serve", "--database-url", database_url,
+             "--workers", str(workers)],
+            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert refused.returncode == 2
+        assert "--workers" in refused.stderr and "PostgreSQL" in refused.stderr
+        return
     storage = Storage.open(database_url)
     storage.add_region("noord")
     storage.add_user("anna", PASSWORD, role="desk", region="noord")
@@ -35,7 +47,8 @@ def test_serve_answers_health_login_push_and_pull(database_url: str) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
         [sys.executable, "-m", "central_api", "serve", "--database-url", database_url,
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+         "--workers", str(workers)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
@@ -63,6 +76,27 @@ def test_serve_answers_health_login_push_and_pull(database_url: str) -> None:
             assert pushed.json()["versions"][0]["result"] == "created"
             pulled = client.get("/v1/sync/pull", params={"since": 0}, headers=headers).json()
             assert [c["id"] for c in pulled["changes"]] == [item["version_id"], item["case_id"]]
+            # concurrent pushes (served by every worker): each stored once, in one sequence
+            batches = [[version() for _ in range(5)] for _ in range(8)]
+            with ThreadPoolExecutor(4) as pool:
+                answers = list(
+                    pool.map(
+                        lambda batch: client.post(
+                            "/v1/sync/push", json={"versions": batch}, headers=headers
+                        ).json(),
+                        batches,
+                    )
+                )
+            assert all(r["result"] == "created" for a in answers for r in a["versions"])
+            pulled = client.get(
+                "/v1/sync/pull", params={"since": 0, "limit": 1000}, headers=headers
+            ).json()
+            ids = [c["id"] for c in pulled["changes"] if c["kind"] == "case_version"]
+            assert sorted(ids) == sorted(
+                [item["version_id"]] + [v["version_id"] for b in batches for v in b]
+            )
+            seqs = [c["seq"] for c in pulled["changes"]]
+            assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
             assert client.get("/openapi.json").json()["info"]["title"] == "Doorloop central API"
             assert client.get("/docs").status_code == 200
     finally:
