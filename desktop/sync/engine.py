@@ -147,6 +147,7 @@ class SyncEngine:
         backoff: Backoff | None = None,
         max_attempts: int = 6,
         push_batch: int = 500,
+        push_in_flight: int = 2,
         pull_limit: int = 1000,
         use_keyring: bool = True,
     ) -> None:
@@ -163,6 +164,7 @@ class SyncEngine:
         self.backoff = backoff or Backoff()
         self.max_attempts = max(1, max_attempts)
         self.push_batch = push_batch
+        self.push_in_flight = max(1, push_in_flight)
         self.pull_limit = pull_limit
         self._listeners: list[Listener] = []
         self._stop = threading.Event()
@@ -432,19 +434,22 @@ class SyncEngine:
         conflicts: list[str],
         kinds: tuple[str, ...] = ("version", "audit"),
     ) -> None:
-        """Drain the outbox in batches, one request in flight while the next is prepared.
+        """Drain the outbox in batches, ``push_in_flight`` requests at a time.
 
-        A single sender thread posts the batches strictly one after another; this thread
-        meanwhile takes the next batch from the outbox and settles the previous answer,
-        so the store's work and the server's overlap instead of adding up. Every batch is
-        settled (acknowledged, released or quarantined) before this method returns or
-        raises; items from the one failed request are released for a later run.
+        Sender threads post the batches while this thread takes the next batch from the
+        outbox and settles answers in outbox order, so the store's work and the
+        server's overlap instead of adding up (and a server with several workers works
+        on two batches at once). Batches may therefore arrive out of order; the server
+        holds a version whose base is still on its way and applies it when the base
+        arrives. Every batch is settled (acknowledged, released or quarantined) before
+        this method returns or raises; items of a failed request are released for a
+        later run.
         """
         self._connected()  # registers the transport here, before the sender uses it
         after = 0
-        # Sent or queued batches, oldest first: at most one in flight and one queued.
+        # Sent or queued batches, oldest first: `push_in_flight` in flight, one queued.
         outstanding: deque[tuple[list[WireItem], Future[PushResponse]]] = deque()
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="doorloop-push") as sender:
+        with ThreadPoolExecutor(self.push_in_flight, thread_name_prefix="doorloop-push") as sender:
             try:
                 while True:
                     items = self.store.outbox.take_wire(
@@ -458,7 +463,7 @@ class SyncEngine:
                     if ready:
                         call = _push_call(_push_body(ready))
                         outstanding.append((ready, sender.submit(self._call, call)))
-                    while len(outstanding) > 1:
+                    while len(outstanding) > self.push_in_flight:
                         self._finish(*outstanding.popleft(), counts, conflicts)
                 while outstanding:
                     self._finish(*outstanding.popleft(), counts, conflicts)
