@@ -196,35 +196,29 @@ class Reconciler:
         db = self.store.db
         now = _now()
         version_id = str(uuid.uuid4())
-        top = db.execute(
-            "SELECT max(number) FROM case_versions WHERE case_id = ?", [case_id]
-        ).fetchone()[0]
-        number = int(top or 0) + 1
+        number = self.state.next_number(case_id)
         flags = base.legal_flags
         shown: list[dict[str, Any]] = []
         for head in heads.values():
             for banner in head.banners_shown:
                 if all(b.get("id") != banner.get("id") for b in shown):
                     shown.append(banner)
-        db.execute(
-            "INSERT INTO case_versions (version_id, case_id, number, base_version_id, status, "
-            "answers, legal_flags, banners_shown, created_at, created_by, created_by_name, "
-            "device_id, reason, sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
-            [
-                version_id,
-                case_id,
-                number,
-                base.version.id,
-                status,
-                _dumps(answers),
-                _dumps(flags),
-                _dumps(shown),
-                now,
-                actor.user_id,
-                actor.display_name,
-                actor.device_id,
-                "reconcile",
-            ],
+        self.state.insert_version(
+            case_id,
+            version_id,
+            number,
+            base.version.id,
+            {
+                "status": status,
+                "answers": answers,
+                "legal_flags": flags,
+                "banners_shown": shown,
+                "created_at": now,
+                "created_by": actor.user_id,
+                "created_by_name": actor.display_name,
+                "device_id": actor.device_id,
+                "reason": "reconcile",
+            },
         )
         summary = summary_columns(answers)
         db.execute(

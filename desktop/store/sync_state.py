@@ -131,17 +131,12 @@ class SyncState:
         case = self._db.execute(
             "SELECT head_version_id, status FROM cases WHERE id = ?", [case_id]
         ).fetchone()
-        number = item.get("number")
-        if not number:
-            top = self._db.execute(
-                "SELECT max(number) FROM case_versions WHERE case_id = ?", [case_id]
-            ).fetchone()[0]
-            number = int(top or 0) + 1
+        number = item.get("number") or self.next_number(case_id)
         if case is None:
             self._insert_case(case_id, version_id, item)
-            self._insert_version(case_id, version_id, int(number), base, item)
+            self.insert_version(case_id, version_id, int(number), base, item)
             return "new_case"
-        self._insert_version(case_id, version_id, int(number), base, item)
+        self.insert_version(case_id, version_id, int(number), base, item)
         head_id, status = str(case[0]), str(case[1])
         siblings = self._db.execute(
             "SELECT count(*) FROM case_versions WHERE case_id = ? AND version_id != ? "
@@ -279,9 +274,17 @@ class SyncState:
             ],
         )
 
-    def _insert_version(
+    def next_number(self, case_id: str) -> int:
+        """The number a new version of the case gets (1 for a case without versions)."""
+        top = self._db.execute(
+            "SELECT max(number) FROM case_versions WHERE case_id = ?", [case_id]
+        ).fetchone()[0]
+        return int(top or 0) + 1
+
+    def insert_version(
         self, case_id: str, version_id: str, number: int, base: str | None, item: dict[str, Any]
     ) -> None:
+        """Store a sealed version from a wire-shaped ``item`` (pulled, or a reconciliation)."""
         self._db.execute(
             "INSERT INTO case_versions (version_id, case_id, number, base_version_id, status, "
             "answers, legal_flags, banners_shown, created_at, created_by, created_by_name, "

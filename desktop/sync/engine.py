@@ -459,20 +459,22 @@ class SyncEngine:
                         break
                     after = items[-1].id
                     counts["pushed"] += len(items)
-                    ready = self._wire_items(items, counts)
+                    ready = self._sendable(items, counts)
                     if ready:
                         call = _push_call(_push_body(ready))
                         outstanding.append((ready, sender.submit(self._call, call)))
                     while len(outstanding) > self.push_in_flight:
-                        self._finish(*outstanding.popleft(), counts, conflicts)
+                        sent, answer = outstanding.popleft()
+                        self._finish(sent, answer.result, counts, conflicts)
                 while outstanding:
-                    self._finish(*outstanding.popleft(), counts, conflicts)
+                    sent, answer = outstanding.popleft()
+                    self._finish(sent, answer.result, counts, conflicts)
             except BaseException as failure:
                 while outstanding:
                     self._abandon(*outstanding.popleft(), failure, counts, conflicts)
                 raise
 
-    def _wire_items(self, items: list[WireItem], counts: dict[str, int]) -> list[WireItem]:
+    def _sendable(self, items: list[WireItem], counts: dict[str, int]) -> list[WireItem]:
         """The items of a taken batch that may go; a training case is quarantined here.
 
         Nothing else is checked locally: the server validates every item and refuses a
@@ -489,13 +491,14 @@ class SyncEngine:
     def _finish(
         self,
         ready: list[WireItem],
-        answer: Future[PushResponse],
+        answer: Callable[[], PushResponse],
         counts: dict[str, int],
         conflicts: list[str],
     ) -> None:
-        """Wait for a batch's answer and settle it; a 413/422 is narrowed down by halves."""
+        """Get a batch's answer (``future.result`` of a sent one, or a request made now)
+        and settle it; a 413/422 is narrowed down by halves."""
         try:
-            response = answer.result()
+            response = answer()
         except RequestRejected as exc:
             if exc.status not in (413, 422):
                 self.store.outbox.release([i.item_id for i in ready], str(exc))
@@ -523,18 +526,14 @@ class SyncEngine:
             self.store.outbox.release([i.item_id for i in ready], f"not sent: {failure}")
             return
         with contextlib.suppress(Exception):  # the run already fails with `failure`
-            self._finish(ready, answer, counts, conflicts)
+            self._finish(ready, answer.result, counts, conflicts)
 
     def _push_items(
         self, ready: list[WireItem], counts: dict[str, int], conflicts: list[str]
     ) -> None:
         """Push one batch and settle it, without the sender thread (used to narrow down)."""
-        answer: Future[PushResponse] = Future()
-        try:
-            answer.set_result(self._call(_push_call(_push_body(ready))))
-        except BaseException as exc:
-            answer.set_exception(exc)
-        self._finish(ready, answer, counts, conflicts)
+        call = _push_call(_push_body(ready))
+        self._finish(ready, lambda: self._call(call), counts, conflicts)
 
     def _narrow(
         self,
