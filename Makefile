@@ -7,20 +7,31 @@ STAMP := $(VENV)/.installed
 # leaves them as source, and with PYTHONDONTWRITEBYTECODE set every start would compile
 # them again (~0.15 s of `doorloop` start-up). compileall skips up-to-date files.
 PACKAGES := desktop legal_rules doorloop_protocol central_api
+# Every dependency (app, dev and package extras, the build backend) at an exact version
+# with hashes, for Python 3.11 on Linux, Windows and macOS. `make lock` after editing
+# pyproject.toml; `make upgrade` to move everything to the newest allowed versions.
+LOCK := requirements.lock
+LOCK_ARGS := pip compile pyproject.toml --extra dev --extra package --universal \
+	--python-version 3.11 --generate-hashes --quiet -o $(LOCK)
 
 
-.PHONY: run test lint bench package clean central i18n
+.PHONY: run test lint bench package clean central i18n lock upgrade system-check
 
-$(STAMP): pyproject.toml
+# The locked set with hash checking, then the project itself without dependencies.
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(BIN)/python -m compileall -q $(PACKAGES)
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) system-check
 	$(BIN)/python -m compileall -q $(PACKAGES)
 	$(BIN)/doorloop $(ARGS)
+
+# One clear line naming a missing system package instead of Qt's abort (Linux).
+system-check: $(STAMP)
+	$(BIN)/python -m desktop.system_check
 
 central: $(STAMP)
 	$(BIN)/python -m compileall -q $(PACKAGES)
@@ -38,7 +49,6 @@ bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks
 
 package: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[package]'
 	$(BIN)/python packaging/build.py
 
 clean:
@@ -50,3 +60,11 @@ i18n: $(STAMP)
 	test -f desktop/locale/en/LC_MESSAGES/doorloop.po || $(BIN)/pybabel init -i desktop/locale/doorloop.pot -d desktop/locale -D doorloop -l en
 	$(BIN)/pybabel update -i desktop/locale/doorloop.pot -d desktop/locale -D doorloop -l en --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
 	$(BIN)/pybabel compile -d desktop/locale -D doorloop --statistics
+
+# Resolve the lock again from pyproject.toml, keeping every pin that still fits.
+lock: $(STAMP)
+	$(BIN)/uv $(LOCK_ARGS)
+
+# Move every pin to the newest version pyproject.toml allows (review: README).
+upgrade: $(STAMP)
+	$(BIN)/uv $(LOCK_ARGS) --upgrade
