@@ -16,6 +16,11 @@
    and printing need that native library.
 5. Reports build time, unpacked size (fails over ``--max-size-mb``) and the frozen
    start-up time against the source run (median of ``--runs`` each).
+6. Before building, checks that the environment is exactly the locked set
+   (``requirements.lock``), so the build bundles what CI tested. With ``--deb`` (Linux)
+   it packs ``dist/doorloop_<version>_<arch>.deb``, which installs into
+   ``/opt/doorloop`` and declares the system packages Qt needs
+   (``desktop.system_check.SYSTEM_PACKAGES``) as ``Depends``.
 
 Exit 0 when every check passed, 1 otherwise; the figures are printed and written as
 JSON to ``--report`` (default ``dist/doorloop-build.json``).
@@ -40,6 +45,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bundle
+import lockfile
 
 ROOT = bundle.ROOT
 SPEC = bundle.PACKAGING / "doorloop.spec"
@@ -411,6 +417,70 @@ def other_programs(dist: Path, env: dict[str, str], report: Report) -> None:
             )
 
 
+def debian_control(version: str, architecture: str, depends: tuple[str, ...]) -> str:
+    """The ``DEBIAN/control`` of the Linux package."""
+    return (
+        f"Package: {bundle.APP_NAME}\n"
+        f"Version: {version}\n"
+        f"Architecture: {architecture}\n"
+        "Maintainer: Doorloop <doorloop@example.org>\n"
+        "Section: misc\n"
+        "Priority: optional\n"
+        f"Depends: {', '.join(depends)}\n"
+        "Description: triage assistant for crisis lines for children and youth\n"
+        " Doorloop guides a crisis desk through the agreed intake format, shows the\n"
+        " consents and authorizations the law requires and keeps every edit, encrypted.\n"
+    )
+
+
+def debian_package(dist: Path, work: Path) -> Path:
+    """Pack the frozen build as a .deb (files hard-linked into a staging tree)."""
+    from desktop.system_check import SYSTEM_PACKAGES
+
+    architecture = subprocess.run(
+        ["dpkg", "--print-architecture"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    stage = work / "deb"
+    shutil.rmtree(stage, ignore_errors=True)
+    shutil.copytree(dist / bundle.APP_NAME, stage / "opt" / bundle.APP_NAME, copy_function=os.link)
+    applications = stage / "usr" / "share" / "applications"
+    icons = stage / "usr" / "share" / "icons" / "hicolor" / "512x512" / "apps"
+    binaries = stage / "usr" / "bin"
+    for folder in (applications, icons, binaries, stage / "DEBIAN"):
+        folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(bundle.PACKAGING / "linux" / "doorloop.desktop", applications)
+    shutil.copy2(bundle.PACKAGING / "icons" / "doorloop.png", icons)
+    (binaries / bundle.APP_NAME).symlink_to(f"/opt/{bundle.APP_NAME}/{bundle.APP_NAME}")
+    (stage / "DEBIAN" / "control").write_text(
+        debian_control(bundle.version(), architecture, SYSTEM_PACKAGES), "utf-8"
+    )
+    target = dist / f"{bundle.APP_NAME}_{bundle.version()}_{architecture}.deb"
+    subprocess.run(
+        ["dpkg-deb", "--root-owner-group", "-Zgzip", "-z1", "--build", str(stage), str(target)],
+        check=True,
+        capture_output=True,
+    )
+    shutil.rmtree(stage, ignore_errors=True)
+    return target
+
+
+def check_debian_package(deb: Path, expected_depends: tuple[str, ...]) -> list[str]:
+    """The .deb declares the system packages and holds the program."""
+    depends = subprocess.run(
+        ["dpkg-deb", "--field", str(deb), "Depends"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    problems = []
+    if depends != ", ".join(expected_depends):
+        problems.append(f"Depends is {depends!r}")
+    listing = subprocess.run(
+        ["dpkg-deb", "--contents", str(deb)], capture_output=True, text=True, check=False
+    ).stdout
+    for path in (f"./opt/{bundle.APP_NAME}/{bundle.APP_NAME}", "./usr/bin/doorloop"):
+        if path not in listing:
+            problems.append(f"{path} is not in the package")
+    return problems
+
+
 def median(values: list[float] | list[int]) -> float | None:
     return statistics.median(values) if values else None
 
@@ -454,12 +524,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--case", type=Path, default=DEFAULT_CASE)
     parser.add_argument("--max-size-mb", type=float, default=200.0)
     parser.add_argument("--report", type=Path, default=None)
+    parser.add_argument("--deb", action="store_true", help="also pack a .deb (Linux)")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     report = Report(version=bundle.version(), platform=sys.platform)
+    report.check(
+        "locked dependencies",
+        lockfile.environment_differences(lockfile.LOCK.read_text(encoding="utf-8")),
+    )
     if not args.skip_build:
         shutil.rmtree(args.dist / bundle.APP_NAME, ignore_errors=True)
         built = build(args.dist, args.work)
@@ -488,6 +563,11 @@ def main(argv: list[str] | None = None) -> int:
     report.source_ready_ms, report.source_wall_seconds = figures.get("source", ([], []))
     handover_checks(executable, args.case, env, report)
     other_programs(args.dist, env, report)
+    if args.deb and sys.platform.startswith("linux"):
+        from desktop.system_check import SYSTEM_PACKAGES
+
+        deb = debian_package(args.dist, args.work)
+        report.check(f"{deb.name}", check_debian_package(deb, SYSTEM_PACKAGES))
 
     destination = args.report or args.dist / f"{bundle.APP_NAME}-build.json"
     destination.parent.mkdir(parents=True, exist_ok=True)

@@ -391,3 +391,16 @@ def test_the_ci_workflow_builds_and_smoke_tests_on_three_systems() -> None:
     assert "packaging/build.py" in commands
     assert "--skip-build" in commands  # the second smoke on the native/X11 platform
     assert "doorloop.iss" in commands
+
+
+def test_the_debian_package_declares_the_system_packages_qt_needs() -> None:
+    from desktop.system_check import SYSTEM_PACKAGES
+
+    control = build.debian_control("1.2.3", "amd64", SYSTEM_PACKAGES)
+    fields = dict(line.split(": ", 1) for line in control.splitlines() if ": " in line)
+    assert fields["Package"] == "doorloop"
+    assert fields["Version"] == "1.2.3"
+    assert fields["Architecture"] == "amd64"
+    assert fields["Depends"].split(", ") == list(SYSTEM_PACKAGES)
+    assert {"libxcb-icccm4", "libxcb-keysyms1", "libxcb-cursor0"} <= set(SYSTEM_PACKAGES)
+    assert control.endswith("\n")
