@@ -28,7 +28,7 @@ from legal_rules.conditions import (
 )
 from legal_rules.facts import CONDITION_VALUES, ENUM_FACTS, age_band, check_facts
 
-RULES_VERSION: Final = "1"
+RULES_VERSION: Final = "2"
 """Version of the rule set; bumped when a rule changes (see legal_rules/CHANGELOG.md)."""
 
 SEVERITIES: Final = ("required", "warning", "info")
@@ -48,7 +48,8 @@ MISSING_FACT_ORDER: Final = (
 """The facts ``missing_facts`` may name, in output order."""
 
 DETAILS: Final = ("birthday_within",)
-"""Names a rule's ``detail`` may take: the value it puts in a flag's ``detail``."""
+"""Names a rule's ``detail`` may take: the value it puts in a flag's ``detail``. A rule
+may instead give a :class:`DetailChoice` (``detail: {choose: [...]}`` in the files)."""
 
 BAND_CUTS: Final = (12 * 12, 16 * 12, 18 * 12, 23 * 12)
 """Ages in months where the age band changes."""
@@ -63,6 +64,15 @@ class Note:
 
     kind: str
     text: Text
+
+
+@dataclass(frozen=True)
+class DetailChoice:
+    """A flag's ``detail`` chosen by the facts: the value of the first option whose
+    condition holds; the last option has no condition (``None``) and is the default.
+    The conditions read facts and the age only (no terms, flags or birthdays)."""
+
+    options: tuple[tuple[Condition | None, str], ...]
 
 
 @dataclass(frozen=True)
@@ -88,7 +98,7 @@ class Rule(Dated):
     explanation: Text
     section: str
     notes: tuple[Note, ...] = ()
-    detail: str | None = None
+    detail: str | DetailChoice | None = None
 
     @property
     def project_decision(self) -> bool:
@@ -195,7 +205,19 @@ def _flag_builder(rule: Rule) -> Callable[[Context], dict[str, Any]]:
     expl_nl, expl_en = rule.explanation["nl"], rule.explanation["en"]
     citations = rule.citations
     detail_of: Callable[[Context], Any] | None = None
-    if rule.detail == "birthday_within":
+    if isinstance(rule.detail, DetailChoice):
+        options = tuple(
+            (_always if when is None else compile_condition(when, {}, {}), value)
+            for when, value in rule.detail.options
+        )
+
+        def detail_of(c: Context) -> Any:
+            for test, value in options:
+                if test is True or (test is not False and test(c)):
+                    return value
+            return None
+
+    elif rule.detail == "birthday_within":
         finder = birthday_finder(
             next(node for node in walk(rule.when) if isinstance(node, BirthdayWithin))
         )

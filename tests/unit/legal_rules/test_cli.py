@@ -22,6 +22,7 @@ FACTS = {
     "birth_date": "2012-08-01",
     "care_type": "voluntary_admission",
     "authority": "joint_parents",
+    "child_protection": "none",
 }
 
 
@@ -116,7 +117,7 @@ def test_table_defaults_to_dutch() -> None:
 def test_check_passes_on_the_bundled_rules() -> None:
     done = run("check")
     assert done.returncode == 0
-    assert b"ok: 35 rules" in done.stdout
+    assert b"ok: 38 rules" in done.stdout
 
 
 def test_check_fails_on_broken_rules(tmp_path: Path) -> None:
@@ -157,7 +158,7 @@ def test_cli_on_any_json_prints_a_result_or_exits_2(document: Any) -> None:
     status = main(["evaluate", "-"], stdin=io.StringIO(text), stdout=out, stderr=err)
     if status == 0:
         result = json.loads(out.getvalue())
-        assert result["rules_version"] == "1" and err.getvalue() == ""
+        assert result["rules_version"] == "2" and err.getvalue() == ""
     else:
         assert status == 2
         assert out.getvalue() == ""

@@ -21,7 +21,7 @@ from legal_rules.conditions import (
     TermRef,
     walk,
 )
-from legal_rules.engine import MISSING_FACT_ORDER, SEVERITIES, dependency_order
+from legal_rules.engine import MISSING_FACT_ORDER, SEVERITIES, DetailChoice, dependency_order
 from legal_rules.facts import birthday, check_facts
 from tests.unit.legal_rules.test_properties import valid_facts
 
@@ -80,7 +80,11 @@ def reference(facts: dict[str, Any]) -> tuple[list[tuple[str, Any]], list[str]]:
     flags = []
     for rule in flagged:
         detail = None
-        if rule.detail == "birthday_within":
+        if isinstance(rule.detail, DetailChoice):
+            detail = next(
+                value for when, value in rule.detail.options if when is None or holds(when, c, {})
+            )
+        elif rule.detail == "birthday_within":
             window = next(n for n in walk(rule.when) if isinstance(n, BirthdayWithin))
             found = window_date(window, c)
             detail = found.isoformat() if found else None
