@@ -34,7 +34,7 @@ RULES_VERSION: Final = "2"
 SEVERITIES: Final = ("required", "warning", "info")
 """Flag severities, in output order."""
 
-NOTE_KINDS: Final = ("project_decision", "open_point")
+NOTE_KINDS: Final = ("project_decision", "open_point", "closed_point")
 
 MISSING_FACT_ORDER: Final = (
     "birth_date",
@@ -60,7 +60,8 @@ Text = dict[str, str]
 
 @dataclass(frozen=True)
 class Note:
-    """A remark for the reviewing jurist: a project decision or an open point."""
+    """A remark for the reviewing jurist: a project decision, an open point, or a point
+    that was open and is now closed (with how it was settled)."""
 
     kind: str
     text: Text
@@ -155,6 +156,8 @@ class _Compiled:
     missing: tuple[tuple[str, Callable[[Context], Any]], ...]
     inputs: tuple[str, ...]
     probes: tuple[Callable[[Context], date | None], ...]
+    always: frozenset[str] = frozenset()
+    """Rule codes flagged whatever the other facts (known when compiling)."""
     memo: dict[Any, Outcome] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -392,7 +395,33 @@ class RuleSet:
             probes=tuple(
                 birthday_finder(window) for window in reads if isinstance(window, BirthdayWithin)
             ),
+            always=frozenset(code for code in rules if resolved[code] is True),
         )
+
+    def possible_flags(self, day: date, care_type: str) -> dict[str, dict[str, str]]:
+        """Per age band, the rules that can be flagged for ``care_type`` on ``day``:
+        code -> ``"always"`` (whatever the other facts) or ``"depends"`` (on the other
+        facts). A code not listed is never flagged for that care type and band. Read
+        from the compiled conditions, so it cannot drift from what the engine does."""
+        period = self._periods[bisect.bisect_right(self._period_starts, day) - 1]
+        found: dict[str, dict[str, str]] = {}
+        seen: dict[str, int] = {}
+        for index, segment in enumerate(self._segments):
+            band = "unknown" if segment is None else age_band(segment[0] // 12)
+            compiled = period.compiled[care_type, index]
+            seen[band] = seen.get(band, 0) + 1
+            codes = found.setdefault(band, {})
+            for code, _build in compiled.output:
+                state = "always" if code in compiled.always else "depends"
+                if seen[band] > 1 and codes.get(code) != state:
+                    state = "depends"  # always in one part of the band, not in another
+                codes[code] = state
+            if seen[band] > 1:
+                present = {code for code, _build in compiled.output}
+                for code in codes:
+                    if code not in present:
+                        codes[code] = "depends"
+        return found
 
     def evaluate(self, facts: object) -> dict[str, Any]:
         """The flags, age and missing facts for one decision (``domain/legal-rules.md``).
