@@ -125,3 +125,20 @@ def test_the_outcome_cache_keeps_each_birthday_date() -> None:
     assert threshold(first) == "2026-11-24"
     assert threshold(rules.evaluate({**facts, "birth_date": "2014-11-25"})) == "2026-11-25"
     assert rules.evaluate(facts) == first
+
+
+@settings(max_examples=400, deadline=None)
+@given(valid_facts())
+def test_the_matrix_of_possible_flags_never_contradicts_an_evaluation(
+    facts: dict[str, Any],
+) -> None:
+    """The rule table's matrix (RuleSet.possible_flags): a flagged code is possible for
+    that care type and age band, and an "always" code is indeed flagged."""
+    rules = load_rules()
+    result = rules.evaluate(facts)
+    day = date.fromisoformat(facts["decision_date"])
+    possible = rules.possible_flags(day, facts["care_type"])[result["age"]["band"]]
+    codes = {flag["code"] for flag in result["flags"]}
+    assert codes <= set(possible)
+    segment_always = {code for code, state in possible.items() if state == "always"}
+    assert segment_always <= codes
