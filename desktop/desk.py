@@ -461,10 +461,11 @@ def _why(
 def _legal_flags(
     answers: Mapping[str, Any], decision_day: date
 ) -> tuple[list[dict[str, Any]], str]:
-    """The rules engine's flags for the decision date (empty while the facts are missing)."""
+    """The rules engine's flags for the decision date (empty while the facts are missing),
+    each stamped with the rules version they were evaluated with."""
     try:
         from desktop import legal
     except ImportError:  # the legal module is optional for the workflow
         return [], decision_day.isoformat()
     advice = legal.advice_for(dict(answers), decision_day)
-    return advice.flags, advice.decision_date.isoformat()
+    return legal.recorded_flags(advice), advice.decision_date.isoformat()

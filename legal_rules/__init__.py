@@ -10,7 +10,7 @@ Public API::
     FactsError                         # .errors: {key: English message}
     load_rules(folder=None) -> RuleSet # the bundled rule files, or those in a folder
     RuleFileError                      # .problems: broken rule files
-    RULES_VERSION                      # "1"
+    RULES_VERSION                      # "2" (see legal_rules/CHANGELOG.md)
 
 The rules live in ``legal_rules/rules/*.yaml`` (see :mod:`legal_rules.loader`); the
 command line is ``python -m legal_rules evaluate|table|check``. No Qt, no I/O beyond

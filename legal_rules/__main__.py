@@ -7,8 +7,9 @@
 ``python -m legal_rules table [--lang nl|en]``
     the whole rule table in Markdown, for a jurist.
 ``python -m legal_rules check [FOLDER]``
-    check the rule files (the bundled ones, or those in FOLDER): exit 0 when sound,
-    1 with the problems on stderr.
+    check the rule files (the bundled ones, or those in FOLDER), including that every
+    citation names a law listed in ``legal_rules/sources.yaml``: exit 0 when sound, 1
+    with the problems on stderr.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import IO, Any, NoReturn
 
 from legal_rules.facts import FactsError
 from legal_rules.loader import RuleFileError, load_rules
+from legal_rules.sources import citation_problems
 from legal_rules.table import render_table
 
 EXIT_OK = 0
@@ -98,6 +100,11 @@ def main(
     try:
         if args.command == "check":
             rules = load_rules(args.folder)
+            cited = [(rule.source, text) for rule in rules.rules for text in rule.citations]
+            cited += [(term.source, text) for term in rules.terms for text in term.citations]
+            problems = citation_problems(cited)
+            if problems:
+                raise RuleFileError(problems)
             count = len(rules.rules)
             stdout.write(f"ok: {count} rules, {len(rules.terms)} definitions\n")
             return EXIT_OK

@@ -415,12 +415,16 @@ def _lookup(name: str) -> Callable[[Context], Any]:
 
 _WORDS: Final = {
     "nl": {
-        "and": " en ",
-        "or": " of ",
-        "not": "niet",
+        "and": " EN ",
+        "or": " OF ",
+        "not": "NIET",
         "is": "is",
+        "one_of": "is een van",
+        "none_of": "is geen van",
         "flagged": "is gemeld",
         "not_flagged": "is niet gemeld",
+        "some_flagged": "een van {codes} is gemeld",
+        "none_flagged": "geen van {codes} is gemeld",
         "is_not": "is niet",
         "years": "jaar",
         "months": "mnd",
@@ -433,12 +437,16 @@ _WORDS: Final = {
         "list_or": " of ",
     },
     "en": {
-        "and": " and ",
-        "or": " or ",
-        "not": "not",
+        "and": " AND ",
+        "or": " OR ",
+        "not": "NOT",
         "is": "is",
+        "one_of": "is one of",
+        "none_of": "is none of",
         "flagged": "is flagged",
         "not_flagged": "is not flagged",
+        "some_flagged": "one of {codes} is flagged",
+        "none_flagged": "none of {codes} is flagged",
         "is_not": "is not",
         "years": "y",
         "months": "m",
@@ -470,7 +478,10 @@ def _value_text(value: object) -> str:
 
 
 def render(cond: Condition, lang: str = "en", nested: bool = False, negated: bool = False) -> str:
-    """The condition as one line of Dutch or English text (Markdown inline code for names)."""
+    """The condition as one line of Dutch or English text (Markdown inline code for names).
+
+    Unambiguous for a reader: the connectives are capitals (EN/OF, AND/OR), every nested
+    combination is in brackets, and a choice of values is a set in braces."""
     words = _WORDS[lang]
     if isinstance(cond, All | AnyOf):
         joiner = words["and"] if isinstance(cond, All) else words["or"]
@@ -481,8 +492,11 @@ def render(cond: Condition, lang: str = "en", nested: bool = False, negated: boo
             return render(cond.item, lang, negated=True)
         return f"{words['not']} {render(cond.item, lang, nested=True)}"
     if isinstance(cond, Is):
-        values = words["list_or"].join(_value_text(v) for v in cond.values)
-        return f"`{cond.fact}` {words['is_not' if negated else 'is']} {values}"
+        if len(cond.values) == 1:
+            value = _value_text(cond.values[0])
+            return f"`{cond.fact}` {words['is_not' if negated else 'is']} {value}"
+        values = "{" + ", ".join(_value_text(v) for v in cond.values) + "}"
+        return f"`{cond.fact}` {words['none_of' if negated else 'one_of']} {values}"
     if isinstance(cond, Age):
         if cond.at_least is None:
             assert cond.under is not None
@@ -495,8 +509,10 @@ def render(cond: Condition, lang: str = "en", nested: bool = False, negated: boo
             )
         return words["age"].format(range=span)
     if isinstance(cond, Flagged):
-        codes = words["list_or"].join(f"`{code}`" for code in cond.codes)
-        return f"{codes} {words['not_flagged' if negated else 'flagged']}"
+        if len(cond.codes) == 1:
+            return f"`{cond.codes[0]}` {words['not_flagged' if negated else 'flagged']}"
+        codes = "{" + ", ".join(f"`{code}`" for code in cond.codes) + "}"
+        return words["none_flagged" if negated else "some_flagged"].format(codes=codes)
     if isinstance(cond, TermRef):
         return f"*{cond.name}*"
     if isinstance(cond, BirthdayWithin):

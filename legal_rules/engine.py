@@ -28,13 +28,13 @@ from legal_rules.conditions import (
 )
 from legal_rules.facts import CONDITION_VALUES, ENUM_FACTS, age_band, check_facts
 
-RULES_VERSION: Final = "1"
+RULES_VERSION: Final = "2"
 """Version of the rule set; bumped when a rule changes (see legal_rules/CHANGELOG.md)."""
 
 SEVERITIES: Final = ("required", "warning", "info")
 """Flag severities, in output order."""
 
-NOTE_KINDS: Final = ("project_decision", "open_point")
+NOTE_KINDS: Final = ("project_decision", "open_point", "closed_point")
 
 MISSING_FACT_ORDER: Final = (
     "birth_date",
@@ -48,7 +48,8 @@ MISSING_FACT_ORDER: Final = (
 """The facts ``missing_facts`` may name, in output order."""
 
 DETAILS: Final = ("birthday_within",)
-"""Names a rule's ``detail`` may take: the value it puts in a flag's ``detail``."""
+"""Names a rule's ``detail`` may take: the value it puts in a flag's ``detail``. A rule
+may instead give a :class:`DetailChoice` (``detail: {choose: [...]}`` in the files)."""
 
 BAND_CUTS: Final = (12 * 12, 16 * 12, 18 * 12, 23 * 12)
 """Ages in months where the age band changes."""
@@ -59,10 +60,20 @@ Text = dict[str, str]
 
 @dataclass(frozen=True)
 class Note:
-    """A remark for the reviewing jurist: a project decision or an open point."""
+    """A remark for the reviewing jurist: a project decision, an open point, or a point
+    that was open and is now closed (with how it was settled)."""
 
     kind: str
     text: Text
+
+
+@dataclass(frozen=True)
+class DetailChoice:
+    """A flag's ``detail`` chosen by the facts: the value of the first option whose
+    condition holds; the last option has no condition (``None``) and is the default.
+    The conditions read facts and the age only (no terms, flags or birthdays)."""
+
+    options: tuple[tuple[Condition | None, str], ...]
 
 
 @dataclass(frozen=True)
@@ -88,7 +99,7 @@ class Rule(Dated):
     explanation: Text
     section: str
     notes: tuple[Note, ...] = ()
-    detail: str | None = None
+    detail: str | DetailChoice | None = None
 
     @property
     def project_decision(self) -> bool:
@@ -145,6 +156,8 @@ class _Compiled:
     missing: tuple[tuple[str, Callable[[Context], Any]], ...]
     inputs: tuple[str, ...]
     probes: tuple[Callable[[Context], date | None], ...]
+    always: frozenset[str] = frozenset()
+    """Rule codes flagged whatever the other facts (known when compiling)."""
     memo: dict[Any, Outcome] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -195,7 +208,19 @@ def _flag_builder(rule: Rule) -> Callable[[Context], dict[str, Any]]:
     expl_nl, expl_en = rule.explanation["nl"], rule.explanation["en"]
     citations = rule.citations
     detail_of: Callable[[Context], Any] | None = None
-    if rule.detail == "birthday_within":
+    if isinstance(rule.detail, DetailChoice):
+        options = tuple(
+            (_always if when is None else compile_condition(when, {}, {}), value)
+            for when, value in rule.detail.options
+        )
+
+        def detail_of(c: Context) -> Any:
+            for test, value in options:
+                if test is True or (test is not False and test(c)):
+                    return value
+            return None
+
+    elif rule.detail == "birthday_within":
         finder = birthday_finder(
             next(node for node in walk(rule.when) if isinstance(node, BirthdayWithin))
         )
@@ -370,7 +395,33 @@ class RuleSet:
             probes=tuple(
                 birthday_finder(window) for window in reads if isinstance(window, BirthdayWithin)
             ),
+            always=frozenset(code for code in rules if resolved[code] is True),
         )
+
+    def possible_flags(self, day: date, care_type: str) -> dict[str, dict[str, str]]:
+        """Per age band, the rules that can be flagged for ``care_type`` on ``day``:
+        code -> ``"always"`` (whatever the other facts) or ``"depends"`` (on the other
+        facts). A code not listed is never flagged for that care type and band. Read
+        from the compiled conditions, so it cannot drift from what the engine does."""
+        period = self._periods[bisect.bisect_right(self._period_starts, day) - 1]
+        found: dict[str, dict[str, str]] = {}
+        seen: dict[str, int] = {}
+        for index, segment in enumerate(self._segments):
+            band = "unknown" if segment is None else age_band(segment[0] // 12)
+            compiled = period.compiled[care_type, index]
+            seen[band] = seen.get(band, 0) + 1
+            codes = found.setdefault(band, {})
+            for code, _build in compiled.output:
+                state = "always" if code in compiled.always else "depends"
+                if seen[band] > 1 and codes.get(code) != state:
+                    state = "depends"  # always in one part of the band, not in another
+                codes[code] = state
+            if seen[band] > 1:
+                present = {code for code, _build in compiled.output}
+                for code in codes:
+                    if code not in present:
+                        codes[code] = "depends"
+        return found
 
     def evaluate(self, facts: object) -> dict[str, Any]:
         """The flags, age and missing facts for one decision (``domain/legal-rules.md``).

@@ -38,6 +38,8 @@ from legal_rules.conditions import (
     CODE_PATTERN,
     NAME_PATTERN,
     ConditionError,
+    Flagged,
+    TermRef,
     parse,
     references,
     walk,
@@ -48,6 +50,7 @@ from legal_rules.engine import (
     NOTE_KINDS,
     SEVERITIES,
     BirthdayWithin,
+    DetailChoice,
     MissingFact,
     Note,
     Rule,
@@ -200,8 +203,10 @@ def _rule(raw: object, where: str, section: str, problems: list[str]) -> Rule:
     citations = _citations(entry["citations"], where, problems)
     when = _when(entry["when"], where, problems)
     detail = entry.get("detail")
-    if detail is not None:
-        if detail not in DETAILS:
+    if isinstance(detail, dict):
+        detail = _detail_choice(detail, f"{where}: detail", problems)
+    elif detail is not None:
+        if not isinstance(detail, str) or detail not in DETAILS:
             problems.append(f"{where}: unknown detail {detail!r} (known: {', '.join(DETAILS)})")
             raise _Problems
         if sum(isinstance(node, BirthdayWithin) for node in walk(when)) != 1:
@@ -222,6 +227,35 @@ def _rule(raw: object, where: str, section: str, problems: list[str]) -> Rule:
         notes=_notes(entry.get("notes"), where, problems),
         detail=detail,
     )
+
+
+def _detail_choice(raw: dict[str, Any], where: str, problems: list[str]) -> DetailChoice:
+    """``{choose: [{when: cond, value: text}, ..., {value: text}]}``: the first option
+    whose condition holds gives the detail; the last option (no ``when``) is the default."""
+    options = raw.get("choose")
+    if set(raw) != {"choose"} or not isinstance(options, list) or not options:
+        problems.append(f"{where}: needs choose: a non-empty list of options")
+        raise _Problems
+    parsed: list[tuple[Any, str]] = []
+    for i, option in enumerate(options):
+        here = f"{where}.choose[{i}]"
+        last = i == len(options) - 1
+        _keys(option, {"when": not last, "value": True}, here, problems)
+        if last and "when" in option:
+            problems.append(f"{here}: the last option is the default and has no when")
+            raise _Problems
+        value = option["value"]
+        if not isinstance(value, str) or not value.strip():
+            problems.append(f"{here}.value: needs a non-empty text")
+            raise _Problems
+        when = None
+        if "when" in option:
+            when = _when(option["when"], here, problems)
+            if any(isinstance(n, Flagged | TermRef | BirthdayWithin) for n in walk(when)):
+                problems.append(f"{here}: a detail condition reads facts only (no flagged, term)")
+                raise _Problems
+        parsed.append((when, value.strip()))
+    return DetailChoice(tuple(parsed))
 
 
 def _term(raw: object, where: str, section: str, problems: list[str]) -> Term:

@@ -297,11 +297,26 @@ class _Builder:
             citations = "; ".join(flag.get("citations") or ())
             severity = str(flag.get("severity", ""))
             rows.append(Row(words.get(severity, severity), value, "flag", (), citations))
+        if rows:
+            # flags recorded before rules version 2 carry no version: they are version 1
+            versions = sorted(
+                {str(flag.get("rules_version") or "1") for flag in self.case["legal_flags"]}
+            )
+            rows.append(
+                Row(
+                    "",
+                    _("Vastgelegd met de juridische regels versie {version}.").format(
+                        version=", ".join(versions)
+                    ),
+                    "notice",
+                )
+            )
         return rows
 
 
 def _detail_text(detail: Any) -> str:
-    """A flag's detail; an ISO date (e.g. a birthday threshold) the Dutch way."""
+    """A flag's detail; an ISO date (e.g. a birthday threshold) the Dutch way; the
+    Wvggz route (``crisismaatregel``, ``zorgmachtiging``) as it is."""
     if isinstance(detail, str):
         try:
             return format_date(date.fromisoformat(detail))

@@ -5,7 +5,9 @@ AGE_UNKNOWN), parents are informed only with the young person's consent (legal f
 INFORM_PARENTS_NEEDS_CONSENT). Before a report is sent to the parents, or a report
 with the parents' details is sent anywhere, :func:`privacy_warnings` lists what the
 user must confirm; the UI shows each warning and records the confirmation in the audit
-log. Pure: no I/O.
+log. A 16- or 17-year-old recorded as not competent (``legal.youth_competent`` = no) is
+the exception: the parents with authority are then the representatives and are
+informed (rules version 2, flag INFORM_AUTHORITY; BW 7:465 lid 2). Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ PARENT_FIELDS = (
 )
 
 CONSENT_AGE = 16
+ADULT_AGE = 18
 
 
 def privacy_warnings(
@@ -53,6 +56,8 @@ def privacy_warnings(
     age = _age(answers, on or date.today())
     if age is not None and age < CONSENT_AGE:
         return []
+    if age is not None and age < ADULT_AGE and answers.get("legal.youth_competent") == "no":
+        return []  # the parents represent an incompetent 16/17-year-old: they are informed
     if answers.get("handover.consent_to_inform_parents") is True:
         return []
 

@@ -402,7 +402,11 @@ class IntakeView(QWidget):
                 item.setToolTip(tip)
         self._show_banners()
         if self.legal_panel is not None:
-            self.legal_panel.show_answers(self.case.answers, today=self.session.clock().date())
+            self.legal_panel.show_answers(
+                self.case.answers,
+                today=self.session.clock().date(),
+                recorded=self.case.legal_flags,
+            )
         self._update_header()
         self._update_buttons()
 

@@ -1,8 +1,10 @@
 """The legal panel: the rules engine's flags for the case, live, each with its citation.
 
 Shows severity as an icon *and* a word, the code, title, explanation and citations;
-missing facts are buttons that jump to the field that supplies them. Calls
-:func:`desktop.legal.advice_for` only; no rules here.
+missing facts are buttons that jump to the field that supplies them. For a decided case
+given with the flags it was decided with, a review box says which flags the rules of
+today add or drop (the recorded decision itself is not changed). Calls
+:mod:`desktop.legal` only; no rules here.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop.i18n import _, pick
-from desktop.legal import FACT_FIELDS, LegalAdvice, advice_for
+from desktop.legal import FACT_FIELDS, FlagReview, LegalAdvice, advice_for, review_flags
 
 SEVERITY_STYLE = {
     "required": ("#B71C1C", "⛔"),
@@ -31,6 +33,17 @@ def severity_word(severity: str) -> str:
     }.get(severity, severity)
 
 
+def detail_text(code: str, detail: Any) -> str:
+    """A flag's detail for the desk worker: the Wvggz route in words, else as given."""
+    if code == "COMPULSORY_ROUTE_TO_CONSIDER":
+        routes = {
+            "crisismaatregel": _("route: crisismaatregel (burgemeester)"),
+            "zorgmachtiging": _("route: zorgmachtiging (rechter)"),
+        }
+        return routes.get(str(detail), str(detail))
+    return str(detail)
+
+
 class LegalPanel(QFrame):
     """Flags for one case; call :meth:`show_answers` after every change."""
 
@@ -43,6 +56,7 @@ class LegalPanel(QFrame):
         self._form = form
         self._shown: tuple[Any, ...] | None = None
         self.advice: LegalAdvice | None = None
+        self.review: FlagReview | None = None
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(4, 4, 4, 4)
         heading = QLabel(_("Toestemming en machtiging (advies, geen besluit)"))
@@ -54,17 +68,32 @@ class LegalPanel(QFrame):
         self._layout.addWidget(self._body)
         self._layout.addStretch()
 
-    def show_answers(self, answers: dict[str, Any], today: date | None = None) -> LegalAdvice:
-        """Evaluate the rules for these answers; redraw only when the outcome changed."""
+    def show_answers(
+        self,
+        answers: dict[str, Any],
+        today: date | None = None,
+        recorded: list[dict[str, Any]] | None = None,
+    ) -> LegalAdvice:
+        """Evaluate the rules for these answers; redraw only when the outcome changed.
+
+        ``recorded``: the flags a decided case was decided with; when the rules of today
+        give other flags for its decision date, the panel says which."""
         advice = advice_for(answers, today)
+        review = None
+        if recorded is not None and answers.get("triage.decided_at"):
+            review = review_flags(answers, recorded, advice.decision_date)
+            if not review.changed or review.recorded_version == review.current_version:
+                review = None  # same rules: any difference is the answers', shown live
         key = (
             tuple(advice.codes),
             tuple(f["detail"] for f in advice.flags),
             tuple(advice.missing_fields),
             tuple(sorted(advice.problems.items())),
             advice.decision_date,
+            None if review is None else (review.added_codes, review.dropped_codes),
         )
         self.advice = advice
+        self.review = review
         if key != self._shown:
             self._shown = key
             self._render(advice)
@@ -83,6 +112,8 @@ class LegalPanel(QFrame):
 
     def _render(self, advice: LegalAdvice) -> None:
         self._clear()
+        if self.review is not None:
+            self._body_layout.addWidget(self._review_widget(self.review))
         for field_id, message in advice.problems.items():
             self._body_layout.addWidget(self._jump_button(field_id, message, "legal_problem"))
         for flag in advice.flags:
@@ -94,6 +125,36 @@ class LegalPanel(QFrame):
             for fact, field_id in advice.missing_fields:
                 text = _("Vul in: {label}").format(label=self._label(field_id, fact))
                 self._body_layout.addWidget(self._jump_button(field_id, text, "legal_missing"))
+
+    def _review_widget(self, review: FlagReview) -> QWidget:
+        frame = QFrame()
+        frame.setObjectName("legal_review")
+        frame.setFrameShape(QFrame.Shape.StyledPanel)
+        frame.setStyleSheet("#legal_review { border-left: 4px solid #6A1B9A; }")
+        layout = QVBoxLayout(frame)
+        layout.setContentsMargins(6, 4, 6, 4)
+
+        def listed(flags: tuple[dict[str, Any], ...]) -> str:
+            names = [f"{pick(flag.get('title') or flag.get('code', ''))} ({flag.get('code')})"
+                     for flag in flags]  # fmt: skip
+            return "; ".join(names) or _("niets")
+
+        text = _(
+            "Dit besluit is vastgelegd met regels versie {old}. Met regels versie {new} "
+            "komt erbij: {added}. Vervalt: {dropped}. Het vastgelegde besluit blijft "
+            "ongewijzigd; bespreek de casus met de coördinator."
+        ).format(
+            old=review.recorded_version,
+            new=review.current_version or "?",
+            added=listed(review.added),
+            dropped=listed(review.dropped),
+        )
+        label = QLabel("⟳ " + text)
+        label.setWordWrap(True)
+        layout.addWidget(label)
+        frame.setAccessibleName(_("Regels gewijzigd sinds het besluit"))
+        frame.setAccessibleDescription(text)
+        return frame
 
     def _label(self, field_id: str, fallback: str) -> str:
         if self._form is None:
@@ -129,7 +190,7 @@ class LegalPanel(QFrame):
         body.setWordWrap(True)
         citations = _("Grondslag: {c}").format(c="; ".join(flag["citations"]))
         if flag.get("detail"):
-            citations += " — " + str(flag["detail"])
+            citations += " — " + detail_text(flag["code"], flag["detail"])
         cite = QLabel(citations)
         cite.setStyleSheet("color: #444; font-style: italic;")
         cite.setWordWrap(True)
@@ -139,4 +200,4 @@ class LegalPanel(QFrame):
         return frame
 
 
-__all__ = ["FACT_FIELDS", "LegalPanel", "severity_word"]
+__all__ = ["FACT_FIELDS", "LegalPanel", "detail_text", "severity_word"]

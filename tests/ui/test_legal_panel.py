@@ -69,3 +69,58 @@ def test_without_care_type_the_panel_asks_for_it(qtbot: QtBot) -> None:
     panel.show_answers({})
     assert panel.findChild(QPushButton, "legal_problem.legal.care_type") is not None
     assert panel.codes() == []
+
+
+def test_the_facts_not_the_care_type_bring_up_the_crisis_route(qtbot: QtBot) -> None:
+    """Rules version 2: a 15-year-old who objects, imminent harm, disorder suspected,
+    recorded as voluntary outpatient care: the panel warns to consider a crisis measure."""
+    panel = LegalPanel(load_form())
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.show_answers(
+        {
+            "legal.care_type": "voluntary_outpatient",
+            "youth.birth_date": years_ago(15, days=60),
+            "authority.situation": "single_parent",
+            "legal.youth_position": "objects",
+            "legal.youth_competent": "yes",
+            "legal.psychiatric_disorder_suspected": "yes",
+            "legal.immediate_serious_harm": True,
+        }
+    )
+    qtbot.waitUntil(lambda: "COMPULSORY_ROUTE_TO_CONSIDER" in flag_frames(panel))
+    frame = flag_frames(panel)["COMPULSORY_ROUTE_TO_CONSIDER"]
+    text = " ".join(label.text() for label in frame.findChildren(QLabel))
+    assert "Let op" in text and "route: crisismaatregel (burgemeester)" in text
+    assert "Wvggz 7:1" in text
+    assert "WVGGZ_TIJDELIJKE_VERPLICHTE_ZORG" in flag_frames(panel)
+
+
+def test_a_case_decided_under_older_rules_shows_what_changed(qtbot: QtBot) -> None:
+    panel = LegalPanel(load_form())
+    qtbot.addWidget(panel)
+    panel.show()
+    answers = {
+        "legal.care_type": "voluntary_outpatient",
+        "youth.birth_date": "2012-05-04",
+        "authority.situation": "joint_parents",
+        "legal.youth_competent": "yes",
+        "legal.parents_position": "consent",
+        "triage.decided_at": "2026-11-23T03:30:00+01:00",
+    }
+    decided_v1 = [  # as recorded before version 2: one parent was enough
+        {"code": "CONSENT_DUAL", "severity": "required", "title": {"nl": "Dubbel", "en": "Dual"}},
+        {"code": "INFORM_AUTHORITY", "severity": "info", "title": {"nl": "Inf", "en": "Inf"}},
+    ]
+    panel.show_answers(answers, recorded=decided_v1)
+    box = panel.findChild(QFrame, "legal_review")
+    assert box is not None
+    qtbot.waitUntil(lambda: not box.isHidden())
+    text = box.accessibleDescription()
+    assert "regels versie 1" in text and "regels versie 2" in text
+    assert "CONSENT_BOTH_PARENTS" in text
+    assert box.accessibleName() == "Regels gewijzigd sinds het besluit"
+    # decided under version 2: nothing to review
+    current = [{**flag, "rules_version": "2"} for flag in panel.advice.flags]  # type: ignore[union-attr]
+    panel.show_answers(answers, recorded=current)
+    assert panel.findChild(QFrame, "legal_review") is None

@@ -4,6 +4,8 @@ A case has ``name`` and ``input`` (the facts) and any of: ``flags`` (codes that 
 flagged; an item may be ``{code: X, detail: "..."}``), ``absent`` (codes that must not
 be flagged), ``exact: true`` (the flags are exactly ``flags``), ``missing_facts`` and
 ``age`` (compared whole), or ``error`` (the keys a FactsError must name, exactly).
+``changed`` (rule codes) marks a case that contradicts the version-1 reading of those
+rules: test_v2_changes.py checks it fails on the version-1 rule files.
 Unknown keys in a case and unknown rule codes fail the case, so a typo cannot make a
 case pass silently.
 """
@@ -16,10 +18,12 @@ from typing import Any
 import pytest
 import yaml
 
-from legal_rules import FactsError, evaluate, load_rules
+from legal_rules import FactsError, RuleSet, load_rules
 
 CASES = Path(__file__).parent / "cases"
-CASE_KEYS = {"name", "input", "flags", "absent", "exact", "missing_facts", "age", "error"}
+CASE_KEYS = {
+    "name", "input", "flags", "absent", "exact", "missing_facts", "age", "error", "changed"
+}  # fmt: skip
 
 
 class CaseFailure(AssertionError):
@@ -45,13 +49,16 @@ def expected_codes(case: dict[str, Any]) -> list[tuple[str, Any]]:
     return found
 
 
-def check_case(case: dict[str, Any]) -> None:
-    """Run one case; raise CaseFailure saying what differs."""
+def check_case(case: dict[str, Any], rules: RuleSet | None = None) -> None:
+    """Run one case (on the bundled rules, or on ``rules``); raise CaseFailure saying
+    what differs."""
     unknown = set(case) - CASE_KEYS
     if unknown or "name" not in case or "input" not in case:
         raise CaseFailure(f"bad case keys: unknown {sorted(unknown)}; name and input needed")
     codes_known = load_rules().codes
+    evaluate = (rules or load_rules()).evaluate
     named = [code for code, _ in expected_codes(case)] + list(case.get("absent", []))
+    named += list(case.get("changed", []))
     typos = sorted(set(named) - codes_known)
     if typos:
         raise CaseFailure(f"unknown rule codes in the case: {typos}")

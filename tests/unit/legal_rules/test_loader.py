@@ -47,20 +47,23 @@ def problems_for(folder: Path) -> str:
 
 def test_bundled_rules_load_and_hold_every_contract_code() -> None:
     rules = load_rules()
-    assert len(rules.codes) == 35
+    assert len(rules.codes) == 38
     assert {"CONSENT_DUAL", "WZD_ARTIKEL_21", "AGE_THRESHOLD_SOON"} <= rules.codes
     assert all(rule.title["nl"] and rule.title["en"] for rule in rules.rules)
     assert all(rule.citations for rule in rules.rules)
 
 
-def test_bundled_rules_keep_the_three_open_points_visible() -> None:
-    notes = [
-        note for rule in load_rules().rules for note in rule.notes if note.kind == "open_point"
-    ]
+def test_bundled_rules_keep_the_open_points_visible_and_the_closed_one_closed() -> None:
+    rules = load_rules()
+    notes = [note for rule in rules.rules for note in rule.notes if note.kind == "open_point"]
     texts = " ".join(note.text["en"] for note in notes)
-    assert "CM continuation" in texts
+    assert "continuation" not in texts  # closed in v2: at most 3 days, then at most 3 weeks
     assert "place of residence" in texts
-    assert "Jw 7.3.11" in texts and "2027-01-01" in texts
+    assert "Jw 7.3.11" in texts and "2027-01-01" in texts and "no valid_to is preset" in texts
+    inform = [rule for rule in rules.rules if rule.code == "INFORM_PARENTS_NEEDS_CONSENT"]
+    assert [rule.valid_to for rule in inform] == [None]
+    crisis = next(rule for rule in rules.rules if rule.code == "WVGGZ_CRISISMAATREGEL")
+    assert "at most 3 weeks" in crisis.explanation["en"]
 
 
 def test_a_minimal_rule_file_loads_and_evaluates(tmp_path: Path) -> None:
@@ -111,6 +114,24 @@ BROKEN: list[tuple[str, Mutation, str]] = [
     ("unknown term", _set("when", {"term": "nope"}), "unknown term nope"),
     ("unknown detail", _set("detail", "age"), "unknown detail 'age'"),
     ("detail without window", _set("detail", "birthday_within"), "needs exactly one"),
+    ("detail choose empty", _set("detail", {"choose": []}), "non-empty list of options"),
+    ("detail choose other key", _set("detail", {"pick": [{"value": "a"}]}), "needs choose"),
+    (
+        "detail default with a condition",
+        _set("detail", {"choose": [{"when": {"is": {"admission_proposed": True}}, "value": "a"}]}),
+        "the last option is the default",
+    ),
+    (
+        "detail option without condition",
+        _set("detail", {"choose": [{"value": "a"}, {"value": "b"}]}),
+        "missing key(s) when",
+    ),
+    (
+        "detail reads a term",
+        _set("detail", {"choose": [{"when": {"term": "x"}, "value": "a"}, {"value": "b"}]}),
+        "reads facts only",
+    ),
+    ("detail empty value", _set("detail", {"choose": [{"value": " "}]}), "non-empty text"),
     (
         "bad birthday window",
         _set("when", {"birthday_within": {"ages": [12], "days": [30, 1]}}),
@@ -250,3 +271,18 @@ def test_load_rules_does_not_share_state_between_folders(tmp_path: Path) -> None
     custom = load_rules(write(tmp_path, rule_file(rule())))
     assert custom.codes == {"A_RULE"}
     assert "A_RULE" not in load_rules().codes
+
+
+def test_a_detail_chosen_by_the_facts(tmp_path: Path) -> None:
+    choice = {
+        "choose": [
+            {"when": {"is": {"immediate_serious_harm": True}}, "value": "crisismaatregel"},
+            {"value": "zorgmachtiging"},
+        ]
+    }
+    rules = load_rules(write(tmp_path, rule_file(rule(detail=choice))))
+    details = [
+        rules.evaluate({**FACTS, "immediate_serious_harm": harm})["flags"][0]["detail"]
+        for harm in (True, False)
+    ]
+    assert details == ["crisismaatregel", "zorgmachtiging"]

@@ -118,7 +118,11 @@ def test_valid_facts_always_give_a_consistent_result(facts: dict[str, Any]) -> N
         )
         <= 1
     )
-    assert ("INFORM_AUTHORITY" in codes) != ("INFORM_PARENTS_NEEDS_CONSENT" in codes)
+    incompetent_adult = (
+        age["years"] is not None and age["years"] >= 18 and facts.get("youth_competent") is False
+    )
+    informed = {"INFORM_AUTHORITY", "INFORM_PARENTS_NEEDS_CONSENT"} & codes
+    assert len(informed) == (0 if incompetent_adult else 1)
     if "CONSENT_BOTH_PARENTS" in codes:
         assert codes & {"CONSENT_AUTHORITY", "CONSENT_DUAL"}
     assert evaluate(facts) == result, "evaluation is deterministic (also from the cache)"
@@ -150,3 +154,50 @@ def test_the_benchmark_facts_are_valid_and_varied() -> None:
     assert {facts["care_type"] for facts in cases} == set(ENUM_FACTS["care_type"])
     assert len({result["age"]["band"] for result in results}) == 6
     assert len({flag["code"] for result in results for flag in result["flags"]}) >= 30
+
+
+VOLUNTARY_OR_EMERGENCY = ("voluntary_outpatient", "voluntary_admission", "emergency_treatment")
+
+
+@settings(max_examples=400, deadline=None)
+@given(valid_facts())
+def test_the_wvggz_route_follows_the_facts_not_the_care_type(facts: dict[str, Any]) -> None:
+    """Version 2, change 1: the same facts give the same Wvggz route whichever voluntary
+    or emergency care type the desk worker picks, and that route is the one compulsory
+    mental-health care gives (crisis measure with imminent harm, else care authorization)."""
+    if facts.get("psychiatric_disorder_suspected") is False:
+        return
+    compulsory = evaluate({**facts, "care_type": "compulsory_mental_health"})
+    codes = {flag["code"] for flag in compulsory["flags"]}
+    crisis = "WVGGZ_CRISISMAATREGEL" in codes
+    authorization = "WVGGZ_ZORGMACHTIGING" in codes
+    harm = facts.get("immediate_serious_harm", False)
+    for care_type in VOLUNTARY_OR_EMERGENCY:
+        result = evaluate({**facts, "care_type": care_type})
+        route = [f for f in result["flags"] if f["code"] == "COMPULSORY_ROUTE_TO_CONSIDER"]
+        expected = (crisis or authorization) and (harm or care_type == "voluntary_admission")
+        assert bool(route) == expected, care_type
+        if route:
+            assert route[0]["detail"] == ("crisismaatregel" if crisis else "zorgmachtiging")
+            tijdelijk = any(
+                f["code"] == "WVGGZ_TIJDELIJKE_VERPLICHTE_ZORG" for f in result["flags"]
+            )
+            assert tijdelijk == crisis
+            if facts.get("psychiatric_disorder_suspected") is None:
+                assert "psychiatric_disorder_suspected" in result["missing_facts"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(valid_facts())
+def test_version_2_exclusions_hold_for_any_facts(facts: dict[str, Any]) -> None:
+    codes = {flag["code"] for flag in evaluate(facts)["flags"]}
+    # a competent refusal is never silenced by the emergency rule (change 4)
+    assert not {"EMERGENCY_NO_CONSENT", "VOLUNTARY_CARE_BLOCKED"} <= codes
+    # a placement against the parents goes through the Raad, not the medical exception
+    assert not {"RAAD_KINDERBESCHERMING", "CONSENT_EXCEPTION_12_15"} <= codes
+    # Wvggz verzet under a voluntary admission is never "care may go ahead without them"
+    if facts["care_type"] == "voluntary_admission":
+        assert not {"COMPULSORY_ROUTE_TO_CONSIDER", "CONSENT_EXCEPTION_12_15"} <= codes
+    # secure youth care after 18 is never authorised against the young person (change 7)
+    if "JW_GESLOTEN_NOT_AVAILABLE" in codes:
+        assert not codes & {"JW_MACHTIGING_GESLOTEN", "JW_GESLOTEN_18PLUS", "JW_SPOEDMACHTIGING"}

@@ -21,7 +21,7 @@ from legal_rules.conditions import (
     TermRef,
     walk,
 )
-from legal_rules.engine import MISSING_FACT_ORDER, SEVERITIES, dependency_order
+from legal_rules.engine import MISSING_FACT_ORDER, SEVERITIES, DetailChoice, dependency_order
 from legal_rules.facts import birthday, check_facts
 from tests.unit.legal_rules.test_properties import valid_facts
 
@@ -80,7 +80,11 @@ def reference(facts: dict[str, Any]) -> tuple[list[tuple[str, Any]], list[str]]:
     flags = []
     for rule in flagged:
         detail = None
-        if rule.detail == "birthday_within":
+        if isinstance(rule.detail, DetailChoice):
+            detail = next(
+                value for when, value in rule.detail.options if when is None or holds(when, c, {})
+            )
+        elif rule.detail == "birthday_within":
             window = next(n for n in walk(rule.when) if isinstance(n, BirthdayWithin))
             found = window_date(window, c)
             detail = found.isoformat() if found else None
@@ -121,3 +125,20 @@ def test_the_outcome_cache_keeps_each_birthday_date() -> None:
     assert threshold(first) == "2026-11-24"
     assert threshold(rules.evaluate({**facts, "birth_date": "2014-11-25"})) == "2026-11-25"
     assert rules.evaluate(facts) == first
+
+
+@settings(max_examples=400, deadline=None)
+@given(valid_facts())
+def test_the_matrix_of_possible_flags_never_contradicts_an_evaluation(
+    facts: dict[str, Any],
+) -> None:
+    """The rule table's matrix (RuleSet.possible_flags): a flagged code is possible for
+    that care type and age band, and an "always" code is indeed flagged."""
+    rules = load_rules()
+    result = rules.evaluate(facts)
+    day = date.fromisoformat(facts["decision_date"])
+    possible = rules.possible_flags(day, facts["care_type"])[result["age"]["band"]]
+    codes = {flag["code"] for flag in result["flags"]}
+    assert codes <= set(possible)
+    segment_always = {code for code, state in possible.items() if state == "always"}
+    assert segment_always <= codes

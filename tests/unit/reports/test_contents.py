@@ -227,3 +227,25 @@ def test_flag_details_and_odd_values_are_printed_readably(case: dict[str, Any]) 
     assert flag.value == "AGE_THRESHOLD_SOON — Leeftijdsgrens nadert (01-12-2026)"
     rows = {row.label: row.value for row in section(sections, "youth").rows}
     assert rows["Geboortedatum"] == "14-05-2010"
+
+
+def test_the_handover_names_the_rules_version_the_flags_were_decided_with(
+    case: dict[str, Any],
+) -> None:
+    route = {
+        "code": "COMPULSORY_ROUTE_TO_CONSIDER",
+        "severity": "warning",
+        "title": {"nl": "Overweeg de Wvggz", "en": "Consider the Wvggz"},
+        "citations": ["Wvggz 1:4"],
+        "detail": "crisismaatregel",
+        "rules_version": "2",
+    }
+    sections = handover_contents(dict(case, legal_flags=[route]), "nl")
+    rows = section(sections, "legal").rows
+    flag = next(row for row in rows if row.kind == "flag")
+    assert flag.value == "COMPULSORY_ROUTE_TO_CONSIDER — Overweeg de Wvggz (crisismaatregel)"
+    notices = [row.value for row in rows if row.kind == "notice"]
+    assert "Vastgelegd met de juridische regels versie 2." in notices
+    older = handover_contents(case, "nl")  # the fixture's flags predate version 2
+    notices = [row.value for row in section(older, "legal").rows if row.kind == "notice"]
+    assert "Vastgelegd met de juridische regels versie 1." in notices

@@ -71,3 +71,17 @@ def test_unknown_birth_date_counts_as_16_plus_even_with_an_estimate(
 def test_unknown_report_kind_is_refused(case: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="letter"):
         privacy_warnings(case, recipients=[], kind="letter")
+
+
+def test_parents_representing_an_incompetent_16_or_17_year_old_are_informed(
+    case: dict[str, Any],
+) -> None:
+    """Rules version 2 (BW 7:465 lid 2): for a 16/17-year-old recorded as not competent
+    the parents with authority are the representatives, not "others"; an adult who is
+    not competent is not represented by parents with authority."""
+    incompetent = without_consent(case, legal__youth_competent="no")
+    assert privacy_warnings(incompetent, recipients=["parents"], on=ON) == []
+    competent = without_consent(case, legal__youth_competent="yes")
+    assert privacy_warnings(competent, recipients=["parents"], on=ON) != []
+    adult = without_consent(case, legal__youth_competent="no", youth__birth_date="2008-11-23")
+    assert privacy_warnings(adult, recipients=["parents"], on=ON) != []

@@ -69,7 +69,8 @@ MINIMAL: dict[str, Any] = {
         "urgency": "U4",
         "acceptable_urgency": ["U3"],
         "intervention": "consult_referrer",
-        "flags": ["CONSENT_DUAL", "INFORM_AUTHORITY"],
+        # rules version 2: both parents with joint authority, also for outpatient care
+        "flags": ["CONSENT_BOTH_PARENTS", "CONSENT_DUAL", "INFORM_AUTHORITY"],
         "decision_minutes": 10,
     },
 }

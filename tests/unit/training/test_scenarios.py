@@ -147,7 +147,7 @@ def problems_of(data: Any) -> list[str]:
 
 def test_minimal_scenario_is_valid(scenario_data: dict[str, Any]) -> None:
     scenario = scenario_from_data(scenario_data)
-    assert scenario.expected.flags == ["CONSENT_DUAL", "INFORM_AUTHORITY"]
+    assert scenario.expected.flags == ["CONSENT_BOTH_PARENTS", "CONSENT_DUAL", "INFORM_AUTHORITY"]
 
 
 def test_unknown_key_is_named(scenario_data: dict[str, Any]) -> None:
@@ -200,7 +200,11 @@ def test_unknown_flag_code_is_named(scenario_data: dict[str, Any]) -> None:
 def test_flags_must_match_the_rules_for_the_expected_answers(
     scenario_data: dict[str, Any],
 ) -> None:
-    scenario_data["expected"]["flags"] = ["CONSENT_YOUTH", "INFORM_AUTHORITY"]
+    scenario_data["expected"]["flags"] = [
+        "CONSENT_BOTH_PARENTS",
+        "CONSENT_YOUTH",
+        "INFORM_AUTHORITY",
+    ]
     [problem] = problems_of(scenario_data)
     assert "ontbreekt: CONSENT_DUAL" in problem and "te veel: CONSENT_YOUTH" in problem
 
@@ -308,3 +312,16 @@ def test_damaging_any_part_gives_a_clear_error_or_a_valid_scenario(data: st.Data
         assert all(p.startswith(("Casus '", "Een casus", "Geen geldige")) for p in error.problems)
     else:
         assert check_scenario(scenario) == []
+
+
+def test_scenarios_whose_flags_changed_with_rules_version_2_were_updated() -> None:
+    scenarios = {scenario.id: scenario for scenario in bundled_scenarios()}
+    for scenario_id in ("suicidal_thoughts_14", "parents_refuse_10", "eating_disorder_somatic"):
+        scenario = scenarios[scenario_id]
+        assert scenario.version == 2, scenario_id
+        assert "CONSENT_BOTH_PARENTS" in scenario.expected.flags, scenario_id
+    lotte = scenarios["eating_disorder_somatic"]
+    # BW 7:466 no longer silences her refusal; the facts point to the crisis measure
+    assert "EMERGENCY_NO_CONSENT" not in lotte.expected.flags
+    assert {"COMPULSORY_ROUTE_TO_CONSIDER", "VOLUNTARY_CARE_BLOCKED"} <= set(lotte.expected.flags)
+    assert "crisismaatregel" in " ".join(line["nl"] for line in lotte.debrief)

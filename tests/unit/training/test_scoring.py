@@ -121,7 +121,7 @@ def test_flags_come_from_the_trainee_s_own_facts(scenario: Scenario) -> None:
     answers["youth.birth_date"] = "2009-01-10"  # 17 on the scenario's date, not 13
     score = attempt(scenario, answers)
     assert score.flags.matched == ()
-    assert set(score.flags.missing) == {"CONSENT_DUAL", "INFORM_AUTHORITY"}
+    assert set(score.flags.missing) == {"CONSENT_BOTH_PARENTS", "CONSENT_DUAL", "INFORM_AUTHORITY"}
     assert "CONSENT_YOUTH" in score.flags.extra
     assert score.points["flags"] == 0.0
 
@@ -129,8 +129,8 @@ def test_flags_come_from_the_trainee_s_own_facts(scenario: Scenario) -> None:
 def test_flags_can_be_passed_in(scenario: Scenario) -> None:
     score = attempt(scenario, perfect_answers(scenario), flags=["CONSENT_DUAL"])
     assert score.flags.matched == ("CONSENT_DUAL",)
-    assert score.flags.missing == ("INFORM_AUTHORITY",)
-    assert score.points["flags"] == pytest.approx(WEIGHTS["flags"] / 2)
+    assert score.flags.missing == ("CONSENT_BOTH_PARENTS", "INFORM_AUTHORITY")
+    assert score.points["flags"] == pytest.approx(WEIGHTS["flags"] / 3)
 
 
 def test_facts_the_engine_refuses_are_reported_not_raised(scenario: Scenario) -> None:
