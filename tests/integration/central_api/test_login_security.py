@@ -109,7 +109,16 @@ def test_a_full_hash_queue_answers_503_with_retry_after_and_counts_nothing(
         assert busy.status_code == 503
         assert busy.json()["error"]["code"] == "service_unavailable"
         assert int(busy.headers["Retry-After"]) >= 1
-        # the refused attempt was never counted: the one free failure is still there
+        # a login admitted to the queue that waits too long for a slot: 503 as well
+        gate.wait = 0.2
+        gate.capacity = 2
+        gate._slots.acquire()
+        try:
+            waited = post(api, WRONG)
+        finally:
+            gate._slots.release()
+        assert waited.status_code == 503 and waited.headers["Retry-After"]
+        # the refused attempts were never counted: the one free failure is still there
         assert post(api, WRONG).status_code == 401
         assert post(api, WRONG).status_code == 429
 
@@ -175,3 +184,37 @@ def test_passwd_and_deactivate_revoke_tokens_in_storage(api: Api) -> None:
     assert post(api, {**RIGHT, "password": new_password}).status_code == 401
     actions = [r["action"] for r in api.storage.server_audit() if r["action"].startswith("admin.")]
     assert actions[-2:] == ["admin.user_passwd", "admin.user_deactivate"]
+
+
+def test_migration_0002_keeps_the_devices_of_a_0001_database(storage: Storage) -> None:
+    from datetime import UTC, datetime
+
+    from alembic import command
+    from sqlalchemy import insert
+
+    from central_api import db
+    from central_api.security import new_token, token_hash
+
+    config = db.alembic_config(storage.engine)
+    command.downgrade(config, "0001")
+    api = make_api(storage)
+    api.user("anna")  # users and devices as 0001 had them
+    token = new_token()
+    with storage.engine.begin() as conn:
+        user_id = conn.exec_driver_sql("SELECT id FROM users").scalar_one()
+        conn.execute(
+            insert(db.devices).values(
+                id=str(uuid.uuid4()),
+                user_id=user_id,
+                name="laptop",
+                token_hash=token_hash(token),
+                created_at=datetime.now(UTC),
+            )
+        )
+    command.upgrade(config, "head")
+    with api.client:
+        headers = {"Authorization": f"Bearer {token}"}
+        assert api.client.get("/v1/me", headers=headers).status_code == 200
+        assert post(api, WRONG).status_code == 401
+        again = post(api, {**RIGHT, "installation_id": str(uuid.uuid4())})
+        assert again.status_code == 200
