@@ -269,8 +269,10 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
 
     def check_login(body: LoginRequest, client: str) -> LoginResponse:
         """Throttle, check the password (bounded by the hash gate), register the device."""
+        installation = str(body.installation_id) if body.installation_id else None
+        known = storage.known_installation(body.username, installation)
         try:
-            attempt = login_throttle.begin(body.username, client)
+            attempt = login_throttle.begin(body.username, client, installation if known else None)
         except Throttled as exc:
             storage.record("auth.login", "throttled", None, username=body.username)
             raise ApiError(
@@ -286,7 +288,6 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
             storage.record("auth.login", "invalid_credentials", None, username=body.username)
             raise ApiError(errors.INVALID_CREDENTIALS)
         login_throttle.succeeded(attempt)
-        installation = str(body.installation_id) if body.installation_id else None
         device_id, token = storage.register_device(user, body.device_name, installation)
         return LoginResponse(
             token=token,

@@ -415,6 +415,22 @@ class Storage:
             )
         return device_id, token
 
+    def known_installation(self, username: str, installation_id: str | None) -> bool:
+        """True when `installation_id` has logged in as `username` before (any device of
+        the user, revoked ones too): the login throttle then counts it on its own."""
+        if installation_id is None:
+            return False
+        query = (
+            select(db.devices.c.id)
+            .join(db.users, db.users.c.id == db.devices.c.user_id)
+            .where(db.users.c.username == username, db.devices.c.installation_id == installation_id)
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            found = conn.execute(query).first()
+            conn.rollback()
+        return found is not None
+
     def set_password(self, username: str, password: str) -> int:
         """Give `username` a new password and revoke all their devices (their tokens stop
         working at once; each device logs in again). Returns how many were revoked."""

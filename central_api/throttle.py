@@ -9,6 +9,13 @@ delay that doubles with every further failure up to a maximum; a blocked attempt
 name, client) counter. Nothing is counted per user name alone, so failures from one
 client never lock the user out on another.
 
+A desk installation that has logged in as this user before (its installation id is on
+one of the user's devices, revoked or not) counts as a *known* client: it is counted
+per (user name, installation) only, not per address, so failures of others behind the
+same address (an office NAT) do not block it (OWASP's "device cookie"). The installation
+id is secret to the desk; guessing it is hopeless and would only reach a counter of its
+own, throttled the same way.
+
 An attempt is counted *before* its password is checked (and given back when it turns out
 right), so concurrent guesses from one client cannot slip past the limit together.
 
@@ -62,10 +69,16 @@ class Throttled(Exception):
 
 @dataclass(frozen=True)
 class Attempt:
-    """One counted login attempt: the keys of its two counters."""
+    """One counted login attempt: the keys of its counters (no client counter for a
+    known installation)."""
 
     user_client_key: str
-    client_key: str
+    client_key: str | None
+
+    @property
+    def keys(self) -> list[str]:
+        """The counter keys in one fixed order (no deadlock between workers)."""
+        return sorted(k for k in (self.user_client_key, self.client_key) if k is not None)
 
 
 def _key(kind: str, *parts: str) -> str:
@@ -107,14 +120,18 @@ class LoginThrottle:
     def _free(self, key: str) -> int:
         return self.policy.user_client_free if key.startswith("uc:") else self.policy.client_free
 
-    def begin(self, username: str, client: str) -> Attempt:
-        """Count an attempt by `username` from `client`, or raise `Throttled`."""
-        attempt = Attempt(_key("uc", username, client), _key("c", client))
+    def begin(self, username: str, client: str, known_installation: str | None = None) -> Attempt:
+        """Count an attempt by `username` from `client` address, or from a known desk
+        installation of this user (see the module doc); raise `Throttled` when blocked."""
+        if known_installation is not None:
+            attempt = Attempt(_key("uc", username, "installation", known_installation), None)
+        else:
+            attempt = Attempt(_key("uc", username, client), _key("c", client))
         now = self.clock()
         forget = timedelta(seconds=self.policy.forget_after)
-        keys = sorted((attempt.user_client_key, attempt.client_key))
+        keys = attempt.keys
         with self.engine.begin() as conn:
-            for key in keys:  # the same order everywhere: no deadlock between workers
+            for key in keys:
                 self._insert_absent(conn, key, now)
             rows = conn.execute(
                 select(db.login_throttle)
@@ -154,12 +171,13 @@ class LoginThrottle:
             conn.execute(
                 delete(db.login_throttle).where(db.login_throttle.c.key == attempt.user_client_key)
             )
-            self._give_back(conn, attempt.client_key)
+            if attempt.client_key is not None:
+                self._give_back(conn, attempt.client_key)
 
     def withdraw(self, attempt: Attempt) -> None:
         """The attempt never reached the password check (server busy): count it not at all."""
         with self.engine.begin() as conn:
-            for key in sorted((attempt.user_client_key, attempt.client_key)):
+            for key in attempt.keys:
                 self._give_back(conn, key)
 
     def _give_back(self, conn: Connection, key: str) -> None:

@@ -62,6 +62,30 @@ def test_failures_from_one_client_never_lock_the_user_out_elsewhere(storage: Sto
         assert post(colleague, WRONG).status_code == 401
 
 
+def test_a_known_desk_behind_the_same_address_as_an_attacker_still_logs_in(
+    storage: Storage,
+) -> None:
+    """An office NAT: the attacker and Anna's desk share one address. Anna's desk logged
+    in before, so its installation is counted on its own, not per address."""
+    office = make_api(
+        storage, client=("192.0.2.10", 40000), login_free_failures=3, login_client_free_failures=5
+    )
+    with office.client:
+        office.user("anna")
+        desk = str(uuid.uuid4())
+        assert post(office, {**RIGHT, "installation_id": desk}).status_code == 200
+        guesses = [
+            post(office, {**WRONG, "installation_id": str(uuid.uuid4())}).status_code
+            for _ in range(8)
+        ]
+        assert guesses == [401] * 3 + [429] * 5
+        assert post(office, {**RIGHT, "installation_id": str(uuid.uuid4())}).status_code == 429
+        assert post(office, {**RIGHT, "installation_id": desk}).status_code == 200
+        # the known installation has its own counter, throttled the same way
+        codes = [post(office, {**WRONG, "installation_id": desk}).status_code for _ in range(4)]
+        assert codes == [401] * 3 + [429]
+
+
 def test_one_client_spraying_many_names_is_throttled(storage: Storage) -> None:
     sprayer = make_api(
         storage, client=("192.0.2.66", 40000), login_free_failures=5, login_client_free_failures=4
