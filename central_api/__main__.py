@@ -1,6 +1,7 @@
 """`doorloop-central`: serve the central API and administer it (DESIGN.md contract 7).
 
-Subcommands: serve, migrate, region add, user add, device list, device revoke,
+Subcommands: serve, migrate, region add, user add/passwd/deactivate/activate, device list,
+device revoke,
 providers import, forms publish, case purge, compact. Each takes `--database-url`
 (default: $DOORLOOP_CENTRAL_DATABASE_URL, else a SQLite file in the user data dir).
 Exit codes: 0 success, 1 not found / already exists, 2 bad input.
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import getpass
+import ipaddress
 import json
 import os
 import sys
@@ -51,10 +53,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--log-level", default="info")
     serve.add_argument(
+        "--forwarded-allow-ips",
+        default="",
+        help="comma-separated addresses or networks of the reverse proxies whose "
+        "X-Forwarded-For/-Proto headers are trusted (default: none, the headers are ignored)",
+    )
+    serve.add_argument(
         "--workers",
         type=int,
         default=1,
-        help="worker processes (PostgreSQL only; rate limits then count per worker)",
+        help="worker processes (PostgreSQL only; the per-device rate limit then counts per "
+        "worker, the login throttle is shared)",
     )
 
     sub.add_parser("migrate", parents=[common], help="bring the database schema up to date")
@@ -73,6 +82,19 @@ def _parser() -> argparse.ArgumentParser:
     user_add.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
+    user_passwd = user.add_parser(
+        "passwd", parents=[common], help="set a new password; revokes all the user's devices"
+    )
+    user_passwd.add_argument("username")
+    user_passwd.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    user_deactivate = user.add_parser(
+        "deactivate", parents=[common], help="refuse the user's logins; revokes their devices"
+    )
+    user_deactivate.add_argument("username")
+    user_activate = user.add_parser("activate", parents=[common], help="allow logins again")
+    user_activate.add_argument("username")
 
     device = sub.add_parser("device", help="devices").add_subparsers(dest="action", required=True)
     device_list = device.add_parser("list", parents=[common], help="list devices")
@@ -121,11 +143,29 @@ def _read_password(from_stdin: bool) -> str:
     return first
 
 
+def _proxy_addresses(value: str) -> list[str]:
+    """The trusted proxy addresses of --forwarded-allow-ips, each checked (no "*")."""
+    addresses = [item.strip() for item in value.split(",") if item.strip()]
+    for address in addresses:
+        try:
+            ipaddress.ip_network(address, strict=False)
+        except ValueError:
+            raise ValueError(
+                f"--forwarded-allow-ips: {address!r} is not an IP address or network; "
+                "list the reverse proxy's addresses"
+            ) from None
+    return addresses
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from central_api.app import create_app
 
+    proxies = _proxy_addresses(args.forwarded_allow_ips)
+    # Without a configured proxy uvicorn must not read X-Forwarded-For at all (it trusts
+    # 127.0.0.1, or $FORWARDED_ALLOW_IPS, by default): the client address is the peer's.
+    proxy = {"proxy_headers": bool(proxies), "forwarded_allow_ips": proxies or None}
     settings = Settings.from_env(args.database_url)
     if args.rate_per_minute is not None:
         settings = dataclasses.replace(settings, rate_per_minute=args.rate_per_minute)
@@ -133,7 +173,7 @@ def _serve(args: argparse.Namespace) -> int:
         raise ValueError("--workers must be at least 1")
     if args.workers == 1:
         app = create_app(settings)
-        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, **proxy)
         return 0
     if not settings.database_url.startswith("postgresql"):
         raise ValueError("--workers above 1 needs PostgreSQL (SQLite has one writer)")
@@ -149,6 +189,7 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         log_level=args.log_level,
+        **proxy,
     )
     return 0
 
@@ -201,6 +242,16 @@ def _admin(storage: Storage, args: argparse.Namespace) -> int:
             display_name=args.display_name,
         )
         print(f"user {args.username} added ({args.role}, {args.region}): {user_id}")
+    elif command == ("user", "passwd"):
+        password = _read_password(args.password_stdin)
+        revoked = storage.set_password(args.username, password)
+        print(f"password of {args.username} changed; {revoked} devices revoked")
+    elif command == ("user", "deactivate"):
+        revoked = storage.set_active(args.username, False)
+        print(f"user {args.username} deactivated; {revoked} devices revoked")
+    elif command == ("user", "activate"):
+        storage.set_active(args.username, True)
+        print(f"user {args.username} activated")
     elif command == ("device", "list"):
         devices = storage.list_devices(args.region)
         if args.json:

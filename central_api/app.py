@@ -25,6 +25,7 @@ from central_api.config import Settings
 from central_api.errors import ApiError
 from central_api.security import RateLimiter
 from central_api.storage import CursorExpired, Principal, Storage
+from central_api.throttle import Busy, HashGate, LoginThrottle, Throttled, ThrottlePolicy
 from doorloop_protocol import (
     MAX_BATCH_AUDIT_EVENTS,
     MAX_BATCH_VERSIONS,
@@ -50,6 +51,7 @@ API_VERSION = "0.1.0"
 MAX_SEQ = 2**62
 DEFAULT_PULL_LIMIT = 500
 MAX_PULL_LIMIT = 5000
+LOGIN_BUSY_RETRY = 2  # seconds a login refused for a full hash queue waits
 
 _bearer = HTTPBearer(auto_error=False, description="The device token from /v1/auth/login.")
 
@@ -179,8 +181,19 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     if storage is None:
         storage = Storage.open(settings.database_url, migrate=settings.migrate_on_start)
     limiter = RateLimiter(settings.rate_per_minute, settings.rate_burst)
-    login_limiter = RateLimiter(
-        settings.login_per_minute if settings.rate_per_minute else 0, settings.login_burst
+    # Logins are throttled whatever --rate-per-minute says, in the database (all workers).
+    login_throttle = LoginThrottle(
+        storage.engine,
+        ThrottlePolicy(
+            user_client_free=settings.login_free_failures,
+            client_free=settings.login_client_free_failures,
+            base_delay=settings.login_delay_base,
+            max_delay=settings.login_delay_max,
+            forget_after=settings.login_forget_after,
+        ),
+    )
+    hash_gate = HashGate(
+        settings.login_hash_slots, settings.login_hash_queue, settings.login_hash_wait
     )
     app = FastAPI(
         title="Doorloop central API",
@@ -191,6 +204,7 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     app.state.storage = storage
     app.state.settings = settings
     app.state.limiter = limiter
+    app.state.hash_gate = hash_gate
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
@@ -253,23 +267,28 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
             return _error_response(ApiError(errors.SERVICE_UNAVAILABLE))
         return HealthResponse(status="ok", database=dialect, version=API_VERSION)
 
-    @app.post(
-        "/v1/auth/login",
-        response_model=LoginResponse,
-        tags=["auth"],
-        responses={401: ERROR_RESPONSES[401], 422: ERROR_RESPONSES[422], 429: ERROR_RESPONSES[429]},
-    )
-    def login(body: LoginRequest, request: Request) -> Any:
-        """Check the user's password and register a new device with its own token."""
-        client = request.client.host if request.client else "unknown"
-        wait = login_limiter.take(f"{client}:{body.username}")
-        if wait is not None:
-            raise ApiError(errors.RATE_LIMITED, headers={"Retry-After": str(wait)})
-        user = storage.authenticate(body.username, body.password)
+    def check_login(body: LoginRequest, client: str) -> LoginResponse:
+        """Throttle, check the password (bounded by the hash gate), register the device."""
+        installation = str(body.installation_id) if body.installation_id else None
+        known = storage.known_installation(body.username, installation)
+        try:
+            attempt = login_throttle.begin(body.username, client, installation if known else None)
+        except Throttled as exc:
+            storage.record("auth.login", "throttled", None, username=body.username)
+            raise ApiError(
+                errors.RATE_LIMITED, headers={"Retry-After": str(exc.retry_after)}
+            ) from None
+        try:
+            with hash_gate.hashing():
+                user = storage.authenticate(body.username, body.password)
+        except Busy:
+            login_throttle.withdraw(attempt)
+            raise
         if user is None:
             storage.record("auth.login", "invalid_credentials", None, username=body.username)
             raise ApiError(errors.INVALID_CREDENTIALS)
-        device_id, token = storage.register_device(user, body.device_name)
+        login_throttle.succeeded(attempt)
+        device_id, token = storage.register_device(user, body.device_name, installation)
         return LoginResponse(
             token=token,
             device_id=device_id,  # type: ignore[arg-type]
@@ -281,6 +300,38 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
                 region=user.region,
             ),
         )
+
+    @app.post(
+        "/v1/auth/login",
+        response_model=LoginResponse,
+        tags=["auth"],
+        responses={
+            401: ERROR_RESPONSES[401],
+            422: ERROR_RESPONSES[422],
+            429: ERROR_RESPONSES[429],
+            503: {"model": ErrorResponse, "description": "Busy; honour `Retry-After`."},
+        },
+    )
+    async def login(body: LoginRequest, request: Request) -> Any:
+        """Check the user's password and give this device a token.
+
+        A login with an `installation_id` that already has a live device of this user gets
+        that device again (with a new token); otherwise a new device is registered.
+        """
+        busy = ApiError(
+            errors.SERVICE_UNAVAILABLE,
+            "Too many logins are being checked right now; retry after Retry-After seconds.",
+            headers={"Retry-After": str(LOGIN_BUSY_RETRY)},
+        )
+        if not hash_gate.try_enter():
+            raise busy
+        client = request.client.host if request.client else "unknown"
+        try:
+            return await run_in_threadpool(check_login, body, client)
+        except Busy:
+            raise busy from None
+        finally:
+            hash_gate.leave()
 
     @app.post(
         "/v1/auth/logout",

@@ -61,6 +61,28 @@ devices = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("last_seen_at", DateTime(timezone=True), nullable=True),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
+    # the desk's installation id (LoginRequest.installation_id): a retried login from the
+    # same installation gets the same live device instead of an orphan one
+    Column("installation_id", String(36), nullable=True),
+)
+Index(
+    "ux_devices_user_installation",
+    devices.c.user_id,
+    devices.c.installation_id,
+    unique=True,
+    postgresql_where=devices.c.revoked_at.is_(None) & devices.c.installation_id.isnot(None),
+    sqlite_where=devices.c.revoked_at.is_(None) & devices.c.installation_id.isnot(None),
+)
+
+# Failed-login counters shared by every worker (central_api.throttle): one row per
+# (user name, client) and per client, keyed by a hash; `blocked_until` answers 429.
+login_throttle = Table(
+    "login_throttle",
+    metadata,
+    Column("key", String(80), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("blocked_until", DateTime(timezone=True), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False, index=True),
 )
 
 # Named counters: "seq" (the last server sequence number handed out; never reused) and

@@ -50,7 +50,7 @@ def token_hash(token: str) -> str:
 
 
 class RateLimiter:
-    """A token bucket per key (device id, or login client address), kept in memory.
+    """A token bucket per key (the device id), kept in memory (per worker process).
 
     `per_minute` tokens flow in per minute up to `burst`; each request takes one. When the
     bucket is empty, `take` returns the seconds to wait (for `Retry-After`).

@@ -38,6 +38,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
 from central_api import db
+from central_api.passwords import check_password
 from central_api.security import hash_password, new_token, token_hash, verify_password
 from doorloop_protocol import (
     ROLES,
@@ -294,8 +295,7 @@ class Storage:
             raise ValueError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
         if not username.strip():
             raise ValueError("a user needs a username")
-        if len(password) < 8:
-            raise ValueError("a password needs at least 8 characters")
+        check_password(password, username.strip())
         user_id = str(uuid.uuid4())
         password_hash = hash_password(password)
         try:
@@ -350,20 +350,59 @@ class Storage:
             active=row.active,
         )
 
-    def register_device(self, user: UserRecord, name: str) -> tuple[str, str]:
-        """A new device for `user`: returns (device id, bearer token)."""
-        device_id = str(uuid.uuid4())
+    def register_device(
+        self, user: UserRecord, name: str, installation_id: str | None = None
+    ) -> tuple[str, str]:
+        """The device of `user` on this login: returns (device id, new bearer token).
+
+        Without an installation id every login registers a new device. With one, a live
+        (not revoked) device of the same user and installation is found again and only
+        gets a new token, so a login whose answer was lost leaves no orphan device (its
+        lost token stops working).
+        """
+        for _attempt in range(3):
+            try:
+                return self._register_device(user, name, installation_id)
+            except IntegrityError:
+                if installation_id is None:
+                    raise
+                # a concurrent login from the same installation made the device first
+        raise StorageError("could not register the device")
+
+    def _register_device(
+        self, user: UserRecord, name: str, installation_id: str | None
+    ) -> tuple[str, str]:
         token = new_token()
+        now = _now()
         with self.engine.begin() as conn:
-            conn.execute(
-                insert(db.devices).values(
-                    id=device_id,
-                    user_id=user.id,
-                    name=name,
-                    token_hash=token_hash(token),
-                    created_at=_now(),
+            existing = None
+            if installation_id is not None:
+                existing = conn.execute(
+                    select(db.devices.c.id).where(
+                        db.devices.c.user_id == user.id,
+                        db.devices.c.installation_id == installation_id,
+                        db.devices.c.revoked_at.is_(None),
+                    )
+                ).scalar()
+            if existing is not None:
+                device_id = str(existing)
+                conn.execute(
+                    update(db.devices)
+                    .where(db.devices.c.id == device_id)
+                    .values(name=name, token_hash=token_hash(token))
                 )
-            )
+            else:
+                device_id = str(uuid.uuid4())
+                conn.execute(
+                    insert(db.devices).values(
+                        id=device_id,
+                        user_id=user.id,
+                        name=name,
+                        token_hash=token_hash(token),
+                        created_at=now,
+                        installation_id=installation_id,
+                    )
+                )
             self._audit(
                 conn,
                 "auth.login",
@@ -372,8 +411,73 @@ class Storage:
                 device_id=device_id,
                 region_id=user.region_id,
                 device_name=name,
+                again=existing is not None,
             )
         return device_id, token
+
+    def known_installation(self, username: str, installation_id: str | None) -> bool:
+        """True when `installation_id` has logged in as `username` before (any device of
+        the user, revoked ones too): the login throttle then counts it on its own."""
+        if installation_id is None:
+            return False
+        query = (
+            select(db.devices.c.id)
+            .join(db.users, db.users.c.id == db.devices.c.user_id)
+            .where(db.users.c.username == username, db.devices.c.installation_id == installation_id)
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            found = conn.execute(query).first()
+            conn.rollback()
+        return found is not None
+
+    def set_password(self, username: str, password: str) -> int:
+        """Give `username` a new password and revoke all their devices (their tokens stop
+        working at once; each device logs in again). Returns how many were revoked."""
+        check_password(password, username)
+        password_hash = hash_password(password)
+        with self.engine.begin() as conn:
+            user_id, region_id = self._user_ids(conn, username)
+            conn.execute(
+                update(db.users).where(db.users.c.id == user_id).values(password_hash=password_hash)
+            )
+            revoked = self._revoke_user_devices(conn, user_id)
+            self._audit(
+                conn, "admin.user_passwd", "ok", user_id=user_id, region_id=region_id,
+                devices_revoked=revoked,
+            )  # fmt: skip
+        return revoked
+
+    def set_active(self, username: str, active: bool) -> int:
+        """Deactivate (or activate again) `username`. Deactivating revokes all their
+        devices and refuses their logins; returns how many devices were revoked."""
+        with self.engine.begin() as conn:
+            user_id, region_id = self._user_ids(conn, username)
+            conn.execute(update(db.users).where(db.users.c.id == user_id).values(active=active))
+            revoked = 0 if active else self._revoke_user_devices(conn, user_id)
+            action = "admin.user_activate" if active else "admin.user_deactivate"
+            self._audit(
+                conn, action, "ok", user_id=user_id, region_id=region_id, devices_revoked=revoked
+            )
+        return revoked
+
+    def _user_ids(self, conn: Connection, username: str) -> tuple[str, int]:
+        row = conn.execute(
+            select(db.users.c.id, db.users.c.region_id)
+            .where(db.users.c.username == username)
+            .with_for_update()
+        ).first()
+        if row is None:
+            raise NotFound(f"no user {username!r}")
+        return str(row.id), int(row.region_id)
+
+    def _revoke_user_devices(self, conn: Connection, user_id: str) -> int:
+        result = conn.execute(
+            update(db.devices)
+            .where(db.devices.c.user_id == user_id, db.devices.c.revoked_at.is_(None))
+            .values(revoked_at=_now())
+        )
+        return int(result.rowcount)
 
     def principal(self, token: str) -> Principal | None:
         """The device holding `token` (revoked ones too, flagged), or None when unknown."""

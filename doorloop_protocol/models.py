@@ -376,6 +376,9 @@ class LoginRequest(WireModel):
         str, StringConstraints(min_length=1, max_length=1000), AfterValidator(_storable)
     ]
     device_name: Name
+    # Chosen once by the desk installation and sent with every login: a retried login
+    # gets the same device back (docs/central-api.md). Optional for older desks.
+    installation_id: UUID | None = None
 
 
 class UserInfo(WireModel):

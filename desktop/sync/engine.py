@@ -20,6 +20,7 @@ import contextlib
 import json
 import socket
 import threading
+import uuid
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -78,6 +79,9 @@ SERVER_URL = "server.url"
 DEVICE_ID = "auth.device_id"
 USER = "auth.user"
 NEEDS_LOGIN = "auth.needs_login"
+# Chosen once per desk installation and sent with every login, so a login retried after
+# its answer was lost gets the same server device back (not a second, orphan one).
+INSTALLATION_ID = "auth.installation_id"
 LAST_SUCCESS = "sync.last_success"
 LAST_ERROR = "sync.last_error"
 
@@ -243,15 +247,21 @@ class SyncEngine:
         """
         profile = self.store.profile()
         server_url = server_url.strip().rstrip("/")
+        request = LoginRequest(
+            username=username,
+            password=password,
+            device_name=device_name or socket.gethostname() or "desk",
+            installation_id=self.installation_id(),
+        )
         transport = self._transport_factory(server_url, None)
         try:
-            response = transport.login(
-                LoginRequest(
-                    username=username,
-                    password=password,
-                    device_name=device_name or socket.gethostname() or "desk",
-                )
-            )
+            try:
+                response = transport.login(request)
+            except RequestRejected as exc:
+                if not (exc.status == 422 and exc.detail and exc.detail.field == "installation_id"):
+                    raise
+                # a server from before installation ids: log in as older desks do
+                response = transport.login(request.model_copy(update={"installation_id": None}))
         except SyncError as exc:
             if profile is not None:
                 self.store.audit.append(
@@ -287,6 +297,15 @@ class SyncEngine:
         self._close_transport()
         self._emit_status()
         return response
+
+    def installation_id(self) -> uuid.UUID:
+        """This installation's id for logins, made (and committed) on first use."""
+        value = self.state.get(INSTALLATION_ID)
+        if value is None:
+            value = str(uuid.uuid4())
+            with self.store.atomic():
+                self.state.set(INSTALLATION_ID, value)
+        return uuid.UUID(value)
 
     def logout(self) -> None:
         """Forget the token on this device (the server registration stays until revoked)."""

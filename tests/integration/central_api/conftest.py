@@ -221,10 +221,13 @@ class Api:
                 return changes
 
 
-def make_api(storage: Storage, **settings: Any) -> Api:
+def make_api(
+    storage: Storage, *, client: tuple[str, int] = ("testclient", 50000), **settings: Any
+) -> Api:
+    """An Api on `storage`; `client` is the peer address the server sees."""
     options: dict[str, Any] = {"rate_per_minute": 0, "migrate_on_start": False, **settings}
     app = create_app(Settings(database_url="unused://", **options), storage)
-    return Api(client=TestClient(app), storage=storage)
+    return Api(client=TestClient(app, client=client), storage=storage)
 
 
 @pytest.fixture

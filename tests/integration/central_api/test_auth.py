@@ -86,8 +86,9 @@ def test_a_device_over_its_rate_gets_429_with_retry_after(storage: Storage) -> N
         assert limited.client.get("/v1/me", headers=other).status_code == 200
 
 
-def test_repeated_logins_are_rate_limited(storage: Storage) -> None:
-    limited = make_api(storage, rate_per_minute=60, login_per_minute=1, login_burst=2)
+def test_repeated_logins_are_throttled_even_with_the_rate_limit_off(storage: Storage) -> None:
+    # --rate-per-minute 0 switches the per-device limit off, never the login throttle
+    limited = make_api(storage, rate_per_minute=0, login_free_failures=2)
     with limited.client:
         limited.user("anna")
         body = {"username": "anna", "password": "wrong", "device_name": "x"}

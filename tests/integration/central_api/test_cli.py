@@ -44,7 +44,7 @@ def test_regions_users_and_devices(
         capsys, "user", "add", "bram", "--role", "desk", "--region", "noord",
         "--password-stdin", *url,
     )  # fmt: skip
-    assert code == 2 and "8 characters" in err
+    assert code == 2 and "password: " in err and "12 tekens" in err and "12 characters" in err
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
     code, _, err = run(
         capsys, "user", "add", "cas", "--role", "desk", "--region", "zuid",

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[3]
 CENTRAL = ROOT / ".venv" / "bin" / "doorloop-central"
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PASSPHRASE = "sync test passphrase"
-PASSWORD = "wachtwoord-123"
+PASSWORD = "wachtwoord voor de synctest"
 REGION = "demo"
 
 

@@ -8,12 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from desktop.store import actor_for
-from desktop.sync import ItemQuarantined, LoginRequired, SyncEvent, version_item
+from desktop.store import actor_for, open_store
+from desktop.sync import ItemQuarantined, LoginRequired, SyncEngine, SyncEvent, version_item
+from desktop.sync.errors import SyncError
 from doorloop_protocol import Provider, PushRequest
 from tests.integration.sync.conftest import (
+    PASSPHRASE,
+    PASSWORD,
     Central,
     add_user,
+    fast_backoff,
     fresh_region,
     new_device,
     server_versions,
@@ -116,7 +120,7 @@ def test_revoked_device_stops_syncing_without_retrying(
     assert proxy.count("/v1/sync") == before + 1
     assert store.outbox.unsynced_count() > 0
     assert {i.state for i in store.outbox.items()} == {"pending"}
-    engine.login(proxy.url, username, "wachtwoord-123")
+    engine.login(proxy.url, username, PASSWORD)
     again = engine.sync()
     assert again.outcome == "ok", again
     assert store.outbox.unsynced_count() == 0
@@ -246,3 +250,38 @@ def test_a_device_clock_a_year_off_does_not_order_changes(central: Central, tmp_
     assert datetime.fromisoformat(kept["device_time"]) > datetime.now().astimezone() + year / 2
     assert store_c.cases.get(case_a).created_at > datetime.now().astimezone() + year / 2
     assert store_c.cases.get(case_b).status == "ready_for_triage"
+
+
+def test_a_login_whose_answer_was_lost_gets_the_same_device_when_retried(
+    central: Central, proxy: FaultProxy, tmp_path: Path
+) -> None:
+    region = fresh_region(central)
+    username = add_user(central, region=region)
+    store = open_store(tmp_path / "a", PASSPHRASE)
+    store.create_profile("Desk a", "desk", region=region)
+    engine = SyncEngine(store, backoff=fast_backoff(), max_attempts=3, use_keyring=False)
+    try:
+        lost = {"first": True}
+
+        def drop_first_login_answer(method: str, path: str) -> str | None:
+            if path.startswith("/v1/auth/login") and lost.pop("first", False):
+                return "drop_response"  # the server registered the device; the answer is lost
+            return None
+
+        proxy.policy = drop_first_login_answer  # type: ignore[assignment]
+        with pytest.raises(SyncError):
+            engine.login(proxy.url, username, PASSWORD)
+        assert not engine.logged_in
+        response = engine.login(proxy.url, username, PASSWORD)
+        assert proxy.count("/v1/auth/login") == 2
+        storage = central.storage()
+        try:
+            devices = [d for d in storage.list_devices(region) if d.username == username]
+        finally:
+            storage.close()
+        assert [(d.id, d.revoked_at) for d in devices] == [(str(response.device_id), None)]
+        offline_work(store, 1)
+        assert engine.sync().outcome == "ok"
+    finally:
+        engine.close()
+        store.close()

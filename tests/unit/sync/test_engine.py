@@ -24,6 +24,7 @@ from desktop.sync import (
     TrainingStoreRefused,
 )
 from doorloop_protocol import (
+    ErrorDetail,
     LoginRequest,
     LoginResponse,
     MeResponse,
@@ -46,6 +47,8 @@ class FakeServer:
         self.reject_422_for: set[str] = set()
         self.calls = 0
         self.region = "demo"
+        self.logins: list[LoginRequest] = []
+        self.knows_installation_ids = True
 
     def transport(self, url: str, token: str | None) -> FakeTransport:
         return FakeTransport(self)
@@ -61,6 +64,12 @@ class FakeTransport:
             raise self.server.failures.pop(0)
 
     def login(self, request: LoginRequest) -> LoginResponse:
+        self.server.logins.append(request)
+        if request.installation_id and not self.server.knows_installation_ids:
+            detail = ErrorDetail(
+                code="invalid_request", errno=100, message="Extra inputs", field="installation_id"
+            )
+            raise RequestRejected("Extra inputs are not permitted", status=422, detail=detail)
         return LoginResponse(
             token="t0ken",
             device_id="6f1c2b9e-0000-4000-8000-000000000001",  # type: ignore[arg-type]
@@ -214,6 +223,31 @@ def test_first_login_moves_the_profile_and_unsent_drafts_into_the_users_region(
     assert engine.sync().outcome == "ok"
     [pushed] = [v for request in server.pushes for v in request.versions]
     assert pushed.region == "utrecht"
+
+
+def test_every_login_of_an_installation_sends_the_same_installation_id(
+    store: Store, tmp_path: Path
+) -> None:
+    server = FakeServer()
+    engine = _engine(store, server, [])
+    engine.login("http://central.invalid", "anna", "secret")
+    ids = {request.installation_id for request in server.logins}
+    assert len(server.logins) == 2 and len(ids) == 1 and None not in ids
+    # kept in the store: the same after a restart, another installation has its own
+    assert SyncEngine(store, use_keyring=False).installation_id() in ids
+    other = open_store(tmp_path / "other", PASSPHRASE)
+    try:
+        assert SyncEngine(other, use_keyring=False).installation_id() not in ids
+    finally:
+        other.close()
+
+
+def test_a_server_without_installation_ids_still_logs_the_desk_in(store: Store) -> None:
+    server = FakeServer()
+    server.knows_installation_ids = False
+    engine = _engine(store, server, [])
+    assert engine.logged_in
+    assert [request.installation_id is None for request in server.logins] == [False, True]
 
 
 def test_cases_already_sent_keep_their_region(store: Store) -> None:
