@@ -13,6 +13,8 @@ ENV_DATABASE_URL = "DOORLOOP_CENTRAL_DATABASE_URL"
 ENV_RATE_PER_MINUTE = "DOORLOOP_CENTRAL_RATE_PER_MINUTE"
 # "0" in the workers of `serve --workers N`: the parent applied the migrations once.
 ENV_MIGRATE_ON_START = "DOORLOOP_CENTRAL_MIGRATE_ON_START"
+# "0" closes the interactive pages /docs and /redoc (the API itself stays).
+ENV_API_DOCS = "DOORLOOP_CENTRAL_API_DOCS"
 
 
 def default_database_url() -> str:
@@ -39,7 +41,8 @@ class Settings:
     """Runtime settings of one central service.
 
     `rate_per_minute` is the steady request rate allowed per device and `rate_burst` the
-    bucket size; `rate_per_minute=0` switches rate limiting off.
+    bucket size; `rate_per_minute=0` switches rate limiting off. `api_docs=False` closes
+    the interactive pages `/docs` and `/redoc`.
     """
 
     database_url: str
@@ -48,6 +51,7 @@ class Settings:
     login_per_minute: float = 30.0
     login_burst: int = 10
     migrate_on_start: bool = True
+    api_docs: bool = True
 
     @classmethod
     def from_env(cls, database_url: str | None = None) -> Settings:
@@ -60,4 +64,5 @@ class Settings:
             rate_per_minute=number(ENV_RATE_PER_MINUTE, 600.0),
             rate_burst=int(number("DOORLOOP_CENTRAL_RATE_BURST", 120)),
             migrate_on_start=os.environ.get(ENV_MIGRATE_ON_START, "1") != "0",
+            api_docs=os.environ.get(ENV_API_DOCS, "1") != "0",
         )
