@@ -112,7 +112,8 @@ def _item_rejection(
         try:
             raw = load_bounded(raw, depth=MAX_ITEM_DEPTH, constants=True)
         except JsonLimitError as exc:
-            field = deepest_member(raw, MAX_ITEM_DEPTH) or position
+            is_object = raw.lstrip()[:1] == b"{"
+            field = (deepest_member(raw, MAX_ITEM_DEPTH) if is_object else None) or position
             return _rejected(f"#{index}", field, str(exc))
     item_id = str(raw.get(key)) if isinstance(raw, dict) and raw.get(key) else f"#{index}"
     if not isinstance(raw, dict):
