@@ -40,7 +40,6 @@ DEADLINE_INPUTS = frozenset({"call.received_at", "triage.urgency"})
 """The answers the response deadline (the case list's summary column) is derived from."""
 
 
-
 def now_local() -> datetime:
     """The device's local time with its UTC offset (minute precision is what a desk uses)."""
     return datetime.now().astimezone().replace(microsecond=0)

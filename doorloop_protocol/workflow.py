@@ -70,9 +70,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(Status.HANDED_OVER, Status.CLOSED, FOLLOW_UP_ROLES, ()),
     # resolving a reconciliation: desk roles back into the intake, deciders anywhere
     Transition(Status.NEEDS_RECONCILIATION, Status.DRAFT, FOLLOW_UP_ROLES, ()),
-    Transition(
-        Status.NEEDS_RECONCILIATION, Status.READY_FOR_TRIAGE, FOLLOW_UP_ROLES, ("intake",)
-    ),
+    Transition(Status.NEEDS_RECONCILIATION, Status.READY_FOR_TRIAGE, FOLLOW_UP_ROLES, ("intake",)),
     Transition(Status.NEEDS_RECONCILIATION, Status.TRIAGED, DECIDE_ROLES, ("intake", "triage")),
     Transition(
         Status.NEEDS_RECONCILIATION,

@@ -201,9 +201,7 @@ class Api:
         self.identities[header] = {**body["user"], "device_id": body["device_id"]}
         return {"Authorization": header}
 
-    def signed(
-        self, headers: dict[str, str], items: list[dict[str, Any]] | None
-    ) -> list[Any]:
+    def signed(self, headers: dict[str, str], items: list[dict[str, Any]] | None) -> list[Any]:
         """The items with the placeholder author (`SIGNED_IN`) replaced by the user of
         `headers`: a version's `created_by`, an audit event's `user_id` and `role`."""
         who = self.identities.get(headers.get("Authorization", ""))
