@@ -46,6 +46,8 @@ class FakeServer:
         self.reject_422_for: set[str] = set()
         self.calls = 0
         self.region = "demo"
+        # who logs in: the tests' desks are linked to this central user already
+        self.user = UserInfo(id="u1", username="anna", display_name="D", role="desk", region="")
 
     def transport(self, url: str, token: str | None) -> FakeTransport:
         return FakeTransport(self)
@@ -64,13 +66,7 @@ class FakeTransport:
         return LoginResponse(
             token="t0ken",
             device_id="6f1c2b9e-0000-4000-8000-000000000001",  # type: ignore[arg-type]
-            user=UserInfo(
-                id="u1",
-                username=request.username,
-                display_name="D",
-                role="desk",
-                region=self.server.region,
-            ),
+            user=self.server.user.model_copy(update={"region": self.server.region}),
         )
 
     def me(self) -> MeResponse:  # pragma: no cover - not used by the engine
@@ -122,6 +118,15 @@ def _engine(store: Store, server: FakeServer, waits: list[float]) -> SyncEngine:
         use_keyring=False,
     )
     engine._stop.wait = lambda delay: waits.append(delay) or False  # type: ignore[method-assign]
+    profile = store.profile()
+    assert profile is not None
+    server.user = UserInfo(
+        id=profile.user_id,
+        username="anna",
+        display_name=profile.display_name,
+        role=profile.role,
+        region=server.region,
+    )
     engine.login("http://central.invalid", "anna", "secret")
     return engine
 
