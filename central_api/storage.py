@@ -722,16 +722,6 @@ class Storage:
             return rejected(
                 "wrong_region", "The version's region is not the user's region.", "region"
             )
-        if item.created_by != principal.user_id:
-            return rejected(
-                "identity_mismatch", "The version names another user as its author.", "created_by"
-            )
-        if item.created_by_name is not None and item.created_by_name != principal.display_name:
-            return rejected(
-                "identity_mismatch",
-                "The version names another user's name as its author.",
-                "created_by_name",
-            )
         digest, body = work.prepared[id(item)]
         existing = work.known.get(vid)
         if existing is not None:
@@ -743,6 +733,17 @@ class Storage:
                 stored=False,
                 reason="same_id_other_content",
                 message="A version with this id and other content is already stored.",
+            )
+        # an exact retry was accepted before (from its author): a duplicate, above
+        if item.created_by != principal.user_id:
+            return rejected(
+                "identity_mismatch", "The version names another user as its author.", "created_by"
+            )
+        if item.created_by_name is not None and item.created_by_name != principal.display_name:
+            return rejected(
+                "identity_mismatch",
+                "The version names another user's name as its author.",
+                "created_by_name",
             )
         case = work.cases.get(case_id)
         if case is not None and case.region_id != principal.region_id:
@@ -987,7 +988,10 @@ class Storage:
                 results.append(item)
                 continue
             eid = str(item.event_id)
-            if item.user_id != principal.user_id or item.role != principal.role:
+            digest, body = prepared[id(item)]
+            if known.get(eid) != digest and (
+                item.user_id != principal.user_id or item.role != principal.role
+            ):
                 field_name = "user_id" if item.user_id != principal.user_id else "role"
                 results.append(
                     PushResult(
@@ -1001,7 +1005,6 @@ class Storage:
                     )
                 )
                 continue
-            digest, body = prepared[id(item)]
             if eid in known:
                 if known[eid] == digest:
                     results.append(PushResult(id=eid, result="duplicate", stored=True))
