@@ -21,8 +21,10 @@ from doorloop_protocol.pages import PageUnreadable, read_pull_page
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(alphabet='ab"\\[]{},: é'),
-    lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(st.text(alphabet='k"[]{}\\', max_size=3), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(alphabet='k"[]{}\\', max_size=3), inner, max_size=3)
+    ),
     max_leaves=20,
 )
 
@@ -146,7 +148,12 @@ def test_a_good_page_is_read_in_one_pass() -> None:
         {
             "changes": [
                 provider_change(1),
-                {"seq": 2, "kind": "tombstone", "id": version_id, "data": {"object_kind": "provider"}},
+                {
+                    "seq": 2,
+                    "kind": "tombstone",
+                    "id": version_id,
+                    "data": {"object_kind": "provider"},
+                },
             ],
             "next_since": 2,
             "has_more": False,
