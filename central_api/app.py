@@ -56,6 +56,7 @@ from doorloop_protocol.limits import (
     depth_exceeds,
     load_bounded,
     split_top_level,
+    too_deep,
 )
 
 log = logging.getLogger("central_api")
@@ -180,13 +181,14 @@ def parse_push(body: bytes) -> tuple[list[Any], list[Any]]:
     ever decoded deeper than the limits (``doorloop_protocol.limits``): an item nested
     too deep is rejected on its own, the rest of its batch is read as usual.
     """
-    if not depth_exceeds(body, PUSH_BODY_DEPTH):
-        context = {TEXT_CHECKED: True} if json_text_is_storable(body) else None
-        try:
-            whole = PushRequest.model_validate_json(body, context=context)
-        except ValidationError:
-            pass
-        else:
+    context = {TEXT_CHECKED: True} if json_text_is_storable(body) else None
+    try:
+        # pydantic's parser stops at 200 levels: deeper bodies fail here and go below
+        whole = PushRequest.model_validate_json(body, context=context)
+    except ValidationError:
+        pass
+    else:
+        if not any(_nested_too_deep(item) for item in [*whole.versions, *whole.audit_events]):
             return list(whole.versions), list(whole.audit_events)
     data = _envelope(body)
     unknown = sorted(set(data) - {"versions", "audit_events"})
@@ -211,6 +213,13 @@ def parse_push(body: bytes) -> tuple[list[Any], list[Any]]:
     return versions, events
 
 
+def _nested_too_deep(item: VersionItem | AuditEventItem) -> bool:
+    """True when a free-form field of a parsed item nests deeper than the item limit
+    (the fast path skips the per-field checks; this walks only the containers)."""
+    fields = (item.answers, item.legal_flags) if isinstance(item, VersionItem) else (item.details,)
+    return any(too_deep(value, MAX_ITEM_DEPTH - 1) for value in fields)
+
+
 def _item_rule(item: VersionItem | AuditEventItem) -> tuple[str, str] | None:
     """A problem of a parsed item that its model cannot see: (field, message) or None."""
     if isinstance(item, VersionItem):
@@ -221,6 +230,9 @@ def _item_rule(item: VersionItem | AuditEventItem) -> tuple[str, str] | None:
         if item.base_version_id is not None and item.base_version_id in item.resolves:
             return "resolves", "A version cannot resolve its own base."
     return None
+
+
+_DEVICE = {"device_id"}
 
 
 def prepare_push(
@@ -247,9 +259,10 @@ def prepare_push(
             if problem is not None:
                 out.append(_rejected(item_id, *problem))
                 continue
-            if isinstance(item, VersionItem) and item.device_id != device:
-                item = item.model_copy(update={"device_id": device})
-            stored = item.model_dump_json()
+            if isinstance(item, VersionItem):  # the device from the token, as the last key
+                stored = item.model_dump_json(exclude=_DEVICE)[:-1] + f',"device_id":"{device}"}}'
+            else:
+                stored = item.model_dump_json()
             if len(stored) > MAX_ITEM_BYTES:
                 sizes = {
                     name: len(json.dumps(value))

@@ -46,6 +46,21 @@ def depth_exceeds(raw: bytes, limit: int) -> bool:
     return bool(brackets)
 
 
+def too_deep(value: Any, limit: int) -> bool:
+    """True when ``value`` (decoded dicts and lists) nests deeper than ``limit``, the value
+    itself being level 1. Iterative; only containers are visited."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        current, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(current, dict):
+            stack.extend((v, depth + 1) for v in current.values() if isinstance(v, dict | list))
+        elif isinstance(current, list):
+            stack.extend((v, depth + 1) for v in current if isinstance(v, dict | list))
+    return False
+
+
 def first_non_finite(value: Any, path: str = "") -> str | None:
     """The path of the first NaN or ±Infinity in ``value`` (JSON has no such numbers)."""
     stack: list[tuple[Any, str]] = [(value, path)]

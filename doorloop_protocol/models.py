@@ -24,7 +24,7 @@ from pydantic import (
     ValidationInfo,
 )
 
-from doorloop_protocol.limits import MAX_ITEM_DEPTH, first_non_finite
+from doorloop_protocol.limits import MAX_ITEM_DEPTH, first_non_finite, too_deep
 
 Role = Literal["desk", "triagist", "outreach", "trainer", "coordinator"]
 ROLES: tuple[Role, ...] = ("desk", "triagist", "outreach", "trainer", "coordinator")
@@ -106,26 +106,12 @@ def json_text_is_storable(raw: bytes) -> bool:
     return _SUSPECT_TEXT.search(raw) is None
 
 
-def _too_deep(value: Any, limit: int) -> bool:
-    """True when ``value`` (dicts and lists) nests deeper than ``limit``; no recursion."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        current, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(current, dict):
-            stack.extend((v, depth + 1) for v in current.values() if isinstance(v, dict | list))
-        elif isinstance(current, list):
-            stack.extend((v, depth + 1) for v in current if isinstance(v, dict | list))
-    return False
-
-
 def _storable(value: Any, info: ValidationInfo) -> Any:
     if info.context and info.context.get(TEXT_CHECKED):
         return value
     if isinstance(value, dict | list):
         # a field of an item is at least level 2 of that item
-        if _too_deep(value, MAX_ITEM_DEPTH - 1):
+        if too_deep(value, MAX_ITEM_DEPTH - 1):
             raise ValueError(f"nested deeper than {MAX_ITEM_DEPTH} levels in its item")
         number = first_non_finite(value)
         if number is not None:
