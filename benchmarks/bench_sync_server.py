@@ -37,7 +37,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def make_version(region: str) -> dict[str, object]:
+def make_version(region: str, author: str) -> dict[str, object]:
     stamp = "2026-11-23T03:12:00+01:00"
     return {
         "version_id": str(uuid.uuid4()),
@@ -56,7 +56,7 @@ def make_version(region: str) -> dict[str, object]:
         "created_at": stamp,
         "updated_at": stamp,
         "device_time": stamp,
-        "created_by": "bench",
+        "created_by": author,  # the server refuses another user's name
         "device_id": str(uuid.uuid4()),
     }
 
@@ -84,12 +84,12 @@ def run(url: str, label: str) -> None:
                     raise SystemExit("server did not start") from None
                 time.sleep(0.2)
         with httpx.Client(base_url=base, timeout=60) as client:
-            token = client.post(
+            login = client.post(
                 "/v1/auth/login",
                 json={"username": "bench", "password": PASSWORD, "device_name": "bench"},
-            ).json()["token"]
-            headers = {"Authorization": f"Bearer {token}"}
-            items = [make_version("bench") for _ in range(TOTAL)]
+            ).json()
+            headers = {"Authorization": f"Bearer {login['token']}"}
+            items = [make_version("bench", login["user"]["id"]) for _ in range(TOTAL)]
             started = time.perf_counter()
             for start in range(0, TOTAL, BATCH):
                 response = client.post(

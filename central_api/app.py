@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Sequence
 from typing import Annotated, Any
+from uuid import UUID
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,6 +21,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from central_api import errors
 from central_api.config import Settings
@@ -42,7 +45,19 @@ from doorloop_protocol import (
     PushResult,
     UserInfo,
     VersionItem,
+    content_hash,
     json_text_is_storable,
+)
+from doorloop_protocol.limits import (
+    MAX_BODY_BYTES,
+    MAX_ITEM_BYTES,
+    MAX_ITEM_DEPTH,
+    JsonLimitError,
+    deepest_member,
+    depth_exceeds,
+    load_bounded,
+    split_top_level,
+    too_deep,
 )
 
 log = logging.getLogger("central_api")
@@ -73,53 +88,111 @@ def _error_response(exc: ApiError) -> JSONResponse:
     return JSONResponse(exc.body(), status_code=exc.code.status, headers=exc.headers)
 
 
+PUSH_BODY_DEPTH = MAX_ITEM_DEPTH + 2  # envelope, list, item
+
+
+def _rejected(item_id: str, field: str | None, message: str) -> PushResult:
+    return PushResult(
+        id=item_id[:100],
+        result="rejected",
+        stored=False,
+        reason="invalid",
+        field=field,
+        message=message,
+    )
+
+
 def _item_rejection(
     kind: str, index: int, raw: Any, model: type[VersionItem] | type[AuditEventItem]
 ) -> VersionItem | AuditEventItem | PushResult:
+    """One pushed item (decoded JSON, or the raw bytes of an item the body was too deep
+    to decode whole) as its model, or its rejection naming the field."""
     key = "version_id" if kind == "version" else "event_id"
+    position = f"{kind}s.{index}"
+    if isinstance(raw, bytes):
+        if len(raw) > MAX_ITEM_BYTES:
+            return _rejected(f"#{index}", _largest_member(raw) or position, _too_large())
+        try:
+            raw = load_bounded(raw, depth=MAX_ITEM_DEPTH, constants=True)
+        except JsonLimitError as exc:
+            is_object = raw.lstrip()[:1] == b"{"
+            field = (deepest_member(raw, MAX_ITEM_DEPTH) if is_object else None) or position
+            return _rejected(f"#{index}", field, str(exc))
     item_id = str(raw.get(key)) if isinstance(raw, dict) and raw.get(key) else f"#{index}"
     if not isinstance(raw, dict):
-        return PushResult(
-            id=item_id,
-            result="rejected",
-            stored=False,
-            reason="invalid",
-            field=f"{kind}s.{index}",
-            message="An item must be a JSON object.",
-        )
+        return _rejected(item_id, position, "An item must be a JSON object.")
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
-        return PushResult(
-            id=item_id[:100],
-            result="rejected",
-            stored=False,
-            reason="invalid",
-            field=_field_of(first["loc"]),
-            message=str(first["msg"]),
-        )
+        return _rejected(item_id, _field_of(first["loc"]), str(first["msg"]))
+
+
+def _too_large() -> str:
+    return f"The item is larger than {MAX_ITEM_BYTES} bytes."
+
+
+def _largest_member(raw: bytes) -> str | None:
+    try:
+        kind, members = split_top_level(raw)
+    except JsonLimitError:
+        return None
+    if kind != "object" or not members:
+        return None
+    return max(members, key=lambda m: len(m.raw)).key
+
+
+def _envelope(body: bytes) -> dict[str, Any]:
+    """The push body's top-level members: decoded when shallow, else as raw lists of
+    item bytes (never decoded deeper than the envelope). Raises ApiError (422)."""
+    if not depth_exceeds(body, PUSH_BODY_DEPTH):
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ApiError(errors.MALFORMED_JSON, f"The body is not valid JSON: {exc}") from exc
+        if not isinstance(data, dict):
+            raise ApiError(errors.INVALID_REQUEST, "The body must be a JSON object.", field="body")
+        return data
+    try:
+        kind, members = split_top_level(body)
+    except JsonLimitError as exc:
+        raise ApiError(errors.MALFORMED_JSON, f"The body is not valid JSON: {exc}") from exc
+    if kind != "object":
+        raise ApiError(errors.INVALID_REQUEST, "The body must be a JSON object.", field="body")
+    data: dict[str, Any] = {}
+    for member in members:
+        name = member.key or ""
+        if name not in ("versions", "audit_events"):
+            data[name] = None
+            continue
+        try:
+            inner, elements = split_top_level(member.raw)
+        except JsonLimitError:
+            inner, elements = "", []
+        if inner != "array":
+            raise ApiError(errors.INVALID_REQUEST, "Must be a list.", field=name)
+        data[name] = [element.raw for element in elements]
+    return data
 
 
 def parse_push(body: bytes) -> tuple[list[Any], list[Any]]:
     """Split a push body into per-item models or rejections; envelope errors raise 422.
 
     A valid batch (the usual case) is validated in one pass from the JSON bytes; only a
-    batch with a problem is parsed again item by item, to name each bad item.
+    batch with a problem is parsed again item by item, to name each bad item. Nothing is
+    ever decoded deeper than the limits (``doorloop_protocol.limits``): an item nested
+    too deep is rejected on its own, the rest of its batch is read as usual.
     """
     context = {TEXT_CHECKED: True} if json_text_is_storable(body) else None
     try:
+        # pydantic's parser stops at 200 levels: deeper bodies fail here and go below
         whole = PushRequest.model_validate_json(body, context=context)
     except ValidationError:
         pass
     else:
-        return list(whole.versions), list(whole.audit_events)
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(errors.MALFORMED_JSON, f"The body is not valid JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ApiError(errors.INVALID_REQUEST, "The body must be a JSON object.", field="body")
+        if not any(_nested_too_deep(item) for item in [*whole.versions, *whole.audit_events]):
+            return list(whole.versions), list(whole.audit_events)
+    data = _envelope(body)
     unknown = sorted(set(data) - {"versions", "audit_events"})
     if unknown:
         raise ApiError(errors.INVALID_REQUEST, "Unknown field.", field=unknown[0])
@@ -140,6 +213,146 @@ def parse_push(body: bytes) -> tuple[list[Any], list[Any]]:
         _item_rejection("audit_event", i, raw, AuditEventItem) for i, raw in enumerate(raw_events)
     ]
     return versions, events
+
+
+def _nested_too_deep(item: VersionItem | AuditEventItem) -> bool:
+    """True when a free-form field of a parsed item nests deeper than the item limit
+    (the fast path skips the per-field checks; this walks only the containers)."""
+    fields = (item.answers, item.legal_flags) if isinstance(item, VersionItem) else (item.details,)
+    return any(too_deep(value, MAX_ITEM_DEPTH - 1) for value in fields)
+
+
+def _item_rule(item: VersionItem | AuditEventItem) -> tuple[str, str] | None:
+    """A problem of a parsed item that its model cannot see: (field, message) or None."""
+    if isinstance(item, VersionItem):
+        if item.base_version_id == item.version_id:
+            return "base_version_id", "A version cannot be based on itself."
+        if item.version_id in item.resolves:
+            return "resolves", "A version cannot resolve itself."
+        if item.base_version_id is not None and item.base_version_id in item.resolves:
+            return "resolves", "A version cannot resolve its own base."
+    return None
+
+
+_DEVICE = {"device_id"}
+
+
+def prepare_push(
+    versions: list[Any], events: list[Any], device_id: str
+) -> tuple[list[Any], list[Any], dict[int, tuple[str, str]]]:
+    """Hash and serialise each parsed item (outside the sequence lock); an item over
+    the size limit or breaking a rule of its own becomes its rejection.
+
+    A version is stored with the pushing device (`device_id`, from the token) as its
+    `device_id`: where it was sent from is the server's fact, not the body's claim (it is
+    not part of the content, so retries from another device stay duplicates)."""
+    prepared: dict[int, tuple[str, str]] = {}
+    device = UUID(device_id)
+
+    def check(kind: str, items: list[Any]) -> list[Any]:
+        out: list[Any] = []
+        key = "version_id" if kind == "version" else "event_id"
+        for item in items:
+            if isinstance(item, PushResult):
+                out.append(item)
+                continue
+            item_id = str(getattr(item, key))
+            problem = _item_rule(item)
+            if problem is not None:
+                out.append(_rejected(item_id, *problem))
+                continue
+            if isinstance(item, VersionItem):  # the device from the token, as the last key
+                stored = item.model_dump_json(exclude=_DEVICE)[:-1] + f',"device_id":"{device}"}}'
+            else:
+                stored = item.model_dump_json()
+            if len(stored) > MAX_ITEM_BYTES:
+                sizes = {
+                    name: len(json.dumps(value))
+                    for name, value in item.model_dump(mode="json").items()
+                }
+                out.append(_rejected(item_id, max(sizes, key=sizes.__getitem__), _too_large()))
+                continue
+            prepared[id(item)] = (content_hash(item), stored)
+            out.append(item)
+        return out
+
+    return check("version", versions), check("audit_event", events), prepared
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it is known to exceed ``limit``."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.strip().isdigit() and int(declared) > limit:
+        raise ApiError(
+            errors.PAYLOAD_TOO_LARGE, f"The body is larger than {limit} bytes.", field="body"
+        )
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(
+                errors.PAYLOAD_TOO_LARGE, f"The body is larger than {limit} bytes.", field="body"
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class SecurityHeaders:
+    """ASGI middleware: every answer carries `Cache-Control: no-store` (answers hold
+    personal data: no proxy or browser may keep them) and `X-Content-Type-Options:
+    nosniff`."""
+
+    HEADERS = ((b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff"))
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                names = {bytes(name).lower() for name, _value in message.get("headers", [])}
+                extra = [pair for pair in self.HEADERS if pair[0] not in names]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+_QUERY_VALUE = re.compile(r"([?&][^=&#\s]+)=([^&#\s]*)")
+_SHOWN_PARAMETERS = frozenset({"since", "limit"})
+
+
+def redact_query(path: str) -> str:
+    """A request path with every query value except `since` and `limit` replaced by
+    `***` (a token put in the query by mistake must never reach a log)."""
+
+    def hide(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return match.group(0) if name[1:] in _SHOWN_PARAMETERS else f"{name}=***"
+
+    return _QUERY_VALUE.sub(hide, path)
+
+
+class RedactQueryFilter(logging.Filter):
+    """A filter for uvicorn's access log: query values are redacted (see redact_query)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], redact_query(args[2]), *args[3:])
+        return True
+
+
+def install_log_redaction() -> None:
+    """Redact query values in uvicorn's access log (once per process)."""
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactQueryFilter) for f in access.filters):
+        access.addFilter(RedactQueryFilter())
 
 
 def authenticated(
@@ -200,11 +413,21 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
         version=API_VERSION,
         description="Sync, auth and reference data for Doorloop desks. "
         "The protocol is written down in docs/central-api.md.",
+        docs_url="/docs" if settings.api_docs else None,
+        redoc_url="/redoc" if settings.api_docs else None,
     )
     app.state.storage = storage
     app.state.settings = settings
     app.state.limiter = limiter
     app.state.hash_gate = hash_gate
+    app.add_middleware(SecurityHeaders)
+    install_log_redaction()
+
+    @app.exception_handler(ClientDisconnect)
+    async def _client_gone(request: Request, _exc: ClientDisconnect) -> Response:
+        # Not an error: the desk keeps its outbox and sends the batch again.
+        log.info("client disconnected during %s %s", request.method, request.url.path)
+        return Response(status_code=400)
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
@@ -370,11 +593,12 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     )
     async def push(request: Request, principal: Authenticated) -> Response:
         """Store a batch of versions and audit events; one result per item, in order."""
-        body = await request.body()
+        body = await _read_body(request, MAX_BODY_BYTES)
 
         def work() -> PushResponse:
             versions, events = parse_push(body)
-            return storage.push(principal, versions, events)
+            versions, events, prepared = prepare_push(versions, events, principal.device_id)
+            return storage.push(principal, versions, events, prepared=prepared)
 
         result = await run_in_threadpool(work)
         return Response(result.model_dump_json(), media_type="application/json")

@@ -15,6 +15,8 @@ ENV_LOGIN_HASH_SLOTS = "DOORLOOP_CENTRAL_LOGIN_HASH_SLOTS"
 ENV_LOGIN_HASH_QUEUE = "DOORLOOP_CENTRAL_LOGIN_HASH_QUEUE"
 # "0" in the workers of `serve --workers N`: the parent applied the migrations once.
 ENV_MIGRATE_ON_START = "DOORLOOP_CENTRAL_MIGRATE_ON_START"
+# "0" closes the interactive pages /docs and /redoc (the API itself stays).
+ENV_API_DOCS = "DOORLOOP_CENTRAL_API_DOCS"
 
 
 def default_database_url() -> str:
@@ -51,7 +53,8 @@ class Settings:
     name, client) and `login_client_free_failures` per client are free, then the client
     waits `login_delay_base` seconds, doubling per failure up to `login_delay_max`.
     `login_hash_slots` password checks run at once per worker, `login_hash_queue` more
-    wait (at most `login_hash_wait` seconds); further logins get 503.
+    wait (at most `login_hash_wait` seconds); further logins get 503. `api_docs=False`
+    closes the interactive pages `/docs` and `/redoc`.
     """
 
     database_url: str
@@ -66,6 +69,7 @@ class Settings:
     login_hash_queue: int = 16
     login_hash_wait: float = 15.0
     migrate_on_start: bool = True
+    api_docs: bool = True
 
     @classmethod
     def from_env(cls, database_url: str | None = None) -> Settings:
@@ -80,4 +84,5 @@ class Settings:
             migrate_on_start=os.environ.get(ENV_MIGRATE_ON_START, "1") != "0",
             login_hash_slots=int(number(ENV_LOGIN_HASH_SLOTS, default_hash_slots())),
             login_hash_queue=int(number(ENV_LOGIN_HASH_QUEUE, 16)),
+            api_docs=os.environ.get(ENV_API_DOCS, "1") != "0",
         )

@@ -16,6 +16,9 @@ class ErrorCode:
 # The catalogue (docs/central-api.md lists it); numbers are never reused.
 INVALID_REQUEST = ErrorCode("invalid_request", 100, 422, "The request is not valid.")
 MALFORMED_JSON = ErrorCode("malformed_json", 101, 422, "The body is not valid JSON.")
+PAYLOAD_TOO_LARGE = ErrorCode(
+    "payload_too_large", 102, 413, "The body is larger than the server accepts."
+)
 UNAUTHORIZED = ErrorCode("unauthorized", 104, 401, "A valid bearer token is required.")
 DEVICE_REVOKED = ErrorCode("device_revoked", 105, 401, "This device has been revoked.")
 INVALID_CREDENTIALS = ErrorCode(
@@ -37,6 +40,7 @@ SERVICE_UNAVAILABLE = ErrorCode("service_unavailable", 201, 503, "The database i
 CATALOGUE: tuple[ErrorCode, ...] = (
     INVALID_REQUEST,
     MALFORMED_JSON,
+    PAYLOAD_TOO_LARGE,
     UNAUTHORIZED,
     DEVICE_REVOKED,
     INVALID_CREDENTIALS,

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -51,6 +52,8 @@ from doorloop_protocol import (
     canonical_json,
     content_hash,
 )
+from doorloop_protocol.limits import JsonLimitError, load_bounded
+from doorloop_protocol.workflow import Snapshot, Violation, check_version
 
 CHUNK = 500
 
@@ -136,6 +139,7 @@ class _Known:
     region_id: int
     content_hash: str
     state: str
+    base_id: str | None = None
 
 
 @dataclass
@@ -153,6 +157,11 @@ class _PushWork:
     held_here: dict[str, VersionItem] = field(default_factory=dict)
     # id(item) -> (content hash, stored body), worked out before the sequence lock
     prepared: dict[int, tuple[str, str]] = field(default_factory=dict)
+    # version id -> its status and answers, for the workflow rules (bases, resolved heads)
+    snapshots: dict[str, Snapshot] = field(default_factory=dict)
+    # pushing device -> (user id, role), for held versions applied in a later push
+    pushers: dict[str, tuple[str, str]] = field(default_factory=dict)
+    refused_held: list[str] = field(default_factory=list)
 
     def next_seq(self) -> int:
         self.seq += 1
@@ -608,23 +617,32 @@ class Storage:
         principal: Principal,
         versions: Sequence[VersionItem | PushResult],
         audit_events: Sequence[AuditEventItem | PushResult],
+        *,
+        prepared: dict[int, tuple[str, str]] | None = None,
     ) -> PushResponse:
         """Store a batch; every item gets its own result and no item undoes another.
 
         Items that failed validation arrive as ready `PushResult`s and are passed through.
+        `prepared` maps id(item) to its (content hash, stored JSON) when the caller has
+        worked them out already. Who pushed is the principal's: a version or audit event
+        that names another user (or role) as its author is rejected (`identity_mismatch`),
+        and a version is stored with the pushing device as its `device_id`.
         """
         # The per-item CPU work happens before the sequence lock is taken, so that
         # pushes served by other workers can write meanwhile.
-        prepared = {
-            id(item): (content_hash(item), item.model_dump_json())
-            for item in [*versions, *audit_events]
-            if not isinstance(item, PushResult)
-        }
+        if prepared is None:
+            prepared = {
+                id(item): (content_hash(item), item.model_dump_json())
+                for item in [*versions, *audit_events]
+                if not isinstance(item, PushResult)
+            }
         with self._write() as (conn, seq):
             work = _PushWork(seq=seq[0], prepared=prepared)
             self._load_known(conn, work, versions)
             version_results = [
-                item if isinstance(item, PushResult) else self._push_one(principal, work, item)
+                item
+                if isinstance(item, PushResult)
+                else self._push_one(conn, principal, work, item)
                 for item in versions
             ]
             self._release_held(conn, work)
@@ -644,6 +662,7 @@ class Storage:
                 versions=counts,
                 audit_events=len(event_results),
                 released=len(work.released),
+                held_refused=work.refused_held,
             )
             conn.execute(
                 update(db.devices)
@@ -673,12 +692,74 @@ class Storage:
                     db.versions.c.region_id,
                     db.versions.c.content_hash,
                     db.versions.c.state,
+                    db.versions.c.base_version_id,
                 ).where(_one_of(conn, db.versions.c.id, chunk))
             )
             for row in rows:
-                work.known[row.id] = _Known(row.case_id, row.region_id, row.content_hash, row.state)
+                work.known[row.id] = _Known(
+                    row.case_id, row.region_id, row.content_hash, row.state, row.base_version_id
+                )
         for chunk in _chunks(sorted(case_ids)):
             self._load_cases(conn, work, chunk)
+        # status and answers of bases and resolved heads already stored (workflow rules)
+        wanted = {
+            str(ref)
+            for item in items
+            if isinstance(item, VersionItem)
+            for ref in [item.base_version_id, *item.resolves]
+            if ref is not None
+        }
+        self._load_snapshots(conn, work, sorted(wanted & set(work.known)))
+
+    def _load_snapshots(self, conn: Connection, work: _PushWork, ids: Sequence[str]) -> None:
+        for chunk in _chunks([i for i in ids if i not in work.snapshots]):
+            rows = conn.execute(
+                select(db.versions.c.id, db.versions.c.body).where(
+                    _one_of(conn, db.versions.c.id, chunk)
+                )
+            )
+            for row in rows:
+                try:
+                    data = load_bounded(row.body.encode("utf-8"), constants=True)
+                except JsonLimitError:
+                    continue  # stored before the limits: no snapshot, treated as unknown
+                if isinstance(data, dict) and isinstance(data.get("answers"), dict):
+                    work.snapshots[row.id] = Snapshot(str(data.get("status")), data["answers"])
+
+    def _workflow(
+        self,
+        conn: Connection,
+        work: _PushWork,
+        item: VersionItem,
+        user_id: str,
+        role: str,
+    ) -> Violation | None:
+        """The workflow rules (doorloop_protocol.workflow) for `item` on its base."""
+        base_id = str(item.base_version_id) if item.base_version_id is not None else None
+        refs = [base_id] if base_id is not None else []
+        refs += [str(r) for r in item.resolves]
+        self._load_snapshots(conn, work, [r for r in refs if r not in work.snapshots])
+        base = work.snapshots.get(base_id) if base_id is not None else None
+        resolved = [work.snapshots[r] for r in map(str, item.resolves) if r in work.snapshots]
+        return check_version(
+            role,
+            user_id,
+            base,
+            Snapshot(item.status, item.answers),
+            reason=item.reason,
+            resolved=resolved,
+        )
+
+    def _pusher(self, conn: Connection, work: _PushWork, device_id: str) -> tuple[str, str]:
+        """(user id, role) of the user of a device (for versions held since their push)."""
+        if device_id not in work.pushers:
+            row = conn.execute(
+                select(db.users.c.id, db.users.c.role)
+                .join(db.devices, db.devices.c.user_id == db.users.c.id)
+                .where(db.devices.c.id == device_id)
+            ).first()
+            work.pushers[device_id] = (row.id, row.role) if row else ("", "")
+        return work.pushers[device_id]
 
     def _load_cases(self, conn: Connection, work: _PushWork, case_ids: Sequence[str]) -> None:
         rows = conn.execute(select(db.cases).where(_one_of(conn, db.cases.c.id, case_ids)))
@@ -691,7 +772,37 @@ class Storage:
                 needs_reconciliation=bool(row.needs_reconciliation),
             )
 
-    def _push_one(self, principal: Principal, work: _PushWork, item: VersionItem) -> PushResult:
+    def _base_cycle(self, conn: Connection, work: _PushWork, vid: str, base_id: str) -> bool:
+        """True when following held bases from `base_id` comes back to `vid`."""
+        seen: set[str] = set()
+        current: str | None = base_id
+        while current is not None and current not in seen:
+            if current == vid:
+                return True
+            seen.add(current)
+            known = work.known.get(current)
+            if known is None:
+                row = conn.execute(
+                    select(
+                        db.versions.c.case_id,
+                        db.versions.c.region_id,
+                        db.versions.c.content_hash,
+                        db.versions.c.state,
+                        db.versions.c.base_version_id,
+                    ).where(db.versions.c.id == current)
+                ).first()
+                if row is None:
+                    return False
+                known = _Known(*row)
+                work.known[current] = known
+            if known.state == "applied":
+                return False
+            current = known.base_id
+        return False
+
+    def _push_one(
+        self, conn: Connection, principal: Principal, work: _PushWork, item: VersionItem
+    ) -> PushResult:
         vid = str(item.version_id)
         case_id = str(item.case_id)
 
@@ -727,6 +838,17 @@ class Storage:
                 reason="same_id_other_content",
                 message="A version with this id and other content is already stored.",
             )
+        # an exact retry was accepted before (from its author): a duplicate, above
+        if item.created_by != principal.user_id:
+            return rejected(
+                "identity_mismatch", "The version names another user as its author.", "created_by"
+            )
+        if item.created_by_name is not None and item.created_by_name != principal.display_name:
+            return rejected(
+                "identity_mismatch",
+                "The version names another user's name as its author.",
+                "created_by_name",
+            )
         case = work.cases.get(case_id)
         if case is not None and case.region_id != principal.region_id:
             return rejected("wrong_region", "The case belongs to another region.", "case_id")
@@ -736,6 +858,18 @@ class Storage:
             return rejected(
                 "base_other_case", "The base version belongs to another case.", "base_version_id"
             )
+        waits = base_id is not None and (base is None or base.state != "applied")
+        if waits and self._base_cycle(conn, work, vid, str(base_id)):
+            return rejected(
+                "base_cycle",
+                "The base versions of this version lead back to it: it could never apply.",
+                "base_version_id",
+            )
+        if not waits:  # a held version is checked when its base arrives
+            violation = self._workflow(conn, work, item, principal.user_id, principal.role)
+            if violation is not None:
+                return rejected(violation.code, violation.message, violation.field)
+        work.pushers[principal.device_id] = (principal.user_id, principal.role)
         row = {
             "id": vid,
             "case_id": case_id,
@@ -747,8 +881,9 @@ class Storage:
             "received_at": _now(),
             "pushed_by_device": principal.device_id,
         }
+        work.snapshots[vid] = Snapshot(item.status, item.answers)
         work.new_versions[vid] = row
-        work.known[vid] = _Known(case_id, principal.region_id, digest, "held")
+        work.known[vid] = _Known(case_id, principal.region_id, digest, "held", base_id)
         if base_id is not None and (base is None or base.state != "applied"):
             work.held_here[vid] = item
             return PushResult(
@@ -786,6 +921,7 @@ class Storage:
         case.heads = [h for h in case.heads if h != base_id and h not in resolved] + [vid]
         case.needs_reconciliation = len(case.heads) > 1
         case.status = "needs_reconciliation" if case.needs_reconciliation else item.status
+        work.snapshots[vid] = Snapshot(item.status, item.answers)
         work.dirty_cases[case_id] = None
         work.known[vid].state = "applied"
         if vid in work.new_versions:
@@ -811,16 +947,21 @@ class Storage:
         """Apply held versions whose base became visible, round after round."""
         frontier = list(work.applied)
         while frontier:
-            waiting: list[tuple[VersionItem, str, int]] = []
+            waiting: list[tuple[VersionItem, str, int, str]] = []
             frontier_set = set(frontier)
             for vid, item in list(work.held_here.items()):
                 if str(item.base_version_id) in frontier_set:
-                    body = work.new_versions[vid]["body"]
-                    waiting.append((item, body, work.new_versions[vid]["region_id"]))
+                    new = work.new_versions[vid]
+                    waiting.append((item, new["body"], new["region_id"], new["pushed_by_device"]))
                     del work.held_here[vid]
             for chunk in _chunks(frontier):
                 rows = conn.execute(
-                    select(db.versions.c.id, db.versions.c.body, db.versions.c.region_id)
+                    select(
+                        db.versions.c.id,
+                        db.versions.c.body,
+                        db.versions.c.region_id,
+                        db.versions.c.pushed_by_device,
+                    )
                     .where(
                         _one_of(conn, db.versions.c.base_version_id, chunk),
                         db.versions.c.state == "held",
@@ -828,22 +969,30 @@ class Storage:
                     .order_by(db.versions.c.received_at, db.versions.c.id)
                 ).all()
                 for row in rows:
-                    if row.id in work.applied:
+                    if row.id in work.applied or row.id in work.refused_held:
                         continue
-                    item = VersionItem.model_validate_json(row.body)
+                    try:
+                        item = VersionItem.model_validate_json(row.body)
+                        digest = content_hash(item)
+                    except (ValidationError, ValueError):
+                        continue  # stored before today's limits: it stays held
                     work.known.setdefault(
-                        row.id,
-                        _Known(str(item.case_id), row.region_id, content_hash(item), "held"),
+                        row.id, _Known(str(item.case_id), row.region_id, digest, "held")
                     )
-                    waiting.append((item, row.body, row.region_id))
-            missing = sorted({str(item.case_id) for item, _, _ in waiting} - set(work.cases.keys()))
+                    waiting.append((item, row.body, row.region_id, row.pushed_by_device))
+            missing = sorted({str(w[0].case_id) for w in waiting} - set(work.cases.keys()))
             for chunk in _chunks(missing):
                 self._load_cases(conn, work, chunk)
             frontier = []
-            for item, body, region_id in waiting:
+            for item, body, region_id, device_id in waiting:
                 case = work.cases.get(str(item.case_id))
                 if case is not None and case.region_id != region_id:
                     continue  # stays held: never mix regions
+                user_id, role = self._pusher(conn, work, device_id)
+                if self._workflow(conn, work, item, user_id, role) is not None:
+                    # the workflow refuses it on its base: it stays held (never visible)
+                    work.refused_held.append(str(item.version_id))
+                    continue
                 self._apply(work, item, body, region_id)
                 frontier.append(str(item.version_id))
 
@@ -944,6 +1093,22 @@ class Storage:
                 continue
             eid = str(item.event_id)
             digest, body = prepared[id(item)]
+            if known.get(eid) != digest and (
+                item.user_id != principal.user_id or item.role != principal.role
+            ):
+                field_name = "user_id" if item.user_id != principal.user_id else "role"
+                results.append(
+                    PushResult(
+                        id=eid,
+                        result="rejected",
+                        stored=False,
+                        reason="identity_mismatch",
+                        field=field_name,
+                        message="The audit event names another user or role than the "
+                        "signed-in user's.",
+                    )
+                )
+                continue
             if eid in known:
                 if known[eid] == digest:
                     results.append(PushResult(id=eid, result="duplicate", stored=True))

@@ -23,6 +23,11 @@ from typing import TYPE_CHECKING, Any
 
 from desktop.i18n import _, pick
 from desktop.store import Actor, CaseSummary, Profile, Store, actor_for
+from doorloop_protocol.workflow import (  # the rules the central API enforces too
+    FOLLOW_UP_FIELDS,
+    RECORDED_DECISION_FIELDS,
+    is_decided,
+)
 
 if TYPE_CHECKING:
     from desktop.forms import FormDefinition, FormState
@@ -31,17 +36,8 @@ if TYPE_CHECKING:
 # The form engine and the status rules are imported on first use (inside the methods):
 # starting the app and showing the case list do not need them, and they cost start-up.
 
-DECIDED_STATUSES = frozenset({"triaged", "handed_over", "closed"})
-"""Statuses in which the triage decision is final."""
-
-FOLLOW_UP_FIELDS = frozenset({"triage.caller_informed_at"})
-"""Fields of the triage section that record follow-up, not the decision itself: they
-stay editable after the decision (the caller is called back afterwards)."""
-
 DEADLINE_INPUTS = frozenset({"call.received_at", "triage.urgency"})
 """The answers the response deadline (the case list's summary column) is derived from."""
-
-RECORDED_DECISION_FIELDS = ("triage.decided_by", "triage.decided_by_id", "triage.decided_at")
 
 
 def now_local() -> datetime:
@@ -145,7 +141,7 @@ class DeskSession:
 
     @staticmethod
     def is_decided(case: Case) -> bool:
-        return case.status in DECIDED_STATUSES or "triage.decided_at" in case.answers
+        return is_decided(case.status, case.answers)
 
     @staticmethod
     def decision_fields(form: FormDefinition) -> frozenset[str]:

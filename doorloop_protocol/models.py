@@ -24,6 +24,8 @@ from pydantic import (
     ValidationInfo,
 )
 
+from doorloop_protocol.limits import MAX_ITEM_DEPTH, first_non_finite, too_deep
+
 Role = Literal["desk", "triagist", "outreach", "trainer", "coordinator"]
 ROLES: tuple[Role, ...] = ("desk", "triagist", "outreach", "trainer", "coordinator")
 
@@ -88,11 +90,14 @@ TEXT_CHECKED = "doorloop.text_checked"
 
 # NUL and (paired or lone) surrogates can only appear in JSON text as escapes; a raw NUL
 # byte is matched too, for parsers that let one through.
-_SUSPECT_TEXT = re.compile(rb"\x00|\\u(?:0000|[dD][89a-fA-F])")
+# NaN and Infinity are not JSON, but Python's and pydantic's parsers accept them; they
+# make the closer look run too (which refuses them, see `_storable`).
+_SUSPECT_TEXT = re.compile(rb"\x00|\\u(?:0000|[dD][89a-fA-F])|NaN|Infinity")
 
 
 def json_text_is_storable(raw: bytes) -> bool:
-    """True when no string in this JSON text can hold a NUL or a lone surrogate.
+    """True when no string in this JSON text can hold a NUL or a lone surrogate, and
+    no number is NaN or Infinity.
 
     One scan of the bytes instead of a check per field: a batch of 1,000 items is
     checked in well under a millisecond. False means "look closer", not "bad": an
@@ -104,6 +109,13 @@ def json_text_is_storable(raw: bytes) -> bool:
 def _storable(value: Any, info: ValidationInfo) -> Any:
     if info.context and info.context.get(TEXT_CHECKED):
         return value
+    if isinstance(value, dict | list):
+        # a field of an item is at least level 2 of that item
+        if too_deep(value, MAX_ITEM_DEPTH - 1):
+            raise ValueError(f"nested deeper than {MAX_ITEM_DEPTH} levels in its item")
+        number = first_non_finite(value)
+        if number is not None:
+            raise ValueError(f"NaN or Infinity at {number!r} is not a JSON number")
     found = check_text(value)
     if found is not None:
         raise ValueError(f"contains a NUL character or an invalid code point at {found!r}")

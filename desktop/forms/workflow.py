@@ -7,7 +7,9 @@ a person who resolves it. A refused transition comes with Dutch reasons (through
 definition (``statuses:``), so a region can reword them.
 
 Recording who, when and from which device changed the status is the store's job; this
-module only decides whether the change is allowed.
+module only decides whether the change is allowed. The role, status and decision-field
+rules themselves are ``doorloop_protocol.workflow`` (the central API enforces the same
+ones on every pushed version); this module adds the form's requirements and the texts.
 """
 
 from __future__ import annotations
@@ -15,60 +17,37 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from desktop.forms.engine import evaluate
 from desktop.forms.model import FormDefinition
 from desktop.i18n import _, pick
-
-
-class Status(StrEnum):
-    DRAFT = "draft"
-    READY_FOR_TRIAGE = "ready_for_triage"
-    TRIAGED = "triaged"
-    HANDED_OVER = "handed_over"
-    CLOSED = "closed"
-    NEEDS_RECONCILIATION = "needs_reconciliation"
-
-
-ROLES = ("desk", "triagist", "outreach", "trainer", "coordinator")
-SYNC_ACTOR = "sync"
-"""The pseudo-role of the sync engine: the only one that sets ``needs_reconciliation``."""
-
-_DESK = frozenset({"desk", "outreach", "coordinator"})
-_DECIDE = frozenset({"triagist", "coordinator"})
-_FOLLOW_UP = frozenset({"desk", "outreach", "triagist", "coordinator"})
-
-
-@dataclass(frozen=True)
-class Transition:
-    """An allowed step: who may take it and which sections' requirements it needs."""
-
-    source: Status
-    target: Status
-    roles: frozenset[str]
-    stages: tuple[str, ...]
-
-
-TRANSITIONS: tuple[Transition, ...] = (
-    Transition(Status.DRAFT, Status.READY_FOR_TRIAGE, _DESK, ("intake",)),
-    Transition(Status.READY_FOR_TRIAGE, Status.DRAFT, _FOLLOW_UP, ()),
-    Transition(Status.READY_FOR_TRIAGE, Status.TRIAGED, _DECIDE, ("intake", "triage")),
-    Transition(Status.TRIAGED, Status.HANDED_OVER, _FOLLOW_UP, ("triage", "handover")),
-    Transition(Status.HANDED_OVER, Status.CLOSED, _FOLLOW_UP, ()),
-    # resolving a reconciliation: desk roles back into the intake, deciders anywhere
-    Transition(Status.NEEDS_RECONCILIATION, Status.DRAFT, _FOLLOW_UP, ()),
-    Transition(Status.NEEDS_RECONCILIATION, Status.READY_FOR_TRIAGE, _FOLLOW_UP, ("intake",)),
-    Transition(Status.NEEDS_RECONCILIATION, Status.TRIAGED, _DECIDE, ("intake", "triage")),
-    Transition(
-        Status.NEEDS_RECONCILIATION, Status.HANDED_OVER, _DECIDE, ("intake", "triage", "handover")
-    ),
-    Transition(
-        Status.NEEDS_RECONCILIATION, Status.CLOSED, _DECIDE, ("intake", "triage", "handover")
-    ),
+from doorloop_protocol.workflow import (
+    ROLES,
+    SYNC_ACTOR,
+    TRANSITIONS,
+    Status,
+    Transition,
+    may_amend,
+    next_statuses,
+    status_of,
+    step_rule,
 )
-_BY_PAIR = {(t.source, t.target): t for t in TRANSITIONS}
+
+__all__ = [
+    "ROLES",
+    "SYNC_ACTOR",
+    "TRANSITIONS",
+    "Status",
+    "Transition",
+    "TransitionCheck",
+    "TransitionError",
+    "check_transition",
+    "check_triage_amendment",
+    "next_statuses",
+    "role_label",
+    "transition",
+]
 
 
 @dataclass(frozen=True)
@@ -103,13 +82,6 @@ def role_label(role: str) -> str:
     return labels.get(role, role)
 
 
-def _status(value: str) -> Status | None:
-    try:
-        return Status(value)
-    except ValueError:
-        return None
-
-
 def _status_name(form: FormDefinition, status: Status) -> str:
     return form.status_label(status.value)
 
@@ -124,12 +96,13 @@ def check_transition(
     now: datetime | None = None,
 ) -> TransitionCheck:
     """Whether ``role`` may move a case with ``answers`` from ``current`` to ``target``."""
-    source, goal = _status(current), _status(target)
-    if source is None or goal is None:
+    rule = step_rule(current, target, role)
+    source, goal = status_of(current), status_of(target)
+    if rule.problem == "unknown_status" or source is None or goal is None:
         unknown = current if source is None else target
         return TransitionCheck(False, (_("Onbekende status: {status}.").format(status=unknown),))
     if goal is Status.NEEDS_RECONCILIATION:
-        if role == SYNC_ACTOR and source is not Status.NEEDS_RECONCILIATION:
+        if rule:
             return TransitionCheck(True)
         return TransitionCheck(
             False,
@@ -137,7 +110,7 @@ def check_transition(
                 status=_status_name(form, goal)
             ),),
         )  # fmt: skip
-    transition = _BY_PAIR.get((source, goal))
+    transition = rule.transition
     if transition is None:
         return TransitionCheck(
             False,
@@ -146,7 +119,7 @@ def check_transition(
             ),),
         )  # fmt: skip
     reasons: list[str] = []
-    if role not in transition.roles:
+    if rule.problem == "role_not_allowed":
         allowed = ", ".join(role_label(r) for r in ROLES if r in transition.roles)
         reasons.append(
             _("Als {role} mag u een zaak niet op '{status}' zetten; dat mag: {allowed}.").format(
@@ -181,16 +154,10 @@ def transition(
     return Status(target)
 
 
-def next_statuses(current: str, role: str) -> list[Status]:
-    """Statuses this role could move a case to from ``current`` (answers not considered)."""
-    source = _status(current)
-    return [t.target for t in TRANSITIONS if t.source is source and role in t.roles]
-
-
 def check_triage_amendment(role: str, reason: str | None) -> TransitionCheck:
     """'Afspraak is afspraak': only a triagist amends a decided triage, and gives a reason."""
     reasons: list[str] = []
-    if role != "triagist":
+    if not may_amend(role):
         reasons.append(_("Alleen een triagist kan een triagebesluit wijzigen."))
     if reason is None or not reason.strip():
         reasons.append(_("Geef een reden voor het wijzigen van het triagebesluit."))

@@ -389,6 +389,31 @@ class CaseRepository:
                 )
         return len(ids)
 
+    def adopt_author(self, old_user_id: str, user_id: str, display_name: str) -> int:
+        """Name the signed-in server user as author of versions written under this desk's
+        earlier identity (``old_user_id``) that never left the desk: the central API takes
+        the author from the token and refuses another. Versions that were sent at least
+        once keep their author (the server may hold them as they are). Returns the count."""
+        never_sent = (
+            "SELECT item_id FROM outbox WHERE kind = 'version' AND state = 'pending' "
+            "AND attempts = 0 AND json_extract(payload, '$.created_by') = ?"
+        )
+        with self._db.atomic():
+            ids = [row[0] for row in self._db.execute(never_sent, [old_user_id]).fetchall()]
+            if ids:
+                marks = ", ".join("?" * len(ids))
+                self._db.execute(
+                    "UPDATE outbox SET payload = json_set(payload, '$.created_by', ?, "
+                    f"'$.created_by_name', ?) WHERE item_id IN ({marks})",
+                    [user_id, display_name, *ids],
+                )
+                self._db.execute(
+                    "UPDATE case_versions SET created_by = ?, created_by_name = ? "
+                    f"WHERE version_id IN ({marks})",
+                    [user_id, display_name, *ids],
+                )
+        return len(ids)
+
     def delete(self, case_id: str, actor: Actor) -> None:
         """Withdraw a case from the list; its versions and audit trail are kept."""
         with self._db.atomic():

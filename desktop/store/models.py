@@ -142,6 +142,6 @@ class OutboxItem(BaseModel):
     item_id: str
     case_id: str | None
     payload: dict[str, Any]
-    state: Literal["pending", "sending", "acked", "quarantined"]
+    state: Literal["pending", "sending", "acked", "quarantined", "local"]
     attempts: int
     last_error: str | None

@@ -46,7 +46,7 @@ def unsynced_count(db: sqlite_utils.Database | Database, kind: str | None = None
 
     A function of its own so the status bar can count at start-up without the outbox's
     item models (this module imports nothing heavy at load)."""
-    sql = "SELECT count(*) FROM outbox WHERE state != 'acked'"
+    sql = "SELECT count(*) FROM outbox WHERE state NOT IN ('acked', 'local')"
     params: list[Any] = []
     if kind is not None:
         sql += " AND kind = ?"
@@ -176,6 +176,18 @@ class Outbox:
             f"WHERE item_id IN ({marks}) AND state = 'sending'",
             [error, *item_ids],
         )
+
+    def keep_local_audit(self, user_id: str, reason: str) -> int:
+        """Keep on this desk the audit events of ``user_id`` that were never sent (state
+        ``local``): made under the desk's own identity before it was linked to a central
+        user, which the central API may not accept as anybody's. They stay in the local,
+        hash-chained audit log. Returns the count."""
+        result = self._db.execute(
+            "UPDATE outbox SET state = 'local', last_error = ? WHERE kind = 'audit' "
+            "AND state = 'pending' AND attempts = 0 AND json_extract(payload, '$.user_id') = ?",
+            [reason, user_id],
+        )
+        return int(result.rowcount)
 
     def quarantine(self, item_id: str, reason: str) -> None:
         """Set an item aside that the server rejected; it stays visible to the user."""

@@ -177,7 +177,8 @@ class Store:
         return profile
 
     def update_profile(self, **changes: object) -> Profile:
-        allowed = {"display_name", "role", "idle_lock_minutes", "language", "region"}
+        # user_id: the signed-in central user's id, adopted at login (desktop.sync)
+        allowed = {"display_name", "role", "idle_lock_minutes", "language", "region", "user_id"}
         unknown = set(changes) - allowed
         if unknown:
             raise StoreError(f"cannot change {', '.join(sorted(unknown))}")

@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 
 from desktop.i18n import _
 from desktop.store import Store, actor_for
-from desktop.store.models import OutboxItem
+from desktop.store.models import OutboxItem, Profile
 from desktop.store.outbox import LOCAL_KEYS, WireItem
 from desktop.store.sync_state import SyncState
 from desktop.sync.backoff import Backoff
@@ -70,6 +70,7 @@ from doorloop_protocol import (
     TombstoneChange,
     VersionItem,
 )
+from doorloop_protocol.pages import PullPage, UnreadableChange
 
 T = TypeVar("T")
 TransportFactory = Callable[[str, str | None], Transport]
@@ -84,6 +85,8 @@ NEEDS_LOGIN = "auth.needs_login"
 INSTALLATION_ID = "auth.installation_id"
 LAST_SUCCESS = "sync.last_success"
 LAST_ERROR = "sync.last_error"
+UNREADABLE = "sync.unreadable_changes"
+UNREADABLE_KEPT = 200
 
 # Local keys that are not part of the wire item (the store's own bookkeeping).
 _VERSION_LOCAL_KEYS = frozenset(LOCAL_KEYS["version"])
@@ -288,11 +291,13 @@ class SyncEngine:
                 # login move with the profile so the server accepts them
                 self.store.update_profile(region=response.user.region)
                 self.store.cases.adopt_region(response.user.region)
+            linked: dict[str, Any] = {}
             if profile is not None:
+                profile, linked = self._adopt_identity(profile, response)
                 self.store.audit.append(
                     actor_for(profile),
                     "login",
-                    details={"server": server_url, "device": str(response.device_id)},
+                    details={"server": server_url, "device": str(response.device_id), **linked},
                 )
         self._close_transport()
         self._emit_status()
@@ -306,6 +311,37 @@ class SyncEngine:
             with self.store.atomic():
                 self.state.set(INSTALLATION_ID, value)
         return uuid.UUID(value)
+
+    def _adopt_identity(
+        self, profile: Profile, response: LoginResponse
+    ) -> tuple[Profile, dict[str, Any]]:
+        """The server's user is who works here now: the profile takes its id, name and
+        role (the central API refuses versions and audit events that name another user
+        or role), and versions that never left the desk are credited to it. Audit events
+        of the earlier identity that were never sent stay on this desk (state ``local``).
+        Returns the profile and what the login audit event records about the link."""
+        user = response.user
+        changes = {
+            key: value
+            for key, value in (
+                ("user_id", user.id),
+                ("display_name", user.display_name),
+                ("role", user.role),
+            )
+            if getattr(profile, key) != value
+        }
+        if not changes:
+            return profile, {}
+        updated = self.store.update_profile(**changes)
+        if profile.user_id != user.id or profile.display_name != user.display_name:
+            self.store.cases.adopt_author(profile.user_id, user.id, user.display_name)
+        linked: dict[str, Any] = {}
+        if profile.user_id != user.id:
+            linked["linked_from"] = profile.user_id
+            linked["audit_kept_local"] = self.store.outbox.keep_local_audit(
+                profile.user_id, f"made before this desk was linked to {user.username}"
+            )
+        return updated, linked
 
     def logout(self) -> None:
         """Forget the token on this device (the server registration stays until revoked)."""
@@ -350,7 +386,7 @@ class SyncEngine:
 
     def _run(self) -> SyncReport:
         started = _now()
-        counts = {"pushed": 0, "acknowledged": 0, "quarantined": 0, "pulled": 0}
+        counts = {"pushed": 0, "acknowledged": 0, "quarantined": 0, "pulled": 0, "skipped": 0}
         conflicts: list[str] = []
         resync = [False]
         if self.needs_login:
@@ -386,6 +422,7 @@ class SyncEngine:
             acknowledged=counts["acknowledged"],
             quarantined=counts["quarantined"],
             pulled=counts["pulled"],
+            skipped=counts["skipped"],
             conflicts=tuple(dict.fromkeys(conflicts)),
             full_resync=resync[0],
             error=error,
@@ -414,6 +451,7 @@ class SyncEngine:
                         "acknowledged": report.acknowledged,
                         "quarantined": report.quarantined,
                         "pulled": report.pulled,
+                        "skipped": report.skipped,
                         "conflicts": len(report.conflicts),
                         "full_resync": report.full_resync,
                         "server": self.server_url,
@@ -651,21 +689,69 @@ class SyncEngine:
                 return
 
     def _apply_page(
-        self, page: PullResponse, clear_reference: bool, counts: dict[str, int]
+        self, page: PullResponse | PullPage, clear_reference: bool, counts: dict[str, int]
     ) -> list[str]:
-        """Store one page and its cursor in one transaction; returns newly flagged cases."""
+        """Store one page and its cursor in one transaction; returns newly flagged cases.
+
+        A change that cannot be read (listed by the transport) or applied is set aside
+        (:meth:`unreadable_changes`, with a notice) and the cursor moves past it: one
+        bad change never stops the desk, nor any other desk of the region."""
         flagged: list[str] = []
+        skipped: list[UnreadableChange] = list(getattr(page, "unreadable", ()))
         with self.store.atomic():
             before = set(self.state.reconciliation_cases())
             if clear_reference:
                 self.state.clear_reference()
             for change in page.changes:
-                self._apply_change(change)
+                try:
+                    with self.store.atomic():  # a savepoint: a failed change leaves nothing
+                        self._apply_change(change)
+                except (ValueError, TypeError, LookupError) as exc:
+                    skipped.append(
+                        UnreadableChange(change.seq, change.kind, change.id, f"not applied: {exc}")
+                    )
+            if skipped:
+                self._set_aside(skipped)
             self.state.set_pull_since(page.next_since)
             after = self.state.reconciliation_cases()
             flagged = [case_id for case_id in after if case_id not in before]
         counts["pulled"] += len(page.changes)
+        counts["skipped"] = counts.get("skipped", 0) + len(skipped)
+        for change in skipped:
+            self._emit(
+                ItemQuarantined(
+                    item_id=change.id or f"seq-{change.seq}",
+                    kind=f"pulled_{change.kind or 'change'}",
+                    case_id=None,
+                    reason="unreadable",
+                    message=_(
+                        "Een wijziging van de centrale server kon niet worden gelezen en is "
+                        "overgeslagen ({what}): {why}"
+                    ).format(what=change.id or change.seq or "?", why=change.problem),
+                )
+            )
         return flagged
+
+    def _set_aside(self, skipped: list[UnreadableChange]) -> None:
+        """Remember unreadable pulled changes (newest last, at most UNREADABLE_KEPT)."""
+        kept = self.unreadable_changes()
+        kept += [
+            {
+                "seq": c.seq,
+                "kind": c.kind,
+                "id": c.id,
+                "problem": c.problem,
+                "at": _now().isoformat(),
+            }
+            for c in skipped
+        ]
+        self.state.set(UNREADABLE, json.dumps(kept[-UNREADABLE_KEPT:]))
+
+    def unreadable_changes(self) -> list[dict[str, Any]]:
+        """Pulled changes this desk could not read and skipped (seq, kind, id, problem, at),
+        for the sync notices; the newest UNREADABLE_KEPT are kept."""
+        value = self.state.get(UNREADABLE)
+        return list(json.loads(value)) if value else []
 
     def _apply_change(self, change: Any) -> None:
         if isinstance(change, CaseVersionChange):

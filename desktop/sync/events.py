@@ -58,6 +58,8 @@ class SyncReport:
     acknowledged: int = 0
     quarantined: int = 0
     pulled: int = 0
+    skipped: int = 0
+    """Pulled changes that could not be read and were set aside (see sync notices)."""
     conflicts: tuple[str, ...] = ()
     full_resync: bool = False
     error: str | None = None

@@ -30,6 +30,7 @@ from doorloop_protocol import (
     PushRequest,
     PushResponse,
 )
+from doorloop_protocol.pages import PageUnreadable, PullPage, read_pull_page
 
 if TYPE_CHECKING:
     import httpx
@@ -51,7 +52,9 @@ class Transport(Protocol):
         """Push a request body that is already JSON (a serialised :class:`PushRequest`)."""
         ...
 
-    def pull(self, since: int, limit: int) -> PullResponse: ...
+    def pull(self, since: int, limit: int) -> PullResponse | PullPage:
+        """A page of changes; a `PullPage` may list changes it could not read."""
+        ...
 
     def close(self) -> None: ...
 
@@ -89,6 +92,15 @@ class HttpTransport:
         return headers
 
     def _request(self, method: str, path: str, model: type[M], **kwargs: Any) -> M:
+        content = self._call(method, path, **kwargs)
+        try:
+            return model.model_validate_json(content)
+        except ValidationError as exc:
+            # A body cut short or garbled on the way: the request may be retried.
+            raise NetworkError(f"unreadable answer: {exc.error_count()} errors") from exc
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> bytes:
+        """The body of a 2xx answer; every other outcome as its named error."""
         httpx = self._httpx
         try:
             response = self._client.request(method, path, headers=self._headers(), **kwargs)
@@ -98,13 +110,7 @@ class HttpTransport:
             raise NetworkError(f"connection failed: {exc!r}") from exc
         status = response.status_code
         if 200 <= status < 300:
-            try:
-                return model.model_validate_json(response.content)
-            except ValidationError as exc:
-                # A body cut short or garbled on the way: the request may be retried.
-                raise NetworkError(
-                    f"unreadable {status} answer: {exc.error_count()} errors"
-                ) from exc
+            return response.content
         detail = _error_detail(response.content)
         message = detail.message if detail else f"HTTP {status}"
         if status >= 500 or status in RETRYABLE_STATUS:
@@ -133,10 +139,15 @@ class HttpTransport:
     def push_json(self, body: bytes) -> PushResponse:
         return self._request("POST", "/v1/sync/push", PushResponse, content=body)
 
-    def pull(self, since: int, limit: int) -> PullResponse:
-        return self._request(
-            "GET", "/v1/sync/pull", PullResponse, params={"since": since, "limit": limit}
-        )
+    def pull(self, since: int, limit: int) -> PullPage:
+        """One page, read change by change when it must be (see doorloop_protocol.pages):
+        a change the desk cannot read is listed in `unreadable`, the rest is usable."""
+        content = self._call("GET", "/v1/sync/pull", params={"since": since, "limit": limit})
+        try:
+            return read_pull_page(content)
+        except PageUnreadable as exc:
+            # The envelope itself is damaged: a body cut short on the way; retry.
+            raise NetworkError(f"unreadable pull page: {exc}") from exc
 
 
 def _error_detail(content: bytes) -> ErrorDetail | None:

@@ -37,6 +37,9 @@ with warnings.catch_warnings():
 PG_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 PASSWORD = "correct horse battery"
+#: The author the item helpers put in; `Api.push` replaces it by the signed-in user
+#: (the server takes who pushed from the token and refuses another user's name).
+SIGNED_IN = "user-1"
 
 # Cheap argon2 parameters: the tests log in often and the CI machine has two cores.
 configure_password_hasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -138,8 +141,8 @@ def version(
         "created_at": stamp,
         "updated_at": stamp,
         "device_time": stamp,
-        "created_by": "user-1",
-        "created_by_name": "Test Gebruiker",
+        "created_by": SIGNED_IN,
+        "created_by_name": None,
         "device_id": str(uuid.uuid4()),
     }
     item.update(overrides)
@@ -152,9 +155,9 @@ def audit_event(**overrides: Any) -> dict[str, Any]:
         "action": "case.update",
         "at_utc": "2026-11-23T02:12:00Z",
         "at_local": "2026-11-23T03:12:00+01:00",
-        "user_id": "user-1",
+        "user_id": SIGNED_IN,
         "display_name": "Test Gebruiker",
-        "role": "desk",
+        "role": SIGNED_IN,
         "on_behalf_of": None,
         "case_id": str(uuid.uuid4()),
         "device_id": str(uuid.uuid4()),
@@ -174,6 +177,8 @@ class Api:
     storage: Storage
     regions: set[str] = field(default_factory=set)
     users: set[str] = field(default_factory=set)
+    # Authorization header value -> the signed-in user ({"id", "display_name", "role", ...})
+    identities: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def user(self, username: str, *, role: str = "desk", region: str = "noord") -> None:
         if region not in self.regions:
@@ -191,7 +196,31 @@ class Api:
             json={"username": username, "password": PASSWORD, "device_name": "laptop"},
         )
         assert response.status_code == 200, response.text
-        return {"Authorization": f"Bearer {response.json()['token']}"}
+        body = response.json()
+        header = f"Bearer {body['token']}"
+        self.identities[header] = {**body["user"], "device_id": body["device_id"]}
+        return {"Authorization": header}
+
+    def signed(self, headers: dict[str, str], items: list[dict[str, Any]] | None) -> list[Any]:
+        """The items with the placeholder author (`SIGNED_IN`) replaced by the user of
+        `headers`: a version's `created_by`, an audit event's `user_id` and `role`."""
+        who = self.identities.get(headers.get("Authorization", ""))
+        if who is None:
+            return list(items or [])
+        signed: list[Any] = []
+        for item in items or []:
+            if not isinstance(item, dict):
+                signed.append(item)  # a malformed item, sent as it is
+                continue
+            item = dict(item)
+            if item.get("created_by") == SIGNED_IN:
+                item["created_by"] = who["id"]
+            if item.get("user_id") == SIGNED_IN:
+                item["user_id"] = who["id"]
+            if item.get("role") == SIGNED_IN:
+                item["role"] = who["role"]
+            signed.append(item)
+        return signed
 
     def push(
         self,
@@ -201,7 +230,10 @@ class Api:
     ) -> dict[str, Any]:
         response = self.client.post(
             "/v1/sync/push",
-            json={"versions": versions or [], "audit_events": audit_events or []},
+            json={
+                "versions": self.signed(headers, versions),
+                "audit_events": self.signed(headers, audit_events),
+            },
             headers=headers,
         )
         assert response.status_code == 200, response.text

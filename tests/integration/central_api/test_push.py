@@ -63,7 +63,7 @@ def test_same_id_other_content_is_a_conflict_and_never_overwrites(api: Api) -> N
 
 
 def test_two_versions_on_the_same_base_are_both_kept_and_need_reconciliation(api: Api) -> None:
-    anna = api.login("anna")
+    anna = api.login("anna", role="coordinator")
     bram = api.login("bram")
     first = version(status="ready_for_triage")
     api.push(anna, [first])
@@ -105,7 +105,7 @@ def test_two_versions_on_the_same_base_are_both_kept_and_need_reconciliation(api
 
 
 def test_a_version_before_its_base_is_held_then_applied_when_the_base_arrives(api: Api) -> None:
-    headers = api.login("anna")
+    headers = api.login("anna", role="coordinator")
     first = version()
     second = version(case_id=first["case_id"], base=first["version_id"], status="ready_for_triage")
     third = version(case_id=first["case_id"], base=second["version_id"], status="triaged")

@@ -71,13 +71,14 @@ def test_serve_answers_health_login_push_and_pull(database_url: str, workers: in
             )
             assert login.status_code == 200
             headers = {"Authorization": f"Bearer {login.json()['token']}"}
-            item = version()
+            user_id = login.json()["user"]["id"]
+            item = version(created_by=user_id)
             pushed = client.post("/v1/sync/push", json={"versions": [item]}, headers=headers)
             assert pushed.json()["versions"][0]["result"] == "created"
             pulled = client.get("/v1/sync/pull", params={"since": 0}, headers=headers).json()
             assert [c["id"] for c in pulled["changes"]] == [item["version_id"], item["case_id"]]
             # concurrent pushes (served by every worker): each stored once, in one sequence
-            batches = [[version() for _ in range(5)] for _ in range(8)]
+            batches = [[version(created_by=user_id) for _ in range(5)] for _ in range(8)]
             with ThreadPoolExecutor(4) as pool:
                 answers = list(
                     pool.map(

@@ -49,6 +49,8 @@ class FakeServer:
         self.region = "demo"
         self.logins: list[LoginRequest] = []
         self.knows_installation_ids = True
+        # who logs in: the tests' desks are linked to this central user already
+        self.user = UserInfo(id="u1", username="anna", display_name="D", role="desk", region="")
 
     def transport(self, url: str, token: str | None) -> FakeTransport:
         return FakeTransport(self)
@@ -73,13 +75,7 @@ class FakeTransport:
         return LoginResponse(
             token="t0ken",
             device_id="6f1c2b9e-0000-4000-8000-000000000001",  # type: ignore[arg-type]
-            user=UserInfo(
-                id="u1",
-                username=request.username,
-                display_name="D",
-                role="desk",
-                region=self.server.region,
-            ),
+            user=self.server.user.model_copy(update={"region": self.server.region}),
         )
 
     def me(self) -> MeResponse:  # pragma: no cover - not used by the engine
@@ -131,6 +127,15 @@ def _engine(store: Store, server: FakeServer, waits: list[float]) -> SyncEngine:
         use_keyring=False,
     )
     engine._stop.wait = lambda delay: waits.append(delay) or False  # type: ignore[method-assign]
+    profile = store.profile()
+    assert profile is not None
+    server.user = UserInfo(
+        id=profile.user_id,
+        username="anna",
+        display_name=profile.display_name,
+        role=profile.role,
+        region=server.region,
+    )
     engine.login("http://central.invalid", "anna", "secret")
     return engine
 
@@ -377,3 +382,43 @@ def test_results_are_matched_to_items_by_position_and_a_stored_one_must_name_its
     assert states[versions[0].item_id] == "quarantined"
     assert states[versions[1].item_id] == "pending"  # sent again by the next run
     assert {s for i, s in states.items() if i not in {v.item_id for v in versions}} == {"acked"}
+
+
+def test_login_links_the_desk_to_the_central_user(store: Store) -> None:
+    """The central API takes the author from the token: after the first login the desk
+    works as the server's user, never-sent versions are credited to it, and audit events
+    of the earlier (local) identity stay on the desk, recorded in the login event."""
+    before = store.profile()
+    assert before is not None
+    case = store.cases.create(actor_for(before), answers={"youth.first_name": "Sem"})
+    server = FakeServer()
+    server.user = UserInfo(
+        id="central-7", username="anna", display_name="Anna de Vries", role="triagist", region=""
+    )
+    engine = SyncEngine(store, transport_factory=server.transport, use_keyring=False)
+    engine.login("http://central.invalid", "anna", "secret")
+
+    profile = store.profile()
+    assert profile is not None
+    assert (profile.user_id, profile.display_name, profile.role) == (
+        "central-7",
+        "Anna de Vries",
+        "triagist",
+    )
+    [queued] = [i for i in store.outbox.items() if i.kind == "version"]
+    assert (queued.payload["created_by"], queued.payload["created_by_name"]) == (
+        "central-7",
+        "Anna de Vries",
+    )
+    assert store.cases.get(case.id).version.created_by == "central-7"
+    local = [i for i in store.outbox.items() if i.state == "local"]
+    assert local and all(i.payload["user_id"] == before.user_id for i in local)
+    login = [e for e in store.audit.events() if e.action == "login"][-1]
+    assert login.user_id == "central-7"
+    assert login.details["linked_from"] == before.user_id
+    assert login.details["audit_kept_local"] == len(local)
+    assert store.verify_audit_chain().ok
+    assert engine.sync().outcome == "ok"
+    pushed = [e for request in server.pushes for e in request.audit_events]
+    assert pushed and {e.user_id for e in pushed} == {"central-7"}
+    assert engine.status().unsynced == 0
