@@ -5,17 +5,32 @@ edits; every change goes through the :class:`~desktop.desk.DeskSession`, which c
 (case + outbox + audit in one transaction) before the view shows "opgeslagen".
 
 Keyboard: Tab follows the form; Ctrl+Enter goes to the next section, Ctrl+Shift+Enter to
-the previous one, Alt+1..9 jumps to a section; the buttons have Alt mnemonics. Text is
-saved 250 ms after the last keystroke, choices at once; :meth:`IntakeView.flush` saves
-what is pending immediately (tab close, lock, quit).
+the previous one, Alt+1..9 jumps to a section; the buttons have Alt mnemonics.
+
+Autosave: choices are committed at once; text after a short pause in typing and, while
+the person types on without a pause, at most :data:`MAX_SAVE_WAIT_MS` after the first
+keystroke not yet committed (a crash loses at most that much typing). Leaving a field,
+switching tabs, the window losing focus, closing, locking and quitting commit at once
+(:meth:`IntakeView.flush`).
+
+The view follows the store (``desktop.ui.store_events``): when the case changes there —
+pulled from another desk, merged, reconciled — the fields not being edited take the new
+value in place with a brief highlight; a field being edited keeps the typed text (which
+is committed as usual) and offers the newer value to take over.
+
+Guarded answers (``DeskSession.guarded_fields``: the choices of the risk and legal
+sections): clearing one that was given, or setting it to *onbekend*, asks first; every
+change of a given one is listed under its section's heading with the local time.
 """
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeySequence, QPalette, QShortcut
@@ -26,6 +41,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QStackedWidget,
@@ -33,18 +49,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.desk import FOLLOW_UP_FIELDS, DeskSession
+from desktop.desk import FOLLOW_UP_FIELDS, GUARDED_SECTIONS, UNSET_VALUES, DeskSession
 from desktop.forms import FormState, Section
 from desktop.forms.workflow import TransitionError
 from desktop.i18n import _, pick
 from desktop.store import StoreError
 from desktop.ui.field_widgets import FieldEditor
-from desktop.ui.history_view import HistoryDialog
+from desktop.ui.history_view import HistoryDialog, value_text
 from desktop.ui.intake_amend import AmendDialog
 from desktop.ui.labels import duration
 from desktop.ui.legal_panel import LegalPanel
+from desktop.ui.store_events import events_for
 
-SAVE_DELAY_MS = 250
+SAVE_DELAY_MS = 150
+"""A pause in typing this long commits what was typed."""
+MAX_SAVE_WAIT_MS = 250
+"""Typing on without a pause commits at most this long after the first uncommitted key."""
+HIGHLIGHT_MS = 2500
+HIGHLIGHT_STYLE = "background-color: #FFF59D;"
 LEGAL_SECTION = "legal"
 MARK_COMPLETE = "✓"
 MARK_PARTIAL = "•"
@@ -74,12 +96,32 @@ class FieldRow(QWidget):
         self.message.setObjectName(f"message:{editor.field.id}")
         self.message.setWordWrap(True)
         self.message.hide()
+        self.offer = QFrame()
+        self.offer.setObjectName(f"offer:{editor.field.id}")
+        self.offer.setStyleSheet("QFrame { background: #E3F2FD; }")
+        self.offer_text = QLabel()
+        self.offer_text.setObjectName(f"offer_text:{editor.field.id}")
+        self.offer_text.setWordWrap(True)
+        self.take_button = QPushButton(_("Nieuwere waarde overnemen"))
+        self.take_button.setObjectName(f"take_newer:{editor.field.id}")
+        self.take_button.setAutoDefault(False)
+        self.keep_button = QPushButton(_("Mijn invoer houden"))
+        self.keep_button.setObjectName(f"keep_mine:{editor.field.id}")
+        self.keep_button.setAutoDefault(False)
+        offer_layout = QHBoxLayout(self.offer)
+        offer_layout.setContentsMargins(4, 2, 4, 2)
+        offer_layout.addWidget(self.offer_text, 1)
+        offer_layout.addWidget(self.take_button)
+        offer_layout.addWidget(self.keep_button)
+        self.offer.hide()
+        self.newer: Any = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 4)
         layout.setSpacing(2)
         layout.addWidget(self.label)
         layout.addWidget(editor.widget)
         layout.addWidget(self.message)
+        layout.addWidget(self.offer)
         self._required = False
         self._message_text = ""
         self._shown: bool | None = None
@@ -88,6 +130,18 @@ class FieldRow(QWidget):
         if shown != self._shown:
             self._shown = shown
             self.setVisible(shown)
+
+    def offer_newer(self, value: Any, text: str) -> None:
+        """Show that a newer stored value arrived while the person edits this field."""
+        self.newer = value
+        self.offer_text.setText(text)
+        self.offer.setAccessibleName(text)
+        self.take_button.setAccessibleDescription(text)
+        self.offer.show()
+
+    def withdraw_offer(self) -> None:
+        self.newer = None
+        self.offer.hide()
 
     def set_required(self, required: bool) -> None:
         if required != self._required:
@@ -124,7 +178,14 @@ class IntakeView(QWidget):
         self.editors: dict[str, FieldEditor] = {}
         self.rows: dict[str, FieldRow] = {}
         self._dirty: set[str] = set()
+        self._typing: set[str] = set()
+        """Fields edited since they got the focus (being edited: their text stays)."""
+        self._first_pending: float | None = None
         self._parse_errors: dict[str, str] = {}
+        self.zone = ZoneInfo(self.form.timezone)
+        self.guarded = session.guarded_fields(self.form)
+        self.highlighted: set[str] = set()
+        self.confirm_dialog: QMessageBox | None = None
         self._failure = ""
         self._banners_recorded = {item.get("id") for item in self.case.banners_shown}
         self.setObjectName("intake_view")
@@ -133,8 +194,10 @@ class IntakeView(QWidget):
         self._load_values()
         self._apply_editability()
         self._refresh()
+        self._show_answer_changes()
         self._set_save_state("opgeslagen")
         self.go_to_section(0, focus=False)
+        events_for(session.store).cases_changed.connect(self.follow_store)
 
     # -- building --------------------------------------------------------------------------
 
@@ -184,6 +247,8 @@ class IntakeView(QWidget):
         self.pages = QStackedWidget()
         self.pages.setObjectName("section_pages")
         self.section_first: list[list[str]] = []
+        self.headings: dict[str, tuple[QLabel, str]] = {}
+        self.changed_labels: dict[str, QLabel] = {}
         for number, section in enumerate(self.form.sections, start=1):
             self.section_list.addItem(QListWidgetItem(f"{number} {pick(section.title)}"))
             self.pages.addWidget(self._build_page(number, section))
@@ -221,7 +286,7 @@ class IntakeView(QWidget):
 
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
-        self._save_timer.setInterval(SAVE_DELAY_MS)
+        self._save_timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._save_timer.timeout.connect(self.save_now)
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
@@ -235,8 +300,18 @@ class IntakeView(QWidget):
         page.setObjectName(f"section:{section.id}")
         layout = QVBoxLayout(page)
         heading = QLabel(f"{number}. {pick(section.title)}")
+        heading.setObjectName(f"heading:{section.id}")
         heading.setStyleSheet("font-weight: bold; font-size: 14pt;")
         layout.addWidget(heading)
+        if section.id in GUARDED_SECTIONS:
+            self.headings[section.id] = (heading, heading.text())
+            changed = QLabel()
+            changed.setObjectName(f"changed:{section.id}")
+            changed.setWordWrap(True)
+            changed.setStyleSheet("color: #8D4E00;")
+            changed.hide()
+            layout.addWidget(changed)
+            self.changed_labels[section.id] = changed
         if section.help:
             hint = QLabel(pick(section.help))
             hint.setWordWrap(True)
@@ -247,6 +322,8 @@ class IntakeView(QWidget):
             editor.edited.connect(self._on_edited)
             editor.left.connect(self._on_left)
             row = FieldRow(editor)
+            row.take_button.clicked.connect(lambda _c=False, f=field.id: self.take_newer(f))
+            row.keep_button.clicked.connect(lambda _c=False, f=field.id: self.keep_mine(f))
             layout.addWidget(row)
             self.editors[field.id] = editor
             self.rows[field.id] = row
@@ -302,7 +379,9 @@ class IntakeView(QWidget):
 
     def _tab_order(self) -> None:
         chain: list[QWidget] = [self.section_list]
-        chain += [self.editors[field.id].widget for field in self.form.fields()]
+        for field in self.form.fields():
+            row = self.rows[field.id]
+            chain += [self.editors[field.id].widget, row.take_button, row.keep_button]
         chain += self._buttons()
         for first, second in pairwise(chain):
             QWidget.setTabOrder(first, second)
@@ -482,16 +561,212 @@ class IntakeView(QWidget):
     # -- autosave --------------------------------------------------------------------------
 
     def _on_edited(self, field_id: str, immediate: bool) -> None:
+        if immediate and field_id in self.guarded and self._takes_answer_away(field_id):
+            self._confirm_unset(field_id)
+            return
         self._dirty.add(field_id)
+        self._typing.add(field_id)
         self._set_save_state("pending")
         if immediate:
             self.save_now()
-        else:
-            self._save_timer.start()
+            return
+        now = time.monotonic()
+        if self._first_pending is None:
+            self._first_pending = now
+        waited = (now - self._first_pending) * 1000
+        self._save_timer.start(int(max(0.0, min(SAVE_DELAY_MS, MAX_SAVE_WAIT_MS - waited))))
 
     def _on_left(self, field_id: str) -> None:
+        self._typing.discard(field_id)
         if field_id in self._dirty:
             self.save_now()
+
+    # -- guarded answers -------------------------------------------------------------------
+
+    def _takes_answer_away(self, field_id: str) -> bool:
+        """Whether the choice now shown clears a given answer or makes it *onbekend*."""
+        before = self.case.answers.get(field_id)
+        after, _error = self.editors[field_id].parsed(self.session.clock())
+        return before not in UNSET_VALUES and after in UNSET_VALUES and after != before
+
+    def _confirm_unset(self, field_id: str) -> QMessageBox:
+        """Ask before a given risk or legal answer is cleared; Enter and Escape keep it."""
+        editor = self.editors[field_id]
+        before = self.case.answers.get(field_id)
+        after, _error = editor.parsed(self.session.clock())
+        label = pick(editor.field.label)
+        text = _("{field} was: {before}. Wijzigen in: {after}?").format(
+            field=label,
+            before=value_text(self.form, field_id, before, self.zone),
+            after=value_text(self.form, field_id, after, self.zone) if after else _("leeg"),
+        )
+        box = QMessageBox(self)
+        box.setObjectName("confirm_unset")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(_("Antwoord wijzigen?"))
+        box.setText(text)
+        box.setInformativeText(
+            _("Een gegeven antwoord over risico of wettelijk kader wordt niet zomaar gewist.")
+        )
+        change = box.addButton(_("&Ja, wijzigen"), QMessageBox.ButtonRole.YesRole)
+        keep = box.addButton(_("&Nee, laten staan"), QMessageBox.ButtonRole.NoRole)
+        change.setObjectName("confirm_change")
+        keep.setObjectName("confirm_keep")
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.finished.connect(
+            lambda _result: self._confirmed(field_id, box.clickedButton() is change, before)
+        )
+        self.confirm_dialog = box
+        box.open()
+        return box
+
+    def _confirmed(self, field_id: str, change: bool, before: Any) -> None:
+        self.confirm_dialog = None
+        editor = self.editors[field_id]
+        if change:
+            self._dirty.add(field_id)
+            self.save_now()
+        else:
+            editor.set_value(before)
+        editor.widget.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _show_answer_changes(self) -> None:
+        """Under the risk and legal headings: which given answer changed, and when."""
+        if not self.changed_labels:
+            return
+        by_section: dict[str, dict[str, Any]] = {sid: {} for sid in self.changed_labels}
+        try:
+            changes = self.session.answer_changes(self.case_id)
+        except Exception:  # the store is locked or failed: shown again on the next change
+            return
+        for change in changes:  # oldest first: the last change of a field wins
+            section = self.form.section_of(change.field_id).id
+            if section in by_section:
+                by_section[section][change.field_id] = change
+        for section, latest in by_section.items():
+            heading, title = self.headings[section]
+            label = self.changed_labels[section]
+            if not latest:
+                _show_text(label, "")
+                if heading.text() != title:
+                    heading.setText(title)
+                continue
+            last = max(latest.values(), key=lambda c: c.at)
+            heading.setText(
+                _("{title} — gewijzigd om {time}").format(
+                    title=title, time=self._time_text(last.at)
+                )
+            )
+            lines = [
+                _("{field} gewijzigd om {time} door {who}: was {before}, nu {after}").format(
+                    field=pick(self.form.field(fid).label),
+                    time=self._time_text(change.at),
+                    who=change.by,
+                    before=value_text(self.form, fid, change.before, self.zone),
+                    after=value_text(self.form, fid, change.after, self.zone),
+                )
+                for fid, change in latest.items()
+            ]
+            _show_text(label, "\n".join(lines))
+
+    def _time_text(self, moment: datetime) -> str:
+        """A moment as the desk reads it: local time, with the date when not today."""
+        local = moment.astimezone(self.zone)
+        if local.date() == self.session.clock().astimezone(self.zone).date():
+            return local.strftime("%H:%M")
+        return local.strftime("%d-%m-%Y %H:%M")
+
+    # -- following the store ---------------------------------------------------------------
+
+    def follow_store(self, case_ids: frozenset[str]) -> None:
+        """The case changed in the store (pulled, merged, reconciled, saved): show it."""
+        if self.case_id in case_ids:
+            self.reload_from_store()
+
+    def _being_edited(self, field_id: str) -> bool:
+        return field_id in self._dirty or field_id in self._parse_errors or field_id in self._typing
+
+    def reload_from_store(self) -> None:
+        """Bring the stored case to the screen; what the person is typing stays theirs."""
+        if self.session.store.locked:
+            return
+        mark = self.session.store.cases.head_mark(self.case_id)
+        shown = (self.case.version.id, self.case.status)
+        if mark is None:
+            self._say(_("Deze casus is ingetrokken en staat niet meer in de lijst."))
+            return
+        if mark[:2] == shown and datetime.fromisoformat(mark[2]) == self.case.updated_at:
+            return  # what is shown is what is stored (our own save)
+        fresh = self.session.get_case(self.case_id)
+        before = self.case.answers
+        changed = sorted(
+            fid
+            for fid in set(before) | set(fresh.answers)
+            if before.get(fid) != fresh.answers.get(fid) and fid in self.editors
+        )
+        self.case = fresh
+        moved = fresh.version.device_id != self.session.profile.device_id
+        who = fresh.version.created_by_name
+        when = self._time_text(fresh.version.created_at)
+        kept: list[str] = []
+        for fid in changed:
+            value = fresh.answers.get(fid)
+            if self._being_edited(fid):
+                text = _("Nieuwere waarde van {who} ({time}): {value}").format(
+                    who=who, time=when, value=value_text(self.form, fid, value, self.zone)
+                )
+                self.rows[fid].offer_newer(value, text)
+                kept.append(fid)
+            else:
+                self.rows[fid].withdraw_offer()
+                self.editors[fid].set_value(value)
+                self._highlight(fid)
+        for fid in kept:  # the typed text stands: committed on top of the newer version
+            self._dirty.add(fid)
+        self.state = self.session.evaluate(self.case)
+        self._banners_recorded |= {item.get("id") for item in self.case.banners_shown}
+        self._apply_editability()
+        self._refresh()
+        self._show_answer_changes()
+        if kept:
+            self._set_save_state("pending")
+            self._save_timer.start(SAVE_DELAY_MS)
+        if changed and moved:
+            self._say(
+                _("Bijgewerkt met de versie van {who} ({time}).").format(who=who, time=when),
+                error=False,
+            )
+
+    def _highlight(self, field_id: str) -> None:
+        widget = self.editors[field_id].widget
+        widget.setStyleSheet(HIGHLIGHT_STYLE)
+        self.highlighted.add(field_id)
+
+        def fade() -> None:
+            if field_id in self.highlighted:
+                self.highlighted.discard(field_id)
+                widget.setStyleSheet("")
+
+        QTimer.singleShot(HIGHLIGHT_MS, self, fade)
+
+    def take_newer(self, field_id: str) -> None:
+        """Take the newer stored value offered for a field the person was editing."""
+        row = self.rows[field_id]
+        value = row.newer
+        row.withdraw_offer()
+        self._parse_errors.pop(field_id, None)
+        self.editors[field_id].set_value(value)
+        self._dirty.add(field_id)
+        self.save_now()
+        self.editors[field_id].widget.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def keep_mine(self, field_id: str) -> None:
+        """Keep what the person typed (it is committed on top of the newer version)."""
+        self.rows[field_id].withdraw_offer()
+        self._dirty.add(field_id)
+        self.save_now()
+        self.editors[field_id].widget.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def has_pending(self) -> bool:
         return bool(self._dirty)
@@ -499,6 +774,7 @@ class IntakeView(QWidget):
     def save_now(self) -> bool:
         """Commit the pending edits now; True when everything typed is stored."""
         self._save_timer.stop()
+        self._first_pending = None
         if not self._dirty:
             return not self._failure and not self._parse_errors
         now = self.session.clock()
@@ -524,6 +800,8 @@ class IntakeView(QWidget):
             else:
                 self._dirty -= set(changes)
                 self.state = self.session.evaluate(self.case)
+                if self.guarded & changes.keys():
+                    self._show_answer_changes()
         self._refresh()
         if self._failure:
             self._set_save_state("failed", self._failure)
@@ -537,8 +815,12 @@ class IntakeView(QWidget):
         return not self._failure and not self._parse_errors
 
     def flush(self) -> None:
-        """Commit pending edits at once (tab close, lock, quit)."""
+        """Commit pending edits at once (tab close, lock, quit, the window losing focus)."""
         self.save_now()
+
+    def hideEvent(self, event: Any) -> None:  # another tab is shown: commit what is typed
+        self.flush()
+        super().hideEvent(event)
 
     def _set_save_state(self, state: str, detail: str = "") -> None:
         if state == "opgeslagen":
