@@ -231,6 +231,9 @@ class MainWindow(QMainWindow):
         menu.addAction(quit_action)
         self.addActions([self.new_action, self.find_action, self.close_action, self.lock_action])
         QShortcut(QKeySequence("Ctrl+Tab"), self, self._next_tab)
+        # as in a browser; before a focused field sees the keys (a choice would move on them)
+        QShortcut(QKeySequence("Ctrl+PgDown"), self, self._next_tab)
+        QShortcut(QKeySequence("Ctrl+PgUp"), self, self._previous_tab)
         training_menu = self.menuBar().addMenu(_("&Oefenen"))
         if self.session.training:
             self.exercise_action = QAction(_("&Oefening starten…"), self)
@@ -411,6 +414,9 @@ class MainWindow(QMainWindow):
 
     def _next_tab(self) -> None:
         self.tabs.setCurrentIndex((self.tabs.currentIndex() + 1) % self.tabs.count())
+
+    def _previous_tab(self) -> None:
+        self.tabs.setCurrentIndex((self.tabs.currentIndex() - 1) % self.tabs.count())
 
     def flush_all(self) -> None:
         for view in self.case_views():
