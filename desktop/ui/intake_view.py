@@ -61,9 +61,9 @@ from desktop.ui.labels import duration
 from desktop.ui.legal_panel import LegalPanel
 from desktop.ui.store_events import events_for
 
-SAVE_DELAY_MS = 150
+SAVE_DELAY_MS = 100
 """A pause in typing this long commits what was typed."""
-MAX_SAVE_WAIT_MS = 250
+MAX_SAVE_WAIT_MS = 200
 """Typing on without a pause commits at most this long after the first uncommitted key."""
 HIGHLIGHT_MS = 2500
 HIGHLIGHT_STYLE = "background-color: #FFF59D;"

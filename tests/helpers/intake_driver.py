@@ -113,7 +113,7 @@ def _pause(app: QApplication, seconds: float) -> None:
         time.sleep(0.002)
 
 
-def type_steadily(data_dir: Path) -> None:
+def type_steadily(data_dir: Path, key_ms: int = STEADY_KEY_MS) -> None:
     app, window = _start(data_dir)
     _wait(app, window.isActiveWindow)
     target = QApplication.focusWidget() or window
@@ -126,7 +126,7 @@ def type_steadily(data_dir: Path) -> None:
     for number, char in enumerate(STEADY_TEXT, start=1):
         QTest.keyClicks(widget, char)
         print(f"typed {number} {time.monotonic():.4f}", flush=True)
-        _pause(app, STEADY_KEY_MS / 1000)
+        _pause(app, key_ms / 1000)
     print("done", flush=True)
     while True:  # runs until killed
         _pause(app, 1.0)
@@ -157,4 +157,7 @@ def resume(data_dir: Path) -> None:
 
 if __name__ == "__main__":
     mode, folder = sys.argv[1], Path(sys.argv[2])
-    {"type": type_intake, "steady": type_steadily, "resume": resume}[mode](folder)
+    if mode == "steady" and len(sys.argv) > 3:
+        type_steadily(folder, int(sys.argv[3]))  # another typing speed (ms per key)
+    else:
+        {"type": type_intake, "steady": type_steadily, "resume": resume}[mode](folder)
