@@ -602,6 +602,7 @@ class IntakeView(QWidget):
         )
         box = QMessageBox(self)
         box.setObjectName("confirm_unset")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle(_("Antwoord wijzigen?"))
         box.setText(text)
