@@ -25,6 +25,7 @@ change of a given one is listed under its section's heading with the local time.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from datetime import datetime
 from itertools import pairwise
@@ -504,9 +505,11 @@ class IntakeView(QWidget):
             if banner_id in self._banners_recorded:
                 continue
             try:
-                self.case = self.session.record_banner(self.case_id, banner_id)
+                recorded = self.session.record_banner(self.case_id, banner_id)
             except StoreError:
                 continue  # locked: recorded on the next refresh
+            # only the banners: a change from elsewhere in between is shown by follow_store
+            self.case = self.case.model_copy(update={"banners_shown": recorded.banners_shown})
             self._banners_recorded.add(banner_id)
 
     def _update_header(self) -> None:
@@ -693,24 +696,36 @@ class IntakeView(QWidget):
         if self.session.store.locked:
             return
         mark = self.session.store.cases.head_mark(self.case_id)
-        shown = (self.case.version.id, self.case.status)
         if mark is None:
             self._say(_("Deze casus is ingetrokken en staat niet meer in de lijst."))
             return
+        shown = (self.case.version.id, self.case.status)
         if mark[:2] == shown and datetime.fromisoformat(mark[2]) == self.case.updated_at:
             return  # what is shown is what is stored (our own save)
-        fresh = self.session.get_case(self.case_id)
+        self._take_stored(self.session.get_case(self.case_id))
+        self.state = self.session.evaluate(self.case)
+        self._apply_editability()
+        self._refresh()
+        self._show_answer_changes()
+
+    def _take_stored(self, fresh: Any, own: set[str] | frozenset[str] = frozenset()) -> bool:
+        """Make ``fresh`` (the stored case) the shown one. Answers that changed elsewhere
+        (not in ``own``, what this view just saved) take their place in the fields, with a
+        highlight; a field being edited keeps its text and offers the newer value. True
+        when something arrived from elsewhere."""
         before = self.case.answers
         changed = sorted(
             fid
             for fid in set(before) | set(fresh.answers)
-            if before.get(fid) != fresh.answers.get(fid) and fid in self.editors
+            if fid not in own and fid in self.editors and before.get(fid) != fresh.answers.get(fid)
         )
+        arrived = bool(changed) or fresh.status != self.case.status
         self.case = fresh
-        moved = fresh.version.device_id != self.session.profile.device_id
-        who = fresh.version.created_by_name
-        when = self._time_text(fresh.version.created_at)
-        kept: list[str] = []
+        self._banners_recorded |= {item.get("id") for item in fresh.banners_shown}
+        if not changed:
+            return arrived
+        who, moment = self._source_of(fresh)
+        when = self._time_text(moment)
         for fid in changed:
             value = fresh.answers.get(fid)
             if self._being_edited(fid):
@@ -718,26 +733,30 @@ class IntakeView(QWidget):
                     who=who, time=when, value=value_text(self.form, fid, value, self.zone)
                 )
                 self.rows[fid].offer_newer(value, text)
-                kept.append(fid)
+                self._dirty.add(fid)  # the typed text stands: committed on top of it
             else:
                 self.rows[fid].withdraw_offer()
                 self.editors[fid].set_value(value)
                 self._highlight(fid)
-        for fid in kept:  # the typed text stands: committed on top of the newer version
-            self._dirty.add(fid)
-        self.state = self.session.evaluate(self.case)
-        self._banners_recorded |= {item.get("id") for item in self.case.banners_shown}
-        self._apply_editability()
-        self._refresh()
-        self._show_answer_changes()
-        if kept:
+        if self._dirty:
             self._set_save_state("pending")
             self._save_timer.start(SAVE_DELAY_MS)
-        if changed and moved:
-            self._say(
-                _("Bijgewerkt met de versie van {who} ({time}).").format(who=who, time=when),
-                error=False,
-            )
+        self._say(
+            _("Bijgewerkt met de versie van {who} ({time}).").format(who=who, time=when),
+            error=False,
+        )
+        return True
+
+    def _source_of(self, fresh: Any) -> tuple[str, datetime]:
+        """Who made the newest version not made on this desk, and when (the case's own
+        head when there is none)."""
+        device = self.session.profile.device_id
+        if fresh.version.device_id != device:
+            return fresh.version.created_by_name, fresh.version.created_at
+        for stored in reversed(self.session.store.cases.versions(self.case_id)):
+            if stored.version.device_id != device:
+                return stored.version.created_by_name, stored.version.created_at
+        return fresh.version.created_by_name, fresh.version.created_at
 
     def _highlight(self, field_id: str) -> None:
         widget = self.editors[field_id].widget
@@ -778,6 +797,11 @@ class IntakeView(QWidget):
         self._first_pending = None
         if not self._dirty:
             return not self._failure and not self._parse_errors
+        if not self.session.store.locked:
+            # a newer version that arrived is shown (and offered) before we write on it;
+            # if reading fails, the save below meets the same trouble and says so
+            with contextlib.suppress(Exception):
+                self.reload_from_store()
         now = self.session.clock()
         changes: dict[str, Any] = {}
         for fid in sorted(self._dirty):
@@ -791,7 +815,7 @@ class IntakeView(QWidget):
         self._failure = ""
         if changes:
             try:
-                self.case = self.session.save_answers(self.case_id, changes)
+                saved = self.session.save_answers(self.case_id, changes)
             except TransitionError as refused:
                 self._failure = " ".join(refused.reasons)
                 self._dirty -= set(changes)
@@ -800,8 +824,11 @@ class IntakeView(QWidget):
                 self._failure = _store_failure(error)
             else:
                 self._dirty -= set(changes)
+                arrived = self._take_stored(saved, own=set(changes))  # a pull may have come
                 self.state = self.session.evaluate(self.case)
-                if self.guarded & changes.keys():
+                if arrived:
+                    self._apply_editability()
+                if arrived or self.guarded & changes.keys():
                     self._show_answer_changes()
         self._refresh()
         if self._failure:
@@ -810,6 +837,9 @@ class IntakeView(QWidget):
             fid = next(iter(self._parse_errors))
             detail = f"{pick(self.form.field(fid).label)}: {self._parse_errors[fid]}"
             self._set_save_state("failed", detail)
+        elif self._dirty:  # a field being edited kept its text over a newer value
+            self._set_save_state("pending")
+            self._save_timer.start(SAVE_DELAY_MS)
         else:
             self._set_save_state("opgeslagen")
             self.saved.emit()

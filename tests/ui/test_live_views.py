@@ -183,3 +183,23 @@ def test_the_case_list_shows_a_pulled_new_case_and_typed_names_at_once(
     qtbot.keyClicks(view.editors["youth.first_name"].widget, "Daan")
     qtbot.waitUntil(lambda: "Daan" in names(), timeout=2000)
     assert "onbekend" not in names()
+
+
+def test_a_save_right_after_a_pull_shows_the_pulled_answers_before_writing_on_them(
+    qtbot: QtBot, session: DeskSession, tmp_path: Path
+) -> None:
+    case_id = sent(session, {"risk.suicidality": "none"})
+    view = show(qtbot, IntakeView(session, case_id))
+    view.focus_field("call.caller_name")
+    qtbot.keyClicks(view.editors["call.caller_name"].widget, "Juf")
+    head = session.get_case(case_id).version
+    merged = {"risk.suicidality": "plan", "risk.means_available": "yes"}
+    item = version_item(case_id, merged, base_version_id=head.id, number=head.number + 1)
+    pull_on_worker_thread(data_dir(tmp_path), PASSPHRASE, item)
+    view.flush()  # the autosave comes before the change notification is handled
+    combo = view.editors["risk.suicidality"].widget
+    assert combo.currentText() == "Concreet plan", "never 'Geen' next to a danger banner"
+    assert view.banners["high_suicide_risk"].isVisibleTo(view)
+    stored = session.get_case(case_id).answers
+    assert stored["call.caller_name"] == "Juf"
+    assert stored["risk.suicidality"] == "plan"
