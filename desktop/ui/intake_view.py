@@ -714,11 +714,11 @@ class IntakeView(QWidget):
         highlight; a field being edited keeps its text and offers the newer value. True
         when something arrived from elsewhere."""
         before = self.case.answers
-        changed = sorted(
+        changed = [  # in the form's order
             fid
-            for fid in set(before) | set(fresh.answers)
-            if fid not in own and fid in self.editors and before.get(fid) != fresh.answers.get(fid)
-        )
+            for fid in self.editors
+            if fid not in own and before.get(fid) != fresh.answers.get(fid)
+        ]
         arrived = bool(changed) or fresh.status != self.case.status
         self.case = fresh
         self._banners_recorded |= {item.get("id") for item in fresh.banners_shown}
@@ -742,7 +742,11 @@ class IntakeView(QWidget):
             self._set_save_state("pending")
             self._save_timer.start(SAVE_DELAY_MS)
         self._say(
-            _("Bijgewerkt met de versie van {who} ({time}).").format(who=who, time=when),
+            _("Bijgewerkt met de versie van {who} ({time}): {fields}.").format(
+                who=who,
+                time=when,
+                fields=", ".join(pick(self.form.field(fid).label) for fid in changed),
+            ),
             error=False,
         )
         return True

@@ -55,7 +55,8 @@ def test_a_pulled_version_updates_the_open_view_and_its_banner_at_once(
     assert view.banners["high_suicide_risk"].isVisibleTo(view), "the banner follows the store"
     assert suicidality.styleSheet() == HIGHLIGHT_STYLE, "a changed field is highlighted"
     assert "risk.suicidality" in view.highlighted
-    assert "Otto Overdijk" in view.action_message.text()
+    assert view.action_message.text().startswith("Bijgewerkt met de versie van Otto Overdijk")
+    assert view.action_message.text().endswith(": Suïcidaliteit, Middelen beschikbaar.")
     assert view.editors["youth.first_name"].text() == "Sem"
     qtbot.waitUntil(lambda: suicidality.styleSheet() == "", timeout=5000)  # brief
 
