@@ -204,3 +204,26 @@ def test_a_save_right_after_a_pull_shows_the_pulled_answers_before_writing_on_th
     stored = session.get_case(case_id).answers
     assert stored["call.caller_name"] == "Juf"
     assert stored["risk.suicidality"] == "plan"
+
+
+def test_changes_while_locked_are_held_and_delivered_after_unlock(
+    qtbot: QtBot, session: DeskSession, store: Store, tmp_path: Path
+) -> None:
+    from desktop.ui.store_events import events_for
+
+    events = events_for(store)
+    heard: list[frozenset[str]] = []
+    events.cases_changed.connect(heard.append)
+    store.lock()  # the sync worker may go on while the desk is locked
+    item = version_item(
+        "3f1c2a4e-0000-4000-8000-000000000023",
+        {"youth.first_name": "Noor"},
+        base_version_id=None,
+        number=1,
+    )
+    pull_on_worker_thread(data_dir(tmp_path), PASSPHRASE, item)
+    qtbot.wait(100)
+    assert heard == [], "a locked store cannot be read: nothing is delivered yet"
+    store.unlock(PASSPHRASE)
+    events.release()
+    assert heard == [frozenset({item["case_id"]})]
