@@ -55,6 +55,8 @@ from desktop.forms import FormState, Section
 from desktop.forms.workflow import TransitionError
 from desktop.i18n import _, pick
 from desktop.store import StoreError
+from desktop.ui.answer_guard import ask_before_unset, changed_answers
+from desktop.ui.field_row import FieldRow, show_text
 from desktop.ui.field_widgets import FieldEditor
 from desktop.ui.history_view import HistoryDialog, value_text
 from desktop.ui.intake_amend import AmendDialog
@@ -81,86 +83,6 @@ _SEVERITY_STYLE = {
 
 def _severity_word(severity: str) -> str:
     return {"danger": _("GEVAAR"), "warning": _("LET OP"), "info": _("INFO")}.get(severity, "")
-
-
-class FieldRow(QWidget):
-    """A field's label, its input widget and its message, shown or hidden together."""
-
-    def __init__(self, editor: FieldEditor, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.editor = editor
-        self.label_text = pick(editor.field.label).replace("&", "&&")
-        self.label = QLabel(self.label_text)
-        self.label.setWordWrap(True)
-        self.label.setBuddy(editor.widget)
-        self.message = QLabel()
-        self.message.setObjectName(f"message:{editor.field.id}")
-        self.message.setWordWrap(True)
-        self.message.hide()
-        self.offer = QFrame()
-        self.offer.setObjectName(f"offer:{editor.field.id}")
-        self.offer.setStyleSheet("QFrame { background: #E3F2FD; }")
-        self.offer_text = QLabel()
-        self.offer_text.setObjectName(f"offer_text:{editor.field.id}")
-        self.offer_text.setWordWrap(True)
-        self.take_button = QPushButton(_("Nieuwere waarde overnemen"))
-        self.take_button.setObjectName(f"take_newer:{editor.field.id}")
-        self.take_button.setAutoDefault(False)
-        self.keep_button = QPushButton(_("Mijn invoer houden"))
-        self.keep_button.setObjectName(f"keep_mine:{editor.field.id}")
-        self.keep_button.setAutoDefault(False)
-        offer_layout = QHBoxLayout(self.offer)
-        offer_layout.setContentsMargins(4, 2, 4, 2)
-        offer_layout.addWidget(self.offer_text, 1)
-        offer_layout.addWidget(self.take_button)
-        offer_layout.addWidget(self.keep_button)
-        self.offer.hide()
-        self.newer: Any = None
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 4, 0, 4)
-        layout.setSpacing(2)
-        layout.addWidget(self.label)
-        layout.addWidget(editor.widget)
-        layout.addWidget(self.message)
-        layout.addWidget(self.offer)
-        self._required = False
-        self._message_text = ""
-        self._shown: bool | None = None
-
-    def set_shown(self, shown: bool) -> None:
-        if shown != self._shown:
-            self._shown = shown
-            self.setVisible(shown)
-
-    def offer_newer(self, value: Any, text: str) -> None:
-        """Show that a newer stored value arrived while the person edits this field."""
-        self.newer = value
-        self.offer_text.setText(text)
-        self.offer.setAccessibleName(text)
-        self.take_button.setAccessibleDescription(text)
-        self.offer.show()
-
-    def withdraw_offer(self) -> None:
-        self.newer = None
-        self.offer.hide()
-
-    def set_required(self, required: bool) -> None:
-        if required != self._required:
-            self._required = required
-            self.label.setText(self.label_text + (" " + _("(verplicht)") if required else ""))
-
-    def set_message(self, text: str, kind: str) -> None:
-        shown = ""
-        if text:
-            prefix = _("Fout:") if kind == "error" else _("Let op:")
-            shown = f"{prefix} {text}"
-        if shown == self._message_text:
-            return
-        self._message_text = shown
-        self.message.setText(shown)
-        colour = "#B71C1C" if kind == "error" else "#8D4E00"
-        self.message.setStyleSheet(f"color: {colour};")
-        self.message.setVisible(bool(shown))
 
 
 class IntakeView(QWidget):
@@ -524,12 +446,12 @@ class IntakeView(QWidget):
             seconds = max(0, int((now - datetime.fromisoformat(received)).total_seconds()))
             minutes, rest = divmod(seconds, 60)
             text = _("Gesprek {mm:02d}:{ss:02d}").format(mm=minutes, ss=rest)
-            _show_text(self.call_timer, text)
+            show_text(self.call_timer, text)
         else:
-            _show_text(self.call_timer, "")
+            show_text(self.call_timer, "")
         code = self.state.values.get("triage.urgency")
         if not code:
-            _show_text(self.deadline, "")
+            show_text(self.deadline, "")
             return
         level = self.form.urgency_level(code)
         words = f"{level.code} {pick(level.label)}"
@@ -545,7 +467,7 @@ class IntakeView(QWidget):
         style = f"background: {level.colour}; color: white; font-weight: bold; padding: 2px 6px;"
         if self.deadline.styleSheet() != style:
             self.deadline.setStyleSheet(style)
-        _show_text(self.deadline, text)
+        show_text(self.deadline, text)
 
     def _update_buttons(self) -> None:
         status = self.case.status
@@ -594,35 +516,17 @@ class IntakeView(QWidget):
 
     def _confirm_unset(self, field_id: str) -> QMessageBox:
         """Ask before a given risk or legal answer is cleared; Enter and Escape keep it."""
-        editor = self.editors[field_id]
         before = self.case.answers.get(field_id)
-        after, _error = editor.parsed(self.session.clock())
-        label = pick(editor.field.label)
-        text = _("{field} was: {before}. Wijzigen in: {after}?").format(
-            field=label,
-            before=value_text(self.form, field_id, before, self.zone),
-            after=value_text(self.form, field_id, after, self.zone) if after else _("leeg"),
-        )
-        box = QMessageBox(self)
-        box.setObjectName("confirm_unset")
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle(_("Antwoord wijzigen?"))
-        box.setText(text)
-        box.setInformativeText(
-            _("Een gegeven antwoord over risico of wettelijk kader wordt niet zomaar gewist.")
-        )
-        change = box.addButton(_("&Ja, wijzigen"), QMessageBox.ButtonRole.YesRole)
-        keep = box.addButton(_("&Nee, laten staan"), QMessageBox.ButtonRole.NoRole)
-        change.setObjectName("confirm_change")
-        keep.setObjectName("confirm_keep")
-        box.setDefaultButton(keep)
-        box.setEscapeButton(keep)
-        box.finished.connect(
-            lambda _result: self._confirmed(field_id, box.clickedButton() is change, before)
+        after, _error = self.editors[field_id].parsed(self.session.clock())
+        box = ask_before_unset(
+            self,
+            self.form,
+            field_id,
+            before,
+            after,
+            lambda change: self._confirmed(field_id, change, before),
         )
         self.confirm_dialog = box
-        box.open()
         return box
 
     def _confirmed(self, field_id: str, change: bool, before: Any) -> None:
@@ -639,40 +543,18 @@ class IntakeView(QWidget):
         """Under the risk and legal headings: which given answer changed, and when."""
         if not self.changed_labels:
             return
-        by_section: dict[str, dict[str, Any]] = {sid: {} for sid in self.changed_labels}
         try:
             changes = self.session.answer_changes(self.case_id)
         except Exception:  # the store is locked or failed: shown again on the next change
             return
-        for change in changes:  # oldest first: the last change of a field wins
-            section = self.form.section_of(change.field_id).id
-            if section in by_section:
-                by_section[section][change.field_id] = change
-        for section, latest in by_section.items():
+        told = changed_answers(self.form, changes, self._time_text)
+        for section, label in self.changed_labels.items():
             heading, title = self.headings[section]
-            label = self.changed_labels[section]
-            if not latest:
-                _show_text(label, "")
-                if heading.text() != title:
-                    heading.setText(title)
-                continue
-            last = max(latest.values(), key=lambda c: c.at)
-            heading.setText(
-                _("{title} — gewijzigd om {time}").format(
-                    title=title, time=self._time_text(last.at)
-                )
-            )
-            lines = [
-                _("{field} gewijzigd om {time} door {who}: was {before}, nu {after}").format(
-                    field=pick(self.form.field(fid).label),
-                    time=self._time_text(change.at),
-                    who=change.by,
-                    before=value_text(self.form, fid, change.before, self.zone),
-                    after=value_text(self.form, fid, change.after, self.zone),
-                )
-                for fid, change in latest.items()
-            ]
-            _show_text(label, "\n".join(lines))
+            suffix, lines = told.get(section, ("", []))
+            text = f"{title} — {suffix}" if suffix else title
+            if heading.text() != text:
+                heading.setText(text)
+            show_text(label, "\n".join(lines))
 
     def _time_text(self, moment: datetime) -> str:
         """A moment as the desk reads it: local time, with the date when not today."""
@@ -985,14 +867,6 @@ class IntakeView(QWidget):
             self._say(_("Exporteren mislukt: {error}").format(error=error.strerror or error))
             return
         self._say(_("Geëxporteerd naar {file}.").format(file=Path(path).name), error=False)
-
-
-def _show_text(label: QLabel, text: str) -> None:
-    """Set a label's text and show it (hide it when empty), touching Qt only on a change."""
-    if label.text() != text:
-        label.setText(text)
-    if label.isVisibleTo(label.parentWidget()) != bool(text):
-        label.setVisible(bool(text))
 
 
 def _store_failure(error: Exception) -> str:
