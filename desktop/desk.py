@@ -39,6 +39,26 @@ if TYPE_CHECKING:
 DEADLINE_INPUTS = frozenset({"call.received_at", "triage.urgency"})
 """The answers the response deadline (the case list's summary column) is derived from."""
 
+GUARDED_SECTIONS = ("risk", "legal")
+"""Sections whose answers (the choices in them) are guarded: changing one that was given
+gets a version of its own with a reason, shows in the section header, and clearing it
+(or setting it to *onbekend*) is confirmed by the person first."""
+
+GUARDED_TYPES = frozenset({"choice", "yesno", "ynu", "multi"})
+UNSET_VALUES = (None, "unknown")
+"""Values that take an answer away: no answer, or *onbekend*."""
+
+
+@dataclass(frozen=True)
+class AnswerChange:
+    """A guarded answer changed after it was given: when, by whom, from what to what."""
+
+    field_id: str
+    at: datetime
+    by: str
+    before: Any
+    after: Any
+
 
 def now_local() -> datetime:
     """The device's local time with its UTC offset (minute precision is what a desk uses)."""
@@ -108,6 +128,10 @@ class DeskSession:
 
     def summaries(self, search: str = "", **kwargs: Any) -> list[CaseSummary]:
         return self.store.cases.summaries(search, **kwargs)
+
+    def summary(self, case_id: str) -> CaseSummary | None:
+        """One case's list row as stored now (None when unknown or withdrawn)."""
+        return self.store.cases.summary(case_id)
 
     def unsynced_count(self) -> int:
         """Case versions not yet acknowledged by the central API (for the status bar)."""
@@ -210,7 +234,50 @@ class DeskSession:
             merged = _merged(case.answers, changes)
             state = evaluate(form, merged, now=self.clock())
             deadline = state.derived.get("triage.deadline")
+        changed_given = [
+            fid
+            for fid in sorted(changes)
+            if fid in self.guarded_fields(form)
+            and case.answers.get(fid) is not None
+            and _merged(case.answers, {fid: changes[fid]}).get(fid) != case.answers.get(fid)
+        ]
+        if changed_given:  # a given risk or legal answer changes: a version of its own
+            reason = _("Eerder gegeven antwoord gewijzigd: {fields}").format(
+                fields=", ".join(pick(form.field(fid).label) for fid in changed_given)
+            )
+            return self.store.cases.save_answers(
+                case_id, changes, self.actor, deadline=deadline, reason=reason, own_version=True
+            )
         return self.store.cases.save_answers(case_id, changes, self.actor, deadline=deadline)
+
+    @staticmethod
+    def guarded_fields(form: FormDefinition) -> frozenset[str]:
+        """The risk and legal answers (choices) that are guarded against a silent change."""
+        return frozenset(
+            field.id
+            for section in form.sections
+            if section.id in GUARDED_SECTIONS
+            for field in section.fields
+            if field.type in GUARDED_TYPES
+        )
+
+    def answer_changes(self, case_id: str) -> list[AnswerChange]:
+        """Every change of a guarded answer after it was given, oldest first (from the
+        case's versions: made here, pulled or reconciled)."""
+        case = self.store.cases.get(case_id)
+        guarded = self.guarded_fields(self.form_for(case))
+        changes: list[AnswerChange] = []
+        previous: dict[str, Any] = {}
+        for stored in self.store.cases.versions(case_id):
+            for fid in sorted(guarded):
+                before, after = previous.get(fid), stored.answers.get(fid)
+                if before is not None and after != before:
+                    info = stored.version
+                    changes.append(
+                        AnswerChange(fid, info.created_at, info.created_by_name, before, after)
+                    )
+            previous = stored.answers
+        return changes
 
     def record_banner(self, case_id: str, banner_id: str) -> Case:
         """Record (and audit) that an advice banner was shown; once per banner per case."""

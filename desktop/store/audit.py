@@ -169,6 +169,21 @@ class AuditLog:
         names = [d[0] for d in cursor.description]
         return [_to_model(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
 
+    def last_edit(self, case_id: str) -> tuple[datetime, list[str]] | None:
+        """When a case's content was last committed here, and which fields that edit
+        wrote (the start-up offer of unfinished intakes tells it); None when never."""
+        row = self._db.execute(
+            "SELECT at_utc, details FROM audit_log WHERE case_id = ? "
+            "AND action IN ('create', 'update', 'status', 'decide', 'amend', 'reconcile') "
+            "ORDER BY seq DESC LIMIT 1",
+            [case_id],
+        ).fetchone()
+        if row is None:
+            return None
+        details = json.loads(row[1]) if row[1] else {}
+        fields = details.get("fields") if isinstance(details, dict) else None
+        return datetime.fromisoformat(row[0]), [str(f) for f in fields or []]
+
     def verify(self) -> ChainReport:
         return verify_audit_chain(self._db)
 

@@ -178,6 +178,23 @@ class CaseRepository:
         ).fetchall()
         return [_summary_from_row(row) for row in rows]
 
+    def summary(self, case_id: str) -> CaseSummary | None:
+        """The case-list row of one case (None when it is unknown or withdrawn)."""
+        row = self._db.execute(
+            f"SELECT {SUMMARY_COLUMNS} FROM cases WHERE id = ? AND deleted_at IS NULL", [case_id]
+        ).fetchone()
+        return None if row is None else _summary_from_row(row)
+
+    def head_mark(self, case_id: str) -> tuple[str, str, str] | None:
+        """``(head version id, status, updated_at)`` of a case: whether a shown case is
+        still the stored one, without reading its content (None when withdrawn)."""
+        row = self._db.execute(
+            "SELECT head_version_id, status, updated_at FROM cases "
+            "WHERE id = ? AND deleted_at IS NULL",
+            [case_id],
+        ).fetchone()
+        return None if row is None else (str(row[0]), str(row[1]), str(row[2]))
+
     def count(self, search: str = "", *, statuses: Iterable[str] | None = None) -> int:
         sql, params = self._summary_where(search, statuses)
         return int(self._db.execute(f"SELECT count(*) FROM cases {sql}", params).fetchone()[0])
@@ -270,10 +287,13 @@ class CaseRepository:
         deadline: str | None = None,
         reason: str | None = None,
         action: str = "update",
+        own_version: bool = False,
     ) -> Case:
         """Autosave: merge ``changes`` (``None`` removes an answer) into the case.
 
         Edits the open head version in place, or starts a new version on a sealed one.
+        ``own_version``: the change gets a sealed version of its own (the open head is
+        sealed first), so the history keeps the value before it and the moment it changed.
         One transaction: case row, version, outbox row, audit event.
         """
         with self._db.atomic():
@@ -287,7 +307,19 @@ class CaseRepository:
             changed = sorted(k for k in changes if case.answers.get(k) != answers.get(k))
             if not changed and reason is None:
                 return case
-            self._write(case, answers=answers, actor=actor, deadline=deadline, reason=reason)
+            if own_version and not case.version.sealed:
+                self._db.execute(
+                    "UPDATE case_versions SET sealed = 1 WHERE version_id = ?", [case.version.id]
+                )
+                case = self.get(case_id)
+            self._write(
+                case,
+                answers=answers,
+                actor=actor,
+                deadline=deadline,
+                reason=reason,
+                seal=own_version,
+            )
             self._audit.append(
                 actor,
                 action,

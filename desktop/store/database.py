@@ -20,6 +20,8 @@ from typing import Any
 
 import sqlcipher3
 
+from desktop.store import changes
+from desktop.store.changes import ChangeFeed
 from desktop.store.errors import WrongPassphrase
 from desktop.store.migrations import MIGRATIONS
 
@@ -36,8 +38,17 @@ class Database:
     ``sqlite_utils.Database`` over the same connection for code that wants the library.
     """
 
-    def __init__(self, conn: sqlcipher3.Connection) -> None:
+    def __init__(self, conn: sqlcipher3.Connection, feed: ChangeFeed | None = None) -> None:
         self.conn = conn
+        self.feed = feed
+        if feed is not None:
+            changes.watch(conn)
+
+    def publish(self) -> None:
+        """Tell the feed which cases the committed writes touched (after each commit;
+        call it yourself after writes made outside :meth:`atomic`)."""
+        if self.feed is not None and not self.conn.in_transaction:
+            self.feed.publish(changes.take(self.conn))
 
     def execute(
         self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None = None
@@ -76,6 +87,7 @@ class Database:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+        self.publish()
 
     def close(self) -> None:
         self.conn.close()
@@ -128,10 +140,10 @@ def connect(path: Path, passphrase: str, *, conn: sqlcipher3.Connection | None =
     db = Database(conn if conn is not None else open_connection(path, passphrase))
     try:
         migrate(db)
+        return Database(db.conn, changes.feed_for(path))
     except BaseException:
         db.close()
         raise
-    return db
 
 
 def schema_version(db: Database) -> int:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from desktop.paths import database_path
 from desktop.store.audit import AuditLog, ChainReport
 from desktop.store.cases import CaseRepository
+from desktop.store.changes import ChangeFeed, feed_for
 from desktop.store.database import Database, connect, integrity_problems
 from desktop.store.errors import StoreError, StoreLocked
 from desktop.store.records import ROLES, Actor, Profile
@@ -68,7 +69,7 @@ class Store:
         if self._outbox is None:
             from desktop.store.outbox import Outbox
 
-            self._outbox = Outbox(self.db)
+            self._outbox = Outbox(self.sql)
         return self._outbox
 
     @property
@@ -112,9 +113,18 @@ class Store:
     def locked(self) -> bool:
         return self._sql is None
 
+    @property
+    def changes(self) -> ChangeFeed:
+        """Which cases changed, after each commit by any connection to this file in this
+        process (the sync worker's too): see :mod:`desktop.store.changes`."""
+        return feed_for(self.path)
+
     @contextlib.contextmanager
     def atomic(self) -> Iterator[sqlite_utils.Database]:
-        with self.db.atomic() as db:
+        """One transaction (a savepoint when nested); the case change feed hears of it
+        after the commit."""
+        db = self.db
+        with self.sql.atomic():
             yield db
 
     def unsynced_count(self) -> int:

@@ -3,12 +3,18 @@
 The source model pages through ``DeskSession.summaries`` (SQL does search and
 order, so 100,000 cases open as fast as 200); the proxy adds the "show closed" filter
 and hands sorting back to the source, which re-queries in the chosen order.
+
+The list follows the store: after every committed change of a case (typed here, pulled
+by the sync worker, reconciled) its row is read again (:meth:`CaseListModel.follow_store`,
+fed by :func:`desktop.ui.store_events.events_for`); a case not listed yet reloads the
+rows already fetched. Times are shown in the desk's local time (Europe/Amsterdam).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -77,10 +83,20 @@ def received_text(summary: CaseSummary) -> str:
     if not summary.received_at:
         return ""
     try:
-        moment = datetime.fromisoformat(summary.received_at)  # as recorded, in its own offset
+        moment = datetime.fromisoformat(summary.received_at)
     except ValueError:
         return summary.received_at
-    return moment.strftime("%d-%m-%Y %H:%M")
+    return local_time(moment).strftime("%d-%m-%Y %H:%M")
+
+
+DESK_ZONE = ZoneInfo("Europe/Amsterdam")
+"""The desk's local time (the forms' time zone): the list and the start-up offer show
+stored moments (UTC, or another offset) in it."""
+
+
+def local_time(moment: datetime) -> datetime:
+    """``moment`` in the desk's local time (a time without an offset is taken as local)."""
+    return moment.astimezone(DESK_ZONE) if moment.tzinfo is not None else moment
 
 
 def deadline_text(deadline: str | None, status: str, now: datetime | None = None) -> str:
@@ -113,6 +129,9 @@ class CaseListModel(QAbstractTableModel):
         self._descending = True
         self._exhausted = False
         self.reload()
+        from desktop.ui.store_events import events_for
+
+        events_for(session.store).cases_changed.connect(self.follow_store)
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -129,6 +148,42 @@ class CaseListModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = self._page(0)
         self._exhausted = len(self._rows) < PAGE
+        self.endResetModel()
+
+    def follow_store(self, case_ids: frozenset[str]) -> None:
+        """Show the stored state of changed cases: rows in place, withdrawn ones removed;
+        a case not listed yet (new here or pulled) reloads the rows fetched so far."""
+        if self._session.store.locked:
+            return
+        listed = {s.id: row for row, s in enumerate(self._rows) if s.id in case_ids}
+        gone: list[int] = []
+        for case_id, row in listed.items():
+            fresh = self._session.summary(case_id)
+            if fresh is None:
+                gone.append(row)
+            elif fresh != self._rows[row]:
+                self._rows[row] = fresh
+                self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+        for row in sorted(gone, reverse=True):
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self._rows[row]
+            self.endRemoveRows()
+        unseen = case_ids - listed.keys()
+        if unseen and any(self._session.summary(case_id) for case_id in unseen):
+            self._reload_fetched()
+
+    def _reload_fetched(self) -> None:
+        """Read again as many rows as were fetched (a new case takes its place in order)."""
+        wanted = max(PAGE, len(self._rows))
+        self.beginResetModel()
+        self._rows = self._session.summaries(
+            self._search,
+            limit=wanted,
+            offset=0,
+            order=self._order,
+            descending=self._descending,
+        )
+        self._exhausted = len(self._rows) < wanted
         self.endResetModel()
 
     def set_search(self, text: str) -> None:

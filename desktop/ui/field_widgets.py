@@ -9,6 +9,9 @@ Keyboard: Tab leaves every widget (multiline too); choices are answered by typin
 first letters of an option (type-ahead) or its number (1–9, 0 clears); yes/no by J/N
 (Y/N in English), ja/nee/onbekend by J/N/O; Backspace or Delete clears a choice; in a
 multiple choice list the arrow keys move, Space or a number toggles.
+
+A closed choice never changes by the mouse wheel or a paging key (PgUp/PgDn, Home/End,
+with or without Ctrl): those scroll the page or switch tabs, as the person meant.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ from desktop.forms import Field, FormDefinition, parse_input
 from desktop.i18n import _, pick
 
 TYPE_AHEAD_SECONDS = 1.0
+PAGING_KEYS = frozenset({Qt.Key.Key_PageUp, Qt.Key.Key_PageDown, Qt.Key.Key_Home, Qt.Key.Key_End})
+"""Keys a closed choice passes on (QComboBox would move its choice on them)."""
 TEXT_TYPES = frozenset({"text", "date", "datetime", "number", "phone", "bsn"})
 CHOICE_TYPES = frozenset({"choice", "yesno", "ynu"})
 
@@ -232,6 +237,9 @@ class ChoiceBox(QComboBox):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
+        if key in PAGING_KEYS and not self.view().isVisible():
+            event.ignore()  # the page scrolls, Ctrl+PgUp/PgDn switches tabs
+            return
         modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         if modifiers in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ShiftModifier):
             if key in (Qt.Key.Key_Backspace, Qt.Key.Key_Delete):
@@ -282,10 +290,7 @@ class ChoiceBox(QComboBox):
         super().focusOutEvent(event)
 
     def wheelEvent(self, event: QWheelEvent) -> None:
-        if self.hasFocus():
-            super().wheelEvent(event)
-        else:
-            event.ignore()  # scrolling the page must never change an answer
+        event.ignore()  # scrolling the page must never change an answer, focused or not
 
 
 class MultiChoiceList(QListWidget):

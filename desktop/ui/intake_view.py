@@ -5,17 +5,33 @@ edits; every change goes through the :class:`~desktop.desk.DeskSession`, which c
 (case + outbox + audit in one transaction) before the view shows "opgeslagen".
 
 Keyboard: Tab follows the form; Ctrl+Enter goes to the next section, Ctrl+Shift+Enter to
-the previous one, Alt+1..9 jumps to a section; the buttons have Alt mnemonics. Text is
-saved 250 ms after the last keystroke, choices at once; :meth:`IntakeView.flush` saves
-what is pending immediately (tab close, lock, quit).
+the previous one, Alt+1..9 jumps to a section; the buttons have Alt mnemonics.
+
+Autosave: choices are committed at once; text after a short pause in typing and, while
+the person types on without a pause, at most :data:`MAX_SAVE_WAIT_MS` after the first
+keystroke not yet committed (a crash loses at most that much typing). Leaving a field,
+switching tabs, the window losing focus, closing, locking and quitting commit at once
+(:meth:`IntakeView.flush`).
+
+The view follows the store (``desktop.ui.store_events``): when the case changes there —
+pulled from another desk, merged, reconciled — the fields not being edited take the new
+value in place with a brief highlight; a field being edited keeps the typed text (which
+is committed as usual) and offers the newer value to take over.
+
+Guarded answers (``DeskSession.guarded_fields``: the choices of the risk and legal
+sections): clearing one that was given, or setting it to *onbekend*, asks first; every
+change of a given one is listed under its section's heading with the local time.
 """
 
 from __future__ import annotations
 
+import contextlib
+import time
 from datetime import datetime
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeySequence, QPalette, QShortcut
@@ -26,6 +42,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QStackedWidget,
@@ -33,18 +50,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.desk import FOLLOW_UP_FIELDS, DeskSession
+from desktop.desk import FOLLOW_UP_FIELDS, GUARDED_SECTIONS, UNSET_VALUES, DeskSession
 from desktop.forms import FormState, Section
 from desktop.forms.workflow import TransitionError
 from desktop.i18n import _, pick
 from desktop.store import StoreError
+from desktop.ui.answer_guard import ask_before_unset, changed_answers
+from desktop.ui.field_row import FieldRow, show_text
 from desktop.ui.field_widgets import FieldEditor
-from desktop.ui.history_view import HistoryDialog
+from desktop.ui.history_view import HistoryDialog, value_text
 from desktop.ui.intake_amend import AmendDialog
 from desktop.ui.labels import duration
 from desktop.ui.legal_panel import LegalPanel
+from desktop.ui.store_events import events_for
 
-SAVE_DELAY_MS = 250
+SAVE_DELAY_MS = 100
+"""A pause in typing this long commits what was typed."""
+MAX_SAVE_WAIT_MS = 200
+"""Typing on without a pause commits at most this long after the first uncommitted key."""
+HIGHLIGHT_MS = 2500
+HIGHLIGHT_STYLE = "background-color: #FFF59D;"
 LEGAL_SECTION = "legal"
 MARK_COMPLETE = "✓"
 MARK_PARTIAL = "•"
@@ -58,54 +83,6 @@ _SEVERITY_STYLE = {
 
 def _severity_word(severity: str) -> str:
     return {"danger": _("GEVAAR"), "warning": _("LET OP"), "info": _("INFO")}.get(severity, "")
-
-
-class FieldRow(QWidget):
-    """A field's label, its input widget and its message, shown or hidden together."""
-
-    def __init__(self, editor: FieldEditor, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.editor = editor
-        self.label_text = pick(editor.field.label).replace("&", "&&")
-        self.label = QLabel(self.label_text)
-        self.label.setWordWrap(True)
-        self.label.setBuddy(editor.widget)
-        self.message = QLabel()
-        self.message.setObjectName(f"message:{editor.field.id}")
-        self.message.setWordWrap(True)
-        self.message.hide()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 4, 0, 4)
-        layout.setSpacing(2)
-        layout.addWidget(self.label)
-        layout.addWidget(editor.widget)
-        layout.addWidget(self.message)
-        self._required = False
-        self._message_text = ""
-        self._shown: bool | None = None
-
-    def set_shown(self, shown: bool) -> None:
-        if shown != self._shown:
-            self._shown = shown
-            self.setVisible(shown)
-
-    def set_required(self, required: bool) -> None:
-        if required != self._required:
-            self._required = required
-            self.label.setText(self.label_text + (" " + _("(verplicht)") if required else ""))
-
-    def set_message(self, text: str, kind: str) -> None:
-        shown = ""
-        if text:
-            prefix = _("Fout:") if kind == "error" else _("Let op:")
-            shown = f"{prefix} {text}"
-        if shown == self._message_text:
-            return
-        self._message_text = shown
-        self.message.setText(shown)
-        colour = "#B71C1C" if kind == "error" else "#8D4E00"
-        self.message.setStyleSheet(f"color: {colour};")
-        self.message.setVisible(bool(shown))
 
 
 class IntakeView(QWidget):
@@ -124,7 +101,14 @@ class IntakeView(QWidget):
         self.editors: dict[str, FieldEditor] = {}
         self.rows: dict[str, FieldRow] = {}
         self._dirty: set[str] = set()
+        self._typing: set[str] = set()
+        """Fields edited since they got the focus (being edited: their text stays)."""
+        self._first_pending: float | None = None
         self._parse_errors: dict[str, str] = {}
+        self.zone = ZoneInfo(self.form.timezone)
+        self.guarded = session.guarded_fields(self.form)
+        self.highlighted: set[str] = set()
+        self.confirm_dialog: QMessageBox | None = None
         self._failure = ""
         self._banners_recorded = {item.get("id") for item in self.case.banners_shown}
         self.setObjectName("intake_view")
@@ -133,8 +117,10 @@ class IntakeView(QWidget):
         self._load_values()
         self._apply_editability()
         self._refresh()
+        self._show_answer_changes()
         self._set_save_state("opgeslagen")
         self.go_to_section(0, focus=False)
+        events_for(session.store).cases_changed.connect(self.follow_store)
 
     # -- building --------------------------------------------------------------------------
 
@@ -184,6 +170,8 @@ class IntakeView(QWidget):
         self.pages = QStackedWidget()
         self.pages.setObjectName("section_pages")
         self.section_first: list[list[str]] = []
+        self.headings: dict[str, tuple[QLabel, str]] = {}
+        self.changed_labels: dict[str, QLabel] = {}
         for number, section in enumerate(self.form.sections, start=1):
             self.section_list.addItem(QListWidgetItem(f"{number} {pick(section.title)}"))
             self.pages.addWidget(self._build_page(number, section))
@@ -221,7 +209,7 @@ class IntakeView(QWidget):
 
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
-        self._save_timer.setInterval(SAVE_DELAY_MS)
+        self._save_timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._save_timer.timeout.connect(self.save_now)
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
@@ -235,8 +223,18 @@ class IntakeView(QWidget):
         page.setObjectName(f"section:{section.id}")
         layout = QVBoxLayout(page)
         heading = QLabel(f"{number}. {pick(section.title)}")
+        heading.setObjectName(f"heading:{section.id}")
         heading.setStyleSheet("font-weight: bold; font-size: 14pt;")
         layout.addWidget(heading)
+        if section.id in GUARDED_SECTIONS:
+            self.headings[section.id] = (heading, heading.text())
+            changed = QLabel()
+            changed.setObjectName(f"changed:{section.id}")
+            changed.setWordWrap(True)
+            changed.setStyleSheet("color: #8D4E00;")
+            changed.hide()
+            layout.addWidget(changed)
+            self.changed_labels[section.id] = changed
         if section.help:
             hint = QLabel(pick(section.help))
             hint.setWordWrap(True)
@@ -247,6 +245,8 @@ class IntakeView(QWidget):
             editor.edited.connect(self._on_edited)
             editor.left.connect(self._on_left)
             row = FieldRow(editor)
+            row.take_button.clicked.connect(lambda _c=False, f=field.id: self.take_newer(f))
+            row.keep_button.clicked.connect(lambda _c=False, f=field.id: self.keep_mine(f))
             layout.addWidget(row)
             self.editors[field.id] = editor
             self.rows[field.id] = row
@@ -302,7 +302,9 @@ class IntakeView(QWidget):
 
     def _tab_order(self) -> None:
         chain: list[QWidget] = [self.section_list]
-        chain += [self.editors[field.id].widget for field in self.form.fields()]
+        for field in self.form.fields():
+            row = self.rows[field.id]
+            chain += [self.editors[field.id].widget, row.take_button, row.keep_button]
         chain += self._buttons()
         for first, second in pairwise(chain):
             QWidget.setTabOrder(first, second)
@@ -429,9 +431,11 @@ class IntakeView(QWidget):
             if banner_id in self._banners_recorded:
                 continue
             try:
-                self.case = self.session.record_banner(self.case_id, banner_id)
+                recorded = self.session.record_banner(self.case_id, banner_id)
             except StoreError:
                 continue  # locked: recorded on the next refresh
+            # only the banners: a change from elsewhere in between is shown by follow_store
+            self.case = self.case.model_copy(update={"banners_shown": recorded.banners_shown})
             self._banners_recorded.add(banner_id)
 
     def _update_header(self) -> None:
@@ -446,12 +450,12 @@ class IntakeView(QWidget):
             seconds = max(0, int((now - datetime.fromisoformat(received)).total_seconds()))
             minutes, rest = divmod(seconds, 60)
             text = _("Gesprek {mm:02d}:{ss:02d}").format(mm=minutes, ss=rest)
-            _show_text(self.call_timer, text)
+            show_text(self.call_timer, text)
         else:
-            _show_text(self.call_timer, "")
+            show_text(self.call_timer, "")
         code = self.state.values.get("triage.urgency")
         if not code:
-            _show_text(self.deadline, "")
+            show_text(self.deadline, "")
             return
         level = self.form.urgency_level(code)
         words = f"{level.code} {pick(level.label)}"
@@ -467,7 +471,7 @@ class IntakeView(QWidget):
         style = f"background: {level.colour}; color: white; font-weight: bold; padding: 2px 6px;"
         if self.deadline.styleSheet() != style:
             self.deadline.setStyleSheet(style)
-        _show_text(self.deadline, text)
+        show_text(self.deadline, text)
 
     def _update_buttons(self) -> None:
         status = self.case.status
@@ -486,16 +490,193 @@ class IntakeView(QWidget):
     # -- autosave --------------------------------------------------------------------------
 
     def _on_edited(self, field_id: str, immediate: bool) -> None:
+        if immediate and field_id in self.guarded and self._takes_answer_away(field_id):
+            self._confirm_unset(field_id)
+            return
         self._dirty.add(field_id)
+        self._typing.add(field_id)
         self._set_save_state("pending")
         if immediate:
             self.save_now()
-        else:
-            self._save_timer.start()
+            return
+        now = time.monotonic()
+        if self._first_pending is None:
+            self._first_pending = now
+        waited = (now - self._first_pending) * 1000
+        self._save_timer.start(int(max(0.0, min(SAVE_DELAY_MS, MAX_SAVE_WAIT_MS - waited))))
 
     def _on_left(self, field_id: str) -> None:
+        self._typing.discard(field_id)
         if field_id in self._dirty:
             self.save_now()
+
+    # -- guarded answers -------------------------------------------------------------------
+
+    def _takes_answer_away(self, field_id: str) -> bool:
+        """Whether the choice now shown clears a given answer or makes it *onbekend*."""
+        before = self.case.answers.get(field_id)
+        after, _error = self.editors[field_id].parsed(self.session.clock())
+        return before not in UNSET_VALUES and after in UNSET_VALUES and after != before
+
+    def _confirm_unset(self, field_id: str) -> QMessageBox:
+        """Ask before a given risk or legal answer is cleared; Enter and Escape keep it."""
+        before = self.case.answers.get(field_id)
+        after, _error = self.editors[field_id].parsed(self.session.clock())
+        box = ask_before_unset(
+            self,
+            self.form,
+            field_id,
+            before,
+            after,
+            lambda change: self._confirmed(field_id, change, before),
+        )
+        self.confirm_dialog = box
+        return box
+
+    def _confirmed(self, field_id: str, change: bool, before: Any) -> None:
+        self.confirm_dialog = None
+        editor = self.editors[field_id]
+        if change:
+            self._dirty.add(field_id)
+            self.save_now()
+        else:
+            editor.set_value(before)
+        editor.widget.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _show_answer_changes(self) -> None:
+        """Under the risk and legal headings: which given answer changed, and when."""
+        if not self.changed_labels:
+            return
+        try:
+            changes = self.session.answer_changes(self.case_id)
+        except Exception:  # the store is locked or failed: shown again on the next change
+            return
+        told = changed_answers(self.form, changes, self._time_text)
+        for section, label in self.changed_labels.items():
+            heading, title = self.headings[section]
+            suffix, lines = told.get(section, ("", []))
+            text = f"{title} — {suffix}" if suffix else title
+            if heading.text() != text:
+                heading.setText(text)
+            show_text(label, "\n".join(lines))
+
+    def _time_text(self, moment: datetime) -> str:
+        """A moment as the desk reads it: local time, with the date when not today."""
+        local = moment.astimezone(self.zone)
+        if local.date() == self.session.clock().astimezone(self.zone).date():
+            return local.strftime("%H:%M")
+        return local.strftime("%d-%m-%Y %H:%M")
+
+    # -- following the store ---------------------------------------------------------------
+
+    def follow_store(self, case_ids: frozenset[str]) -> None:
+        """The case changed in the store (pulled, merged, reconciled, saved): show it."""
+        if self.case_id in case_ids:
+            self.reload_from_store()
+
+    def _being_edited(self, field_id: str) -> bool:
+        return field_id in self._dirty or field_id in self._parse_errors or field_id in self._typing
+
+    def reload_from_store(self) -> None:
+        """Bring the stored case to the screen; what the person is typing stays theirs."""
+        if self.session.store.locked:
+            return
+        mark = self.session.store.cases.head_mark(self.case_id)
+        if mark is None:
+            self._say(_("Deze casus is ingetrokken en staat niet meer in de lijst."))
+            return
+        shown = (self.case.version.id, self.case.status)
+        if mark[:2] == shown and datetime.fromisoformat(mark[2]) == self.case.updated_at:
+            return  # what is shown is what is stored (our own save)
+        self._take_stored(self.session.get_case(self.case_id))
+        self.state = self.session.evaluate(self.case)
+        self._apply_editability()
+        self._refresh()
+        self._show_answer_changes()
+
+    def _take_stored(self, fresh: Any, own: set[str] | frozenset[str] = frozenset()) -> bool:
+        """Make ``fresh`` (the stored case) the shown one. Answers that changed elsewhere
+        (not in ``own``, what this view just saved) take their place in the fields, with a
+        highlight; a field being edited keeps its text and offers the newer value. True
+        when something arrived from elsewhere."""
+        before = self.case.answers
+        changed = [  # in the form's order
+            fid
+            for fid in self.editors
+            if fid not in own and before.get(fid) != fresh.answers.get(fid)
+        ]
+        arrived = bool(changed) or fresh.status != self.case.status
+        self.case = fresh
+        self._banners_recorded |= {item.get("id") for item in fresh.banners_shown}
+        if not changed:
+            return arrived
+        who, moment = self._source_of(fresh)
+        when = self._time_text(moment)
+        for fid in changed:
+            value = fresh.answers.get(fid)
+            if self._being_edited(fid):
+                text = _("Nieuwere waarde van {who} ({time}): {value}").format(
+                    who=who, time=when, value=value_text(self.form, fid, value, self.zone)
+                )
+                self.rows[fid].offer_newer(value, text)
+                self._dirty.add(fid)  # the typed text stands: committed on top of it
+            else:
+                self.rows[fid].withdraw_offer()
+                self.editors[fid].set_value(value)
+                self._highlight(fid)
+        if self._dirty:
+            self._set_save_state("pending")
+            self._save_timer.start(SAVE_DELAY_MS)
+        self._say(
+            _("Bijgewerkt met de versie van {who} ({time}): {fields}.").format(
+                who=who,
+                time=when,
+                fields=", ".join(pick(self.form.field(fid).label) for fid in changed),
+            ),
+            error=False,
+        )
+        return True
+
+    def _source_of(self, fresh: Any) -> tuple[str, datetime]:
+        """Who made the newest version not made on this desk, and when (the case's own
+        head when there is none)."""
+        device = self.session.profile.device_id
+        if fresh.version.device_id != device:
+            return fresh.version.created_by_name, fresh.version.created_at
+        for stored in reversed(self.session.store.cases.versions(self.case_id)):
+            if stored.version.device_id != device:
+                return stored.version.created_by_name, stored.version.created_at
+        return fresh.version.created_by_name, fresh.version.created_at
+
+    def _highlight(self, field_id: str) -> None:
+        widget = self.editors[field_id].widget
+        widget.setStyleSheet(HIGHLIGHT_STYLE)
+        self.highlighted.add(field_id)
+
+        def fade() -> None:
+            if field_id in self.highlighted:
+                self.highlighted.discard(field_id)
+                widget.setStyleSheet("")
+
+        QTimer.singleShot(HIGHLIGHT_MS, self, fade)
+
+    def take_newer(self, field_id: str) -> None:
+        """Take the newer stored value offered for a field the person was editing."""
+        row = self.rows[field_id]
+        value = row.newer
+        row.withdraw_offer()
+        self._parse_errors.pop(field_id, None)
+        self.editors[field_id].set_value(value)
+        self._dirty.add(field_id)
+        self.save_now()
+        self.editors[field_id].widget.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def keep_mine(self, field_id: str) -> None:
+        """Keep what the person typed (it is committed on top of the newer version)."""
+        self.rows[field_id].withdraw_offer()
+        self._dirty.add(field_id)
+        self.save_now()
+        self.editors[field_id].widget.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def has_pending(self) -> bool:
         return bool(self._dirty)
@@ -503,8 +684,14 @@ class IntakeView(QWidget):
     def save_now(self) -> bool:
         """Commit the pending edits now; True when everything typed is stored."""
         self._save_timer.stop()
+        self._first_pending = None
         if not self._dirty:
             return not self._failure and not self._parse_errors
+        if not self.session.store.locked:
+            # a newer version that arrived is shown (and offered) before we write on it;
+            # if reading fails, the save below meets the same trouble and says so
+            with contextlib.suppress(Exception):
+                self.reload_from_store()
         now = self.session.clock()
         changes: dict[str, Any] = {}
         for fid in sorted(self._dirty):
@@ -518,7 +705,7 @@ class IntakeView(QWidget):
         self._failure = ""
         if changes:
             try:
-                self.case = self.session.save_answers(self.case_id, changes)
+                saved = self.session.save_answers(self.case_id, changes)
             except TransitionError as refused:
                 self._failure = " ".join(refused.reasons)
                 self._dirty -= set(changes)
@@ -527,7 +714,12 @@ class IntakeView(QWidget):
                 self._failure = _store_failure(error)
             else:
                 self._dirty -= set(changes)
+                arrived = self._take_stored(saved, own=set(changes))  # a pull may have come
                 self.state = self.session.evaluate(self.case)
+                if arrived:
+                    self._apply_editability()
+                if arrived or self.guarded & changes.keys():
+                    self._show_answer_changes()
         self._refresh()
         if self._failure:
             self._set_save_state("failed", self._failure)
@@ -535,14 +727,21 @@ class IntakeView(QWidget):
             fid = next(iter(self._parse_errors))
             detail = f"{pick(self.form.field(fid).label)}: {self._parse_errors[fid]}"
             self._set_save_state("failed", detail)
+        elif self._dirty:  # a field being edited kept its text over a newer value
+            self._set_save_state("pending")
+            self._save_timer.start(SAVE_DELAY_MS)
         else:
             self._set_save_state("opgeslagen")
             self.saved.emit()
         return not self._failure and not self._parse_errors
 
     def flush(self) -> None:
-        """Commit pending edits at once (tab close, lock, quit)."""
+        """Commit pending edits at once (tab close, lock, quit, the window losing focus)."""
         self.save_now()
+
+    def hideEvent(self, event: Any) -> None:  # another tab is shown: commit what is typed
+        self.flush()
+        super().hideEvent(event)
 
     def _set_save_state(self, state: str, detail: str = "") -> None:
         if state == "opgeslagen":
@@ -672,14 +871,6 @@ class IntakeView(QWidget):
             self._say(_("Exporteren mislukt: {error}").format(error=error.strerror or error))
             return
         self._say(_("Geëxporteerd naar {file}.").format(file=Path(path).name), error=False)
-
-
-def _show_text(label: QLabel, text: str) -> None:
-    """Set a label's text and show it (hide it when empty), touching Qt only on a change."""
-    if label.text() != text:
-        label.setText(text)
-    if label.isVisibleTo(label.parentWidget()) != bool(text):
-        label.setVisible(bool(text))
 
 
 def _store_failure(error: Exception) -> str:

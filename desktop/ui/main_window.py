@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QProcess, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QProcess, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QResizeEvent, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,11 +29,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import _, language, ngettext
+from desktop.i18n import _, language, ngettext, pick
 from desktop.ui.access_dialogs import role_names
-from desktop.ui.case_list_model import CASE_ID_ROLE, CaseListModel, CaseListProxy, received_text
+from desktop.ui.case_list_model import (
+    CASE_ID_ROLE,
+    CaseListModel,
+    CaseListProxy,
+    local_time,
+    received_text,
+)
 from desktop.ui.case_view import make_case_view
 from desktop.ui.lock import IdleWatcher, LockOverlay
+from desktop.ui.store_events import events_for
 
 
 class CaseTable(QTableView):
@@ -96,10 +104,28 @@ class CaseListPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.table)
+        self._selected: str | None = None
+        self.model.modelAboutToBeReset.connect(self._remember_selection)
+        self.model.modelReset.connect(self._restore_selection)
         self._countdown = QTimer(self)
         self._countdown.setInterval(30_000)
         self._countdown.timeout.connect(self.model.refresh_countdowns)
         self._countdown.start()
+
+    def _remember_selection(self) -> None:
+        index = self.table.currentIndex()
+        self._selected = index.data(CASE_ID_ROLE) if index.isValid() else None
+
+    def _restore_selection(self) -> None:
+        """Keep the selected case selected when the list reloads (a case arrived)."""
+        if self._selected is None:
+            return
+        row = self.model.row_of(self._selected)
+        if row is not None:
+            index = self.proxy.mapFromSource(self.model.index(row, 0))
+            if index.isValid():
+                self.table.setCurrentIndex(index)
+                self.table.selectRow(index.row())
 
     def _search_soon(self, _text: str) -> None:
         self._search_timer.start()
@@ -205,6 +231,9 @@ class MainWindow(QMainWindow):
         menu.addAction(quit_action)
         self.addActions([self.new_action, self.find_action, self.close_action, self.lock_action])
         QShortcut(QKeySequence("Ctrl+Tab"), self, self._next_tab)
+        # as in a browser; before a focused field sees the keys (a choice would move on them)
+        QShortcut(QKeySequence("Ctrl+PgDown"), self, self._next_tab)
+        QShortcut(QKeySequence("Ctrl+PgUp"), self, self._previous_tab)
         training_menu = self.menuBar().addMenu(_("&Oefenen"))
         if self.session.training:
             self.exercise_action = QAction(_("&Oefening starten…"), self)
@@ -329,10 +358,36 @@ class MainWindow(QMainWindow):
         unfinished = self.session.store.cases.unfinished()
         if not unfinished:
             return
-        dialog = ResumeDialog(unfinished, self)
+        dialog = ResumeDialog(unfinished, self, committed=self._committed(unfinished))
         if dialog.exec() == QDialog.DialogCode.Accepted:
             for case_id in dialog.chosen():
                 self.open_case(case_id)
+
+    def _committed(self, unfinished: list[Any]) -> dict[str, str]:
+        """Per unfinished intake, what is stored: the last commit's local time, the field
+        it wrote and how many fields are answered."""
+        told: dict[str, str] = {}
+        for summary in unfinished:
+            last = self.session.store.audit.last_edit(summary.id)
+            try:
+                case = self.session.get_case(summary.id)
+                form = self.session.form_for(case)
+            except Exception:  # an unreadable form version: say what we can
+                case, form = None, None
+            when = committed_time(last[0] if last else datetime.fromisoformat(summary.updated_at))
+            fields = [
+                pick(form.field(fid).label) if form is not None and form.has_field(fid) else fid
+                for fid in (last[1] if last else [])
+            ]
+            answered = len(case.answers) if case is not None else 0
+            text = _("laatst opgeslagen {when}").format(when=when)
+            if fields:
+                text += " — " + ", ".join(fields)
+            text += " — " + ngettext("{n} veld ingevuld", "{n} velden ingevuld", answered).format(
+                n=answered
+            )
+            told[summary.id] = text
+        return told
 
     def open_training(self) -> None:
         from desktop.ui.training_window import open_training_panel
@@ -359,6 +414,9 @@ class MainWindow(QMainWindow):
 
     def _next_tab(self) -> None:
         self.tabs.setCurrentIndex((self.tabs.currentIndex() + 1) % self.tabs.count())
+
+    def _previous_tab(self) -> None:
+        self.tabs.setCurrentIndex((self.tabs.currentIndex() - 1) % self.tabs.count())
 
     def flush_all(self) -> None:
         for view in self.case_views():
@@ -388,6 +446,7 @@ class MainWindow(QMainWindow):
         self.idle.restart()
         self._status_timer.start()
         self.refresh_status()
+        events_for(self.session.store).release()  # what changed while locked
         current = self.tabs.currentWidget()
         if current is not None:
             current.setFocus()
@@ -396,6 +455,15 @@ class MainWindow(QMainWindow):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.idle.watch(self.windowHandle())  # before it is activated
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if (
+            event.type() == QEvent.Type.ActivationChange
+            and not self.isActiveWindow()
+            and not self.session.store.locked
+        ):
+            self.flush_all()  # typing may not come back: commit it before another window
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -412,23 +480,36 @@ class MainWindow(QMainWindow):
 
 
 class ResumeDialog(QDialog):
-    """Lists unfinished intakes; Enter opens the selected ones."""
+    """Lists unfinished intakes with what is stored of each; Enter opens the selected ones."""
 
-    def __init__(self, unfinished: list[Any], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        unfinished: list[Any],
+        parent: QWidget | None = None,
+        *,
+        committed: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(_("Onafgemaakte intakes"))
         text = QLabel(
-            _("Deze intakes zijn nog niet afgerond. Wat is ingevuld, is bewaard. Verder gaan?")
+            _(
+                "Deze intakes zijn nog niet afgerond. Per intake staat hieronder wanneer er "
+                "voor het laatst iets is opgeslagen (Nederlandse tijd) en in welk veld. "
+                "Wat daarna nog werd getypt, is niet bewaard: controleer dat veld. Verder gaan?"
+            )
         )
+        text.setObjectName("unfinished_text")
         text.setWordWrap(True)
         self.list = QListWidget()
         self.list.setObjectName("unfinished_list")
         self.list.setAccessibleName(_("Onafgemaakte intakes"))
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         for summary in unfinished:
-            item = QListWidgetItem(
-                f"{received_text(summary) or '—'}  {summary.youth_name or _('onbekend')}"
-            )
+            line = f"{received_text(summary) or '—'}  {summary.youth_name or _('onbekend')}"
+            told = (committed or {}).get(summary.id)
+            if told:
+                line += f" — {told}"
+            item = QListWidgetItem(line)
             item.setData(Qt.ItemDataRole.UserRole, summary.id)
             self.list.addItem(item)
         self.list.setCurrentRow(0)
@@ -442,9 +523,23 @@ class ResumeDialog(QDialog):
         layout.addWidget(text)
         layout.addWidget(self.list)
         layout.addWidget(buttons)
+        self.resize(720, 320)
 
     def chosen(self) -> list[str]:
         return [item.data(Qt.ItemDataRole.UserRole) for item in self.list.selectedItems()]
+
+    def lines(self) -> list[str]:
+        return [self.list.item(row).text() for row in range(self.list.count())]
+
+
+def committed_time(moment: datetime, now: datetime | None = None) -> str:
+    """'om 14:09:31' today, else 'op 02-12-2026 om 14:09:31' — in the desk's local time."""
+    local = local_time(moment)
+    today = local_time(now or datetime.now(UTC)).date()
+    clock = local.strftime("%H:%M:%S")
+    if local.date() == today:
+        return _("om {clock}").format(clock=clock)
+    return _("op {day} om {clock}").format(day=local.strftime("%d-%m-%Y"), clock=clock)
 
 
 def sandbox_arguments(database: Path) -> list[str]:

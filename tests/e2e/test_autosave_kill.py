@@ -12,11 +12,12 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from desktop.store import open_store
 from tests.e2e.conftest import ROOT
-from tests.helpers.intake_driver import SCRIPT, stored_value
+from tests.helpers.intake_driver import SCRIPT, STEADY_FIELD, STEADY_TEXT, stored_value
 
 PASSPHRASE = "kill test passphrase"
 KILL_AFTER = 8
@@ -92,3 +93,52 @@ def _display(field_id: str, value: object) -> str:
     if field_id == "youth.birth_date":
         return "15-03-2012"
     return str(value)
+
+
+KILL_AT = (23, 41, 64)  # characters typed when the app is killed, one run each
+LOSS_BUDGET_MS = 300  # DESIGN.md: every edit committed within 300 ms
+SLACK_MS = 150  # the kill itself: reading the pipe, sending the signal on a loaded machine
+
+
+def test_sigkill_during_steady_typing_loses_at_most_the_last_300_ms(tmp_path: Path) -> None:
+    """Typing on without a pause (a key every 120 ms), the app is killed mid-sentence:
+    what is stored is everything typed up to at most ~300 ms before the kill."""
+    figures: list[str] = []
+    for run, kill_at in enumerate(KILL_AT):
+        data_dir = tmp_path / f"run{run}"
+        store = open_store(data_dir, PASSPHRASE)
+        store.create_profile("Anna de Vries", "desk")
+        store.close()
+        process = driver("steady", data_dir)
+        assert process.stdout is not None
+        case_id, typed_at, killed_at = "", [0.0], 0.0
+        try:
+            for line in process.stdout:
+                word, _, rest = line.strip().partition(" ")
+                if word == "case":
+                    case_id = rest
+                elif word == "typed":
+                    typed_at.append(float(rest.split()[1]))
+                    if len(typed_at) - 1 == kill_at:
+                        killed_at = time.monotonic()
+                        process.send_signal(signal.SIGKILL)
+                        break
+        finally:
+            process.kill()
+            _, errors = process.communicate(timeout=30)
+        assert killed_at, errors
+        reopened = open_store(data_dir, PASSPHRASE)
+        try:
+            stored = reopened.cases.get(case_id).answers.get(STEADY_FIELD, "")
+        finally:
+            reopened.close()
+        assert STEADY_TEXT.startswith(stored), "stored in order, nothing garbled"
+        lost = max(0, kill_at - len(stored))
+        # the oldest character that did not make it: how long before the kill was it typed?
+        waited = (killed_at - typed_at[len(stored) + 1]) * 1000 if lost else 0.0
+        figures.append(f"run {run}: typed {kill_at}, stored {len(stored)}, lost {lost}")
+        assert waited <= LOSS_BUDGET_MS + SLACK_MS, (
+            f"lost {lost} characters, the oldest typed {waited:.0f} ms before the kill; "
+            + "; ".join(figures)
+        )
+    print("; ".join(figures))

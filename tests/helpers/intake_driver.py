@@ -6,6 +6,10 @@ does (``desktop.app``: ``EarlyOpen`` with ``DOORLOOP_PASSPHRASE``), builds the r
 the real widgets. After each field it waits until the view shows "opgeslagen" and prints
 ``saved <field id>``; then it goes on typing until it is killed.
 
+``python -m tests.helpers.intake_driver steady DATA_DIR`` starts a new case the same way and
+types :data:`STEADY_TEXT` into "Wat is er aan de hand?" without a pause, a key every
+:data:`STEADY_KEY_MS`, printing ``typed <n> <monotonic time>`` after each key, until killed.
+
 ``python -m tests.helpers.intake_driver resume DATA_DIR`` starts the same way and lets the
 window offer the unfinished intakes (as ``desktop.app.run`` does at start-up), accepts the
 offer with Enter, and prints ``opened <case id>`` and ``value <field id> <text>`` for what
@@ -46,6 +50,11 @@ SCRIPT: list[tuple[str, str, object]] = [
     ("situation.tried_so_far", "Huisarts gebeld, gesprek gehad.", None),
     ("risk.protective_factors", "Goede band met oma en de hond.", None),
 ]
+
+
+STEADY_FIELD = "situation.reason"
+STEADY_TEXT = "Sem belt vanaf het station, hij wil niet meer naar huis en heeft een plan. " * 3
+STEADY_KEY_MS = 120
 
 
 def stored_value(field_id: str) -> object:
@@ -97,6 +106,32 @@ def type_intake(data_dir: Path) -> None:
             print(f"saved {field_id}", flush=True)
 
 
+def _pause(app: QApplication, seconds: float) -> None:
+    until = time.monotonic() + seconds
+    while time.monotonic() < until:
+        app.processEvents()
+        time.sleep(0.002)
+
+
+def type_steadily(data_dir: Path, key_ms: int = STEADY_KEY_MS) -> None:
+    app, window = _start(data_dir)
+    _wait(app, window.isActiveWindow)
+    target = QApplication.focusWidget() or window
+    QTest.keyClick(target, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    view = window.tabs.currentWidget()
+    assert isinstance(view, IntakeView)
+    print(f"case {view.case_id}", flush=True)
+    view.focus_field(STEADY_FIELD)
+    widget = view.editors[STEADY_FIELD].widget
+    for number, char in enumerate(STEADY_TEXT, start=1):
+        QTest.keyClicks(widget, char)
+        print(f"typed {number} {time.monotonic():.4f}", flush=True)
+        _pause(app, key_ms / 1000)
+    print("done", flush=True)
+    while True:  # runs until killed
+        _pause(app, 1.0)
+
+
 def resume(data_dir: Path) -> None:
     app, window = _start(data_dir)
 
@@ -122,4 +157,7 @@ def resume(data_dir: Path) -> None:
 
 if __name__ == "__main__":
     mode, folder = sys.argv[1], Path(sys.argv[2])
-    {"type": type_intake, "resume": resume}[mode](folder)
+    if mode == "steady" and len(sys.argv) > 3:
+        type_steadily(folder, int(sys.argv[3]))  # another typing speed (ms per key)
+    else:
+        {"type": type_intake, "steady": type_steadily, "resume": resume}[mode](folder)
