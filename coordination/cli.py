@@ -113,7 +113,10 @@ def match_command(
     prog: str = "doorloop match",
 ) -> int:
     """``doorloop match``; returns the exit status."""
-    stdout = stdout or sys.stdout
+    if stdout is None:
+        stdout = sys.stdout
+        if hasattr(stdout, "reconfigure"):
+            stdout.reconfigure(encoding="utf-8")  # JSON with Dutch text, also on Windows
     stderr = stderr or sys.stderr
     options = _parser(prog).parse_args(argv)
     step = "--at"
