@@ -172,6 +172,8 @@ class Directory:
     units: tuple[Unit, ...]
     freshness_limit_hours: float = DEFAULT_FRESHNESS_HOURS
     _by_id: dict[str, Unit] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # data other modules derive from this (immutable) directory once, e.g. matching's index
+    derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._by_id.update((unit.id, unit) for unit in self.units)

@@ -12,7 +12,7 @@ reads the case first. Flags are sorted too, like the exclusion codes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from coordination import texts
@@ -138,13 +138,21 @@ def evaluate_unit(unit: Unit, asks: Asks, at: datetime, freshness_limit_hours: f
 
 
 @dataclass(frozen=True, slots=True)
+class Exclusion:
+    """A unit that does not fit, with every code that applies (sorted)."""
+
+    unit: Unit
+    codes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class MatchResult:
     """The ranked matches and the exclusions for one case at one moment."""
 
     at: datetime
     asks: Asks
     matches: tuple[Outcome, ...]  # ranked, best first
-    excluded: tuple[Outcome, ...]  # by unit id
+    excluded: tuple[Exclusion, ...]  # by unit id
     lang: str = "nl"
 
     @property
@@ -170,26 +178,96 @@ class MatchResult:
                 for rank, outcome in enumerate(self.matches, start=1)
             ],
             "excluded": [
-                {"unit_id": outcome.unit.id, "codes": list(outcome.codes)}
-                for outcome in self.excluded
+                {"unit_id": exclusion.unit.id, "codes": list(exclusion.codes)}
+                for exclusion in self.excluded
             ],
         }
 
 
+_CODES_FOR_MASK = tuple(
+    tuple(code for bit, code in enumerate(EXCLUSION_CODES) if mask >> bit & 1)
+    for mask in range(1 << len(EXCLUSION_CODES))
+)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_NEVER = 2**63
+
+
+def _micros(moment: datetime) -> int:
+    """Microseconds since 1970 (exact, so ``==`` boundaries stay boundaries)."""
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+def _index(directory: Directory) -> list[tuple[Any, ...]]:
+    """What matching reads of each unit, in unit id order, built once per directory."""
+    index = directory.derived.get("matching")
+    if index is None:
+        rows = []
+        for unit in sorted(directory.units, key=lambda unit: unit.id):
+            capacity = unit.capacity
+            stop = capacity.intake_stop
+            rows.append(
+                (
+                    unit,
+                    unit.min_age,
+                    unit.max_age,
+                    frozenset(unit.genders),
+                    frozenset(unit.legal_routes),
+                    unit.setting,
+                    capacity.available,
+                    tuple(_micros(hold.until) for hold in capacity.holds),
+                    None if stop is None else _micros(stop.start),
+                    _NEVER if stop is None or stop.until is None else _micros(stop.until),
+                )
+            )
+        index = directory.derived["matching"] = rows
+    return index
+
+
 def match(asks: Asks, directory: Directory, at: datetime, lang: str = "nl") -> MatchResult:
-    """Match every unit of ``directory`` against ``asks`` at ``at`` (an aware datetime)."""
+    """Match every unit of ``directory`` against ``asks`` at ``at`` (an aware datetime).
+
+    One pass decides the exclusion codes from an index of the directory (the same rules
+    as :func:`evaluate_unit`, on integer times); only the matches are then judged in
+    full, ranked and given reasons.
+    """
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError("at must carry a UTC offset")
     if not asks.placement_needed:
         return MatchResult(at, asks, (), (), lang)
+    now = _micros(at)
+    age = asks.age
+    gender = asks.gender if asks.gender != "unknown" else None
+    route = asks.legal_route
+    settings = frozenset(asks.settings)
     limit = directory.freshness_limit_hours
     matches = []
     excluded = []
-    for unit in directory.units:
-        outcome = evaluate_unit(unit, asks, at, limit)
-        (excluded if outcome.codes else matches).append(outcome)
+    for unit, low, high, genders, routes, setting, available, holds, start, until in _index(
+        directory
+    ):
+        mask = 0  # one bit per exclusion code, in EXCLUSION_CODES order
+        if age is not None and (age < low or age > high):
+            mask = 1
+        if gender is not None and gender not in genders:
+            mask |= 2
+        if start is not None and start <= now < until:
+            mask |= 4
+        if route not in routes:
+            mask |= 8
+        free = available
+        for hold_until in holds:
+            if now < hold_until:
+                free -= 1
+        if free <= 0:
+            mask |= 16
+        if setting not in settings:
+            mask |= 32
+        if mask:
+            excluded.append(Exclusion(unit, _CODES_FOR_MASK[mask]))
+        else:
+            matches.append(evaluate_unit(unit, asks, at, limit))
     matches.sort(key=Outcome.sort_key)
-    excluded.sort(key=lambda outcome: outcome.unit.id)
     return MatchResult(at, asks, tuple(matches), tuple(excluded), lang)
 
 
