@@ -505,3 +505,17 @@ def test_match_needs_an_aware_moment() -> None:
             directory(),
             AT.replace(tzinfo=None),
         )
+
+
+def test_every_code_route_and_expertise_has_dutch_and_english_words() -> None:
+    from coordination import texts
+    from coordination.directory import EXPERTISE, LEGAL_ROUTES
+    from coordination.matching import FLAG_CODES
+
+    for code in (*EXCLUSION_CODES, *FLAG_CODES):
+        assert texts.code_text(code, "nl") != texts.code_text(code, "en")
+    for route in LEGAL_ROUTES:
+        assert texts.route_label(route, "nl") and texts.route_label(route, "en")
+    for code in EXPERTISE:
+        assert code in texts.EXPERTISE_LABELS
+    assert texts.expertise_label("gambling_addiction", "nl") == "gambling addiction"

@@ -10,9 +10,10 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coordination.asks import Asks, facts_from_answers
-from coordination.directory import Directory, age_on
+from coordination.asks import Asks, CaseError, asks_for_case, facts_from_answers
+from coordination.directory import Directory, DirectoryError, age_on, load_directory
 from coordination.matching import EXCLUSION_CODES, FLAG_CODES, Outcome, evaluate_unit, match
+from tests.unit.coordination.builders import directory_json, unit_json
 from tests.unit.coordination.strategies import asks, directories, moments
 
 SETTINGS = settings(max_examples=80, deadline=None)
@@ -142,3 +143,61 @@ def test_facts_are_read_as_the_desk_reads_them(answers: dict[str, object]) -> No
 
     day = date(2026, 12, 3)
     assert facts_from_answers(answers, day) == desk_facts(answers, day)
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 30)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=12),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+CASE_KEYS = (
+    "youth.birth_date", "youth.gender", "youth.municipality", "triage.intervention",
+    "risk.suicidality", "risk.self_harm", "legal.care_type", "legal.youth_position",
+    "legal.immediate_serious_harm",
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.fixed_dictionaries({}, optional=dict.fromkeys(CASE_KEYS, json_values)),
+    st.none() | json_values,
+    moments,
+)
+def test_any_case_is_read_or_refused_never_a_crash(
+    answers: dict[str, object], legal_flags: object, at: datetime
+) -> None:
+    case: dict[str, object] = {"answers": answers}
+    if legal_flags is not None:
+        case["legal_flags"] = legal_flags
+    try:
+        asks_for_case(case, at)
+    except CaseError as error:
+        assert error.problems and all(":" in problem for problem in error.problems)
+
+
+UNIT_KEYS = ("min_age", "max_age", "setting", "genders", "legal_routes", "expertise", "name")
+CAPACITY_KEYS = ("available", "maximum", "updated", "intake_stop", "holds", "unit")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.sampled_from(UNIT_KEYS + CAPACITY_KEYS),
+    json_values,
+)
+def test_any_broken_unit_is_refused_with_its_key_and_id(key: str, value: object) -> None:
+    unit = unit_json("u-5")
+    if key in CAPACITY_KEYS:
+        unit["capacity"][key] = value
+    else:
+        unit[key] = value
+    try:
+        load_directory(directory_json(unit))
+    except DirectoryError as error:
+        assert all('(unit "u-5")' in problem for problem in error.problems), error.problems
+        assert any(f".{key}" in problem for problem in error.problems), error.problems
