@@ -83,15 +83,13 @@ class Outcome:
             present = [code for code in asks.expertise if code not in self.missing]
             if present:
                 labels = [texts.expertise_label(code, lang) for code in present]
-                out.append(texts.text("expertise_all", lang, list=texts.listing(labels, lang)))
+                out.append(texts.text("expertise_present", lang, list=texts.listing(labels, lang)))
         if asks.municipality:
             key = "serves_municipality" if self.serves_municipality else "other_municipality"
             out.append(texts.text(key, lang, municipality=asks.municipality))
         if asks.age is None:
-            unit_ = self.unit
-            out.append(
-                texts.text("age_unknown", lang, min_age=unit_.min_age, max_age=unit_.max_age)
-            )
+            low, high = self.unit.min_age, self.unit.max_age
+            out.append(texts.text("age_unknown", lang, min_age=low, max_age=high))
         return out
 
 

@@ -23,7 +23,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{held} vastgehouden voor andere verwijzingen.",
         "{held} held for other referrals.",
     ),
-    "expertise_all": ("Heeft expertise in {list}.", "Has expertise in {list}."),
+    "expertise_present": ("Heeft expertise in {list}.", "Has expertise in {list}."),
     "expertise_missing": ("Geen expertise in {list}.", "No expertise in {list}."),
     "serves_municipality": ("Werkt in {municipality}.", "Serves {municipality}."),
     "other_municipality": (
