@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # The project's own packages; byte-compiled at install because an editable install
 # leaves them as source, and with PYTHONDONTWRITEBYTECODE set every start would compile
 # them again (~0.15 s of `doorloop` start-up). compileall skips up-to-date files.
-PACKAGES := desktop legal_rules doorloop_protocol central_api
+PACKAGES := desktop legal_rules doorloop_protocol central_api coordination
 # Every dependency (app, dev and package extras, the build backend) at an exact version
 # with hashes, for Python 3.11 on Linux, Windows and macOS. `make lock` after editing
 # pyproject.toml; `make upgrade` to move everything to the newest allowed versions.

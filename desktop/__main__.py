@@ -1,9 +1,10 @@
-"""``doorloop``: the desk app, plus its command-line tools (DESIGN.md contracts 2 and 5).
+"""``doorloop``: the desk app, plus its command-line tools (DESIGN.md contracts 2, 5 and 8).
 
     doorloop [--data-dir DIR] [--training] [--smoke] [--lang nl|en]
     doorloop handover CASE.json -o OUT.pdf [--kind handover|feedback] [--lang nl|en]
     doorloop export --case ID -o FILE [--data-dir DIR] [--training]
     doorloop legal-review [CASE.json ...] [--data-dir DIR] [--training] [--all]
+    doorloop match CASE.json --directory DIRECTORY.json [--at ISO] [--lang nl|en]
 
 ``DOORLOOP_PASSPHRASE`` may carry the passphrase for tests and kiosks only.
 """
@@ -30,7 +31,7 @@ def gui_parser() -> argparse.ArgumentParser:
         description="Doorloop: triage-assistent voor crisisdiensten jeugd.",
         epilog=(
             "Subcommands: 'doorloop handover ...', 'doorloop export ...', "
-            "'doorloop legal-review ...' (use --help on each)."
+            "'doorloop legal-review ...', 'doorloop match ...' (use --help on each)."
         ),
     )
     parser.add_argument("--data-dir", type=Path, help="map voor de lokale gegevens")
@@ -56,6 +57,10 @@ def main(argv: list[str] | None = None) -> int:
         from desktop.cli import legal_review_command
 
         return legal_review_command(args[1:])
+    if args[:1] == ["match"]:
+        from coordination.cli import match_command
+
+        return match_command(args[1:])
     options = gui_parser().parse_args(args)
     from desktop.app import run
 

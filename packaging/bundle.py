@@ -25,7 +25,7 @@ DISPLAY_NAME = "Doorloop"
 BUNDLE_ID = "nl.doorloop.desk"
 
 # The packages of the desk app. central_api (the server) is not part of the desk build.
-PACKAGES = ("desktop", "legal_rules", "doorloop_protocol")
+PACKAGES = ("desktop", "legal_rules", "doorloop_protocol", "coordination")
 
 # Globs relative to each package folder, matched against the POSIX relative path.
 # "**/" means "in this folder or any folder below it".

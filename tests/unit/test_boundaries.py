@@ -17,6 +17,7 @@ QT_FREE = [
     "legal_rules",
     "central_api",
     "doorloop_protocol",
+    "coordination",
 ]
 
 
@@ -48,13 +49,26 @@ def test_no_qt_outside_the_ui(package: str) -> None:
     assert offenders == []
 
 
-@pytest.mark.parametrize("package", ["central_api", "legal_rules", "doorloop_protocol"])
+@pytest.mark.parametrize(
+    "package", ["central_api", "legal_rules", "doorloop_protocol", "coordination"]
+)
 def test_server_side_never_imports_the_desk(package: str) -> None:
     offenders = [
         f"{path.relative_to(ROOT)} imports {name}"
         for path in python_files(package)
         for name in imported_modules(path)
         if name == "desktop" or name.startswith("desktop.")
+    ]
+    assert offenders == []
+
+
+def test_coordination_never_imports_the_server() -> None:
+    """coordination is shared by desk and server (DESIGN.md): it imports neither."""
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in python_files("coordination")
+        for name in imported_modules(path)
+        if name.split(".")[0] == "central_api"
     ]
     assert offenders == []
 
