@@ -27,7 +27,7 @@ from desktop.ui.field_widgets import display_text
 
 def value_text(form: FormDefinition, field_id: str, value: Any, zone: ZoneInfo) -> str:
     """An answer as a person reads it (option labels, dates the Dutch way)."""
-    if value is None:
+    if value is None or value == "" or value == []:
         return "—"
     if not form.has_field(field_id):
         return str(value)

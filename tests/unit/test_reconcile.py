@@ -295,6 +295,11 @@ def test_a_reconciliation_pulled_from_another_desk_ends_the_competition_here(
 
 
 OTTO_TIME = "2026-12-03T08:50:00+00:00"  # 09:50 in the desk's local time (Amsterdam)
+OTTO_REASON = (
+    "Somber sinds de zomer; de school meldt verzuim en de mentor maakt zich zorgen. "
+    "Moeder vertelt dat Sem zich terugtrekt op zijn kamer, nauwelijks eet en 's nachts "
+    "berichten stuurt aan vrienden over 'er niet meer willen zijn'. Vader is niet bereikbaar."
+)
 
 
 def notes_case(store: Store) -> tuple[str, str, str, str]:
@@ -310,13 +315,18 @@ def notes_case(store: Store) -> tuple[str, str, str, str]:
             "youth.first_name": "Sem",
             "risk.suicidality": "thoughts",
             "risk.protective_factors": "Oma woont om de hoek.",
+            "situation.reason": "Somber.",
         },
     )
     case = store.cases.set_status(case.id, "ready_for_triage", actor, seal=True)
     base_id = case.version.id
     local = store.cases.save_answers(
         case.id,
-        {"risk.suicidality": "plan", "risk.protective_factors": "Oma en de mentor op school."},
+        {
+            "risk.suicidality": "plan",
+            "risk.protective_factors": "Oma en de mentor op school.",
+            "situation.reason": "Somber, slaapt slecht.",
+        },
         actor,
         reason="nagebeld",
         action="amend",
@@ -336,6 +346,7 @@ def notes_case(store: Store) -> tuple[str, str, str, str]:
                 "risk.suicidality": "thoughts",
                 "risk.means_available": "yes",
                 "risk.protective_factors": "Wel eerder gesneden (vorig jaar).",
+                "situation.reason": OTTO_REASON,
             },
             "region": "demo",
             "training": False,
