@@ -139,7 +139,7 @@ def test_an_emptied_merged_text_is_refused_at_the_field(qtbot: QtBot, session: D
     view = ReconcileView(session, case_id)
     qtbot.addWidget(view)
     view.show()
-    for field_id, radios in view.radios.items():
+    for radios in view.radios.values():
         radios[0].click()
     reason = view.fields["situation.reason"]
     assert reason.editor is not None
