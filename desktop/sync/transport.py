@@ -53,6 +53,10 @@ class Transport(Protocol):
 
     def pull(self, since: int, limit: int) -> PullResponse: ...
 
+    def logout(self) -> None:
+        """Revoke the calling device (its token stops working at once)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -89,6 +93,17 @@ class HttpTransport:
         return headers
 
     def _request(self, method: str, path: str, model: type[M], **kwargs: Any) -> M:
+        response = self._send(method, path, **kwargs)
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError as exc:
+            # A body cut short or garbled on the way: the request may be retried.
+            raise NetworkError(
+                f"unreadable {response.status_code} answer: {exc.error_count()} errors"
+            ) from exc
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> Any:
+        """The 2xx ``httpx.Response``; errors raised as the engine's exceptions."""
         httpx = self._httpx
         try:
             response = self._client.request(method, path, headers=self._headers(), **kwargs)
@@ -98,13 +113,7 @@ class HttpTransport:
             raise NetworkError(f"connection failed: {exc!r}") from exc
         status = response.status_code
         if 200 <= status < 300:
-            try:
-                return model.model_validate_json(response.content)
-            except ValidationError as exc:
-                # A body cut short or garbled on the way: the request may be retried.
-                raise NetworkError(
-                    f"unreadable {status} answer: {exc.error_count()} errors"
-                ) from exc
+            return response
         detail = _error_detail(response.content)
         message = detail.message if detail else f"HTTP {status}"
         if status >= 500 or status in RETRYABLE_STATUS:
@@ -137,6 +146,9 @@ class HttpTransport:
         return self._request(
             "GET", "/v1/sync/pull", PullResponse, params={"since": since, "limit": limit}
         )
+
+    def logout(self) -> None:
+        self._send("POST", "/v1/auth/logout")
 
 
 def _error_detail(content: bytes) -> ErrorDetail | None:
