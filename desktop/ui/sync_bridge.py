@@ -176,6 +176,7 @@ class SyncBridge(QObject):
             self._after_unlock()
             return
         self._worker = None
+        self._after_unlock()
         from desktop.sync import SyncEngine, SyncWorker
 
         secret = [passphrase]
@@ -206,6 +207,9 @@ class SyncBridge(QObject):
             self._worker.drain_then_stop(self.locked_sync_seconds)
 
     def _after_unlock(self) -> None:
+        """Show what the worker reported while the desk was locked."""
+        if self.window.session.store.locked:
+            return
         if self.status is not None:
             self._show_status(self.status)
         if self._refresh_at_unlock:
@@ -317,7 +321,9 @@ class SyncBridge(QObject):
                 self.window.refresh_status()
             self.sync_finished.emit(event.report)
         elif isinstance(event, LogoutFinished):
-            if not event.revoked:
+            if event.revoked:
+                self.notices.dismiss("logout")
+            else:
                 self.notices.show_notice("logout", event.message)
             if self.status is not None:
                 self._show_status(self.status)
