@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from desktop.reconcile import (
@@ -216,6 +216,8 @@ _values = st.one_of(st.none(), st.text(max_size=5), st.integers(), st.booleans()
 _fields = st.dictionaries(st.sampled_from(["a", "b", "c", "d", "e"]), _values, max_size=5)
 
 
+# generating five small dicts can take long on a busy machine; the property is what counts
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(
     left=_fields,
     right=_fields,
