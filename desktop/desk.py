@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -82,6 +82,10 @@ class HistoryEntry:
     sealed: bool
     changed: tuple[str, ...]
     answers: dict[str, Any]
+    base_number: int | None = None
+    """The number of the version this one builds on (None: first version, or not here)."""
+    base_answers: dict[str, Any] = field(default_factory=dict)
+    """The answers of that base version: what ``changed`` compares with."""
 
 
 class DeskSession:
@@ -444,21 +448,40 @@ class DeskSession:
     # -- history ---------------------------------------------------------------------------
 
     def history(self, case_id: str) -> list[HistoryEntry]:
-        """Every version of a case, oldest first, with who, when and why."""
+        """Every version of a case, oldest first (by number, then time), with who, when and
+        why; each version is compared with its own base, so a version made on another
+        device is not compared with this desk's version of the same number."""
         case = self.store.cases.get(case_id)
         form = self.form_for(case)
+        versions = self.store.cases.versions(case_id)
+        by_id = {stored.version.id: stored for stored in versions}
+        versions.sort(key=lambda v: (v.version.number, v.version.created_at))
         entries: list[HistoryEntry] = []
-        previous: dict[str, Any] = {}
-        previous_status: str | None = None
-        for stored in self.store.cases.versions(case_id):
+        for stored in versions:
             info = stored.version
-            changed = tuple(
-                sorted(
-                    key
-                    for key in set(previous) | set(stored.answers)
-                    if previous.get(key) != stored.answers.get(key)
+            base = by_id.get(info.base_version_id) if info.base_version_id else None
+            previous = dict(base.answers) if base is not None else {}
+            if info.base_version_id and base is None:
+                changed: tuple[str, ...] = ()  # its base is not here: nothing to compare
+                why = _reason_text(info.reason) or _(
+                    "Versie van een ander apparaat (de basisversie is niet op deze desk)"
                 )
-            )
+            else:
+                changed = tuple(
+                    sorted(
+                        key
+                        for key in set(previous) | set(stored.answers)
+                        if previous.get(key) != stored.answers.get(key)
+                    )
+                )
+                why = _why(
+                    form,
+                    _reason_text(info.reason),
+                    previous,
+                    stored.answers,
+                    base.version.status if base is not None else None,
+                    info.status,
+                )
             entries.append(
                 HistoryEntry(
                     number=info.number,
@@ -470,17 +493,23 @@ class DeskSession:
                     created_by_name=info.created_by_name,
                     device_id=info.device_id,
                     reason=info.reason,
-                    why=_why(
-                        form, info.reason, previous, stored.answers, previous_status, info.status
-                    ),
+                    why=why,
                     sealed=info.sealed,
                     changed=changed,
                     answers=dict(stored.answers),
+                    base_number=base.version.number if base is not None else None,
+                    base_answers=previous,
                 )
             )
-            previous = stored.answers
-            previous_status = info.status
         return entries
+
+
+def _reason_text(reason: str | None) -> str | None:
+    """A version's reason as a person reads it: the app's own codes in words, a reason a
+    person typed as it is."""
+    if reason == "reconcile":
+        return _("Samengevoegd na gelijktijdige wijzigingen op twee apparaten")
+    return reason
 
 
 def _merged(answers: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:

@@ -3,8 +3,10 @@
 When two devices amend the same version, the sync keeps both (``desktop.store.sync_state``)
 and the case's status becomes ``needs_reconciliation``. The competing *heads* are the
 case's versions that no other version builds on and that no reconciliation has resolved.
-A person picks, per differing field, which head's value to keep; :meth:`Reconciler.resolve`
-then writes one new sealed version based on one chosen head, with ``resolves`` naming the
+A person picks, per differing field, which head's value to keep; for free text they may
+also keep both texts (:data:`BOTH_TEXTS`, each marked with its author and time, see
+:func:`both_texts`) or write the merged text themselves. :meth:`Reconciler.resolve` then
+writes one new sealed version based on one chosen head, with ``resolves`` naming the
 other heads (sent to the central API in the outbox payload). Nothing is discarded: every
 head stays in the case's history, and the choice is audited (action ``reconcile``).
 
@@ -22,13 +24,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from desktop.i18n import pick
+from desktop.i18n import _, pick
 from desktop.store import Actor, CaseVersion, NotFoundError, Store
 from desktop.store.cases import summary_columns, version_payload
 from desktop.store.sync_state import SyncState
 
 STATUS_FIELD = "status"
 """Pseudo field id for the case status in a diff (the status differs between heads too)."""
+
+BOTH_TEXTS = "both"
+"""A choice for a free-text field: keep every head's text, each marked with its author."""
+
+FREE_TEXT_TYPES = frozenset({"text", "multiline"})
+"""Field types whose differing values may be kept side by side or merged by hand."""
+
+DEFAULT_ZONE = "Europe/Amsterdam"
 
 
 class ReconcileError(ValueError):
@@ -43,6 +53,13 @@ class FieldDiff:
     label: str
     values: dict[str, Any]
     """version id → the value in that head (``None`` when the head has no answer)."""
+    kind: str = ""
+    """The form's field type (``""`` for the status and for fields the form lacks)."""
+
+    @property
+    def free_text(self) -> bool:
+        """Both texts may be kept, or the merged text written by hand."""
+        return self.kind in FREE_TEXT_TYPES
 
 
 @dataclass(frozen=True)
@@ -54,23 +71,66 @@ class ReconcileCase:
     diffs: tuple[FieldDiff, ...]
     same: tuple[str, ...]
     """Field ids answered identically in every head (taken over as they are)."""
+    zone: str = DEFAULT_ZONE
+    """The form's time zone: the desk's local time, in which moments are shown."""
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-def _field_label(form_id: str, form_version: str, field_id: str) -> str:
+def _field_info(form_id: str, form_version: str, field_id: str) -> tuple[str, str]:
+    """The field's label and type (the id and ``""`` when the form does not know it)."""
     if field_id == STATUS_FIELD:
-        from desktop.i18n import _
-
-        return _("Status")
+        return _("Status"), ""
     try:
         from desktop.forms import load_form
 
-        return pick(load_form(form_id, form_version).field(field_id).label) or field_id
+        field = load_form(form_id, form_version).field(field_id)
+        return pick(field.label) or field_id, field.type
     except (KeyError, FileNotFoundError, ValueError):
-        return field_id
+        return field_id, ""
+
+
+def _form_zone(form_id: str, form_version: str) -> str:
+    try:
+        from desktop.forms import load_form
+
+        return load_form(form_id, form_version).timezone
+    except (KeyError, FileNotFoundError, ValueError):
+        return DEFAULT_ZONE
+
+
+def author_mark(head: CaseVersion, zone: str = DEFAULT_ZONE) -> str:
+    """Who wrote a head and when, in the desk's local time: ``Otto Jansen, 03-12-2026 09:50``."""
+    from zoneinfo import ZoneInfo
+
+    info = head.version
+    moment = info.created_at.astimezone(ZoneInfo(zone)).strftime("%d-%m-%Y %H:%M")
+    return f"{info.created_by_name or info.created_by}, {moment}"
+
+
+def both_texts(
+    diff: FieldDiff, heads: tuple[CaseVersion, ...], zone: str = DEFAULT_ZONE
+) -> str | None:
+    """Every head's text of a free-text field, oldest head first, each marked with its
+    author and time (``[Otto Jansen, 03-12-2026 09:50] wel eerder gesneden``).
+
+    A multi-line field gets one paragraph per text; a one-line field keeps one line.
+    Heads without an answer are left out; None when no head has one.
+    """
+    parts = [
+        f"[{author_mark(head, zone)}] {str(diff.values[head.version.id]).strip()}"
+        for head in heads
+        if _present(diff.values.get(head.version.id))
+    ]
+    if not parts:
+        return None
+    return ("\n\n" if diff.kind == "multiline" else " | ").join(parts)
+
+
+def _present(value: Any) -> bool:
+    return value is not None and value != "" and value != []
 
 
 class Reconciler:
@@ -107,28 +167,22 @@ class Reconciler:
                 if field_id not in field_ids:
                     field_ids.append(field_id)
         order = _form_order(case.form_id, case.form_version)
+        zone = _form_zone(case.form_id, case.form_version)
         field_ids.sort(key=lambda f: (order.get(f, len(order)), f))
         diffs: list[FieldDiff] = []
         same: list[str] = []
         statuses = {h.version.id: h.version.status for h in heads}
         if len(set(statuses.values())) > 1:
-            diffs.append(
-                FieldDiff(
-                    STATUS_FIELD,
-                    _field_label(case.form_id, case.form_version, STATUS_FIELD),
-                    dict(statuses),
-                )
-            )
+            diffs.append(FieldDiff(STATUS_FIELD, _("Status"), dict(statuses)))
         for field_id in field_ids:
             values = {h.version.id: h.answers.get(field_id) for h in heads}
             first = next(iter(values.values()))
             if all(value == first for value in values.values()):
                 same.append(field_id)
                 continue
-            diffs.append(
-                FieldDiff(field_id, _field_label(case.form_id, case.form_version, field_id), values)
-            )
-        return ReconcileCase(case_id, tuple(heads), tuple(diffs), tuple(same))
+            label, kind = _field_info(case.form_id, case.form_version, field_id)
+            diffs.append(FieldDiff(field_id, label, values, kind))
+        return ReconcileCase(case_id, tuple(heads), tuple(diffs), tuple(same), zone)
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -138,38 +192,64 @@ class Reconciler:
         choices: Mapping[str, str],
         actor: Actor,
         *,
+        texts: Mapping[str, str] | None = None,
         base_version_id: str | None = None,
     ) -> CaseVersion:
         """Write the reconciled version: per differing field the chosen head's value.
 
         ``choices`` maps each differing field id (see :meth:`describe`) to a head's
-        version id; a field left out takes the base head's value. The new version is
-        based on ``base_version_id`` (default: the head chosen most often, then the
-        newest) and lists the other heads in ``resolves``. One transaction: version,
-        case row, outbox row, audit event ``reconcile``.
+        version id, or for a free-text field to :data:`BOTH_TEXTS` (every head's text,
+        marked with its author); ``texts`` maps a free-text field to the merged text a
+        person wrote (it wins over ``choices``; it may not be empty). A field left out
+        takes the base head's value. The new version is based on ``base_version_id``
+        (default: the head chosen most often, then the newest) and lists the other
+        heads in ``resolves``. One transaction: version, case row, outbox row, audit
+        event ``reconcile`` (which names per field the head, ``both`` or ``edited``).
         """
+        texts = dict(texts or {})
         with self.store.atomic():
             described = self.describe(case_id)
             head_ids = [h.version.id for h in described.heads]
-            unknown = {v for v in choices.values() if v not in head_ids}
+            by_field = {d.field_id: d for d in described.diffs}
+            unknown = {v for v in choices.values() if v not in head_ids and v != BOTH_TEXTS}
             if unknown:
                 raise ReconcileError(f"not a competing version: {sorted(unknown)}")
-            diff_ids = {d.field_id for d in described.diffs}
-            extra = set(choices) - diff_ids
+            extra = (set(choices) | set(texts)) - set(by_field)
             if extra:
                 raise ReconcileError(f"fields without a difference: {sorted(extra)}")
+            not_text = {
+                f
+                for f in set(texts) | {f for f, v in choices.items() if v == BOTH_TEXTS}
+                if not by_field[f].free_text
+            }
+            if not_text:
+                raise ReconcileError(f"not a free-text field: {sorted(not_text)}")
+            empty = sorted(f for f, text in texts.items() if not text.strip())
+            if empty:
+                raise ReconcileError(f"empty merged text: {empty}")
+            overrides: dict[str, Any] = {f: text.strip() for f, text in texts.items()}
+            for field_id, choice in choices.items():
+                if choice == BOTH_TEXTS and field_id not in overrides:
+                    overrides[field_id] = both_texts(
+                        by_field[field_id], described.heads, described.zone
+                    )
             if base_version_id is None:
                 counts = {vid: 0 for vid in head_ids}
                 for vid in choices.values():
-                    counts[vid] += 1
+                    if vid in counts:
+                        counts[vid] += 1
                 base_version_id = max(head_ids, key=lambda vid: (counts[vid], head_ids.index(vid)))
             if base_version_id not in head_ids:
                 raise ReconcileError(f"not a competing version: {base_version_id}")
             base = next(h for h in described.heads if h.version.id == base_version_id)
             by_id = {h.version.id: h for h in described.heads}
-            answers, status = merge(base, described.diffs, choices, described.heads)
+            answers, status = merge(base, described.diffs, choices, described.heads, overrides)
             others = [vid for vid in head_ids if vid != base_version_id]
             version_id = self._write(case_id, base, by_id, answers, status, others, actor)
+            picked = {
+                field: "edited" if field in texts else choices.get(field, base_version_id)
+                for field in by_field
+            }
             self.store.audit.append(
                 actor,
                 "reconcile",
@@ -178,7 +258,7 @@ class Reconciler:
                     "version": version_id,
                     "base": base_version_id,
                     "resolves": others,
-                    "fields": {field: choices.get(field, base_version_id) for field in diff_ids},
+                    "fields": picked,
                 },
             )
         return next(v for v in self.store.cases.versions(case_id) if v.version.id == version_id)
@@ -256,13 +336,19 @@ def merge(
     diffs: tuple[FieldDiff, ...],
     choices: Mapping[str, str],
     heads: tuple[CaseVersion, ...],
+    overrides: Mapping[str, Any] | None = None,
 ) -> tuple[dict[str, Any], str]:
     """The reconciled answers and status: ``base``'s, with each differing field taken from
-    the head ``choices`` names (the base's own value when the field is not chosen)."""
+    the head ``choices`` names (the base's own value when the field is not chosen), or
+    from ``overrides`` (merged free text) when it names the field."""
     answers = dict(base.answers)
     status: str = base.version.status
+    overrides = overrides or {}
     for diff in diffs:
-        value = diff.values[choices.get(diff.field_id, base.version.id)]
+        if diff.field_id in overrides:
+            value = overrides[diff.field_id]
+        else:
+            value = diff.values[choices.get(diff.field_id, base.version.id)]
         if diff.field_id == STATUS_FIELD:
             status = str(value)
         elif value is None:

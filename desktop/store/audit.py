@@ -37,6 +37,7 @@ ACTIONS = frozenset(
         "banner_shown",
         "sync",
         "login",
+        "logout",
         "unlock",
         "lock",
         "profile_created",

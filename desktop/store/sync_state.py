@@ -284,7 +284,12 @@ class SyncState:
     def insert_version(
         self, case_id: str, version_id: str, number: int, base: str | None, item: dict[str, Any]
     ) -> None:
-        """Store a sealed version from a wire-shaped ``item`` (pulled, or a reconciliation)."""
+        """Store a sealed version from a wire-shaped ``item`` (pulled, or a reconciliation).
+
+        On the wire ``created_at`` is the *case's* creation and ``updated_at`` the moment
+        this version was written (DESIGN.md contract 4), so the version's own time is
+        ``updated_at`` when the item has one.
+        """
         self._db.execute(
             "INSERT INTO case_versions (version_id, case_id, number, base_version_id, status, "
             "answers, legal_flags, banners_shown, created_at, created_by, created_by_name, "
@@ -298,7 +303,7 @@ class SyncState:
                 _dumps(item.get("answers") or {}),
                 _dumps(item.get("legal_flags") or []),
                 _dumps(item.get("banners_shown") or []),
-                item["created_at"],
+                item.get("updated_at") or item["created_at"],
                 item["created_by"],
                 item.get("created_by_name") or "",
                 str(item["device_id"]),

@@ -30,7 +30,7 @@ from desktop.sync.events import (
     SyncStatus,
 )
 from desktop.sync.transport import HttpTransport, Transport
-from desktop.sync.worker import LoginFinished, SyncWorker
+from desktop.sync.worker import LoginFinished, LogoutFinished, SyncWorker, WorkerStopped
 
 __all__ = [
     "AuthRequired",
@@ -40,6 +40,7 @@ __all__ = [
     "ItemQuarantined",
     "LoginFinished",
     "LoginRequired",
+    "LogoutFinished",
     "NetworkError",
     "NotLoggedIn",
     "ReconciliationNeeded",
@@ -57,6 +58,7 @@ __all__ = [
     "TrainingStoreRefused",
     "TransientError",
     "Transport",
+    "WorkerStopped",
     "audit_item",
     "parse_retry_after",
     "version_item",

@@ -178,7 +178,14 @@ class SyncEngine:
         self._run_lock = threading.Lock()
         self._transport: Transport | None = None
         self._online = False
-        self._running = False
+        # requests on the wire right now (push sends up to `push_in_flight` at once)
+        self._requests = 0
+        self._requests_lock = threading.Lock()
+        # what status() last read from the store, for the status a sender thread emits
+        self._counts: tuple[int, int, int] | None = None
+        self._last_success: datetime | None = None
+        self._logged_in = False
+        self._needs_login = False
 
     # -- listeners and status --------------------------------------------------------------
 
@@ -195,6 +202,27 @@ class SyncEngine:
 
     def _emit_status(self) -> None:
         self._emit(StatusChanged(self.status()))
+
+    def _emit_connection(self) -> None:
+        """Status after a request started or ended: online/busy change, the counts as last
+        read (a sender thread never reads the store)."""
+        if self._counts is None:
+            return
+        unsynced, quarantined, reconciliation = self._counts
+        self._emit(
+            StatusChanged(
+                SyncStatus(
+                    online=self._online,
+                    last_success=self._last_success,
+                    unsynced=unsynced,
+                    quarantined=quarantined,
+                    needs_reconciliation=reconciliation,
+                    logged_in=self._logged_in,
+                    needs_login=self._needs_login,
+                    running=self._requests > 0,
+                )
+            )
+        )
 
     @property
     def server_url(self) -> str | None:
@@ -218,16 +246,29 @@ class SyncEngine:
         return datetime.fromisoformat(value) if value else None
 
     def status(self) -> SyncStatus:
+        """The status bar's facts. ``online`` is the outcome of the last real request
+        (False before the first one and after any failed one, also mid-retry);
+        ``running`` is True only while a request is on the wire, not while a run waits
+        to retry. Read on the engine's thread (it reads the store)."""
         outbox = self.store.outbox
+        self._counts = (
+            outbox.unsynced_count(),
+            len(outbox.items("quarantined")),
+            len(self.state.reconciliation_cases()),
+        )
+        self._last_success = self.last_success()
+        self._logged_in = self.logged_in
+        self._needs_login = self.needs_login
+        unsynced, quarantined, reconciliation = self._counts
         return SyncStatus(
             online=self._online,
-            last_success=self.last_success(),
-            unsynced=outbox.unsynced_count(),
-            quarantined=len(outbox.items("quarantined")),
-            needs_reconciliation=len(self.state.reconciliation_cases()),
-            logged_in=self.logged_in,
-            needs_login=self.needs_login,
-            running=self._running,
+            last_success=self._last_success,
+            unsynced=unsynced,
+            quarantined=quarantined,
+            needs_reconciliation=reconciliation,
+            logged_in=self._logged_in,
+            needs_login=self._needs_login,
+            running=self._requests > 0,
         )
 
     def quarantined(self) -> list[OutboxItem]:
@@ -276,8 +317,9 @@ class SyncEngine:
             raise
         finally:
             transport.close()
+        old_url, old_device = self.server_url, self.device_id
+        old_token = self.credentials.token(old_url, old_device) if old_url and old_device else None
         with self.store.atomic():
-            old_url, old_device = self.server_url, self.device_id
             if old_url != server_url:
                 self.state.set_pull_since(0)
             self.credentials.forget(old_url, old_device)
@@ -300,6 +342,10 @@ class SyncEngine:
                     details={"server": server_url, "device": str(response.device_id), **linked},
                 )
         self._close_transport()
+        if old_url and old_token and old_device != str(response.device_id):
+            # logging in again replaces this desk's registration: end the old one too,
+            # so the server does not keep a second active device for this laptop
+            self._revoke(old_url, old_token)
         self._emit_status()
         return response
 
@@ -343,12 +389,46 @@ class SyncEngine:
             )
         return updated, linked
 
-    def logout(self) -> None:
-        """Forget the token on this device (the server registration stays until revoked)."""
+    def logout(self) -> bool:
+        """Revoke this device on the server (``POST /v1/auth/logout``), then forget its
+        token here. Audited as ``logout``.
+
+        Returns True when the server revoked it (or no longer knew it), False when the
+        server could not be reached: the token is forgotten here all the same (nobody can
+        use it any more), but the server lists the device as active until an
+        administrator revokes it (``doorloop-central device revoke``).
+        """
+        url, device = self.server_url, self.device_id
+        token = self.credentials.token(url, device) if url and device else None
+        revoked = self._revoke(url, token) if url and token else True
+        profile = self.store.profile()
         with self.store.atomic():
-            self.credentials.forget(self.server_url, self.device_id)
+            self.credentials.forget(url, device)
+            self.state.delete(NEEDS_LOGIN)
+            if profile is not None:
+                self.store.audit.append(
+                    actor_for(profile),
+                    "logout",
+                    outcome="success" if revoked else "failure",
+                    details={"server": url, "device": device, "revoked": revoked},
+                )
         self._close_transport()
+        self._online = revoked and self._online
         self._emit_status()
+        return revoked
+
+    def _revoke(self, url: str, token: str) -> bool:
+        """Ask the server to revoke the device holding ``token``; False when unreachable."""
+        transport = self._transport_factory(url, token)
+        try:
+            transport.logout()
+        except AuthRequired:
+            return True  # already revoked or unknown: the token works nowhere
+        except SyncError:
+            return False
+        finally:
+            transport.close()
+        return True
 
     def _close_transport(self) -> None:
         if self._transport is not None:
@@ -374,14 +454,10 @@ class SyncEngine:
         network or server trouble: the report's ``outcome`` says what happened."""
         with self._run_lock:
             self._stop.clear()
-            self._running = True
-            self._emit_status()
-            try:
-                report = self._run()
-            finally:
-                self._running = False
+            self.status()  # the counts the request-by-request status shows
+            report = self._run()
+            self._emit_status()  # first: whoever waits for the run's end sees its status
             self._emit(SyncFinished(report))
-            self._emit_status()
             return report
 
     def _run(self) -> SyncReport:
@@ -412,7 +488,6 @@ class SyncEngine:
             outcome, error = "stopped", str(exc)
         except TransientError as exc:
             outcome, error = "offline", str(exc)
-            self._online = False
         except (RequestRejected, CursorExpired) as exc:
             outcome, error = "failed", str(exc)
         finished = _now()
@@ -457,6 +532,7 @@ class SyncEngine:
                         "server": self.server_url,
                     },
                 )
+        self.status()  # the counts and last success the audit push's status shows
         if report.outcome == "ok":
             try:
                 self._push({"pushed": 0, "acknowledged": 0, "quarantined": 0}, [], ("audit",))
@@ -470,18 +546,42 @@ class SyncEngine:
         while True:
             if self._stop.is_set():
                 raise SyncStopped("stopped")
+            transport = self._connected()
+            self._request_started()
             try:
-                result = request(self._connected())
+                result = request(transport)
             except TransientError as exc:
-                self._online = False
+                self._request_ended(online=False)
                 attempt += 1
                 if attempt >= self.max_attempts:
                     raise
                 if self._stop.wait(self.backoff.delay(attempt - 1, exc.retry_after)):
                     raise SyncStopped("stopped while waiting to retry") from exc
                 continue
-            self._online = True
+            except SyncError:
+                self._request_ended(online=True)  # refused, but the server answered
+                raise
+            except BaseException:
+                self._request_ended(online=self._online)
+                raise
+            self._request_ended(online=True)
             return result
+
+    def _request_started(self) -> None:
+        with self._requests_lock:
+            self._requests += 1
+            first = self._requests == 1
+        if first:
+            self._emit_connection()
+
+    def _request_ended(self, *, online: bool) -> None:
+        """One request is back: ``online`` says whether the server answered it."""
+        with self._requests_lock:
+            self._requests -= 1
+            changed = self._requests == 0 or online != self._online
+            self._online = online
+        if changed:
+            self._emit_connection()
 
     # -- push ------------------------------------------------------------------------------
 

@@ -28,9 +28,12 @@ class SyncStatus:
     logged_in: bool
     needs_login: bool
     running: bool = False
+    """A request is on the wire right now (not: a run is waiting to retry)."""
 
     def text(self) -> str:
-        """One line for the status bar."""
+        """One line for the status bar: connection state, last successful sync, refused
+        items. What is not sent yet is counted once, by the window's own labelled count
+        ("N casusversies nog niet verzonden"), not here."""
         if not self.logged_in or self.needs_login:
             state = _("Niet aangemeld bij de centrale server")
         elif self.running:
@@ -43,9 +46,8 @@ class SyncStatus:
         if self.last_success is not None:
             moment = self.last_success.astimezone().strftime("%d-%m %H:%M")
             parts.append(_("laatst gesynchroniseerd {moment}").format(moment=moment))
-        parts.append(_("{count} niet verzonden").format(count=self.unsynced))
         if self.quarantined:
-            parts.append(_("{count} geweigerd").format(count=self.quarantined))
+            parts.append(_("{count} geweigerd door de server").format(count=self.quarantined))
         return " · ".join(parts)
 
 

@@ -56,6 +56,10 @@ class Transport(Protocol):
         """A page of changes; a `PullPage` may list changes it could not read."""
         ...
 
+    def logout(self) -> None:
+        """Revoke the calling device (its token stops working at once)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -148,6 +152,9 @@ class HttpTransport:
         except PageUnreadable as exc:
             # The envelope itself is damaged: a body cut short on the way; retry.
             raise NetworkError(f"unreadable pull page: {exc}") from exc
+
+    def logout(self) -> None:
+        self._call("POST", "/v1/auth/logout")
 
 
 def _error_detail(content: bytes) -> ErrorDetail | None:

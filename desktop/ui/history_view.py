@@ -27,7 +27,7 @@ from desktop.ui.field_widgets import display_text
 
 def value_text(form: FormDefinition, field_id: str, value: Any, zone: ZoneInfo) -> str:
     """An answer as a person reads it (option labels, dates the Dutch way)."""
-    if value is None:
+    if value is None or value == "" or value == []:
         return "—"
     if not form.has_field(field_id):
         return str(value)
@@ -56,35 +56,40 @@ class HistoryDialog(QDialog):
         self.tree.setHeaderLabels([_("Versie"), _("Wanneer"), _("Wie"), _("Status"), _("Waarom")])
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.entries = session.history(case_id)
-        previous: dict[str, Any] = {}
         for entry in self.entries:
-            base = (
-                _("{n} (op basis van {base})").format(
-                    n=entry.number, base=entry.base_version_id[:8]
+            if entry.base_number is not None:
+                number = _("{n} (op basis van versie {base})").format(
+                    n=entry.number, base=entry.base_number
                 )
-                if entry.base_version_id
-                else str(entry.number)
-            )
+            elif entry.base_version_id:
+                number = _("{n} (basisversie niet op deze desk)").format(n=entry.number)
+            else:
+                number = str(entry.number)
             when = entry.created_at.astimezone(zone).strftime("%d-%m-%Y %H:%M")
             item = QTreeWidgetItem(
-                [base, when, entry.created_by_name, form.status_label(entry.status), entry.why]
+                [number, when, entry.created_by_name, form.status_label(entry.status), entry.why]
             )
             for field_id in entry.changed:
                 label = pick(form.field(field_id).label) if form.has_field(field_id) else field_id
-                before = value_text(form, field_id, previous.get(field_id), zone)
+                before = value_text(form, field_id, entry.base_answers.get(field_id), zone)
                 after = value_text(form, field_id, entry.answers.get(field_id), zone)
                 QTreeWidgetItem(item, ["", "", "", label, f"{before} → {after}"])
             self.tree.addTopLevelItem(item)
-            previous = entry.answers
         for column in range(4):
             self.tree.resizeColumnToContents(column)
         if self.entries:
             self.tree.setCurrentItem(self.tree.topLevelItem(self.tree.topLevelItemCount() - 1))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setText(_("Sluiten"))
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tree)
         layout.addWidget(buttons)
+
+    def changes(self, row: int) -> list[list[str]]:
+        """The field changes under one row: [label, "before → after"]."""
+        item = self.tree.topLevelItem(row)
+        return [[item.child(i).text(3), item.child(i).text(4)] for i in range(item.childCount())]
 
     def rows(self) -> list[list[str]]:
         """The top-level rows as shown (for tests and screen readers alike)."""

@@ -429,9 +429,9 @@ class MainWindow(QMainWindow):
         if self.session.store.locked:
             return
         self.flush_all()
-        if self.sync_bridge is not None:
-            self.sync_bridge.stop()  # the worker's store closes before ours
         self.session.store.audit.append(self.session.actor, "lock")
+        if self.sync_bridge is not None:
+            self.sync_bridge.keep_syncing_while_locked()  # what is committed still goes
         self.session.store.lock()
         self.idle.stop()
         self._status_timer.stop()

@@ -1,73 +1,187 @@
-"""Reconciling cases in the desk: the list of cases that need it, and the side-by-side view.
+"""Reconciling cases in the desk: the list of cases that need it, and the merge view.
 
 :class:`ReconcileListDialog` lists the cases with status ``needs_reconciliation``;
-Enter opens :class:`ReconcileView` for one: per differing field the label, the value in
-each competing version and a radio button per side (Tab moves between fields, the arrow
-keys or Space choose a side). Saving writes one new version through
-:class:`desktop.reconcile.Reconciler`; both earlier versions stay in the history.
+Enter opens :class:`ReconcileView` for one. Per differing field a group shows each
+competing version's value (as a person reads it: option labels, dates the Dutch way)
+with who wrote it and when, in the desk's local time, wrapped to the window's width
+(one column, so it reads at 1280×720). A free-text field also offers *Beide teksten
+behouden* (each text marked with its author) and a text box to write the merged text
+(typing there chooses it). Keyboard: Tab moves from group to group (and into a text
+box), the arrow keys move between a group's options, Space chooses. Saving writes one
+new version through :class:`desktop.reconcile.Reconciler`; both earlier versions stay
+in the history.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
     QDialogButtonBox,
-    QGridLayout,
+    QGroupBox,
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QPlainTextEdit,
     QRadioButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop.i18n import _, language
-from desktop.reconcile import STATUS_FIELD, ReconcileCase, Reconciler
+from desktop.i18n import _
+from desktop.reconcile import (
+    BOTH_TEXTS,
+    STATUS_FIELD,
+    FieldDiff,
+    ReconcileCase,
+    ReconcileError,
+    Reconciler,
+    author_mark,
+    both_texts,
+)
 from desktop.store import CaseVersion
 from desktop.ui.labels import status_text
 
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole
+VALUE_INDENT = 26
+"""Pixels a value is indented under its radio button (past the indicator)."""
 
 
-def value_text(field_id: str, value: Any, form_id: str = "intake", version: str = "1") -> str:
-    """A value as a person reads it (option labels, Ja/Nee, dates as written)."""
-    if value is None or value == [] or value == "":
+def answer_text(form: Any, field_id: str, value: Any, zone: ZoneInfo) -> str:
+    """A competing value as a person reads it: the status word, else the history's
+    :func:`~desktop.ui.history_view.value_text` (option labels, Ja/Nee, Dutch dates)."""
+    from desktop.ui.history_view import value_text
+
+    if value is None or value == "" or value == []:
         return _("(leeg)")
     if field_id == STATUS_FIELD:
         return status_text(str(value))
-    if isinstance(value, bool):
-        return _("Ja") if value else _("Nee")
-    try:
-        from desktop.forms import load_form
-
-        form = load_form(form_id, version)
-        if isinstance(value, list):
-            return ", ".join(form.option_label(field_id, str(v), language()) for v in value)
-        if isinstance(value, str) and form.field(field_id).options:
-            return form.option_label(field_id, value, language())
-    except (KeyError, ValueError, FileNotFoundError):
-        pass
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
+    if form is None:
+        return str(value)
+    return value_text(form, field_id, value, zone)
 
 
-def version_title(version: CaseVersion, own_device: str) -> str:
+def version_title(version: CaseVersion, own_device: str, zone: ZoneInfo | str) -> str:
+    """``Versie 2 — Otto Jansen, 03-12-2026 09:50 (ander apparaat)``."""
     info = version.version
-    moment = info.created_at.astimezone().strftime("%d-%m-%Y %H:%M")
     where = _("deze desk") if info.device_id == own_device else _("ander apparaat")
-    return _("Versie {number} — {name}, {moment} ({where})").format(
-        number=info.number, name=info.created_by_name or info.created_by, moment=moment, where=where
+    return _("Versie {number} — {who} ({where})").format(
+        number=info.number, who=author_mark(version, str(zone)), where=where
     )
 
 
+class FieldChoice(QGroupBox):
+    """One differing field: a radio (and the wrapped value) per version; for free text
+    also "both texts" and a text box for a merged text."""
+
+    def __init__(
+        self,
+        diff: FieldDiff,
+        described: ReconcileCase,
+        form: Any,
+        own_device: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(diff.label, parent)
+        self.diff = diff
+        self.heads = described.heads
+        zone = ZoneInfo(described.zone)
+        self.setObjectName(f"field_{diff.field_id}")
+        self.group = QButtonGroup(self)
+        self.group.setExclusive(True)
+        self.radios: list[QRadioButton] = []
+        self.value_labels: list[QLabel] = []
+        self.editor: QPlainTextEdit | None = None
+        layout = QVBoxLayout(self)
+        for index, head in enumerate(self.heads):
+            title = version_title(head, own_device, zone)
+            value = answer_text(form, diff.field_id, diff.values[head.version.id], zone)
+            radio = self._radio(
+                title,
+                f"pick_{diff.field_id}_{index + 1}",
+                _("{field}: {value} — {version}").format(
+                    field=diff.label, value=value, version=title
+                ),
+                index,
+                layout,
+            )
+            self.value_labels.append(self._value(value, radio, layout))
+        if diff.free_text:
+            both = both_texts(diff, self.heads, described.zone) or ""
+            self._radio(
+                _("Beide teksten behouden (elk met naam en tijd)"),
+                f"pick_{diff.field_id}_both",
+                _("{field}: beide teksten behouden").format(field=diff.label),
+                len(self.heads),
+                layout,
+            )
+            self.value_labels.append(self._value(both, self.radios[-1], layout))
+            edit = self._radio(
+                _("Zelf samenvoegen (tekst hieronder bewerken)"),
+                f"pick_{diff.field_id}_edit",
+                _("{field}: samengevoegde tekst zelf bewerken").format(field=diff.label),
+                len(self.heads) + 1,
+                layout,
+            )
+            self.editor = QPlainTextEdit(both)
+            self.editor.setObjectName(f"merged_{diff.field_id}")
+            self.editor.setAccessibleName(
+                _("{field}: samengevoegde tekst").format(field=diff.label)
+            )
+            self.editor.setTabChangesFocus(True)
+            self.editor.setFixedHeight(90)
+            self.editor.textChanged.connect(lambda: edit.setChecked(True))
+            layout.addWidget(self.editor)
+
+    def _radio(
+        self, text: str, name: str, accessible: str, index: int, layout: QVBoxLayout
+    ) -> QRadioButton:
+        radio = QRadioButton(text)
+        radio.setObjectName(name)
+        radio.setAccessibleName(accessible)
+        self.group.addButton(radio, index)
+        layout.addWidget(radio)
+        self.radios.append(radio)
+        return radio
+
+    def _value(self, text: str, radio: QRadioButton, layout: QVBoxLayout) -> QLabel:
+        label = QLabel(text)
+        label.setWordWrap(True)
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        label.setContentsMargins(VALUE_INDENT, 0, 0, 6)
+        label.setBuddy(radio)
+        layout.addWidget(label)
+        return label
+
+    # -- what was chosen --------------------------------------------------------------------
+
+    @property
+    def edit_index(self) -> int:
+        return len(self.heads) + 1 if self.diff.free_text else -1
+
+    def choice(self) -> str | None:
+        """A head's version id, :data:`BOTH_TEXTS`, ``"edited"``, or None (nothing yet)."""
+        index = self.group.checkedId()
+        if index < 0:
+            return None
+        if index < len(self.heads):
+            return self.heads[index].version.id
+        return BOTH_TEXTS if index == len(self.heads) else "edited"
+
+    def merged_text(self) -> str | None:
+        if self.editor is None or self.group.checkedId() != self.edit_index:
+            return None
+        return self.editor.toPlainText()
+
+
 class ReconcileView(QDialog):
-    """Side by side: one row per differing field, a radio per version; saves a new version."""
+    """Per differing field a group of choices; saves one new (reconciled) version."""
 
     def __init__(self, session: Any, case_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -76,50 +190,38 @@ class ReconcileView(QDialog):
         self.reconciler = Reconciler(session.store)
         self.described: ReconcileCase = self.reconciler.describe(case_id)
         case = session.store.cases.get(case_id)
+        try:
+            from desktop.forms import load_form
+
+            form: Any = load_form(case.form_id, case.form_version)
+        except (KeyError, FileNotFoundError, ValueError):
+            form = None
         self.setObjectName("reconcile_view")
         self.setWindowTitle(_("Casus samenvoegen"))
-        heads = self.described.heads
         own = session.profile.device_id
         intro = QLabel(
             _(
                 "Deze casus is op twee plaatsen tegelijk aangepast. Kies per veld welke "
-                "waarde blijft. Beide versies blijven in de geschiedenis bewaard."
+                "waarde blijft; bij vrije tekst kunt u ook beide teksten behouden of zelf "
+                "samenvoegen. Beide versies blijven in de geschiedenis bewaard."
             )
         )
         intro.setWordWrap(True)
-        grid = QGridLayout()
-        grid.addWidget(_bold(_("Veld")), 0, 0)
-        for column, head in enumerate(heads, start=1):
-            grid.addWidget(_bold(version_title(head, own)), 0, column)
-        self.groups: dict[str, QButtonGroup] = {}
-        self.radios: dict[str, list[QRadioButton]] = {}
-        for row, diff in enumerate(self.described.diffs, start=1):
-            label = QLabel(diff.label)
-            label.setWordWrap(True)
-            grid.addWidget(label, row, 0)
-            group = QButtonGroup(self)
-            group.setExclusive(True)
-            buttons: list[QRadioButton] = []
-            for column, head in enumerate(heads, start=1):
-                text = value_text(
-                    diff.field_id, diff.values[head.version.id], case.form_id, case.form_version
-                )
-                radio = QRadioButton(text)
-                radio.setObjectName(f"pick_{diff.field_id}_{column}")
-                radio.setAccessibleName(f"{diff.label}: {text} ({version_title(head, own)})")
-                group.addButton(radio, column - 1)
-                grid.addWidget(radio, row, column)
-                buttons.append(radio)
-            if len(buttons) > 1:
-                label.setBuddy(buttons[0])
-            group.buttonToggled.connect(lambda *_args: self._update_save())
-            self.groups[diff.field_id] = group
-            self.radios[diff.field_id] = buttons
         body = QWidget()
-        body.setLayout(grid)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(body)
+        column = QVBoxLayout(body)
+        self.fields: dict[str, FieldChoice] = {}
+        for diff in self.described.diffs:
+            choice = FieldChoice(diff, self.described, form, own, body)
+            choice.group.buttonToggled.connect(lambda *_args: self._update_save())
+            column.addWidget(choice)
+            self.fields[diff.field_id] = choice
+        column.addStretch(1)
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("reconcile_fields")
+        self.scroll.setAccessibleName(_("Velden om samen te voegen"))
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(body)
         self.message = QLabel()
         self.message.setObjectName("reconcile_message")
         self.message.setWordWrap(True)
@@ -133,31 +235,61 @@ class ReconcileView(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
-        layout.addWidget(scroll, 1)
+        layout.addWidget(self.scroll, 1)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
         self.result_version: CaseVersion | None = None
         self._update_save()
-        self.resize(900, 520)
+        self._fit_to_screen()
+
+    # kept for callers that look a field's radios or group up by field id
+    @property
+    def radios(self) -> dict[str, list[QRadioButton]]:
+        return {f: choice.radios for f, choice in self.fields.items()}
+
+    @property
+    def groups(self) -> dict[str, QButtonGroup]:
+        return {f: choice.group for f, choice in self.fields.items()}
+
+    def _fit_to_screen(self) -> None:
+        width, height = 1000, 680
+        screen = self.screen()
+        if screen is not None:
+            available = screen.availableGeometry()
+            width = min(width, max(480, available.width() - 40))
+            height = min(height, max(360, available.height() - 40))
+        self.resize(width, height)
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
-        first = next(iter(self.radios.values()), None)
-        if first:
-            first[0].setFocus()
+        first = next(iter(self.fields.values()), None)
+        if first is not None:
+            first.radios[0].setFocus()
 
     def choices(self) -> dict[str, str]:
-        """Field id → chosen version id, for the fields chosen so far."""
-        heads = self.described.heads
+        """Field id → chosen version id (or :data:`BOTH_TEXTS`), for the fields chosen so
+        far; a field whose merged text is written by hand is in :meth:`texts` instead."""
         result: dict[str, str] = {}
-        for field_id, group in self.groups.items():
-            index = group.checkedId()
-            if index >= 0:
-                result[field_id] = heads[index].version.id
+        for field_id, choice in self.fields.items():
+            picked = choice.choice()
+            if picked is not None and picked != "edited":
+                result[field_id] = picked
         return result
 
+    def texts(self) -> dict[str, str]:
+        """Field id → the merged text written by hand."""
+        result: dict[str, str] = {}
+        for field_id, choice in self.fields.items():
+            text = choice.merged_text()
+            if text is not None:
+                result[field_id] = text
+        return result
+
+    def _missing(self) -> int:
+        return sum(1 for choice in self.fields.values() if choice.choice() is None)
+
     def _update_save(self) -> None:
-        missing = len(self.groups) - len(self.choices())
+        missing = self._missing()
         self.save_button.setEnabled(missing == 0)
         if missing:
             self.message.setText(_("Nog {count} veld(en) zonder keuze.").format(count=missing))
@@ -165,11 +297,35 @@ class ReconcileView(QDialog):
             self.message.setText(_("Alle velden zijn gekozen."))
 
     def save(self) -> None:
-        choices = self.choices()
-        if len(choices) != len(self.groups):
+        if self._missing():
             self._update_save()
             return
-        self.result_version = self.reconciler.resolve(self.case_id, choices, self.session.actor)
+        texts = self.texts()
+        for field_id, text in texts.items():
+            if not text.strip():
+                choice = self.fields[field_id]
+                self.message.setText(
+                    _(
+                        "{field}: de samengevoegde tekst is leeg. Schrijf de tekst of kies een "
+                        "versie."
+                    ).format(field=choice.diff.label)
+                )
+                if choice.editor is not None:
+                    choice.editor.setFocus()
+                return
+        try:
+            self.result_version = self.reconciler.resolve(
+                self.case_id, self.choices(), self.session.actor, texts=texts
+            )
+        except ReconcileError:
+            self.message.setText(
+                _(
+                    "Samenvoegen is niet gelukt: de casus is intussen veranderd (bijvoorbeeld "
+                    "op een ander apparaat samengevoegd). Sluit dit venster en open de lijst "
+                    "opnieuw."
+                )
+            )
+            return
         self.accept()
 
 

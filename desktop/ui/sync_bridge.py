@@ -8,9 +8,14 @@ non-blocking notices (a bar above the tabs) for refused items (422), for "log in
 (401/403, never retried by itself) and for cases that need reconciling.
 
 The worker needs the store passphrase to open its own connection. The bridge gets it at
-unlock (or at start-up) and hands it straight to the worker's opener, which drops it once
-the store is open; nothing keeps it. Before the auto-lock closes the UI's store the
-worker is stopped (and its store closed); after unlock it starts again.
+start-up (or at unlock when no worker runs) and hands it straight to the worker's opener,
+which drops it once the store is open; nothing keeps it. When the desk locks, the UI's
+store closes but the worker keeps syncing what was committed, then stops by itself (its
+store closes) once nothing is pending, or at ``locked_sync_seconds`` at the latest; at
+unlock it keeps running, or a new one starts (docs/internal-api.md, "Sync while locked").
+The reconcile notice goes away as soon as no case needs reconciling any more (after a
+merge here, or after pulling one made elsewhere). *Afmelden* revokes the device on the
+server through the worker, then forgets the token.
 
 Training sessions never start a worker. ``desktop.sync`` is imported only when a worker
 starts, and httpx only when the engine talks to a server.
@@ -123,6 +128,7 @@ class SyncBridge(QObject):
     worker_event = Signal(object)
     status_changed = Signal(object)
     login_finished = Signal(bool, str)
+    logout_finished = Signal(bool)
     sync_finished = Signal(object)
 
     def __init__(
@@ -133,12 +139,15 @@ class SyncBridge(QObject):
         open_store: Callable[[Path, str], Store] | None = None,
         interval: float = 60.0,
         engine_options: dict[str, Any] | None = None,
+        locked_sync_seconds: float = 1800.0,
     ) -> None:
         super().__init__(window)
         self.window = window
         self.data_dir = Path(data_dir)
         self.training = bool(window.session.training)
         self.interval = interval
+        self.locked_sync_seconds = locked_sync_seconds
+        self._refresh_at_unlock = False
         self.engine_options = dict(engine_options or {})
         self._open_store = open_store
         self._worker: SyncWorker | None = None
@@ -156,12 +165,18 @@ class SyncBridge(QObject):
 
     @property
     def running(self) -> bool:
-        return self._worker is not None
+        return self._worker is not None and self._worker.alive
 
     def start(self, passphrase: str) -> None:
-        """Start the worker; ``passphrase`` goes to its opener and is dropped after use."""
-        if self.training or self._worker is not None:
+        """Start the worker (or keep the one still syncing after a lock); ``passphrase``
+        goes to a new worker's opener and is dropped after use."""
+        if self.training:
             return
+        if self._worker is not None and self._worker.resume():
+            self._after_unlock()
+            return
+        self._worker = None
+        self._after_unlock()
         from desktop.sync import SyncEngine, SyncWorker
 
         secret = [passphrase]
@@ -181,10 +196,25 @@ class SyncBridge(QObject):
         self._worker.start()
 
     def stop(self) -> None:
-        """Stop the worker and close its store (before the UI's store is locked)."""
+        """Stop the worker and close its store (the window closes)."""
         worker, self._worker = self._worker, None
         if worker is not None:
             worker.stop()
+
+    def keep_syncing_while_locked(self) -> None:
+        """The UI's store is about to lock: the worker sends what is committed, then ends."""
+        if self._worker is not None:
+            self._worker.drain_then_stop(self.locked_sync_seconds)
+
+    def _after_unlock(self) -> None:
+        """Show what the worker reported while the desk was locked."""
+        if self.window.session.store.locked:
+            return
+        if self.status is not None:
+            self._show_status(self.status)
+        if self._refresh_at_unlock:
+            self._refresh_at_unlock = False
+            self.window.list_page.refresh()
 
     # -- what the menu asks ----------------------------------------------------------------
 
@@ -209,8 +239,15 @@ class SyncBridge(QObject):
         return True
 
     def logout(self) -> None:
-        """Forget this device's token (on the UI's connection; the worker then idles)."""
+        """Revoke this device on the server, then forget its token (on the worker; a
+        :class:`~desktop.sync.LogoutFinished` follows). Without a worker the token is
+        only forgotten here."""
         if self.training:
+            return
+        if self._worker is not None and self._worker.alive:
+            self.notices.dismiss("login")
+            self.window.set_connection(_("Afmelden bij de centrale server…"))
+            self._worker.logout()
             return
         from desktop.store.sync_state import SyncState
         from desktop.sync.credentials import Credentials
@@ -243,6 +280,8 @@ class SyncBridge(QObject):
     def _after_reconcile(self) -> None:
         self.window.list_page.refresh()
         self.window.refresh_status()
+        if not _reconciliation_cases(self.window.session.store):
+            self.notices.dismiss("reconcile")
         if self._worker is not None and self.status is not None and self.status.logged_in:
             self._worker.request_sync()
 
@@ -253,6 +292,7 @@ class SyncBridge(QObject):
             ItemQuarantined,
             LoginFinished,
             LoginRequired,
+            LogoutFinished,
             ReconciliationNeeded,
             StatusChanged,
             SyncFinished,
@@ -273,10 +313,21 @@ class SyncBridge(QObject):
             )
         elif isinstance(event, SyncFinished):
             self.reports.append(event.report)
-            if event.report.pulled:
-                self.window.list_page.refresh()
-            self.window.refresh_status()
+            if self.window.session.store.locked:
+                self._refresh_at_unlock = self._refresh_at_unlock or bool(event.report.pulled)
+            else:
+                if event.report.pulled:
+                    self.window.list_page.refresh()
+                self.window.refresh_status()
             self.sync_finished.emit(event.report)
+        elif isinstance(event, LogoutFinished):
+            if event.revoked:
+                self.notices.dismiss("logout")
+            else:
+                self.notices.show_notice("logout", event.message)
+            if self.status is not None:
+                self._show_status(self.status)
+            self.logout_finished.emit(event.revoked)
         elif isinstance(event, LoginFinished):
             if event.ok:
                 self.notices.dismiss("login")
@@ -287,6 +338,8 @@ class SyncBridge(QObject):
 
     def _show_status(self, status: SyncStatus) -> None:
         self.status = status
+        if status.needs_reconciliation == 0:
+            self.notices.dismiss("reconcile")  # resolved here, or pulled from elsewhere
         if self.window.session.store.locked:
             return
         self.window.set_connection(status.text())
@@ -319,6 +372,12 @@ class SyncBridge(QObject):
             logged_in=False,
             needs_login=False,
         )
+
+
+def _reconciliation_cases(store: Store) -> list[str]:
+    from desktop.store.sync_state import SyncState
+
+    return SyncState(store.db).reconciliation_cases()
 
 
 def _default_open_store(data_dir: Path, passphrase: str) -> Store:

@@ -19,8 +19,10 @@ from desktop.sync import (
     ItemQuarantined,
     RequestRejected,
     ServerBusy,
+    StatusChanged,
     SyncEngine,
     SyncEvent,
+    SyncStatus,
     TrainingStoreRefused,
 )
 from doorloop_protocol import (
@@ -422,3 +424,59 @@ def test_login_links_the_desk_to_the_central_user(store: Store) -> None:
     pushed = [e for request in server.pushes for e in request.audit_events]
     assert pushed and {e.user_id for e in pushed} == {"central-7"}
     assert engine.status().unsynced == 0
+
+
+def _statuses(engine: SyncEngine) -> list[SyncStatus]:
+    seen: list[SyncStatus] = []
+    engine.subscribe(lambda e: seen.append(e.status) if isinstance(e, StatusChanged) else None)
+    return seen
+
+
+def test_offline_right_after_a_failed_request_never_online_after_a_failure(
+    store: Store,
+) -> None:
+    server = FakeServer()
+    waits: list[float] = []
+    engine = _engine(store, server, waits)
+    assert engine.sync().outcome == "ok"
+    assert engine.status().online
+    seen = _statuses(engine)
+    # the server goes away: the first failed request already says offline (not after
+    # all retries), and nothing says "Online" again until a request succeeds
+    server.failures = [ServerBusy("down", status=502) for _ in range(5)]
+    busy_in_wait: list[bool] = []
+    engine._stop.wait = lambda delay: busy_in_wait.append(engine.status().running) or False  # type: ignore[method-assign]
+    assert engine.sync().outcome == "offline"
+    first_failure = next(i for i, s in enumerate(seen) if not s.online)
+    assert seen[first_failure].running is False
+    assert all(not s.online for s in seen[first_failure:])
+    assert all("Online" not in s.text() for s in seen[first_failure:])
+    assert "Offline" in seen[-1].text()
+    assert busy_in_wait and not any(busy_in_wait)  # waiting to retry is not "bezig"
+    # the server is back: online after the first request that succeeds
+    assert engine.sync().outcome == "ok"
+    assert seen[-1].online and "Online" in seen[-1].text()
+
+
+def test_busy_only_while_a_request_is_on_the_wire(store: Store) -> None:
+    server = FakeServer()
+    engine = _engine(store, server, [])
+    seen = _statuses(engine)
+    during: list[bool] = []
+    original = FakeTransport.pull
+
+    def pull(self: FakeTransport, since: int, limit: int) -> PullResponse:
+        during.append(engine.status().running)
+        return original(self, since, limit)
+
+    FakeTransport.pull = pull  # type: ignore[method-assign]
+    try:
+        assert engine.sync().outcome == "ok"
+    finally:
+        FakeTransport.pull = original  # type: ignore[method-assign]
+    assert during == [True]
+    assert any(s.running and "Bezig met synchroniseren" in s.text() for s in seen)
+    assert not seen[-1].running
+    assert "Bezig" not in seen[-1].text()
+    # the status line never counts unsent items unlabelled: the window's label does
+    assert "niet verzonden" not in seen[-1].text()
