@@ -687,7 +687,7 @@ class IntakeView(QWidget):
         self._first_pending = None
         if not self._dirty:
             return not self._failure and not self._parse_errors
-        if not self.session.store.locked:
+        if events_for(self.session.store).waiting(self.case_id):
             # a newer version that arrived is shown (and offered) before we write on it;
             # if reading fails, the save below meets the same trouble and says so
             with contextlib.suppress(Exception):

@@ -59,6 +59,11 @@ class StoreEvents(QObject):
         if ids:
             self.cases_changed.emit(ids)
 
+    def waiting(self, case_id: str) -> bool:
+        """Whether a change of the case was committed but not delivered yet."""
+        with self._lock:
+            return case_id in self._pending
+
     def release(self) -> None:
         """Deliver what arrived while the store was locked (call after unlock)."""
         self._deliver()
