@@ -208,35 +208,76 @@ def library_folder(data_dir: Path) -> Path:
     return Path(data_dir) / "training" / "scenarios"
 
 
+ORIGINS = ("builtin", "region", "own")
+_SUBFOLDER = {"builtin": "builtin", "region": "region", "own": ""}
+
+
+def origin_label(origin: str) -> str:
+    """Dutch word for where a scenario comes from."""
+    return {
+        "builtin": _("meegeleverd"),
+        "region": _("regio"),
+        "own": _("eigen"),
+    }.get(origin, origin)
+
+
 class ScenarioLibrary:
-    """The bundled scenarios plus the trainer's own, by id."""
+    """The bundled scenarios plus the trainer's, by id, each with its origin.
+
+    Files: ``<folder>/*.yaml`` are the trainer's own, ``<folder>/region/*.yaml`` came
+    from the region (a pack), ``<folder>/builtin/*.yaml`` are newer versions of built-in
+    scenarios that arrived in a pack (they stay built-ins).
+    """
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
         self.problems: dict[str, list[str]] = {}
 
-    def _own(self) -> dict[str, Scenario]:
-        own: dict[str, Scenario] = {}
-        self.problems = {}
-        if not self.folder.is_dir():
-            return own
-        for path in sorted(self.folder.glob("*.yaml")):
+    def _folder(self, origin: str) -> Path:
+        return self.folder / _SUBFOLDER[origin] if _SUBFOLDER[origin] else self.folder
+
+    def _read_folder(self, origin: str) -> dict[str, Scenario]:
+        found: dict[str, Scenario] = {}
+        folder = self._folder(origin)
+        if not folder.is_dir():
+            return found
+        for path in sorted(folder.glob("*.yaml")):
+            name = str(path.relative_to(self.folder))
             try:
                 scenario = scenario_from_data(
-                    read_yaml(path.read_text(encoding="utf-8"), path.name), path.name
+                    read_yaml(path.read_text(encoding="utf-8"), name), name
                 )
             except (ScenarioError, OSError, UnicodeDecodeError) as error:
-                self.problems[path.name] = list(getattr(error, "problems", [str(error)]))
+                self.problems[name] = list(getattr(error, "problems", [str(error)]))
                 continue
-            own[scenario.id] = scenario
-        return own
+            found[scenario.id] = scenario
+        return found
+
+    def _all(self) -> list[tuple[Scenario, str]]:
+        self.problems = {}
+        updates = self._read_folder("builtin")
+        region = self._read_folder("region")
+        own = self._read_folder("own")
+        out: list[tuple[Scenario, str]] = []
+        for bundled in bundled_scenarios():
+            if bundled.id in own:  # an old-style own file with a built-in's id replaces it
+                out.append((own.pop(bundled.id), "own"))
+                continue
+            update = updates.pop(bundled.id, None)
+            newest = update if update is not None and update.version > bundled.version else bundled
+            out.append((newest, "builtin"))
+        out += [(updates[key], "builtin") for key in sorted(updates)]
+        out += [(region[key], "region") for key in sorted(region) if key not in own]
+        out += [(own[key], "own") for key in sorted(own)]
+        return out
 
     def scenarios(self) -> list[Scenario]:
-        """Bundled scenarios in their order (replaced by an own one with the same id),
-        then the trainer's own, by id. Broken own files are listed in :attr:`problems`."""
-        own = self._own()
-        out = [own.pop(s.id, s) for s in bundled_scenarios()]
-        return out + [own[key] for key in sorted(own)]
+        """Built-in scenarios in their order (their newest version), then the region's,
+        then the trainer's own, by id. Broken files are listed in :attr:`problems`."""
+        return [scenario for scenario, _origin in self._all()]
+
+    def with_origins(self) -> list[tuple[Scenario, str]]:
+        return self._all()
 
     def get(self, scenario_id: str) -> Scenario:
         for scenario in self.scenarios():
@@ -244,26 +285,40 @@ class ScenarioLibrary:
                 return scenario
         raise KeyError(scenario_id)
 
+    def origin(self, scenario_id: str) -> str:
+        """``builtin``, ``region`` or ``own``; ``own`` for an id not (yet) in the library."""
+        for scenario, origin in self._all():
+            if scenario.id == scenario_id:
+                return origin
+        return "own"
+
     def is_own(self, scenario_id: str) -> bool:
         return (self.folder / f"{scenario_id}.yaml").exists()
 
     def is_bundled(self, scenario_id: str) -> bool:
         return any(s.id == scenario_id for s in bundled_scenarios())
 
-    def save(self, scenario: Scenario) -> Path:
-        """Write (or replace) a trainer's scenario; it must pass the strict loader."""
+    def save(self, scenario: Scenario, origin: str = "own") -> Path:
+        """Write (or replace) a scenario of ``origin``; it must pass the strict loader."""
+        if origin not in ORIGINS:
+            raise ValueError(f"unknown origin {origin!r}")
         checked = scenario_from_data(scenario.to_data(), scenario.id)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / f"{checked.id}.yaml"
+        folder = self._folder(origin)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{checked.id}.yaml"
         _write_atomic(path, checked.to_yaml().encode("utf-8"))
+        for other in ORIGINS:  # one file per id
+            if other != origin:
+                (self._folder(other) / f"{checked.id}.yaml").unlink(missing_ok=True)
         return path
 
     def delete(self, scenario_id: str) -> bool:
-        """Remove a trainer's own scenario file (a bundled one comes back, if any)."""
-        path = self.folder / f"{scenario_id}.yaml"
-        if path.exists():
-            path.unlink()
-            return True
+        """Remove a trainer's own (or the region's) scenario file; built-ins stay."""
+        for origin in ("own", "region"):
+            path = self._folder(origin) / f"{scenario_id}.yaml"
+            if path.exists():
+                path.unlink()
+                return True
         return False
 
     def import_pack(self, path: Path) -> list[Scenario]:

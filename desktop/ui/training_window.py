@@ -21,8 +21,9 @@ from datetime import datetime, timedelta
 from html import escape
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -35,9 +36,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMessageBox,
-    QPlainTextEdit,
     QPushButton,
-    QSpinBox,
     QSplitter,
     QStackedWidget,
     QTableWidget,
@@ -53,8 +52,9 @@ from desktop.forms import FormDefinition, load_form
 from desktop.forms.workflow import TransitionError
 from desktop.i18n import _, language, pick
 from desktop.store import StoreError
+from desktop.training.authoring import blank_data, copy_data, new_id
 from desktop.training.debrief import debrief_sections, render_debrief
-from desktop.training.packs import PackError, ScenarioLibrary, export_pack
+from desktop.training.packs import PackError, ScenarioLibrary, export_pack, origin_label
 from desktop.training.results import (
     ResultBook,
     ResultsFileError,
@@ -65,11 +65,10 @@ from desktop.training.scenario import (
     Scenario,
     ScenarioError,
     ScriptLine,
-    dump_yaml,
-    read_yaml,
     scenario_from_data,
 )
 from desktop.training.scoring import Score, score_attempt
+from desktop.ui.scenario_editor import ScenarioForm
 
 TRAINER_ROLES = frozenset({"trainer", "coordinator"})
 
@@ -156,6 +155,11 @@ class CallerScriptPanel(QWidget):
         layout.addWidget(decision)
         layout.addWidget(self.finish_button)
         self.refresh()
+        if any(line.after is not None for line in scenario.script):
+            self._timed = QTimer(self)  # the caller goes on talking by the clock
+            self._timed.setInterval(1000)
+            self._timed.timeout.connect(self.refresh)
+            self._timed.start()
 
     def reach_section(self, section_id: str) -> None:
         if section_id not in self.sections_reached:
@@ -170,7 +174,7 @@ class CallerScriptPanel(QWidget):
         self.refresh()
 
     def revealed(self) -> list[ScriptLine]:
-        return self.scenario.revealed(self.sections_reached, self.asked)
+        return self.scenario.revealed(self.sections_reached, self.asked, self.clock.elapsed())
 
     def refresh(self) -> None:
         shown = self.revealed()
@@ -453,8 +457,11 @@ class TraineePage(QWidget):
 
 
 class ScenarioEditorPage(QWidget):
-    """A form over a scenario's YAML: the main facts as fields, the rest as YAML text;
-    "Controleren" runs the strict loader and lists its Dutch problems."""
+    """The trainer's scenarios: a list (with where each comes from) and the editor — a
+    form over the scenario with the YAML as the advanced view
+    (:class:`~desktop.ui.scenario_editor.ScenarioForm`). "Controleren" runs the strict
+    loader and lists its Dutch problems; nothing the trainer typed is ever replaced
+    without a word."""
 
     saved = Signal()
 
@@ -463,158 +470,240 @@ class ScenarioEditorPage(QWidget):
         self.setObjectName("scenario_editor")
         self.library = library
         self.form = load_form("intake", "1")
+        self.origin_id: str | None = None  # the stored scenario being edited (None: new)
+        self.auto_id: str | None = None  # an id made by "new", replaced by one from the title
+        self.scenarios: list[Scenario] = []
         self.list = QListWidget()
         self.list.setObjectName("scenario_list")
         self.list.setAccessibleName(_("Casussen"))
+        self.list.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
         self.list.currentRowChanged.connect(self._load_current)
-        self.scenario_id = QLineEdit()
-        self.scenario_id.setObjectName("scenario_id")
-        self.title_nl = QLineEdit()
-        self.title_nl.setObjectName("scenario_title_nl")
-        self.title_en = QLineEdit()
-        self.title_en.setObjectName("scenario_title_en")
-        self.urgency = QComboBox()
-        self.urgency.setObjectName("scenario_urgency")
-        for level in self.form.urgency:
-            self.urgency.addItem(f"{level.code} {pick(level.label)}", level.code)
-        self.intervention = QComboBox()
-        self.intervention.setObjectName("scenario_intervention")
-        for option in self.form.field("triage.intervention").options:
-            self.intervention.addItem(pick(option.label), option.value)
-        self.minutes = QSpinBox()
-        self.minutes.setObjectName("scenario_minutes")
-        self.minutes.setRange(1, 240)
-        self.yaml = QPlainTextEdit()
-        self.yaml.setObjectName("scenario_yaml")
-        self.yaml.setAccessibleName(_("Casus als YAML"))
+        list_label = QLabel(_("&Beschikbare casussen"))
+        list_label.setBuddy(self.list)
+        self.editor = ScenarioForm(self.form)
+        self.editor.sync_problems.connect(self._show_problems)
         self.problems = QListWidget()
         self.problems.setObjectName("scenario_problems")
         self.problems.setAccessibleName(_("Problemen in de casus"))
+        self.problems.setMaximumHeight(120)
         self.status = QLabel()
         self.status.setObjectName("editor_status")
-        fields = QFormLayout()
-        fields.addRow(_("Id"), self.scenario_id)
-        fields.addRow(_("Titel (nl)"), self.title_nl)
-        fields.addRow(_("Titel (en)"), self.title_en)
-        fields.addRow(_("Verwachte urgentie"), self.urgency)
-        fields.addRow(_("Verwachte interventie"), self.intervention)
-        fields.addRow(_("Doeltijd besluit (min)"), self.minutes)
-        buttons = QHBoxLayout()
-        for text, name, slot in (
-            (_("&Controleren"), "validate_button", self.validate),
-            (_("&Opslaan"), "save_scenario_button", self.save),
-            (_("&Kopie als nieuwe casus"), "copy_scenario_button", self.copy),
-            (_("&Verwijder eigen casus"), "delete_scenario_button", self.delete),
-            (_("&Importeer pakket…"), "import_pack_button", self._ask_import),
-            (_("&Exporteer pakket…"), "export_pack_button", self._ask_export),
+        self.status.setWordWrap(True)
+        left_buttons = QVBoxLayout()
+        right_buttons = QHBoxLayout()
+        for text, name, slot, where in (
+            (_("&Nieuwe casus"), "new_scenario_button", self.new_scenario, left_buttons),
+            (_("Kopie als nieu&we casus"), "copy_scenario_button", self.copy, left_buttons),
+            (_("Verwijder eigen casus"), "delete_scenario_button", self.delete, left_buttons),
+            (_("Im&porteer pakket…"), "import_pack_button", self._ask_import, left_buttons),
+            (_("E&xporteer selectie…"), "export_pack_button", self._ask_export, left_buttons),
+            (_("Contro&leren"), "validate_button", self.validate, right_buttons),
+            (_("Op&slaan"), "save_scenario_button", self.save, right_buttons),
         ):
             button = QPushButton(text)
             button.setObjectName(name)
             button.clicked.connect(slot)
-            buttons.addWidget(button)
+            where.addWidget(button)
+        right_buttons.addStretch(1)
+        left = QVBoxLayout()
+        left.addWidget(list_label)
+        left.addWidget(self.list, 1)
+        left.addLayout(left_buttons)
         right = QVBoxLayout()
-        right.addLayout(fields)
-        right.addWidget(self.yaml, 3)
-        right.addWidget(QLabel(_("Problemen")))
-        right.addWidget(self.problems, 1)
+        right.addWidget(self.editor, 1)
+        problems_label = QLabel(_("Problemen"))
+        problems_label.setBuddy(self.problems)
+        right.addWidget(problems_label)
+        right.addWidget(self.problems)
         right.addWidget(self.status)
-        right.addLayout(buttons)
+        right.addLayout(right_buttons)
         body = QHBoxLayout(self)
-        body.addWidget(self.list, 1)
-        body.addLayout(right, 3)
+        body.addLayout(left, 1)
+        body.addLayout(right, 4)
         self.reload()
+
+    # -- the list --------------------------------------------------------------------------
 
     def reload(self, select: str | None = None) -> None:
         self.scenarios = self.library.scenarios()
         self.list.blockSignals(True)
         self.list.clear()
         for scenario in self.scenarios:
-            mark = _("eigen") if self.library.is_own(scenario.id) else _("meegeleverd")
-            self.list.addItem(f"{pick(scenario.title)} ({mark})")
-        self.list.blockSignals(False)
+            item = QListWidgetItem(
+                f"{pick(scenario.title)} ({origin_label(self.library.origin(scenario.id))}, "
+                + _("versie {version}").format(version=scenario.version)
+                + ")"
+            )
+            item.setData(Qt.ItemDataRole.UserRole, scenario.id)
+            self.list.addItem(item)
         ids = [s.id for s in self.scenarios]
-        self.list.setCurrentRow(ids.index(select) if select in ids else 0)
-        self._load_current(self.list.currentRow())
+        row = ids.index(select) if select in ids else 0
+        self.list.setCurrentRow(row)
+        self.list.blockSignals(False)
+        self._show(row)
 
     def _load_current(self, row: int) -> None:
+        if row == self._shown_row():
+            return
+        if not self._may_leave():
+            self.list.blockSignals(True)
+            self.list.setCurrentRow(self._shown_row())
+            self.list.blockSignals(False)
+            return
+        self._show(row)
+
+    def _shown_row(self) -> int:
+        ids = [s.id for s in self.scenarios]
+        return ids.index(self.origin_id) if self.origin_id in ids else -1
+
+    def _show(self, row: int) -> None:
         if 0 <= row < len(self.scenarios):
             self.show_scenario(self.scenarios[row])
 
     def show_scenario(self, scenario: Scenario) -> None:
-        self.scenario_id.setText(scenario.id)
-        self.title_nl.setText(scenario.title["nl"])
-        self.title_en.setText(scenario.title["en"])
-        self.urgency.setCurrentIndex(self.urgency.findData(scenario.expected.urgency))
-        self.intervention.setCurrentIndex(
-            self.intervention.findData(scenario.expected.intervention)
+        self.origin_id = scenario.id
+        self.auto_id = None
+        self._load(scenario.to_data())
+        self.status.setText(
+            _("{origin}: {title}").format(
+                origin=origin_label(self.library.origin(scenario.id)).capitalize(),
+                title=pick(scenario.title),
+            )
         )
-        self.minutes.setValue(scenario.expected.decision_minutes)
-        self.yaml.setPlainText(scenario.to_yaml())
-        self.problems.clear()
-        self.status.clear()
 
-    def _merged(self) -> Any:
-        """The YAML text with the form's fields laid over it (the form wins)."""
-        data = read_yaml(self.yaml.toPlainText(), _("editor"))
-        if not isinstance(data, dict):
-            raise ScenarioError([_("Een casus moet een YAML-mapping zijn.")])
-        data["id"] = self.scenario_id.text().strip()
-        data["title"] = {"nl": self.title_nl.text().strip(), "en": self.title_en.text().strip()}
-        expected = data.setdefault("expected", {})
-        if isinstance(expected, dict):
-            expected["urgency"] = self.urgency.currentData()
-            expected["intervention"] = self.intervention.currentData()
-            expected["decision_minutes"] = self.minutes.value()
-        return data
+    def _load(self, data: dict[str, Any]) -> None:
+        self.problems.clear()
+        for problem in self.editor.load(data):
+            self.problems.addItem(problem)
+
+    @property
+    def dirty(self) -> bool:
+        return self.editor.form_dirty or self.editor.yaml_dirty
+
+    def _may_leave(self) -> bool:
+        """Unsaved edits are never dropped without the trainer's yes."""
+        if not self.dirty:
+            return True
+        answer = QMessageBox.question(
+            self,
+            _("Niet opgeslagen"),
+            _("De casus heeft wijzigingen die niet zijn opgeslagen. Weggooien?"),
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Discard
+
+    def _taken(self) -> set[str]:
+        return {s.id for s in self.scenarios}
+
+    # -- new and copy ----------------------------------------------------------------------
+
+    def new_scenario(self) -> None:
+        """A new scenario from scratch, in the form."""
+        if not self._may_leave():
+            return
+        data = blank_data(datetime.now(ZoneInfo(self.form.timezone)), self._taken())
+        self.origin_id = None
+        self.auto_id = data["id"]
+        self.list.clearSelection()
+        self._load(data)
+        self.editor.views.setCurrentIndex(0)
+        self.editor.title.nl.setFocus()
+        self.editor.title.nl.selectAll()
+        self.status.setText(_("Nieuwe casus: vul het formulier in en sla op."))
+
+    def copy(self) -> None:
+        """The scenario being edited (with its edits) as a new scenario of one's own."""
+        problems = self.editor.sync()
+        if problems:
+            self._show_problems(problems)
+            return
+        data = copy_data(self.editor.data, self._taken())
+        self.origin_id = None
+        self.auto_id = None
+        self._load(data)
+        self.status.setText(_("Kopie '{id}': pas aan en sla op.").format(id=data.get("id", "")))
+
+    # -- check and save --------------------------------------------------------------------
+
+    def _show_problems(self, problems: list[str]) -> None:
+        self.problems.clear()
+        for problem in problems:
+            self.problems.addItem(problem)
+        self.status.setText(
+            _("{n} probleem/problemen: de casus is niet opgeslagen.").format(n=len(problems))
+        )
 
     def validate(self) -> Scenario | None:
-        """Check the edited scenario; list problems, or rewrite the YAML from the form."""
+        """Check the scenario as the active view shows it; list problems. The views are
+        made one first — neither overwrites the other."""
         self.problems.clear()
-        try:
-            data = self._merged()
-            scenario = scenario_from_data(data, data.get("id", ""))
-        except ScenarioError as error:
-            for problem in error.problems:
-                self.problems.addItem(problem)
-            self.status.setText(
-                _("{n} probleem/problemen: de casus is niet opgeslagen.").format(
-                    n=len(error.problems)
-                )
-            )
+        problems = self.editor.sync()
+        if problems:
+            self._show_problems(problems)
             return None
-        self.yaml.setPlainText(dump_yaml(scenario.to_data()))
+        data = self.editor.data
+        try:
+            scenario = scenario_from_data(data, str(data.get("id", "")))
+        except ScenarioError as error:
+            self._show_problems(error.problems)
+            return None
         self.status.setText(_("De casus is in orde."))
         return scenario
 
     def save(self) -> bool:
+        """Save as the trainer's own scenario: a new one gets an id from its title, a
+        changed one the next version; a built-in one is never overwritten."""
         scenario = self.validate()
         if scenario is None:
             return False
-        self.library.save(scenario)
+        if self.origin_id is not None and self.library.origin(self.origin_id) == "builtin":
+            self._show_problems(
+                [
+                    _(
+                        "'{title}' is een meegeleverde casus en wordt niet overschreven. "
+                        "Kies 'Kopie als nieuwe casus' en sla de kopie op."
+                    ).format(title=pick(scenario.title))
+                ]
+            )
+            return False
+        taken = self._taken() - {self.origin_id}
+        changes: dict[str, Any] = {}
+        if self.origin_id is None and self.auto_id == scenario.id:
+            changes["id"] = new_id(scenario.title["nl"], taken)
+        if (changes.get("id", scenario.id)) in taken:
+            self._show_problems([_("Er is al een casus met code '{id}'.").format(id=scenario.id)])
+            return False
+        if self.origin_id is not None and scenario.id == self.origin_id:
+            stored = self.library.get(self.origin_id)
+            if stored == scenario:
+                self.status.setText(_("Geen wijzigingen om op te slaan."))
+                return True
+            if scenario.version <= stored.version:
+                changes["version"] = stored.version + 1
+        if changes:
+            scenario = scenario.model_copy(update=changes)
+        self.library.save(scenario, origin="own")
+        self.origin_id = scenario.id
+        self.auto_id = None
         self.reload(select=scenario.id)
-        self.status.setText(_("Opgeslagen als eigen casus '{id}'.").format(id=scenario.id))
+        self.status.setText(
+            _("Opgeslagen als eigen casus '{id}', versie {version}.").format(
+                id=scenario.id, version=scenario.version
+            )
+        )
         self.saved.emit()
         return True
 
-    def copy(self) -> None:
-        base = self.scenario_id.text().strip() or "casus"
-        taken = {s.id for s in self.scenarios}
-        number = 2
-        while f"{base}_{number}" in taken:
-            number += 1
-        self.scenario_id.setText(f"{base}_{number}")
-        self.title_nl.setText(self.title_nl.text() + " " + _("(kopie)"))
-        self.title_en.setText(self.title_en.text() + " (copy)")
-        self.status.setText(_("Kopie: pas aan en sla op."))
-
     def delete(self) -> None:
-        scenario_id = self.scenario_id.text().strip()
-        if self.library.delete(scenario_id):
-            self.reload()
-            self.status.setText(_("Eigen casus '{id}' verwijderd.").format(id=scenario_id))
-            self.saved.emit()
-        else:
+        scenario_id = self.origin_id or ""
+        if self.library.origin(scenario_id) == "builtin" or not self.library.delete(scenario_id):
             self.status.setText(_("Alleen eigen casussen kunnen worden verwijderd."))
+            return
+        self.origin_id = None
+        self.reload()
+        self.status.setText(_("Eigen casus '{id}' verwijderd.").format(id=scenario_id))
+        self.saved.emit()
 
     def import_pack(self, path: Path) -> bool:
         self.problems.clear()

@@ -133,32 +133,6 @@ def test_a_missed_question_and_wrong_urgency_show_in_the_debrief(
     assert "ondertriage" in text and "Niet gesteld" in text
 
 
-def test_the_editor_validates_and_saves_an_own_scenario(qtbot: QtBot, trainer: DeskSession) -> None:
-    panel = shown(qtbot, TrainingPanel(trainer))
-    editor = panel.editor
-    assert editor is not None
-    yaml_text = editor.yaml.toPlainText()
-    editor.yaml.setPlainText(
-        yaml_text.replace("risk.suicidality: thoughts", "risk.suicidality: misschien")
-    )
-    assert editor.validate() is None
-    problems = [editor.problems.item(i).text() for i in range(editor.problems.count())]
-    assert any("veld expected.answers.risk.suicidality" in p for p in problems)
-    assert not editor.save()
-
-    editor.yaml.setPlainText(yaml_text)
-    editor.copy()
-    editor.title_nl.setText("Sanne, avonddienst")
-    editor.urgency.setCurrentIndex(editor.urgency.findData("U3"))
-    assert editor.save()
-    new_id = editor.scenario_id.text()
-    assert new_id == "suicidal_thoughts_14_2"
-    saved = panel.library.get(new_id)
-    assert saved.title["nl"] == "Sanne, avonddienst" and saved.expected.urgency == "U3"
-    # the trainee's chooser lists it at once
-    assert panel.trainee.choice.findData(new_id) >= 0
-
-
 def test_packs_import_with_problems_listed(
     qtbot: QtBot, trainer: DeskSession, tmp_path: Path
 ) -> None:
