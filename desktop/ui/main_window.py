@@ -315,6 +315,11 @@ class MainWindow(QMainWindow):
         self.open_case(case.id)
 
     def open_case(self, case_id: str) -> None:
+        if self.session.training:
+            from desktop.ui.training_window import open_exercise
+
+            if open_exercise(self, case_id):
+                return
         for index in range(1, self.tabs.count()):
             if getattr(self.tabs.widget(index), "case_id", None) == case_id:
                 self.tabs.setCurrentIndex(index)
@@ -327,6 +332,10 @@ class MainWindow(QMainWindow):
     def offer_unfinished(self) -> None:
         """At start-up: offer the intakes that were not finished (after a crash too)."""
         unfinished = self.session.store.cases.unfinished()
+        if self.session.training:
+            from desktop.ui.training_window import offer_exercises
+
+            unfinished = offer_exercises(self, unfinished)
         if not unfinished:
             return
         dialog = ResumeDialog(unfinished, self)

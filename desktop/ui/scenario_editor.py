@@ -108,7 +108,10 @@ class BilingualEdit(QWidget):
 
     def value(self) -> Bilingual:
         def text(edit: QLineEdit | QPlainTextEdit) -> str:
-            return edit.text() if isinstance(edit, QLineEdit) else edit.toPlainText()
+            if isinstance(edit, QLineEdit):
+                return edit.text()
+            # toPlainText() turns no-break spaces into spaces: keep the text as typed
+            return edit.document().toRawText().replace("\u2029", "\n")
 
         return Bilingual(text(self.nl), text(self.en))
 

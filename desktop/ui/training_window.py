@@ -24,6 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -54,6 +55,7 @@ from desktop.i18n import _, language, pick
 from desktop.store import StoreError
 from desktop.training.authoring import blank_data, copy_data, new_id
 from desktop.training.debrief import debrief_sections, render_debrief
+from desktop.training.exercises import ExerciseBook, ExerciseState, exercise_case_ids
 from desktop.training.packs import PackError, ScenarioLibrary, export_pack, origin_label
 from desktop.training.results import (
     ResultBook,
@@ -71,6 +73,7 @@ from desktop.training.scoring import Score, score_attempt
 from desktop.ui.scenario_editor import ScenarioForm
 
 TRAINER_ROLES = frozenset({"trainer", "coordinator"})
+AUTOSAVE_MS = 5_000
 
 
 def library_for(session: Any) -> ScenarioLibrary:
@@ -83,15 +86,38 @@ def _now_local() -> datetime:
 
 
 class ScenarioClock:
-    """The exercise's "now": the scenario's call moment plus the real time since start."""
+    """The exercise's "now": the scenario's call moment plus the exercise time so far.
 
-    def __init__(self, start: datetime, monotonic: Callable[[], float] = time.monotonic) -> None:
+    Exercise time is the time the exercise was open and unlocked: ``elapsed`` carries
+    the time before a crash or a lock, :meth:`pause` stops it (lock) and :meth:`resume`
+    goes on (unlock)."""
+
+    def __init__(
+        self,
+        start: datetime,
+        monotonic: Callable[[], float] = time.monotonic,
+        elapsed: float = 0.0,
+    ) -> None:
         self.start = start
         self._monotonic = monotonic
+        self._before = elapsed
         self._origin = monotonic()
+        self.paused = False
 
     def elapsed(self) -> float:
-        return self._monotonic() - self._origin
+        if self.paused:
+            return self._before
+        return self._before + self._monotonic() - self._origin
+
+    def pause(self) -> None:
+        if not self.paused:
+            self._before = self.elapsed()
+            self.paused = True
+
+    def resume(self) -> None:
+        if self.paused:
+            self._origin = self._monotonic()
+            self.paused = False
 
     def __call__(self) -> datetime:
         return (self.start + timedelta(seconds=self.elapsed())).replace(microsecond=0)
@@ -105,6 +131,7 @@ class CallerScriptPanel(QWidget):
     key questions are ticked; the trainee's decision and the finish button."""
 
     finished = Signal()
+    changed = Signal()  # a section reached, a question ticked, a decision chosen
 
     def __init__(self, scenario: Scenario, form: FormDefinition, clock: ScenarioClock) -> None:
         super().__init__()
@@ -123,8 +150,16 @@ class CallerScriptPanel(QWidget):
         questions = QGroupBox(_("Kernvragen (vink aan wanneer je ze stelt)"))
         question_layout = QVBoxLayout(questions)
         self.question_boxes: dict[str, QCheckBox] = {}
-        for question in scenario.key_questions:
-            box = QCheckBox(pick(question.text))
+        for number, question in enumerate(scenario.key_questions, start=1):
+            text = pick(question.text).replace("&", "&&")
+            box = QCheckBox(f"{text} (Ctrl+{number})" if number <= 9 else text)
+            if number <= 9:  # ticked by keyboard from anywhere in the exercise
+                QShortcut(
+                    QKeySequence(f"Ctrl+{number}"),
+                    self,
+                    box.toggle,
+                    context=Qt.ShortcutContext.WindowShortcut,
+                )
             box.setObjectName(f"key_question:{question.id}")
             box.toggled.connect(lambda on, qid=question.id: self._asked(qid, on))
             question_layout.addWidget(box)
@@ -145,6 +180,8 @@ class CallerScriptPanel(QWidget):
             self.intervention.addItem(pick(option.label), option.value)
         decision_form.addRow(_("&Urgentie"), self.urgency)
         decision_form.addRow(_("&Interventie"), self.intervention)
+        self.urgency.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        self.intervention.currentIndexChanged.connect(lambda _i: self.changed.emit())
         self.finish_button = QPushButton(_("&Afronden en scoren"))
         self.finish_button.setObjectName("finish_button")
         self.finish_button.clicked.connect(self.finished)
@@ -165,12 +202,37 @@ class CallerScriptPanel(QWidget):
         if section_id not in self.sections_reached:
             self.sections_reached.add(section_id)
             self.refresh()
+            self.changed.emit()
 
     def _asked(self, question_id: str, on: bool) -> None:
         if on:
             self.asked.setdefault(question_id, round(self.clock.elapsed(), 1))
         else:
             self.asked.pop(question_id, None)
+        self.refresh()
+        self.changed.emit()
+
+    def restore(
+        self,
+        sections: list[str],
+        asked: dict[str, float],
+        urgency: str | None,
+        intervention: str | None,
+    ) -> None:
+        """Show a resumed exercise as it was (no ``changed`` signals)."""
+        self.blockSignals(True)
+        try:
+            self.sections_reached.update(sections)
+            for question_id, box in self.question_boxes.items():
+                box.blockSignals(True)
+                box.setChecked(question_id in asked)
+                box.blockSignals(False)
+            boxes = self.question_boxes
+            self.asked = {qid: seconds for qid, seconds in asked.items() if qid in boxes}
+            for combo, value in ((self.urgency, urgency), (self.intervention, intervention)):
+                combo.setCurrentIndex(max(0, combo.findData(value)) if value else 0)
+        finally:
+            self.blockSignals(False)
         self.refresh()
 
     def revealed(self) -> list[ScriptLine]:
@@ -289,6 +351,12 @@ class TraineePage(QWidget):
         self.scenario: Scenario | None = None
         self.case_id: str | None = None
         self.started_at: datetime | None = None
+        self.state: ExerciseState | None = None
+        self.clock: ScenarioClock | None = None
+        self.book = ExerciseBook(session.store)
+        self.autosave = QTimer(self)  # exercise time and position, also without edits
+        self.autosave.setInterval(AUTOSAVE_MS)
+        self.autosave.timeout.connect(self.save_state)
         self.stack = QStackedWidget()
 
         chooser = QWidget()
@@ -313,10 +381,23 @@ class TraineePage(QWidget):
         self.start_button.setObjectName("start_button")
         self.start_button.clicked.connect(self.start)
         form = QFormLayout()
-        form.addRow(_("&Casus"), self.choice)
+        form.addRow(_("&Kies casus"), self.choice)
         form.addRow(_("&Naam deelnemer"), self.trainee_name)
-        form.addRow(_("&Groepssessie"), self.group_name)
+        form.addRow(_("G&roepssessie"), self.group_name)
+        self.interrupted = QGroupBox(_("Onderbroken oefeningen"))
+        self.interrupted.setObjectName("interrupted_exercises")
+        self.resume_list = QListWidget()
+        self.resume_list.setObjectName("resume_list")
+        self.resume_list.setAccessibleName(_("Onderbroken oefeningen"))
+        self.resume_list.itemActivated.connect(lambda _item: self.resume_chosen())
+        self.resume_button = QPushButton(_("&Hervatten"))
+        self.resume_button.setObjectName("resume_button")
+        self.resume_button.clicked.connect(self.resume_chosen)
+        interrupted_layout = QVBoxLayout(self.interrupted)
+        interrupted_layout.addWidget(self.resume_list)
+        interrupted_layout.addWidget(self.resume_button)
         chooser_layout = QVBoxLayout(chooser)
+        chooser_layout.addWidget(self.interrupted)
         chooser_layout.addLayout(form)
         chooser_layout.addWidget(self.description, 1)
         chooser_layout.addWidget(self.start_button)
@@ -334,6 +415,7 @@ class TraineePage(QWidget):
         self.reload()
 
     def reload(self) -> None:
+        self.refresh_interrupted()
         current = self.choice.currentData()
         self.choice.blockSignals(True)
         self.choice.clear()
@@ -359,22 +441,102 @@ class TraineePage(QWidget):
     def select(self, scenario_id: str) -> None:
         self.choice.setCurrentIndex(self.choice.findData(scenario_id))
 
-    def start(self) -> None:
-        from desktop.ui.intake_view import IntakeView
+    def refresh_interrupted(self) -> None:
+        """List the exercises a crash or a close left unfinished (resumable)."""
+        self.resume_list.clear()
+        for state in self.book.running():
+            if state.case_id == self.case_id:
+                continue  # the one on screen
+            minutes, seconds = divmod(int(state.elapsed), 60)
+            item = QListWidgetItem(
+                _("{title} — {trainee}, {group}; {mm}:{ss:02d} min geoefend").format(
+                    title=state.scenario_title,
+                    trainee=state.trainee,
+                    group=state.group,
+                    mm=minutes,
+                    ss=seconds,
+                )
+            )
+            item.setData(Qt.ItemDataRole.UserRole, state.case_id)
+            self.resume_list.addItem(item)
+        if self.resume_list.count():
+            self.resume_list.setCurrentRow(0)
+        self.interrupted.setVisible(self.resume_list.count() > 0)
 
+    def offer_resume(self) -> None:
+        """Back to the chooser with the interrupted exercises on top (after a crash)."""
+        if self.script is None:
+            self.stack.setCurrentIndex(0)
+        self.refresh_interrupted()
+        if self.resume_list.count() and self.script is None:
+            self.resume_button.setFocus()
+
+    def start(self) -> None:
+        """A new exercise on the chosen scenario."""
         scenario_id = self.choice.currentData()
         if scenario_id is None:
             return
-        self.scenario = scenario = self.library.get(scenario_id)
-        form = load_form(scenario.form.id, scenario.form.version)
-        clock = ScenarioClock(scenario.call_moment)
-        self.exercise = DeskSession(self.session.store, self.session.profile, clock=clock)
-        self.case_id = self.exercise.new_case().id
-        self.started_at = _now_local()
+        scenario = self.library.get(scenario_id)
+        self.flush()
+        exercise = DeskSession(
+            self.session.store, self.session.profile, clock=ScenarioClock(scenario.call_moment)
+        )
+        case_id = exercise.new_case().id
+        state = ExerciseState(
+            case_id=case_id,
+            scenario_id=scenario.id,
+            scenario_version=scenario.version,
+            scenario_title=pick(scenario.title),
+            trainee=self.trainee_name.text().strip() or self.session.profile.display_name,
+            group=self.group_name.text().strip() or _("Zonder groep"),
+            started_at=_now_local(),
+        )
+        self.book.save(state)
+        self._open(state, scenario)
+
+    def resume_chosen(self) -> bool:
+        item = self.resume_list.currentItem()
+        return item is not None and self.resume(item.data(Qt.ItemDataRole.UserRole))
+
+    def resume(self, case_id: str) -> bool:
+        """Go on with an interrupted exercise: its exercise time, the script as far as it
+        was revealed, the questions ticked, the decision chosen and the intake answers."""
+        state = self.book.get(case_id)
+        if state is None or state.status != "running":
+            return False
+        try:
+            scenario = self.library.get(state.scenario_id)
+        except KeyError:
+            QMessageBox.warning(
+                self,
+                _("Casus niet gevonden"),
+                _("De casus '{id}' van deze oefening bestaat niet meer.").format(
+                    id=state.scenario_id
+                ),
+            )
+            return False
+        self.flush()
+        self.trainee_name.setText(state.trainee)
+        self.group_name.setText(state.group)
+        self._open(state, scenario)
+        return True
+
+    def _open(self, state: ExerciseState, scenario: Scenario) -> None:
+        from desktop.ui.intake_view import IntakeView
+
         self._clear_exercise()
+        self.state = state
+        self.scenario = scenario
+        form = load_form(scenario.form.id, scenario.form.version)
+        self.clock = clock = ScenarioClock(scenario.call_moment, elapsed=state.elapsed)
+        self.exercise = DeskSession(self.session.store, self.session.profile, clock=clock)
+        self.case_id = state.case_id
+        self.started_at = state.started_at
         self.intake = IntakeView(self.exercise, self.case_id)
         self.script = CallerScriptPanel(scenario, form, clock)
+        self.script.restore(state.sections, state.asked, state.urgency, state.intervention)
         self.script.finished.connect(self.finish)
+        self.script.changed.connect(self.save_state)
         pages = getattr(self.intake, "pages", None)
         sections = [section.id for section in form.sections]
         if pages is not None:
@@ -390,6 +552,39 @@ class TraineePage(QWidget):
         self.exercise_page.addWidget(self.script)
         self.exercise_page.setSizes([800, 380])
         self.stack.setCurrentWidget(self.exercise_page)
+        self.save_state()
+        self.autosave.start()
+        self.refresh_interrupted()
+
+    def save_state(self) -> None:
+        """Commit the exercise's time and position (called on every change, every few
+        seconds, and on lock and close)."""
+        if self.state is None or self.script is None or self.clock is None:
+            return
+        if self.session.store.locked:
+            return
+        urgency, intervention = self.script.decision()
+        self.state = self.state.model_copy(
+            update={
+                "elapsed": round(self.clock.elapsed(), 1),
+                "sections": sorted(self.script.sections_reached),
+                "asked": dict(self.script.asked),
+                "urgency": urgency,
+                "intervention": intervention,
+            }
+        )
+        self.book.save(self.state)
+
+    def pause(self) -> None:
+        """The window locks: save, and stop the exercise time."""
+        self.flush()
+        if self.clock is not None:
+            self.clock.pause()
+
+    def go_on(self) -> None:
+        """The window is unlocked: the exercise time runs again."""
+        if self.clock is not None:
+            self.clock.resume()
 
     def _clear_exercise(self) -> None:
         for widget in (self.intake, self.script):
@@ -402,14 +597,17 @@ class TraineePage(QWidget):
         flush = getattr(self.intake, "flush", None)
         if callable(flush):
             flush()
+        self.save_state()
 
     def finish(self) -> TrainingResult | None:
         """Score the exercise, store the result, show the debrief."""
         if self.script is None or self.exercise is None or self.scenario is None:
             return None
         assert self.case_id is not None and self.started_at is not None
+        assert self.clock is not None and self.state is not None
         self.flush()
         decided_at = _now_local()
+        exercise_time = timedelta(seconds=self.clock.elapsed())
         urgency, intervention = self.script.decision()
         changes = {
             fid: value
@@ -428,11 +626,10 @@ class TraineePage(QWidget):
             self.scenario,
             answers,
             asked=self.script.asked,
-            started_at=self.started_at,
+            started_at=decided_at - exercise_time,  # time to decision is exercise time
             decided_at=decided_at,
         )
-        trainee = self.trainee_name.text().strip() or self.session.profile.display_name
-        group = self.group_name.text().strip() or _("Zonder groep")
+        trainee, group = self.state.trainee, self.state.group
         result = new_result(
             group=group,
             trainee=trainee,
@@ -443,6 +640,9 @@ class TraineePage(QWidget):
             case_id=self.case_id,
         )
         ResultBook(self.session.store).add(result)
+        self.book.finish(self.state)
+        self.autosave.stop()
+        self.state = None
         self._clear_exercise()
         self.debrief.show_score(self.scenario, score, trainee, group)
         self.stack.setCurrentWidget(self.debrief)
@@ -450,6 +650,7 @@ class TraineePage(QWidget):
         return result
 
     def back_to_chooser(self) -> None:
+        self.refresh_interrupted()
         self.stack.setCurrentIndex(0)
 
 
@@ -891,4 +1092,38 @@ def open_training_panel(main_window: Any) -> TrainingPanel:
     panel = TrainingPanel(main_window.session)
     index = tabs.addTab(panel, _("Oefenen"))
     tabs.setCurrentIndex(index)
+    locked = getattr(main_window, "locked", None)
+    unlocked = getattr(main_window, "unlocked", None)
+    if locked is not None and unlocked is not None:
+        locked.connect(panel.trainee.pause)  # a lock does not count as exercise time
+        unlocked.connect(panel.trainee.go_on)
     return panel
+
+
+def offer_exercises(main_window: Any, unfinished: list[Any]) -> list[Any]:
+    """At start-up in training: exercise cases are not plain unfinished intakes. Finished
+    ones are left out; interrupted ones are offered for resuming in the training panel.
+    Returns the unfinished cases that are not exercises."""
+    store = main_window.session.store
+    ids = exercise_case_ids(store)
+    if not ids:
+        return unfinished
+    if ExerciseBook(store).running():
+        open_training_panel(main_window).trainee.offer_resume()
+    return [summary for summary in unfinished if summary.id not in ids]
+
+
+def open_exercise(main_window: Any, case_id: str) -> bool:
+    """An exercise case opened from the case list: resume it in the training panel when it
+    is running (the call timer then counts exercise time); ``False`` for other cases."""
+    store = main_window.session.store
+    if case_id not in exercise_case_ids(store):
+        return False
+    state = ExerciseBook(store).get(case_id)
+    if state is None or state.status != "running":
+        return False  # a finished exercise opens as the case it is
+    panel = open_training_panel(main_window)
+    if panel.trainee.case_id != case_id:
+        panel.trainee.resume(case_id)
+    panel.tabs.setCurrentWidget(panel.trainee)
+    return True

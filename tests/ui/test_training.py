@@ -171,3 +171,67 @@ def test_open_training_panel_adds_one_tab(qtbot: QtBot, trainer: DeskSession) ->
         sum(isinstance(window.tabs.widget(i), TrainingPanel) for i in range(window.tabs.count()))
         == 1
     )
+
+
+def test_a_lock_does_not_count_as_exercise_time_and_keeps_the_position(
+    qtbot: QtBot, trainer: DeskSession
+) -> None:
+    from desktop.training.exercises import ExerciseBook
+    from desktop.ui.main_window import MainWindow
+
+    window = MainWindow(trainer, unlock=lambda secret: trainer.store.unlock(secret))
+    qtbot.addWidget(window)
+    window.show()
+    panel = open_training_panel(window)
+    page = panel.trainee
+    page.start()
+    page.script.question_boxes["need"].setChecked(True)
+    clock = page.clock
+    assert clock is not None
+    window.lock()
+    paused_at = clock.elapsed()
+    qtbot.wait(300)
+    assert clock.elapsed() == paused_at  # locked: the exercise time stands still
+    trainer.store.unlock(PASSPHRASE)
+    window._after_unlock(None)
+    qtbot.wait(50)
+    assert clock.elapsed() > paused_at
+    state = ExerciseBook(trainer.store).get(page.case_id)
+    assert state is not None and state.asked.keys() == {"need"}
+    assert paused_at - 0.1 <= state.elapsed <= paused_at + 0.1
+
+
+def test_interrupted_exercises_are_offered_and_finished_ones_are_not(
+    qtbot: QtBot, trainer: DeskSession
+) -> None:
+    from desktop.ui.main_window import MainWindow
+    from desktop.ui.training_window import offer_exercises
+
+    first = shown(qtbot, TrainingPanel(trainer))
+    first.trainee.select("suicidal_thoughts_14")
+    first.trainee.start()
+    first.trainee.script.question_boxes["means"].setChecked(True)
+    interrupted = first.trainee.case_id
+    first.trainee.flush()
+    first.close()  # as if the process died: the panel is gone, the state is stored
+
+    window = MainWindow(trainer)
+    qtbot.addWidget(window)
+    window.show()
+    finished_panel = open_training_panel(window)
+    page = finished_panel.trainee
+    assert page.resume_list.count() == 1 and page.interrupted.isVisibleTo(page)
+    page.select("eating_disorder_somatic")
+    page.start()
+    assert page.finish() is not None
+    offered = offer_exercises(window, trainer.store.cases.unfinished())
+    assert [s.id for s in offered] == []  # neither exercise is a plain unfinished intake
+    page.back_to_chooser()
+    assert page.resume_list.count() == 1
+    page.resume_list.setFocus()
+    qtbot.keyClick(page.resume_list, Qt.Key.Key_Return)
+    assert page.case_id == interrupted and set(page.script.asked) == {"means"}
+    # the case list opens an exercise case in the panel, resumed
+    page.back_to_chooser()
+    window.open_case(interrupted)
+    assert window.tabs.currentWidget() is finished_panel and page.case_id == interrupted
