@@ -28,6 +28,8 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -37,6 +39,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMessageBox,
+    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QStackedWidget,
@@ -56,7 +59,15 @@ from desktop.store import StoreError
 from desktop.training.authoring import blank_data, copy_data, new_id
 from desktop.training.debrief import debrief_sections, render_debrief
 from desktop.training.exercises import ExerciseBook, ExerciseState, exercise_case_ids
-from desktop.training.packs import PackError, ScenarioLibrary, export_pack, origin_label
+from desktop.training.packs import (
+    ImportStep,
+    PackError,
+    ScenarioLibrary,
+    export_pack,
+    origin_label,
+    plan_import,
+    read_pack_file,
+)
 from desktop.training.results import (
     ResultBook,
     ResultsFileError,
@@ -674,6 +685,7 @@ class ScenarioEditorPage(QWidget):
         self.origin_id: str | None = None  # the stored scenario being edited (None: new)
         self.auto_id: str | None = None  # an id made by "new", replaced by one from the title
         self.scenarios: list[Scenario] = []
+        self.preview: ImportPreview | None = None
         self.list = QListWidget()
         self.list.setObjectName("scenario_list")
         self.list.setAccessibleName(_("Casussen"))
@@ -907,22 +919,65 @@ class ScenarioEditorPage(QWidget):
         self.saved.emit()
 
     def import_pack(self, path: Path) -> bool:
+        """Read a pack and show what importing it does; updates of scenarios that are
+        here already are shown with their diff and wait for the trainer's yes
+        (:attr:`preview`), the rest is imported at once."""
         self.problems.clear()
         try:
-            imported = self.library.import_pack(path)
+            steps = plan_import(self.library, read_pack_file(path))
         except PackError as error:
             for problem in error.problems:
                 self.problems.addItem(problem)
             self.status.setText(_("Het pakket is niet geïmporteerd."))
             return False
-        self.reload(select=imported[0].id)
-        self.status.setText(_("{n} casus(sen) geïmporteerd.").format(n=len(imported)))
-        self.saved.emit()
+        for step in steps:
+            if not step.applies:
+                self.problems.addItem(step.message)
+        if any(step.kind == "update" for step in steps):
+            self.preview = ImportPreview(steps, self)
+            self.preview.accepted.connect(lambda: self._apply_import(steps))
+            self.preview.rejected.connect(
+                lambda: self.status.setText(_("Import afgebroken: er is niets gewijzigd."))
+            )
+            self.preview.open()
+            return True
+        self._apply_import(steps)
         return True
 
-    def export_pack(self, path: Path) -> None:
-        export_pack(self.library.scenarios(), path)
-        self.status.setText(_("Pakket opgeslagen: {name}").format(name=path.name))
+    def _apply_import(self, steps: list[ImportStep]) -> None:
+        saved = self.library.apply_import(steps)
+        self.preview = None
+        refused = sum(1 for step in steps if step.kind in ("older", "conflict"))
+        self.reload(select=saved[0].id if saved else self.origin_id)
+        self.status.setText(
+            _("{n} casus(sen) geïmporteerd of bijgewerkt, {refused} geweigerd.").format(
+                n=len(saved), refused=refused
+            )
+        )
+        for step in steps:
+            if not step.applies:
+                self.problems.addItem(step.message)
+        if saved:
+            self.saved.emit()
+
+    def chosen(self) -> list[Scenario]:
+        """The scenarios selected in the list (the one shown when none is selected)."""
+        ids = {item.data(Qt.ItemDataRole.UserRole) for item in self.list.selectedItems()}
+        if not ids and self.origin_id:
+            ids = {self.origin_id}
+        return [scenario for scenario in self.scenarios if scenario.id in ids]
+
+    def export_pack(self, path: Path, scenarios: list[Scenario] | None = None) -> int:
+        """Export the chosen scenarios, each with its id, version and origin."""
+        chosen = self.chosen() if scenarios is None else scenarios
+        if not chosen:
+            self.status.setText(_("Kies eerst een of meer casussen in de lijst."))
+            return 0
+        export_pack(chosen, path, self.library.origins())
+        self.status.setText(
+            _("Pakket met {n} casus(sen) opgeslagen: {name}").format(n=len(chosen), name=path.name)
+        )
+        return len(chosen)
 
     def _ask_import(self) -> None:
         name, _filter = QFileDialog.getOpenFileName(
@@ -937,6 +992,38 @@ class ScenarioEditorPage(QWidget):
         )
         if name:
             self.export_pack(Path(name))
+
+
+class ImportPreview(QDialog):
+    """What an import changes: every step in words, and the diff of each update."""
+
+    def __init__(self, steps: list[ImportStep], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("import_preview")
+        self.setWindowTitle(_("Casuspakket importeren"))
+        text = QPlainTextEdit()
+        text.setObjectName("import_diff")
+        text.setAccessibleName(_("Wijzigingen door de import"))
+        text.setReadOnly(True)
+        lines: list[str] = []
+        for step in steps:
+            lines.append(step.message)
+            lines.extend(f"    {line}" for line in step.diff)
+        text.setPlainText("\n".join(lines))
+        self.text = text
+        buttons = QDialogButtonBox()
+        ok = buttons.addButton(_("&Importeren"), QDialogButtonBox.ButtonRole.AcceptRole)
+        ok.setObjectName("import_confirm")
+        cancel = buttons.addButton(_("&Annuleren"), QDialogButtonBox.ButtonRole.RejectRole)
+        cancel.setObjectName("import_cancel")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(_("Controleer wat er verandert voordat je importeert.")))
+        layout.addWidget(text, 1)
+        layout.addWidget(buttons)
+        self.resize(800, 600)
+        ok.setFocus()
 
 
 class GroupResultsPage(QWidget):

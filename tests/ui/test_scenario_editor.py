@@ -236,3 +236,62 @@ def test_the_form_shows_and_gives_back_every_draft(panel: TrainingPanel, draft: 
     form.show_draft(draft)
     form._loading = False
     assert normalised(form.draft()) == normalised(draft)
+
+
+def test_packs_export_a_chosen_set_and_import_with_origins_versions_and_a_diff(
+    qtbot: QtBot, panel: TrainingPanel, tmp_path: Path
+) -> None:
+    editor = panel.editor
+    assert editor is not None
+    editor.copy()
+    assert editor.save()
+    own_id = editor.origin_id
+    # choose two scenarios by keyboard: the first built-in and the own one
+    editor.list.setFocus()
+    editor.list.setCurrentRow(0)
+    own_row = [s.id for s in editor.scenarios].index(own_id)
+    editor.list.item(own_row).setSelected(True)
+    pack = tmp_path / "keuze.zip"
+    assert editor.export_pack(pack) == 2
+
+    # a fresh training environment: the built-in stays built-in, the own one arrives
+    fresh_store = open_store(tmp_path / "fresh", PASSPHRASE, training=True)
+    try:
+        fresh = TrainingPanel(make_session(fresh_store, role="trainer", name="Tom"))
+        qtbot.addWidget(fresh)
+        other = fresh.editor
+        assert other is not None
+        assert other.import_pack(pack) and other.preview is None
+        assert fresh.library.origin("suicidal_thoughts_14") == "builtin"
+        assert fresh.library.origin(own_id) == "own"
+        assert "1 casus(sen) geïmporteerd of bijgewerkt, 0 geweigerd." in other.status.text()
+        assert any("al aanwezig" in p for p in problems(other))
+
+        # version 2 of the own scenario: shown as a diff first, imported on yes
+        form = editor.editor
+        editor.reload(select=own_id)
+        form.title.nl.setFocus()
+        qtbot.keyClicks(form.title.nl, " herzien")
+        assert editor.save() and panel.library.get(own_id).version == 2
+        editor.list.clearSelection()
+        newer = tmp_path / "nieuwer.yaml"
+        editor.export_pack(newer)
+        assert other.import_pack(newer)
+        preview = other.preview
+        assert preview is not None and preview.isVisible()
+        diff = preview.text.toPlainText()
+        assert "versie 1 wordt bijgewerkt naar versie 2" in diff and "herzien" in diff
+        assert fresh.library.get(own_id).version == 1  # nothing yet
+        qtbot.keyClick(preview, Qt.Key.Key_Return)
+        assert fresh.library.get(own_id).version == 2
+        assert fresh.library.get(own_id).title["nl"].endswith("herzien")
+
+        # the old pack again: refused, with a message
+        assert other.import_pack(pack)
+        assert any(
+            f"'{own_id}' versie 1 is ouder dan de aanwezige versie 2" in p for p in problems(other)
+        )
+        assert fresh.library.get(own_id).version == 2
+        fresh.close()
+    finally:
+        fresh_store.close()
