@@ -389,8 +389,12 @@ def build_pdf(
     subject: str,
     author: str,
     lang: str,
+    created: datetime | None = None,
 ) -> bytes:
-    """Render a report: a heading, then the sections, with header and footer on each page."""
+    """Render a report: a heading, then the sections, with header and footer on each page.
+
+    ``created``: the PDF's creation date (the real print moment); without it the bytes
+    are reproducible and the date is ReportLab's fixed one."""
     register_fonts()
     s = _styles()
     buffer = io.BytesIO()
@@ -406,7 +410,7 @@ def build_pdf(
         author=author,
         creator="Doorloop",
         producer="Doorloop",
-        invariant=1,  # reproducible bytes; the print moment is in the footer
+        invariant=0 if created else 1,  # reproducible bytes unless a moment is given
         displayDocTitle=1,
         lang=lang,
     )
@@ -424,8 +428,36 @@ def build_pdf(
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=_draw_header(furniture))])
     story: list[Flowable] = [Paragraph(markup(heading), s["title"])]
     story += section_flowables(sections, s)
-    doc.build(story, canvasmaker=_canvas_maker(furniture))
+    maker = _canvas_maker(furniture)
+    if created is not None:
+        stamp = _time_stamp(created)
+
+        def stamped(*args: Any, **kwargs: Any) -> Canvas:
+            canvas = maker(*args, **kwargs)
+            canvas._doc._timeStamp = stamp  # ReportLab has no public setter
+            return canvas
+
+        doc.build(story, canvasmaker=stamped)
+    else:
+        doc.build(story, canvasmaker=maker)
     return buffer.getvalue()
+
+
+def _time_stamp(moment: datetime) -> Any:
+    """ReportLab's document time stamp for ``moment`` (creation and modification date)."""
+    from reportlab.pdfbase.pdfdoc import TimeStamp
+
+    stamp = TimeStamp(invariant=0)
+    if moment.tzinfo is None:
+        moment = moment.astimezone()
+    offset = moment.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    stamp.t = moment.timestamp()
+    stamp.lt = moment.timetuple()
+    stamp.YMDhms = tuple(stamp.lt)[:6]
+    stamp.dhh, stamp.dmm = int(minutes / 60), abs(minutes) % 60
+    stamp.tzname = moment.tzname() or "UTC"
+    return stamp
 
 
 def printed_line(

@@ -205,7 +205,7 @@ class MainWindow(QMainWindow):
         menu.addAction(quit_action)
         self.addActions([self.new_action, self.find_action, self.close_action, self.lock_action])
         QShortcut(QKeySequence("Ctrl+Tab"), self, self._next_tab)
-        training_menu = self.menuBar().addMenu(_("&Oefenen"))
+        training_menu = self.menuBar().addMenu(_("Oe&fenen"))
         if self.session.training:
             self.exercise_action = QAction(_("&Oefening starten…"), self)
             self.exercise_action.setObjectName("action_training_panel")
@@ -235,7 +235,13 @@ class MainWindow(QMainWindow):
         self.reconcile_action = QAction(_("&Samenvoegen nodig…"), self)
         self.reconcile_action.setObjectName("action_reconcile")
         self.reconcile_action.triggered.connect(self.open_reconcile)
+        if self.session.training:  # said in the menu itself, not silently ignored
+            never = menu.addAction(_("Oefenomgeving: wordt nooit gesynchroniseerd"))
+            never.setObjectName("action_training_never_syncs")
+            never.setEnabled(False)
+            menu.addSeparator()
         for action in (self.sync_login_action, self.sync_now_action, self.sync_logout_action):
+            action.setEnabled(not self.session.training)
             menu.addAction(action)
         menu.addSeparator()
         menu.addAction(self.reconcile_action)

@@ -231,7 +231,7 @@ class ScriptTable(TextTable):
                 _("Spreker (en)"),
                 _("Tekst (en)"),
             ],
-            (_("&Regel toevoegen"), _("Regel verwijderen"), _("Regel omhoog"), _("Regel omlaag")),
+            (_("Regel toevoegen"), _("Regel verwijderen"), _("Regel omhoog"), _("Regel omlaag")),
         )
         self.form = form
         self.questions: list[tuple[str, str]] = []
@@ -339,7 +339,7 @@ class QuestionTable(TextTable):
             _("Kernvragen"),
             [_("Vraag"), _("Waarom"), _("Vraag (en)"), _("Waarom (en)")],
             (
-                _("&Kernvraag toevoegen"),
+                _("Kernvraag toevoegen"),
                 _("Kernvraag verwijderen"),
                 _("Kernvraag omhoog"),
                 _("Kernvraag omlaag"),
@@ -460,7 +460,7 @@ class ScenarioForm(QWidget):
         self.yaml.setAccessibleName(_("Casus als YAML"))
         self.yaml.setTabChangesFocus(True)
         self.yaml.textChanged.connect(self._yaml_edited)
-        self.views.addTab(self.form_page, _("&Formulier"))
+        self.views.addTab(self.form_page, _("Formul&ier"))
         self.views.addTab(self.yaml, _("YAML (gevorder&d)"))
         self.views.currentChanged.connect(self._view_changed)
         self._current_view = 0
@@ -487,9 +487,9 @@ class ScenarioForm(QWidget):
             edit.changed.connect(self._form_edited)
         general_form.addRow(_("Code en versie"), self.code)
         self._row(general_form, _("&Titel"), self.title, self.title.nl)
-        self._row(general_form, _("Samen&vatting"), self.summary, self.summary.nl)
-        self._row(general_form, _("&Melder"), self.caller, self.caller.nl)
-        self._row(general_form, _("Moment van &het gesprek"), self.call_at, self.call_at)
+        self._row(general_form, _("Samenvatting"), self.summary, self.summary.nl)
+        self._row(general_form, _("Melder"), self.caller, self.caller.nl)
+        self._row(general_form, _("Moment van het gesprek"), self.call_at, self.call_at)
         body.addWidget(general)
 
         self.goals = TextTable(
@@ -585,14 +585,14 @@ class ScenarioForm(QWidget):
         for multi in (self.acceptable_urgency, self.acceptable_interventions):
             multi.itemChanged.connect(lambda _i: self._form_edited())
         self.minutes.valueChanged.connect(lambda _v: self._form_edited())
-        self._row(decision_form, _("Verwachte &urgentie"), self.urgency, self.urgency)
+        self._row(decision_form, _("Verwachte urgentie"), self.urgency, self.urgency)
         self._row(
             decision_form,
             _("Ook goed (urgentie)"),
             self.acceptable_urgency,
             self.acceptable_urgency,
         )
-        self._row(decision_form, _("Verwachte &interventie"), self.intervention, self.intervention)
+        self._row(decision_form, _("Verwachte interventie"), self.intervention, self.intervention)
         self._row(
             decision_form,
             _("Ook goed (interventie)"),
@@ -617,7 +617,7 @@ class ScenarioForm(QWidget):
         self.flags.setMinimumHeight(90)
         self.flags.setMaximumHeight(170)
         self.flags.itemChanged.connect(lambda _i: self._form_edited())
-        self.use_proposal = QPushButton(_("&Juridisch voorstel van de regels overnemen"))
+        self.use_proposal = QPushButton(_("Juridisch voorstel van de regels overnemen"))
         self.use_proposal.setObjectName("use_flags_proposal")
         self.use_proposal.clicked.connect(self.take_proposal)
         self.flags_reason = BilingualEdit("flags_reason", _("Reden voor afwijken van de regels"))

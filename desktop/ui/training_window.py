@@ -57,7 +57,7 @@ from desktop.forms.workflow import TransitionError
 from desktop.i18n import _, language, pick
 from desktop.store import StoreError
 from desktop.training.authoring import blank_data, copy_data, new_id
-from desktop.training.debrief import debrief_sections, render_debrief
+from desktop.training.debrief import debrief_sections, format_number, render_debrief
 from desktop.training.exercises import ExerciseBook, ExerciseState, exercise_case_ids
 from desktop.training.packs import (
     ImportStep,
@@ -193,7 +193,7 @@ class CallerScriptPanel(QWidget):
         decision_form.addRow(_("&Interventie"), self.intervention)
         self.urgency.currentIndexChanged.connect(lambda _i: self.changed.emit())
         self.intervention.currentIndexChanged.connect(lambda _i: self.changed.emit())
-        self.finish_button = QPushButton(_("&Afronden en scoren"))
+        self.finish_button = QPushButton(_("Afron&den en scoren"))
         self.finish_button.setObjectName("finish_button")
         self.finish_button.clicked.connect(self.finished)
         layout = QVBoxLayout(self)
@@ -278,6 +278,7 @@ class DebriefView(QWidget):
         self.score: Score | None = None
         self.trainee = ""
         self.group = ""
+        self.printer = ""  # who is at the keyboard when the PDF is saved
         self.headline = QLabel()
         self.headline.setObjectName("score_headline")
         self.headline.setStyleSheet("font-size: 16pt; font-weight: bold;")
@@ -303,7 +304,7 @@ class DebriefView(QWidget):
         self.scenario, self.score, self.trainee, self.group = scenario, score, trainee, group
         self.headline.setText(
             _("Score: {points} van 100 — {title}").format(
-                points=f"{score.total:g}", title=pick(scenario.title)
+                points=format_number(score.total, language()), title=pick(scenario.title)
             )
         )
         parts = []
@@ -327,6 +328,7 @@ class DebriefView(QWidget):
             printed_at=_now_local(),
             lang=language(),
             group=self.group or None,
+            printed_by=self.printer,
         )
         path.write_bytes(pdf)
 
@@ -394,7 +396,7 @@ class TraineePage(QWidget):
         form = QFormLayout()
         form.addRow(_("&Kies casus"), self.choice)
         form.addRow(_("&Naam deelnemer"), self.trainee_name)
-        form.addRow(_("G&roepssessie"), self.group_name)
+        form.addRow(_("&Groepssessie"), self.group_name)
         self.interrupted = QGroupBox(_("Onderbroken oefeningen"))
         self.interrupted.setObjectName("interrupted_exercises")
         self.resume_list = QListWidget()
@@ -418,6 +420,7 @@ class TraineePage(QWidget):
         self.exercise_page.setObjectName("exercise_page")
         self.stack.addWidget(self.exercise_page)
         self.debrief = DebriefView()
+        self.debrief.printer = session.profile.display_name
         self.debrief.again.connect(self.back_to_chooser)
         self.stack.addWidget(self.debrief)
         layout = QVBoxLayout(self)
@@ -691,7 +694,7 @@ class ScenarioEditorPage(QWidget):
         self.list.setAccessibleName(_("Casussen"))
         self.list.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
         self.list.currentRowChanged.connect(self._load_current)
-        list_label = QLabel(_("&Beschikbare casussen"))
+        list_label = QLabel(_("&Alle casussen"))
         list_label.setBuddy(self.list)
         self.editor = ScenarioForm(self.form)
         self.editor.sync_problems.connect(self._show_problems)
@@ -1059,11 +1062,13 @@ class GroupResultsPage(QWidget):
         import_button = QPushButton(_("&Importeer resultaten…"))
         import_button.setObjectName("import_results_button")
         import_button.clicked.connect(self._ask_import)
-        export_button = QPushButton(_("&Exporteer resultaten…"))
+        export_button = QPushButton(_("E&xporteer resultaten…"))
         export_button.setObjectName("export_results_button")
         export_button.clicked.connect(self._ask_export)
         top = QHBoxLayout()
-        top.addWidget(QLabel(_("Groepssessie")))
+        group_label = QLabel(_("&Groepssessie"))
+        group_label.setBuddy(self.group)
+        top.addWidget(group_label)
         top.addWidget(self.group, 1)
         top.addWidget(import_button)
         top.addWidget(export_button)
@@ -1091,8 +1096,8 @@ class GroupResultsPage(QWidget):
             cells = [
                 summary.trainee,
                 str(summary.attempts),
-                f"{summary.average:g}",
-                f"{summary.best:g}",
+                format_number(summary.average, language()),
+                format_number(summary.best, language()),
                 f"{summary.urgency_correct} / {summary.attempts}",
                 str(summary.under_triage),
                 f"{summary.questions_asked} / {summary.questions_total}",
@@ -1147,7 +1152,7 @@ class TrainingPanel(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("training_tabs")
         self.trainee = TraineePage(session, self.library)
-        self.tabs.addTab(self.trainee, _("Oefenen"))
+        self.tabs.addTab(self.trainee, _("O&efenen"))
         self.editor: ScenarioEditorPage | None = None
         self.results: GroupResultsPage | None = None
         if session.profile.role in TRAINER_ROLES:
@@ -1155,8 +1160,8 @@ class TrainingPanel(QWidget):
             self.editor.saved.connect(self.trainee.reload)
             self.results = GroupResultsPage(session.store)
             self.trainee.scored.connect(lambda _result: self.results and self.results.reload())
-            self.tabs.addTab(self.editor, _("Casussen"))
-            self.tabs.addTab(self.results, _("Groepsresultaten"))
+            self.tabs.addTab(self.editor, _("Casussen &bewerken"))
+            self.tabs.addTab(self.results, _("Groeps&resultaten"))
         banner = QLabel(_("OEFENOMGEVING — oefencasussen, geen echte gegevens"))
         banner.setObjectName("training_panel_banner")
         banner.setStyleSheet("background: #6A1B9A; color: white; font-weight: bold; padding: 4px;")

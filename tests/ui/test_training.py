@@ -235,3 +235,84 @@ def test_interrupted_exercises_are_offered_and_finished_ones_are_not(
     page.back_to_chooser()
     window.open_case(interrupted)
     assert window.tabs.currentWidget() is finished_panel and page.case_id == interrupted
+
+
+def test_every_training_view_has_unique_alt_mnemonics_and_works_by_keyboard(
+    qtbot: QtBot, trainer: DeskSession
+) -> None:
+    from datetime import UTC, datetime
+
+    from desktop.training.exercises import ExerciseBook, ExerciseState
+    from desktop.ui.main_window import MainWindow
+    from tests.ui.mnemonics import doubles, mnemonics
+
+    # an exercise a crash left behind
+    scenario = bundled_scenarios()[0]
+    ExerciseBook(trainer.store).save(
+        ExerciseState(
+            case_id=trainer.new_case().id,
+            scenario_id=scenario.id,
+            scenario_version=scenario.version,
+            scenario_title="Sanne",
+            trainee="Bram",
+            group="Groep",
+            started_at=datetime.now(UTC),
+            elapsed=30.0,
+        )
+    )
+    window = MainWindow(trainer)
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    panel = open_training_panel(window)
+    page = panel.trainee
+    alt = Qt.KeyboardModifier.AltModifier
+
+    def press(key: Qt.Key, modifier: Qt.KeyboardModifier = alt) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        qtbot.keyClick(QApplication.focusWidget() or window, key, modifier)
+        qtbot.wait(200)  # a mnemonic clicks after a short animation
+
+    assert page.interrupted.isVisibleTo(window)  # "Hervatten" is offered
+    views = {"chooser": doubles(window)}
+    assert "h" in mnemonics(window)
+    press(Qt.Key.Key_H)  # Hervatten
+    assert page.stack.currentWidget() is page.exercise_page
+    views["exercise"] = doubles(window)
+    press(Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)  # the first key question
+    assert list(page.script.asked) == [page.scenario.key_questions[0].id]
+    press(Qt.Key.Key_D)  # Afronden en scoren
+    assert page.stack.currentWidget() is page.debrief
+    views["debrief"] = doubles(window)
+    press(Qt.Key.Key_B)  # the editor tab
+    assert panel.tabs.currentWidget() is panel.editor
+    views["editor"] = doubles(window)
+    press(Qt.Key.Key_L)  # Controleren, not the Casus menu
+    assert panel.editor.status.text() == "De casus is in orde."
+    press(Qt.Key.Key_D)  # the YAML view
+    assert panel.editor.editor.views.currentIndex() == 1
+    views["yaml"] = doubles(window)
+    press(Qt.Key.Key_S)  # Opslaan: a built-in is not overwritten, and says so
+    assert "meegeleverde casus" in panel.editor.problems.item(0).text()
+    press(Qt.Key.Key_R)  # group results
+    assert panel.tabs.currentWidget() is panel.results
+    views["results"] = doubles(window)
+    press(Qt.Key.Key_E)  # back to the exercise tab
+    assert panel.tabs.currentWidget() is page
+    assert views == {name: {} for name in views}
+
+
+def test_the_sync_menu_says_training_never_syncs(qtbot: QtBot, trainer: DeskSession) -> None:
+    from PySide6.QtGui import QAction
+
+    from desktop.ui.main_window import MainWindow
+
+    window = MainWindow(trainer)
+    qtbot.addWidget(window)
+    line = window.findChild(QAction, "action_training_never_syncs")
+    assert line is not None and "nooit gesynchroniseerd" in line.text()
+    assert not window.sync_login_action.isEnabled() and not window.sync_now_action.isEnabled()
