@@ -73,6 +73,31 @@ class PageFurniture:
     page_of: str  # with {page} and {pages}
 
 
+@dataclass(frozen=True)
+class Grid:
+    """A titled table of several columns (a group overview), printed before the
+    sections; ``widths`` are the columns' shares of the page width."""
+
+    title: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    widths: tuple[float, ...]
+
+
+def _grid_flowables(grid: Grid, s: dict[str, ParagraphStyle]) -> list[Flowable]:
+    small = ParagraphStyle("grid", s["value"], fontSize=8, leading=10)
+    head = ParagraphStyle("grid_head", s["label"], fontName=BOLD, fontSize=8, leading=10)
+    widths = [BODY_WIDTH * share / sum(grid.widths) for share in grid.widths]
+    data = [[Paragraph(markup(text), head) for text in grid.header]]
+    data += [[Paragraph(markup(text), small) for text in row] for row in grid.rows]
+    table = Table(data, colWidths=widths, repeatRows=1, splitByRow=1, hAlign="LEFT")
+    table.setStyle(TableStyle([*_GRID, ("BACKGROUND", (0, 0), (-1, 0), SECTION_BACK)]))
+    heading = Paragraph(markup(grid.title), s["section"])
+    if len(data) < 12:  # a short table stays with its heading
+        return [KeepTogether([heading, table])]
+    return [heading, table]
+
+
 def _styles() -> dict[str, ParagraphStyle]:
     base = ParagraphStyle("body", fontName=REGULAR, fontSize=9.5, leading=12.5, textColor=INK)
     return {
@@ -390,6 +415,7 @@ def build_pdf(
     author: str,
     lang: str,
     created: datetime | None = None,
+    grids: Sequence[Grid] = (),
 ) -> bytes:
     """Render a report: a heading, then the sections, with header and footer on each page.
 
@@ -427,6 +453,8 @@ def build_pdf(
     )
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=_draw_header(furniture))])
     story: list[Flowable] = [Paragraph(markup(heading), s["title"])]
+    for grid in grids:
+        story += _grid_flowables(grid, s)
     story += section_flowables(sections, s)
     maker = _canvas_maker(furniture)
     if created is not None:

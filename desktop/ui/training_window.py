@@ -59,6 +59,15 @@ from desktop.store import StoreError
 from desktop.training.authoring import blank_data, copy_data, new_id
 from desktop.training.debrief import debrief_sections, format_number, render_debrief
 from desktop.training.exercises import ExerciseBook, ExerciseState, exercise_case_ids
+from desktop.training.group_report import (
+    GroupOverview,
+    group_overview,
+    overview_csv,
+    render_overview,
+    scenario_choices,
+)
+from desktop.training.group_report import cells as overview_cells
+from desktop.training.group_report import header as overview_header
 from desktop.training.packs import (
     ImportStep,
     PackError,
@@ -1034,10 +1043,15 @@ class GroupResultsPage(QWidget):
 
     COLUMNS = 7
 
-    def __init__(self, store: Any) -> None:
+    def __init__(
+        self, store: Any, library: ScenarioLibrary | None = None, printer: str = ""
+    ) -> None:
         super().__init__()
         self.setObjectName("group_results_page")
         self.book = ResultBook(store)
+        self.library = library
+        self.printer = printer
+        self.overview: GroupOverview | None = None
         self.group = QComboBox()
         self.group.setObjectName("group_choice")
         self.group.setAccessibleName(_("Groepssessie"))
@@ -1072,9 +1086,45 @@ class GroupResultsPage(QWidget):
         top.addWidget(self.group, 1)
         top.addWidget(import_button)
         top.addWidget(export_button)
+
+        # one scenario, the participants side by side
+        self.scenario_choice = QComboBox()
+        self.scenario_choice.setObjectName("overview_scenario")
+        self.scenario_choice.setAccessibleName(_("Casus van het groepsoverzicht"))
+        self.scenario_choice.currentIndexChanged.connect(lambda _i: self.show_overview())
+        scenario_label = QLabel(_("Ca&sus"))
+        scenario_label.setBuddy(self.scenario_choice)
+        self.overview_table = QTableWidget(0, len(overview_header(language())))
+        self.overview_table.setObjectName("group_overview")
+        self.overview_table.setAccessibleName(_("Deelnemers naast elkaar"))
+        self.overview_table.setHorizontalHeaderLabels(overview_header(language()))
+        self.overview_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.overview_table.setWordWrap(True)
+        self.overview_table.horizontalHeader().setStretchLastSection(True)
+        self.overview_summary = QLabel()
+        self.overview_summary.setObjectName("overview_summary")
+        self.overview_summary.setWordWrap(True)
+        pdf_button = QPushButton(_("Overzicht als &PDF…"))
+        pdf_button.setObjectName("overview_pdf_button")
+        pdf_button.clicked.connect(self._ask_overview_pdf)
+        csv_button = QPushButton(_("Overzicht als CS&V…"))
+        csv_button.setObjectName("overview_csv_button")
+        csv_button.clicked.connect(self._ask_overview_csv)
+        overview_top = QHBoxLayout()
+        overview_top.addWidget(scenario_label)
+        overview_top.addWidget(self.scenario_choice, 1)
+        overview_top.addWidget(pdf_button)
+        overview_top.addWidget(csv_button)
+        overview_box = QGroupBox(_("Groepsoverzicht per casus"))
+        overview_layout = QVBoxLayout(overview_box)
+        overview_layout.addLayout(overview_top)
+        overview_layout.addWidget(self.overview_table, 1)
+        overview_layout.addWidget(self.overview_summary)
+
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
+        layout.addWidget(overview_box, 2)
         layout.addWidget(self.status)
         self.reload()
 
@@ -1105,6 +1155,101 @@ class GroupResultsPage(QWidget):
             for column, text in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
+        current = self.scenario_choice.currentData()
+        self.scenario_choice.blockSignals(True)
+        self.scenario_choice.clear()
+        for scenario_id, title in scenario_choices(self.book.results(group) if group else []):
+            self.scenario_choice.addItem(title, scenario_id)
+        self.scenario_choice.setCurrentIndex(max(0, self.scenario_choice.findData(current)))
+        self.scenario_choice.blockSignals(False)
+        self.show_overview()
+
+    def _scenario(self, scenario_id: str) -> Scenario | None:
+        if self.library is None:
+            return None
+        try:
+            return self.library.get(scenario_id)
+        except KeyError:
+            return None
+
+    def show_overview(self) -> None:
+        """The chosen scenario's attempts in this group, side by side."""
+        group = self.group.currentText()
+        scenario_id = self.scenario_choice.currentData()
+        if not group or scenario_id is None:
+            self.overview = None
+            self.overview_table.setRowCount(0)
+            self.overview_summary.clear()
+            return
+        lang = language()
+        self.overview = overview = group_overview(
+            self.book.results(group), scenario_id, self._scenario, lang
+        )
+        self.overview_table.setRowCount(len(overview.rows))
+        for row, attempt in enumerate(overview.rows):
+            for column, text in enumerate(overview_cells(attempt, lang)):
+                self.overview_table.setItem(row, column, QTableWidgetItem(text))
+        self.overview_table.resizeColumnsToContents()
+        for column in (4, 5):  # long lists wrap instead of running off the table
+            width = self.overview_table.columnWidth(column)
+            self.overview_table.setColumnWidth(column, min(width, 380))
+        self.overview_table.resizeRowsToContents()
+        self.overview_summary.setText(
+            _("{n} poging(en), gemiddelde score {average}.").format(
+                n=len(overview.rows), average=format_number(overview.average, lang)
+            )
+        )
+
+    def export_overview_pdf(self, path: Path) -> bool:
+        if self.overview is None or not self.overview.rows:
+            self.status.setText(_("Er is geen groepsoverzicht om op te slaan."))
+            return False
+        pdf = render_overview(
+            self.overview, printed_by=self.printer, printed_at=_now_local(), lang=language()
+        )
+        path.write_bytes(pdf)
+        self.status.setText(_("Groepsoverzicht opgeslagen: {name}").format(name=path.name))
+        return True
+
+    def export_overview_csv(self, path: Path) -> bool:
+        if self.overview is None or not self.overview.rows:
+            self.status.setText(_("Er is geen groepsoverzicht om op te slaan."))
+            return False
+        # utf-8 with a byte order mark: spreadsheets then read the accents right
+        path.write_text(overview_csv(self.overview, language()), encoding="utf-8-sig")
+        self.status.setText(_("Groepsoverzicht opgeslagen: {name}").format(name=path.name))
+        return True
+
+    def _overview_name(self, suffix: str) -> str:
+        overview = self.overview
+        name = f"groepsoverzicht-{overview.scenario_id}" if overview else "groepsoverzicht"
+        return f"{name}.{suffix}"
+
+    def _ask_overview_pdf(self) -> None:
+        name, _filter = QFileDialog.getSaveFileName(
+            self,
+            _("Groepsoverzicht opslaan"),
+            self._overview_name("pdf"),
+            _("PDF-bestanden (*.pdf)"),
+        )
+        if name:
+            try:
+                self.export_overview_pdf(Path(name))
+            except OSError as error:
+                QMessageBox.warning(self, _("Opslaan mislukt"), str(error.strerror or error))
+
+    def _ask_overview_csv(self) -> None:
+        name, _filter = QFileDialog.getSaveFileName(
+            self,
+            _("Groepsoverzicht opslaan"),
+            self._overview_name("csv"),
+            _("CSV-bestanden (*.csv)"),
+        )
+        if name:
+            try:
+                self.export_overview_csv(Path(name))
+            except OSError as error:
+                QMessageBox.warning(self, _("Opslaan mislukt"), str(error.strerror or error))
 
     def import_results(self, path: Path) -> int | None:
         try:
@@ -1158,7 +1303,9 @@ class TrainingPanel(QWidget):
         if session.profile.role in TRAINER_ROLES:
             self.editor = ScenarioEditorPage(self.library)
             self.editor.saved.connect(self.trainee.reload)
-            self.results = GroupResultsPage(session.store)
+            self.results = GroupResultsPage(
+                session.store, self.library, session.profile.display_name
+            )
             self.trainee.scored.connect(lambda _result: self.results and self.results.reload())
             self.tabs.addTab(self.editor, _("Casussen &bewerken"))
             self.tabs.addTab(self.results, _("Groeps&resultaten"))

@@ -316,3 +316,51 @@ def test_the_sync_menu_says_training_never_syncs(qtbot: QtBot, trainer: DeskSess
     line = window.findChild(QAction, "action_training_never_syncs")
     assert line is not None and "nooit gesynchroniseerd" in line.text()
     assert not window.sync_login_action.isEnabled() and not window.sync_now_action.isEnabled()
+
+
+def test_a_trainer_runs_one_scenario_for_a_group_and_exports_the_overview(
+    qtbot: QtBot, trainer: DeskSession, tmp_path: Path
+) -> None:
+    import csv
+
+    from pypdf import PdfReader
+
+    panel = shown(qtbot, TrainingPanel(trainer))
+    page = panel.trainee
+    page.group_name.setText("Groep april")
+    for name, urgency, questions in (
+        ("Bram", "U2", ["suicidality", "means", "need", "authority"]),
+        ("Anna", "U4", ["need"]),
+        ("Cor", "U3", []),
+    ):
+        page.select("suicidal_thoughts_14")
+        page.trainee_name.setText(name)
+        page.start()
+        for question in questions:
+            page.script.question_boxes[question].setChecked(True)
+        page.script.urgency.setCurrentIndex(page.script.urgency.findData(urgency))
+        assert page.finish() is not None
+        page.back_to_chooser()
+    results = panel.results
+    assert results is not None
+    panel.tabs.setCurrentWidget(results)
+    assert results.group.currentText() == "Groep april"
+    assert results.scenario_choice.currentData() == "suicidal_thoughts_14"
+    table = results.overview_table
+    assert [table.item(r, 0).text() for r in range(table.rowCount())] == ["Anna", "Bram", "Cor"]
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    assert headers == [
+        "Deelnemer", "Score", "Tijd tot besluit", "Urgentie", "Gemiste kernvragen",
+        "Juridische signalen",
+    ]  # fmt: skip
+    assert table.item(0, 3).text() == "U4 (ondertriage)"
+    assert "Zijn er middelen in huis" in table.item(0, 4).text()
+    assert table.item(1, 4).text() == "geen"
+    assert "binnen doeltijd" in table.item(1, 2).text()
+
+    pdf_path, csv_path = tmp_path / "groep.pdf", tmp_path / "groep.csv"
+    assert results.export_overview_pdf(pdf_path) and results.export_overview_csv(csv_path)
+    text = "\n".join(p.extract_text() for p in PdfReader(pdf_path).pages)
+    assert "Anna" in text and "Cor" in text and "Afgedrukt door Tess Trainer" in text
+    rows = list(csv.reader(csv_path.read_text(encoding="utf-8-sig").splitlines(), delimiter=";"))
+    assert [row[0] for row in rows] == ["Deelnemer", "Anna", "Bram", "Cor"]
