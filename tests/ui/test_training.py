@@ -364,3 +364,27 @@ def test_a_trainer_runs_one_scenario_for_a_group_and_exports_the_overview(
     assert "Anna" in text and "Cor" in text and "Afgedrukt door Tess Trainer" in text
     rows = list(csv.reader(csv_path.read_text(encoding="utf-8-sig").splitlines(), delimiter=";"))
     assert [row[0] for row in rows] == ["Deelnemer", "Anna", "Bram", "Cor"]
+
+
+def test_the_case_list_shows_no_real_deadline_for_an_exercise(
+    qtbot: QtBot, trainer: DeskSession
+) -> None:
+    from desktop.ui.case_list_model import COLUMNS, deadline_text
+    from desktop.ui.main_window import MainWindow
+
+    window = MainWindow(trainer)
+    qtbot.addWidget(window)
+    page = open_training_panel(window).trainee
+    page.select("suicidal_thoughts_14")  # a call in March 2026: long past on a real clock
+    page.start()
+    page.script.urgency.setCurrentIndex(page.script.urgency.findData("U2"))
+    assert page.finish() is not None
+    model = window.list_page.model
+    model.reload()
+    [summary] = [s for s in model._rows if s.id == page.case_id]
+    assert summary.deadline and deadline_text(summary.deadline, summary.status).startswith(
+        "verlopen"
+    )  # what the list showed before
+    column = COLUMNS.index("deadline")
+    shown = [model.index(r, column).data() for r in range(model.rowCount())]
+    assert model.rowCount() >= 1 and shown == [""] * model.rowCount()
