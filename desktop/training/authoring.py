@@ -31,7 +31,7 @@ from datetime import datetime
 from typing import Any
 
 from desktop.forms import FormDefinition
-from desktop.i18n import _
+from desktop.i18n import _, pick
 from desktop.training.scenario import DECISION_FIELDS, FREE_TEXT_TYPES
 
 FORM_KEYS = (
@@ -374,6 +374,55 @@ def form_gaps(data: Any, yaml_text: str = "") -> list[str]:
     return gaps
 
 
+# --------------------------------------------------------------------------- problems
+
+_PLACE = re.compile(r"veld ([a-z_]+(?:\.[a-z0-9_]+)*)")
+
+
+def place_words(place: str, form: FormDefinition) -> str | None:
+    """A scenario field's place in the form's words (``None`` when there are none)."""
+    parts = place.split(".")
+    if place.startswith("expected.answers.") and form.has_field(".".join(parts[2:4])):
+        return _("feit '{label}'").format(label=pick(form.field(".".join(parts[2:4])).label))
+    words = {
+        "title": _("titel"),
+        "summary": _("samenvatting"),
+        "caller": _("melder"),
+        "call_at": _("moment van het gesprek"),
+        "learning_goals": _("leerdoelen"),
+        "expected.urgency": _("verwachte urgentie"),
+        "expected.acceptable_urgency": _("ook goede urgentie"),
+        "expected.intervention": _("verwachte interventie"),
+        "expected.acceptable_interventions": _("ook goede interventie"),
+        "expected.flags": _("juridische signalen"),
+        "expected.flags_reason": _("reden voor afwijken van de regels"),
+        "debrief": _("nabespreking"),
+    }
+    if place in words:
+        return words[place]
+    numbered = {
+        "script": _("script, regel {n}"),
+        "key_questions": _("kernvraag {n}"),
+        "learning_goals": _("leerdoel {n}"),
+        "debrief": _("nabesprekingspunt {n}"),
+    }
+    if parts[0] in numbered and len(parts) > 1 and parts[1].isdigit():
+        return numbered[parts[0]].format(n=int(parts[1]) + 1)
+    return None
+
+
+def friendly_problem(problem: str, form: FormDefinition) -> str:
+    """A loader problem with the place in the form's words first and the YAML place in
+    brackets: "veld expected.answers.risk.suicidality" → "feit 'Suïcidaliteit'
+    (expected.answers.risk.suicidality)"."""
+
+    def replace(match: re.Match[str]) -> str:
+        words = place_words(match.group(1), form)
+        return f"{words} ({match.group(1)})" if words else match.group(0)
+
+    return _PLACE.sub(replace, problem, count=1)
+
+
 # --------------------------------------------------------------------------- new and copy
 
 
@@ -485,6 +534,7 @@ __all__ = [
     "copy_data",
     "draft_from_data",
     "form_gaps",
+    "friendly_problem",
     "new_id",
     "next_line_id",
     "next_question_id",

@@ -56,7 +56,7 @@ from desktop.forms import FormDefinition, load_form
 from desktop.forms.workflow import TransitionError
 from desktop.i18n import _, language, pick
 from desktop.store import StoreError
-from desktop.training.authoring import blank_data, copy_data, new_id
+from desktop.training.authoring import blank_data, copy_data, friendly_problem, new_id
 from desktop.training.debrief import debrief_sections, format_number, render_debrief
 from desktop.training.exercises import ExerciseBook, ExerciseState, exercise_case_ids
 from desktop.training.group_report import (
@@ -762,6 +762,12 @@ class ScenarioEditorPage(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, scenario.id)
             self.list.addItem(item)
         ids = [s.id for s in self.scenarios]
+        if self.dirty and select is None:
+            # unsaved edits stay in the editor; only the list is refreshed
+            row = ids.index(self.origin_id) if self.origin_id in ids else -1
+            self.list.setCurrentRow(row)
+            self.list.blockSignals(False)
+            return
         row = ids.index(select) if select in ids else 0
         self.list.setCurrentRow(row)
         self.list.blockSignals(False)
@@ -854,7 +860,7 @@ class ScenarioEditorPage(QWidget):
     def _show_problems(self, problems: list[str]) -> None:
         self.problems.clear()
         for problem in problems:
-            self.problems.addItem(problem)
+            self.problems.addItem(friendly_problem(problem, self.form))
         self.status.setText(
             _("{n} probleem/problemen: de casus is niet opgeslagen.").format(n=len(problems))
         )
@@ -960,7 +966,7 @@ class ScenarioEditorPage(QWidget):
         saved = self.library.apply_import(steps)
         self.preview = None
         refused = sum(1 for step in steps if step.kind in ("older", "conflict"))
-        self.reload(select=saved[0].id if saved else self.origin_id)
+        self.reload(select=None if self.dirty else (saved[0].id if saved else self.origin_id))
         self.status.setText(
             _("{n} casus(sen) geïmporteerd of bijgewerkt, {refused} geweigerd.").format(
                 n=len(saved), refused=refused

@@ -295,3 +295,19 @@ def test_packs_export_a_chosen_set_and_import_with_origins_versions_and_a_diff(
         fresh.close()
     finally:
         fresh_store.close()
+
+
+def test_an_import_never_replaces_unsaved_edits(
+    qtbot: QtBot, panel: TrainingPanel, tmp_path: Path
+) -> None:
+    editor = panel.editor
+    assert editor is not None
+    form = editor.editor
+    pack = tmp_path / "een.yaml"
+    editor.list.setCurrentRow(1)
+    assert editor.export_pack(pack) == 1
+    editor.list.setCurrentRow(0)
+    editor.copy()
+    type_into(qtbot, form.title.nl, " nog niet opgeslagen")
+    assert editor.import_pack(pack)
+    assert form.title.nl.text().endswith("nog niet opgeslagen") and editor.dirty

@@ -23,6 +23,7 @@ from desktop.training.authoring import (
     copy_data,
     draft_from_data,
     form_gaps,
+    friendly_problem,
     new_id,
     proposed_flags,
     slug,
@@ -243,3 +244,15 @@ def test_timed_lines_are_revealed_by_exercise_time() -> None:
     scenario = scenario_from_data(data)
     assert "sigh" not in [line.id for line in scenario.revealed([], [], elapsed=89)]
     assert "sigh" in [line.id for line in scenario.revealed([], [], elapsed=90)]
+
+
+def test_problems_name_the_place_in_the_forms_words(form: FormDefinition) -> None:
+    data = bundled_scenarios()[0].to_data()
+    data["expected"]["answers"]["risk.suicidality"] = "misschien"
+    data["script"][1]["when"] = "section:bestaat_niet"
+    with pytest.raises(ScenarioError) as caught:
+        scenario_from_data(data)
+    shown = [friendly_problem(p, form) for p in caught.value.problems]
+    label = form.field("risk.suicidality").label["nl"]
+    assert any(f"feit '{label}' (expected.answers.risk.suicidality)" in p for p in shown), shown
+    assert any("script, regel 2 (script.1.when)" in p for p in shown), shown
