@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidgetItem,
@@ -141,7 +142,11 @@ class TextTable(QWidget):
         self.table.setTabKeyNavigation(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        if len(columns) <= 2:  # a text and its translation share the width
+            self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        else:
+            self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setWordWrap(True)
         self.table.itemChanged.connect(lambda _item: self.changed.emit())
         self.table.setMinimumHeight(110)
         row = QHBoxLayout()
@@ -250,7 +255,6 @@ class ScriptTable(TextTable):
         moment.setObjectName(f"script_moment_{row}")
         moment.setAccessibleName(_("Moment van regel {n}").format(n=row + 1))
         self._fill_moments(moment, line.when)
-        moment.currentIndexChanged.connect(lambda _i: self.changed.emit())
         seconds = QSpinBox()
         seconds.setObjectName(f"script_seconds_{row}")
         seconds.setAccessibleName(_("Seconden na de start, regel {n}").format(n=row + 1))
@@ -258,6 +262,13 @@ class ScriptTable(TextTable):
         seconds.setSuffix(" s")
         seconds.setValue(int(line.when.partition(":")[2]) if line.when.startswith("after:") else 0)
         seconds.valueChanged.connect(lambda _v: self.changed.emit())
+        seconds.setEnabled(moment.currentData() == "after")  # only for a timed line
+
+        def moment_changed(_index: int) -> None:
+            seconds.setEnabled(moment.currentData() == "after")
+            self.changed.emit()
+
+        moment.currentIndexChanged.connect(moment_changed)
         self.table.setCellWidget(row, 0, moment)
         self.table.setCellWidget(row, 1, seconds)
         return row

@@ -710,7 +710,7 @@ class ScenarioEditorPage(QWidget):
         self.problems = QListWidget()
         self.problems.setObjectName("scenario_problems")
         self.problems.setAccessibleName(_("Problemen in de casus"))
-        self.problems.setMaximumHeight(120)
+        self.problems.setMaximumHeight(90)
         self.status = QLabel()
         self.status.setObjectName("editor_status")
         self.status.setWordWrap(True)
