@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSpinBox,
+    QStyledItemDelegate,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -221,8 +222,68 @@ class TextTable(QWidget):
         self.table.blockSignals(False)
 
 
+WHEN_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
+class MomentDelegate(QStyledItemDelegate):
+    """Edits a script line's moment with a choice list (F2, Enter or typing opens it)."""
+
+    def __init__(self, table: ScriptTable) -> None:
+        super().__init__(table.table)
+        self.owner = table
+
+    def createEditor(self, parent: QWidget, _option: Any, _index: Any) -> QWidget:
+        combo = QComboBox(parent)
+        combo.setObjectName("script_moment_editor")
+        combo.setAccessibleName(_("Moment"))
+        for label, key in self.owner.moments():
+            combo.addItem(label, key)
+        return combo
+
+    def setEditorData(self, editor: QWidget, index: Any) -> None:
+        assert isinstance(editor, QComboBox)
+        key = _moment_key(str(index.data(WHEN_ROLE) or "start"))
+        found = editor.findData(key)
+        if found < 0:
+            editor.addItem(key, key)
+            found = editor.count() - 1
+        editor.setCurrentIndex(found)
+
+    def setModelData(self, editor: QWidget, model: Any, index: Any) -> None:
+        assert isinstance(editor, QComboBox)
+        model.setData(index, editor.currentData(), WHEN_ROLE)
+        model.setData(index, editor.currentText(), Qt.ItemDataRole.DisplayRole)
+
+
+class SecondsDelegate(QStyledItemDelegate):
+    """Seconds of a timed line, as a number box."""
+
+    def createEditor(self, parent: QWidget, _option: Any, _index: Any) -> QWidget:
+        box = QSpinBox(parent)
+        box.setObjectName("script_seconds_editor")
+        box.setAccessibleName(_("Na seconden"))
+        box.setRange(1, 99999)
+        box.setSuffix(" s")
+        return box
+
+    def setEditorData(self, editor: QWidget, index: Any) -> None:
+        assert isinstance(editor, QSpinBox)
+        text = str(index.data() or "").removesuffix(" s").strip()
+        editor.setValue(int(text) if text.isdigit() else 60)
+
+    def setModelData(self, editor: QWidget, model: Any, index: Any) -> None:
+        assert isinstance(editor, QSpinBox)
+        editor.interpretText()
+        model.setData(index, f"{editor.value()} s", Qt.ItemDataRole.DisplayRole)
+
+
+def _moment_key(when: str) -> str:
+    return "after" if when.startswith("after:") else when
+
+
 class ScriptTable(TextTable):
-    """The caller's script: each line with the moment it is revealed."""
+    """The caller's script: each line with the moment it is revealed. Every cell is
+    edited by keyboard (arrows to move, F2 or typing to edit; the moment is a choice)."""
 
     def __init__(self, form: FormDefinition) -> None:
         super().__init__(
@@ -236,80 +297,86 @@ class ScriptTable(TextTable):
                 _("Spreker (en)"),
                 _("Tekst (en)"),
             ],
-            (_("Regel toevoegen"), _("Regel verwijderen"), _("Regel omhoog"), _("Regel omlaag")),
+            (
+                _("Regel toevoegen"),
+                _("Regel verwijderen"),
+                _("Regel omhoog"),
+                _("Regel omlaag"),
+            ),
         )
         self.form = form
         self.questions: list[tuple[str, str]] = []
+        self.table.setItemDelegateForColumn(0, MomentDelegate(self))
+        self.table.setItemDelegateForColumn(1, SecondsDelegate(self.table))
         self.table.setColumnWidth(0, 220)
         self.table.setColumnWidth(3, 320)
+
+    def moments(self) -> list[tuple[str, str]]:
+        """(label, key) of every moment a line can have; ``after`` is a timed line."""
+        out = [(_("Bij de start"), "start")]
+        out += [
+            (_("Bij sectie: {title}").format(title=pick(section.title)), f"section:{section.id}")
+            for section in self.form.sections
+        ]
+        out += [
+            (_("Na kernvraag: {text}").format(text=text or qid), f"question:{qid}")
+            for qid, text in self.questions
+        ]
+        out.append((_("Na een aantal seconden"), "after"))
+        return out
+
+    def _label(self, key: str) -> str:
+        return next((label for label, k in self.moments() if k == key), key)
 
     def add_row(self, texts: list[str] | None = None, row_id: str = "") -> int:  # type: ignore[override]
         return self.add_line(LineDraft(row_id, "start", Bilingual(), Bilingual()))
 
     def add_line(self, line: LineDraft) -> int:
+        seconds = line.when.partition(":")[2] if line.when.startswith("after:") else ""
         row = super().add_row(
-            ["", "", line.speaker.nl, line.text.nl, line.speaker.en, line.text.en],
+            [
+                self._label(_moment_key(line.when)),
+                f"{seconds} s" if seconds else "",
+                line.speaker.nl,
+                line.text.nl,
+                line.speaker.en,
+                line.text.en,
+            ],
             line.id or "",
         )
-        moment = QComboBox()
-        moment.setObjectName(f"script_moment_{row}")
-        moment.setAccessibleName(_("Moment van regel {n}").format(n=row + 1))
-        self._fill_moments(moment, line.when)
-        seconds = QSpinBox()
-        seconds.setObjectName(f"script_seconds_{row}")
-        seconds.setAccessibleName(_("Seconden na de start, regel {n}").format(n=row + 1))
-        seconds.setRange(0, 99999)
-        seconds.setSuffix(" s")
-        seconds.setValue(int(line.when.partition(":")[2]) if line.when.startswith("after:") else 0)
-        seconds.valueChanged.connect(lambda _v: self.changed.emit())
-        seconds.setEnabled(moment.currentData() == "after")  # only for a timed line
-
-        def moment_changed(_index: int) -> None:
-            seconds.setEnabled(moment.currentData() == "after")
-            self.changed.emit()
-
-        moment.currentIndexChanged.connect(moment_changed)
-        self.table.setCellWidget(row, 0, moment)
-        self.table.setCellWidget(row, 1, seconds)
+        item = self.table.item(row, 0)
+        if item is not None:
+            self.table.blockSignals(True)
+            item.setData(WHEN_ROLE, _moment_key(line.when))
+            self.table.blockSignals(False)
         return row
 
-    def _fill_moments(self, combo: QComboBox, when: str) -> None:
-        combo.blockSignals(True)
-        combo.clear()
-        combo.addItem(_("Bij de start"), "start")
-        for section in self.form.sections:
-            combo.addItem(
-                _("Bij sectie: {title}").format(title=pick(section.title)), f"section:{section.id}"
-            )
-        for question_id, text in self.questions:
-            combo.addItem(
-                _("Na kernvraag: {text}").format(text=text or question_id),
-                f"question:{question_id}",
-            )
-        combo.addItem(_("Na een aantal seconden"), "after")
-        key = "after" if when.startswith("after:") else when
-        index = combo.findData(key)
-        if index < 0:  # a moment the form does not know: kept, shown as it is
-            combo.addItem(when, when)
-            index = combo.count() - 1
-        combo.setCurrentIndex(index)
-        combo.blockSignals(False)
+    def set_moment(self, row: int, when: str) -> None:
+        """Set a line's moment (``after:<seconds>`` for a timed line)."""
+        item = self.table.item(row, 0)
+        if item is None:
+            return
+        item.setData(WHEN_ROLE, _moment_key(when))
+        item.setText(self._label(_moment_key(when)))
+        if when.startswith("after:"):
+            self.table.item(row, 1).setText(f"{when.partition(':')[2]} s")
 
     def set_questions(self, questions: list[tuple[str, str]]) -> None:
         self.questions = questions
+        self.table.blockSignals(True)
         for row in range(self.table.rowCount()):
-            combo = self.table.cellWidget(row, 0)
-            if isinstance(combo, QComboBox):
-                self._fill_moments(combo, self._when(row))
+            item = self.table.item(row, 0)
+            if item is not None:
+                item.setText(self._label(str(item.data(WHEN_ROLE) or "start")))
+        self.table.blockSignals(False)
 
     def _when(self, row: int) -> str:
-        combo = self.table.cellWidget(row, 0)
-        seconds = self.table.cellWidget(row, 1)
-        key = combo.currentData() if isinstance(combo, QComboBox) else "start"
+        item = self.table.item(row, 0)
+        key = str(item.data(WHEN_ROLE) or "start") if item else "start"
         if key == "after":
-            value = seconds.value() if isinstance(seconds, QSpinBox) else 0
-            return f"after:{value}"
-        return str(key)
+            text = self.texts(row)[1].removesuffix(" s").strip()
+            return f"after:{int(text) if text.isdigit() else 0}"
+        return key
 
     def _swap(self, row: int, other: int) -> None:
         if not (0 <= row < self.table.rowCount() and 0 <= other < self.table.rowCount()):

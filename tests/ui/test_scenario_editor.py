@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox
+from PySide6.QtWidgets import QApplication, QComboBox
 from pytestqt.qtbot import QtBot
 
 from desktop.desk import DeskSession
@@ -85,19 +85,39 @@ def test_a_trainer_writes_a_new_scenario_in_the_form_without_yaml(
     form.questions.table.item(0, 1).setText("Middelen verhogen het risico.")
     form.questions.fields.item(0).setCheckState(Qt.CheckState.Checked)
     qtbot.mouseClick(form.script.buttons[0], Qt.MouseButton.LeftButton)
-    moment = form.script.table.cellWidget(1, 0)
-    assert isinstance(moment, QComboBox)
+    # the moment by keyboard: F2 opens the choice, Enter keeps it
+    table = form.script.table
+    table.setFocus()
+    table.setCurrentCell(1, 0)
+    qtbot.keyClick(table, Qt.Key.Key_F2)
+    moment = QApplication.focusWidget()
+    assert isinstance(moment, QComboBox) and moment.objectName() == "script_moment_editor"
     question_moment = next(
         i for i in range(moment.count()) if str(moment.itemData(i)).startswith("question:")
     )
     moment.setCurrentIndex(question_moment)
+    qtbot.keyClick(moment, Qt.Key.Key_Return)
+    qtbot.wait(20)  # the delegate commits queued
+    assert table.item(1, 0).text().startswith("Na kernvraag: Gebruikt hij middelen?")
     form.script.table.item(1, 2).setText("Mentor")
     form.script.table.item(1, 3).setText("Ja, hij blowt elke dag.")
     # a timed line: the caller goes on after 2 minutes
     qtbot.mouseClick(form.script.buttons[0], Qt.MouseButton.LeftButton)
-    moment = form.script.table.cellWidget(2, 0)
+    table.setFocus()
+    table.setCurrentCell(2, 0)
+    qtbot.keyClick(table, Qt.Key.Key_F2)
+    moment = QApplication.focusWidget()
     moment.setCurrentIndex(moment.findData("after"))
-    form.script.table.cellWidget(2, 1).setValue(120)
+    qtbot.keyClick(moment, Qt.Key.Key_Return)
+    qtbot.wait(20)
+    table.setCurrentCell(2, 1)
+    qtbot.keyClick(table, Qt.Key.Key_F2)
+    seconds = QApplication.focusWidget()
+    seconds.selectAll()
+    qtbot.keyClicks(seconds, "120")
+    qtbot.keyClick(seconds, Qt.Key.Key_Return)
+    qtbot.wait(20)
+    assert table.item(2, 1).text() == "120 s"
     form.script.table.item(2, 2).setText("Mentor")
     form.script.table.item(2, 3).setText("Hallo? Bent u er nog?")
     # the facts, in the intake's own widgets (type-ahead, Dutch dates)
