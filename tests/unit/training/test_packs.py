@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from desktop.training.packs import (
     PackError,
@@ -238,3 +240,37 @@ def test_a_wrong_origin_in_a_pack_is_named(scenario_data: dict[str, Any]) -> Non
     )
     with pytest.raises(PackError, match="builtin, region of own"):
         read_pack_entries(text.encode(), "fout.yaml")
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    here=st.integers(1, 5),
+    incoming=st.integers(1, 5),
+    changed=st.booleans(),
+    origin=st.sampled_from(["own", "region"]),
+)
+def test_an_import_never_lowers_a_version_nor_changes_one_silently(
+    tmp_path_factory: pytest.TempPathFactory,
+    scenario_data: dict[str, Any],
+    here: int,
+    incoming: int,
+    changed: bool,
+    origin: str,
+) -> None:
+    library = ScenarioLibrary(tmp_path_factory.mktemp("lib"))
+    present = scenario_from_data(scenario_data | {"version": here})
+    library.save(present, origin=origin)
+    caller = {"nl": "Oom", "en": "Uncle"} if changed else scenario_data["caller"]
+    pack = scenario_from_data(scenario_data | {"version": incoming, "caller": caller})
+    [step] = plan_import(library, read_pack_entries(pack_yaml([pack]).encode(), "p.yaml"))
+    if incoming != here:
+        expected = "update" if incoming > here else "older"
+    else:
+        expected = "conflict" if changed else "same"
+    assert step.kind == expected and step.origin == origin
+    library.apply_import([step])
+    kept = library.get("oefen_casus")
+    assert kept.version == max(here, incoming) and library.origin(kept.id) == origin
+    assert kept == (pack if incoming > here else present)
