@@ -45,6 +45,7 @@ class ExerciseState(BaseModel):
     started_at: datetime  # the wall-clock moment the exercise began (for the record)
     elapsed: float = 0.0  # exercise time in seconds so far
     sections: list[str] = []
+    current_section: str | None = None  # the intake section on screen
     asked: dict[str, float] = {}
     urgency: str | None = None
     intervention: str | None = None

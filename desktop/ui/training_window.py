@@ -571,6 +571,9 @@ class TraineePage(QWidget):
                 )
             )
             self.script.reach_section(sections[max(pages.currentIndex(), 0)])
+            pages.currentChanged.connect(lambda _index: self.save_state())
+            if state.current_section in sections:  # back where the trainee was
+                self.intake.go_to_section(sections.index(state.current_section))  # type: ignore[attr-defined]
         self.exercise_page.addWidget(self.intake)
         self.exercise_page.addWidget(self.script)
         self.exercise_page.setSizes([800, 380])
@@ -591,12 +594,20 @@ class TraineePage(QWidget):
             update={
                 "elapsed": round(self.clock.elapsed(), 1),
                 "sections": sorted(self.script.sections_reached),
+                "current_section": self._current_section(),
                 "asked": dict(self.script.asked),
                 "urgency": urgency,
                 "intervention": intervention,
             }
         )
         self.book.save(self.state)
+
+    def _current_section(self) -> str | None:
+        pages = getattr(self.intake, "pages", None)
+        form = getattr(self.intake, "form", None)
+        if pages is None or form is None or not 0 <= pages.currentIndex() < len(form.sections):
+            return None
+        return form.sections[pages.currentIndex()].id
 
     def pause(self) -> None:
         """The window locks: save, and stop the exercise time."""

@@ -64,6 +64,7 @@ def test_an_exercise_killed_mid_call_is_resumed_where_it_was(tmp_path: Path) -> 
         assert state.case_id == case_id and state.group == "Groep crash"
         assert state.urgency == "U2" and list(state.asked) == ["need"]
         assert "youth" in state.sections and state.elapsed >= 1.0
+        assert state.current_section == "youth"
         assert reopened.cases.get(case_id).answers["youth.first_name"] == "Sanne"
     finally:
         reopened.close()
@@ -80,6 +81,7 @@ def test_an_exercise_killed_mid_call_is_resumed_where_it_was(tmp_path: Path) -> 
     assert shown["script"].split(",")[:3] == ["opening", "callback", "youth_details"]
     assert "need_answer" in shown["script"].split(",")
     assert shown["urgency"] == "U2"
+    assert shown["section"] == "1"  # the intake is back at the section the trainee was in
     assert "value" in shown and shown["value"] == "youth.first_name Sanne"
     assert float(shown["decision_seconds"]) < 60  # exercise time, not wall-clock since start
     assert shown["offered"] == "0"  # the finished exercise is not offered as unfinished

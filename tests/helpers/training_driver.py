@@ -124,6 +124,7 @@ def resume(data_dir: Path) -> None:
     ]
     print(f"script {','.join(lines)}", flush=True)
     print(f"urgency {script.urgency.currentData()}", flush=True)
+    print(f"section {intake.pages.currentIndex()}", flush=True)  # type: ignore[attr-defined]
     print(f"value youth.first_name {intake.editors['youth.first_name'].text()}", flush=True)  # type: ignore[attr-defined]
     result = page.finish()
     assert result is not None
