@@ -905,8 +905,17 @@ class ScenarioForm(QWidget):
 
     def _facts_edited(self) -> None:
         self._form_edited()
-        if not self._loading:
-            self._show_proposal(self.draft())
+        if self._loading:
+            return
+        draft = self.draft()
+        followed = draft.flags == getattr(self, "_proposal", None)
+        self._show_proposal(draft)
+        if followed and not draft.flags_reason.nl.strip() and draft.flags != self._proposal:
+            # the signals followed the rules' proposal: they go on following it
+            self._orders["flags"] = list(self._proposal)
+            self.flags.blockSignals(True)
+            self.flags.set_values(self._proposal)
+            self.flags.blockSignals(False)
 
     def _questions_changed(self) -> None:
         if self._loading:

@@ -141,6 +141,7 @@ def test_a_trainer_writes_a_new_scenario_in_the_form_without_yaml(
     # the rules propose the legal flags for these facts
     proposal = proposed_flags(form.draft(), form.form)
     assert proposal and form.proposal.text().startswith("Voorstel van de regels")
+    assert form.draft().flags == proposal  # untouched signals follow the rules' proposal
     qtbot.mouseClick(form.use_proposal, Qt.MouseButton.LeftButton)
     assert form.draft().flags == proposal  # in the rules engine's order
 
@@ -333,3 +334,24 @@ def test_an_import_never_replaces_unsaved_edits(
     type_into(qtbot, form.title.nl, " nog niet opgeslagen")
     assert editor.import_pack(pack)
     assert form.title.nl.text().endswith("nog niet opgeslagen") and editor.dirty
+
+
+def test_signals_changed_by_the_trainer_stop_following_the_rules(
+    qtbot: QtBot, panel: TrainingPanel
+) -> None:
+    editor = panel.editor
+    assert editor is not None
+    form = editor.editor
+    editor.copy()
+    flags = form.draft().flags
+    assert flags == proposed_flags(form.draft(), form.form)
+    kept = flags[:1]
+    form.flags.set_values(kept)
+    type_into(qtbot, form.flags_reason.nl, "Alleen toestemming oefenen.")
+    parents = form.answer_editors["legal.parents_position"]
+    choose(qtbot, parents.widget, "refuse")
+    parents.edited.emit("legal.parents_position", True)
+    assert form.draft().flags == kept  # the trainer's choice stays, with its reason
+    assert editor.save()
+    saved = panel.library.get(editor.origin_id)  # type: ignore[arg-type]
+    assert saved.expected.flags == kept and saved.expected.flags_reason is not None
