@@ -73,6 +73,31 @@ class PageFurniture:
     page_of: str  # with {page} and {pages}
 
 
+@dataclass(frozen=True)
+class Grid:
+    """A titled table of several columns (a group overview), printed before the
+    sections; ``widths`` are the columns' shares of the page width."""
+
+    title: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    widths: tuple[float, ...]
+
+
+def _grid_flowables(grid: Grid, s: dict[str, ParagraphStyle]) -> list[Flowable]:
+    small = ParagraphStyle("grid", s["value"], fontSize=8, leading=10)
+    head = ParagraphStyle("grid_head", s["label"], fontName=BOLD, fontSize=8, leading=10)
+    widths = [BODY_WIDTH * share / sum(grid.widths) for share in grid.widths]
+    data = [[Paragraph(markup(text), head) for text in grid.header]]
+    data += [[Paragraph(markup(text), small) for text in row] for row in grid.rows]
+    table = Table(data, colWidths=widths, repeatRows=1, splitByRow=1, hAlign="LEFT")
+    table.setStyle(TableStyle([*_GRID, ("BACKGROUND", (0, 0), (-1, 0), SECTION_BACK)]))
+    heading = Paragraph(markup(grid.title), s["section"])
+    if len(data) < 12:  # a short table stays with its heading
+        return [KeepTogether([heading, table])]
+    return [heading, table]
+
+
 def _styles() -> dict[str, ParagraphStyle]:
     base = ParagraphStyle("body", fontName=REGULAR, fontSize=9.5, leading=12.5, textColor=INK)
     return {
@@ -389,8 +414,13 @@ def build_pdf(
     subject: str,
     author: str,
     lang: str,
+    created: datetime | None = None,
+    grids: Sequence[Grid] = (),
 ) -> bytes:
-    """Render a report: a heading, then the sections, with header and footer on each page."""
+    """Render a report: a heading, then the sections, with header and footer on each page.
+
+    ``created``: the PDF's creation date (the real print moment); without it the bytes
+    are reproducible and the date is ReportLab's fixed one."""
     register_fonts()
     s = _styles()
     buffer = io.BytesIO()
@@ -406,7 +436,7 @@ def build_pdf(
         author=author,
         creator="Doorloop",
         producer="Doorloop",
-        invariant=1,  # reproducible bytes; the print moment is in the footer
+        invariant=0 if created else 1,  # reproducible bytes unless a moment is given
         displayDocTitle=1,
         lang=lang,
     )
@@ -423,9 +453,39 @@ def build_pdf(
     )
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=_draw_header(furniture))])
     story: list[Flowable] = [Paragraph(markup(heading), s["title"])]
+    for grid in grids:
+        story += _grid_flowables(grid, s)
     story += section_flowables(sections, s)
-    doc.build(story, canvasmaker=_canvas_maker(furniture))
+    maker = _canvas_maker(furniture)
+    if created is not None:
+        stamp = _time_stamp(created)
+
+        def stamped(*args: Any, **kwargs: Any) -> Canvas:
+            canvas = maker(*args, **kwargs)
+            canvas._doc._timeStamp = stamp  # ReportLab has no public setter
+            return canvas
+
+        doc.build(story, canvasmaker=stamped)
+    else:
+        doc.build(story, canvasmaker=maker)
     return buffer.getvalue()
+
+
+def _time_stamp(moment: datetime) -> Any:
+    """ReportLab's document time stamp for ``moment`` (creation and modification date)."""
+    from reportlab.pdfbase.pdfdoc import TimeStamp
+
+    stamp = TimeStamp(invariant=0)
+    if moment.tzinfo is None:
+        moment = moment.astimezone()
+    offset = moment.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    stamp.t = moment.timestamp()
+    stamp.lt = moment.timetuple()
+    stamp.YMDhms = tuple(stamp.lt)[:6]
+    stamp.dhh, stamp.dmm = int(minutes / 60), abs(minutes) % 60
+    stamp.tzname = moment.tzname() or "UTC"
+    return stamp
 
 
 def printed_line(

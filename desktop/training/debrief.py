@@ -10,13 +10,14 @@ the only signal: every result has a word ("goed", "gemist") besides its mark.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, tzinfo
 from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from desktop.forms import FormDefinition, load_form
 from desktop.i18n import pick
-from desktop.reports.contents import Row, Section
+from desktop.reports.contents import Row, Section, format_date, format_datetime
 from desktop.reports.text import translator
 from desktop.training.scenario import FREE_TEXT_TYPES, Scenario
 from desktop.training.scoring import Score
@@ -43,8 +44,17 @@ def format_seconds(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def format_value(form: FormDefinition, field_id: str, value: Any, lang: str) -> str:
-    """A stored (or expected) value as the trainee saw it in the form."""
+def format_number(value: float, lang: str) -> str:
+    """``54,4`` in Dutch, ``54.4`` in English; whole numbers without decimals."""
+    text = f"{round(value, 1):g}"
+    return text.replace(".", ",") if lang == "nl" else text
+
+
+def format_value(
+    form: FormDefinition, field_id: str, value: Any, lang: str, zone: tzinfo | None = None
+) -> str:
+    """A stored (or expected) value as the trainee saw it in the form: option labels,
+    Ja/Nee, dates as dd-mm-jjjj, decimal commas."""
     _, _n = translator(lang)
     if value is None or value == [] or value == "":
         return _("(leeg)")
@@ -52,15 +62,25 @@ def format_value(form: FormDefinition, field_id: str, value: Any, lang: str) -> 
     if field.type in FREE_TEXT_TYPES and isinstance(value, list):
         return _("trefwoorden: {words}").format(words=", ".join(value))
     if isinstance(value, bool):
-        return _("ja") if value else _("nee")
+        return _("Ja") if value else _("Nee")
     if field.type == "ynu":
-        return {"yes": _("ja"), "no": _("nee"), "unknown": _("onbekend")}.get(value, str(value))
+        return {"yes": _("Ja"), "no": _("Nee"), "unknown": _("Onbekend")}.get(value, str(value))
     if isinstance(value, list):
         return ", ".join(field.option_label(item, lang) for item in value)
     if field.type == "choice":
         return field.option_label(value, lang)
-    if field.type == "number" and isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if field.type == "date" and isinstance(value, str):
+        try:
+            return format_date(date.fromisoformat(value))
+        except ValueError:
+            return value
+    if field.type == "datetime" and isinstance(value, str):
+        try:
+            return format_datetime(datetime.fromisoformat(value), zone or ZoneInfo(form.timezone))
+        except ValueError:
+            return value
+    if isinstance(value, int | float):
+        return format_number(float(value), lang)
     return str(value)
 
 
@@ -80,7 +100,10 @@ def summary_rows(score: Score, lang: str) -> list[Row]:
     judged = len(set(flags.expected) | set(flags.produced))
     time_word = _("binnen de doeltijd") if score.within_time else _("over de doeltijd")
     return [
-        Row(_("Totaalscore"), _("{points} van 100 punten").format(points=f"{score.total:g}")),
+        Row(
+            _("Totaalscore"),
+            _("{points} van 100 punten").format(points=format_number(score.total, lang)),
+        ),
         Row(
             _("Velden goed ingevuld"),
             _("{n} van {total}").format(n=score.fields_correct, total=len(score.fields)),
@@ -105,7 +128,7 @@ def summary_rows(score: Score, lang: str) -> list[Row]:
             _("Tijd tot besluit"),
             _("{time} (doel {target} min): {judgement}").format(
                 time=format_seconds(score.seconds_to_decision),
-                target=f"{score.target_seconds / 60:g}",
+                target=format_number(score.target_seconds / 60, lang),
                 judgement=time_word,
             ),
         ),
@@ -250,8 +273,10 @@ def render_debrief(
     lang: str = "nl",
     form: FormDefinition | None = None,
     group: str | None = None,
+    printed_by: str | None = None,
 ) -> bytes:
-    """The debrief PDF of one attempt."""
+    """The debrief PDF of one attempt; ``printed_by`` is who prints it (the trainer at
+    the keyboard; default the trainee), ``printed_at`` is also the PDF's creation date."""
     from desktop.reports.pdf import PageFurniture, build_pdf, printed_line
 
     _, _n = translator(lang)
@@ -262,7 +287,9 @@ def render_debrief(
         title="Doorloop — " + _("Nabespreking oefening"),
         confidential=_("OEFENING — geen echte casus"),
         header_detail="  ·  ".join(detail),
-        printed=printed_line(trainee, printed_at, _("Afgedrukt door {name} op {moment}")),
+        printed=printed_line(
+            printed_by or trainee, printed_at, _("Afgedrukt door {name} op {moment}")
+        ),
         page_of=_("pagina {page} van {pages}"),
     )
     return build_pdf(
@@ -270,6 +297,7 @@ def render_debrief(
         furniture=furniture,
         sections=debrief_sections(scenario, score, lang=lang, form=form),
         subject=_("Oefening {id}").format(id=scenario.id),
-        author=trainee,
+        author=printed_by or trainee,
         lang=lang,
+        created=printed_at,
     )

@@ -43,7 +43,9 @@ DECISION_FIELDS = frozenset(
     {"triage.urgency", "triage.intervention", "triage.decided_by", "triage.decided_by_id",
      "triage.decided_at"}
 )  # fmt: skip
-TRIGGER = re.compile(r"^(start|section:[a-z][a-z0-9_]*|question:[a-z][a-z0-9_]*)$")
+TRIGGER = re.compile(
+    r"^(start|section:[a-z][a-z0-9_]*|question:[a-z][a-z0-9_]*|after:[1-9][0-9]{0,4})$"
+)
 
 
 class ScenarioError(ValueError):
@@ -78,14 +80,21 @@ class ScriptLine(_Strict):
     """Something the caller (or someone beside them) says.
 
     ``when`` is ``start`` (said at once), ``section:<id>`` (revealed when the trainee
-    reaches that intake section) or ``question:<id>`` (revealed when the trainee asks
-    that key question).
+    reaches that intake section), ``question:<id>`` (revealed when the trainee asks
+    that key question) or ``after:<seconds>`` (said by itself once that much exercise
+    time has passed, as a caller who goes on talking).
     """
 
     id: Identifier
     when: Trigger
     speaker: Text
     text: Text
+
+    @property
+    def after(self) -> int | None:
+        """Seconds of exercise time for an ``after:`` line, else ``None``."""
+        kind, _sep, ref = self.when.partition(":")
+        return int(ref) if kind == "after" else None
 
 
 class KeyQuestion(_Strict):
@@ -116,6 +125,7 @@ class Expected(_Strict):
     intervention: str
     acceptable_interventions: list[str] = []
     flags: list[str]
+    flags_reason: Text | None = None  # why ``flags`` differ from the rules engine's
     decision_minutes: Annotated[int, PydanticField(gt=0, le=240)] = 15
 
 
@@ -149,16 +159,26 @@ class Scenario(_Strict):
     def lines_for(self, trigger: str) -> list[ScriptLine]:
         return [line for line in self.script if line.when == trigger]
 
-    def revealed(self, sections: Iterable[str], questions: Iterable[str]) -> list[ScriptLine]:
-        """The script lines the trainee has unlocked, in script order."""
+    def revealed(
+        self, sections: Iterable[str], questions: Iterable[str], elapsed: float = 0.0
+    ) -> list[ScriptLine]:
+        """The script lines the trainee has unlocked after ``elapsed`` seconds of
+        exercise time, in script order."""
         open_triggers = {"start"}
         open_triggers.update(f"section:{section}" for section in sections)
         open_triggers.update(f"question:{question}" for question in questions)
-        return [line for line in self.script if line.when in open_triggers]
+        return [
+            line
+            for line in self.script
+            if line.when in open_triggers or (line.after is not None and line.after <= elapsed)
+        ]
 
     def to_data(self) -> dict[str, Any]:
         """Plain data for YAML/JSON (the loader reads it back unchanged)."""
-        return self.model_dump(mode="json", exclude_defaults=False)
+        data = self.model_dump(mode="json", exclude_defaults=False)
+        if data["expected"].get("flags_reason") is None:
+            data["expected"].pop("flags_reason", None)
+        return data
 
     def to_yaml(self) -> str:
         return dump_yaml(self.to_data())
@@ -370,7 +390,7 @@ def check_scenario(scenario: Scenario, form: FormDefinition | None = None) -> li
     unknown_codes = [code for code in scenario.expected.flags if code not in known]
     for code in unknown_codes:
         add("expected.flags", _("onbekende signaalcode '{code}'").format(code=code))
-    if not unknown_codes and not problems:
+    if not unknown_codes and not problems and scenario.expected.flags_reason is None:
         produced = expected_flags_for(scenario)
         missing = [code for code in produced if code not in scenario.expected.flags]
         extra = [code for code in scenario.expected.flags if code not in produced]

@@ -279,7 +279,7 @@ class CaseListModel(QAbstractTableModel):
             return labels.sync_state_help(summary.sync_state)
         if role == Qt.ItemDataRole.ForegroundRole and column in ("urgency", "deadline"):
             colour = labels.urgency_colour(summary.urgency)
-            if column == "deadline" and deadline_text(summary.deadline, summary.status).startswith(
+            if column == "deadline" and self._display(summary, column).startswith(
                 _("verlopen").split()[0]
             ):
                 colour = "#B71C1C"
@@ -298,6 +298,8 @@ class CaseListModel(QAbstractTableModel):
         if column == "status":
             return labels.status_text(summary.status)
         if column == "deadline":
+            if getattr(self._session, "training", False):
+                return ""  # exercises run on the scenario's clock: no real deadline
             return deadline_text(summary.deadline, summary.status)
         if column == "sync_state":
             return labels.sync_state_text(summary.sync_state)

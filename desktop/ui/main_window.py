@@ -234,7 +234,7 @@ class MainWindow(QMainWindow):
         # as in a browser; before a focused field sees the keys (a choice would move on them)
         QShortcut(QKeySequence("Ctrl+PgDown"), self, self._next_tab)
         QShortcut(QKeySequence("Ctrl+PgUp"), self, self._previous_tab)
-        training_menu = self.menuBar().addMenu(_("&Oefenen"))
+        training_menu = self.menuBar().addMenu(_("Oe&fenen"))
         if self.session.training:
             self.exercise_action = QAction(_("&Oefening starten…"), self)
             self.exercise_action.setObjectName("action_training_panel")
@@ -264,7 +264,13 @@ class MainWindow(QMainWindow):
         self.reconcile_action = QAction(_("&Samenvoegen nodig…"), self)
         self.reconcile_action.setObjectName("action_reconcile")
         self.reconcile_action.triggered.connect(self.open_reconcile)
+        if self.session.training:  # said in the menu itself, not silently ignored
+            never = menu.addAction(_("Oefenomgeving: wordt nooit gesynchroniseerd"))
+            never.setObjectName("action_training_never_syncs")
+            never.setEnabled(False)
+            menu.addSeparator()
         for action in (self.sync_login_action, self.sync_now_action, self.sync_logout_action):
+            action.setEnabled(not self.session.training)
             menu.addAction(action)
         menu.addSeparator()
         menu.addAction(self.reconcile_action)
@@ -344,6 +350,11 @@ class MainWindow(QMainWindow):
         self.open_case(case.id)
 
     def open_case(self, case_id: str) -> None:
+        if self.session.training:
+            from desktop.ui.training_window import open_exercise
+
+            if open_exercise(self, case_id):
+                return
         for index in range(1, self.tabs.count()):
             if getattr(self.tabs.widget(index), "case_id", None) == case_id:
                 self.tabs.setCurrentIndex(index)
@@ -356,6 +367,10 @@ class MainWindow(QMainWindow):
     def offer_unfinished(self) -> None:
         """At start-up: offer the intakes that were not finished (after a crash too)."""
         unfinished = self.session.store.cases.unfinished()
+        if self.session.training:
+            from desktop.ui.training_window import offer_exercises
+
+            unfinished = offer_exercises(self, unfinished)
         if not unfinished:
             return
         dialog = ResumeDialog(unfinished, self, committed=self._committed(unfinished))

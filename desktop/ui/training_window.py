@@ -21,11 +21,15 @@ from datetime import datetime, timedelta
 from html import escape
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -37,7 +41,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
-    QSpinBox,
     QSplitter,
     QStackedWidget,
     QTableWidget,
@@ -53,8 +56,27 @@ from desktop.forms import FormDefinition, load_form
 from desktop.forms.workflow import TransitionError
 from desktop.i18n import _, language, pick
 from desktop.store import StoreError
-from desktop.training.debrief import debrief_sections, render_debrief
-from desktop.training.packs import PackError, ScenarioLibrary, export_pack
+from desktop.training.authoring import blank_data, copy_data, friendly_problem, new_id
+from desktop.training.debrief import debrief_sections, format_number, render_debrief
+from desktop.training.exercises import ExerciseBook, ExerciseState, exercise_case_ids
+from desktop.training.group_report import (
+    GroupOverview,
+    group_overview,
+    overview_csv,
+    render_overview,
+    scenario_choices,
+)
+from desktop.training.group_report import cells as overview_cells
+from desktop.training.group_report import header as overview_header
+from desktop.training.packs import (
+    ImportStep,
+    PackError,
+    ScenarioLibrary,
+    export_pack,
+    origin_label,
+    plan_import,
+    read_pack_file,
+)
 from desktop.training.results import (
     ResultBook,
     ResultsFileError,
@@ -65,13 +87,13 @@ from desktop.training.scenario import (
     Scenario,
     ScenarioError,
     ScriptLine,
-    dump_yaml,
-    read_yaml,
     scenario_from_data,
 )
 from desktop.training.scoring import Score, score_attempt
+from desktop.ui.scenario_editor import ScenarioForm
 
 TRAINER_ROLES = frozenset({"trainer", "coordinator"})
+AUTOSAVE_MS = 5_000
 
 
 def library_for(session: Any) -> ScenarioLibrary:
@@ -84,15 +106,38 @@ def _now_local() -> datetime:
 
 
 class ScenarioClock:
-    """The exercise's "now": the scenario's call moment plus the real time since start."""
+    """The exercise's "now": the scenario's call moment plus the exercise time so far.
 
-    def __init__(self, start: datetime, monotonic: Callable[[], float] = time.monotonic) -> None:
+    Exercise time is the time the exercise was open and unlocked: ``elapsed`` carries
+    the time before a crash or a lock, :meth:`pause` stops it (lock) and :meth:`resume`
+    goes on (unlock)."""
+
+    def __init__(
+        self,
+        start: datetime,
+        monotonic: Callable[[], float] = time.monotonic,
+        elapsed: float = 0.0,
+    ) -> None:
         self.start = start
         self._monotonic = monotonic
+        self._before = elapsed
         self._origin = monotonic()
+        self.paused = False
 
     def elapsed(self) -> float:
-        return self._monotonic() - self._origin
+        if self.paused:
+            return self._before
+        return self._before + self._monotonic() - self._origin
+
+    def pause(self) -> None:
+        if not self.paused:
+            self._before = self.elapsed()
+            self.paused = True
+
+    def resume(self) -> None:
+        if self.paused:
+            self._origin = self._monotonic()
+            self.paused = False
 
     def __call__(self) -> datetime:
         return (self.start + timedelta(seconds=self.elapsed())).replace(microsecond=0)
@@ -106,6 +151,7 @@ class CallerScriptPanel(QWidget):
     key questions are ticked; the trainee's decision and the finish button."""
 
     finished = Signal()
+    changed = Signal()  # a section reached, a question ticked, a decision chosen
 
     def __init__(self, scenario: Scenario, form: FormDefinition, clock: ScenarioClock) -> None:
         super().__init__()
@@ -124,8 +170,16 @@ class CallerScriptPanel(QWidget):
         questions = QGroupBox(_("Kernvragen (vink aan wanneer je ze stelt)"))
         question_layout = QVBoxLayout(questions)
         self.question_boxes: dict[str, QCheckBox] = {}
-        for question in scenario.key_questions:
-            box = QCheckBox(pick(question.text))
+        for number, question in enumerate(scenario.key_questions, start=1):
+            text = pick(question.text).replace("&", "&&")
+            box = QCheckBox(f"{text} (Ctrl+{number})" if number <= 9 else text)
+            if number <= 9:  # ticked by keyboard from anywhere in the exercise
+                QShortcut(
+                    QKeySequence(f"Ctrl+{number}"),
+                    self,
+                    box.toggle,
+                    context=Qt.ShortcutContext.WindowShortcut,
+                )
             box.setObjectName(f"key_question:{question.id}")
             box.toggled.connect(lambda on, qid=question.id: self._asked(qid, on))
             question_layout.addWidget(box)
@@ -146,7 +200,9 @@ class CallerScriptPanel(QWidget):
             self.intervention.addItem(pick(option.label), option.value)
         decision_form.addRow(_("&Urgentie"), self.urgency)
         decision_form.addRow(_("&Interventie"), self.intervention)
-        self.finish_button = QPushButton(_("&Afronden en scoren"))
+        self.urgency.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        self.intervention.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        self.finish_button = QPushButton(_("Afron&den en scoren"))
         self.finish_button.setObjectName("finish_button")
         self.finish_button.clicked.connect(self.finished)
         layout = QVBoxLayout(self)
@@ -156,11 +212,17 @@ class CallerScriptPanel(QWidget):
         layout.addWidget(decision)
         layout.addWidget(self.finish_button)
         self.refresh()
+        if any(line.after is not None for line in scenario.script):
+            self._timed = QTimer(self)  # the caller goes on talking by the clock
+            self._timed.setInterval(1000)
+            self._timed.timeout.connect(self.refresh)
+            self._timed.start()
 
     def reach_section(self, section_id: str) -> None:
         if section_id not in self.sections_reached:
             self.sections_reached.add(section_id)
             self.refresh()
+            self.changed.emit()
 
     def _asked(self, question_id: str, on: bool) -> None:
         if on:
@@ -168,9 +230,33 @@ class CallerScriptPanel(QWidget):
         else:
             self.asked.pop(question_id, None)
         self.refresh()
+        self.changed.emit()
+
+    def restore(
+        self,
+        sections: list[str],
+        asked: dict[str, float],
+        urgency: str | None,
+        intervention: str | None,
+    ) -> None:
+        """Show a resumed exercise as it was (no ``changed`` signals)."""
+        self.blockSignals(True)
+        try:
+            self.sections_reached.update(sections)
+            for question_id, box in self.question_boxes.items():
+                box.blockSignals(True)
+                box.setChecked(question_id in asked)
+                box.blockSignals(False)
+            boxes = self.question_boxes
+            self.asked = {qid: seconds for qid, seconds in asked.items() if qid in boxes}
+            for combo, value in ((self.urgency, urgency), (self.intervention, intervention)):
+                combo.setCurrentIndex(max(0, combo.findData(value)) if value else 0)
+        finally:
+            self.blockSignals(False)
+        self.refresh()
 
     def revealed(self) -> list[ScriptLine]:
-        return self.scenario.revealed(self.sections_reached, self.asked)
+        return self.scenario.revealed(self.sections_reached, self.asked, self.clock.elapsed())
 
     def refresh(self) -> None:
         shown = self.revealed()
@@ -201,6 +287,7 @@ class DebriefView(QWidget):
         self.score: Score | None = None
         self.trainee = ""
         self.group = ""
+        self.printer = ""  # who is at the keyboard when the PDF is saved
         self.headline = QLabel()
         self.headline.setObjectName("score_headline")
         self.headline.setStyleSheet("font-size: 16pt; font-weight: bold;")
@@ -226,7 +313,7 @@ class DebriefView(QWidget):
         self.scenario, self.score, self.trainee, self.group = scenario, score, trainee, group
         self.headline.setText(
             _("Score: {points} van 100 — {title}").format(
-                points=f"{score.total:g}", title=pick(scenario.title)
+                points=format_number(score.total, language()), title=pick(scenario.title)
             )
         )
         parts = []
@@ -250,6 +337,7 @@ class DebriefView(QWidget):
             printed_at=_now_local(),
             lang=language(),
             group=self.group or None,
+            printed_by=self.printer,
         )
         path.write_bytes(pdf)
 
@@ -285,6 +373,12 @@ class TraineePage(QWidget):
         self.scenario: Scenario | None = None
         self.case_id: str | None = None
         self.started_at: datetime | None = None
+        self.state: ExerciseState | None = None
+        self.clock: ScenarioClock | None = None
+        self.book = ExerciseBook(session.store)
+        self.autosave = QTimer(self)  # exercise time and position, also without edits
+        self.autosave.setInterval(AUTOSAVE_MS)
+        self.autosave.timeout.connect(self.save_state)
         self.stack = QStackedWidget()
 
         chooser = QWidget()
@@ -309,10 +403,23 @@ class TraineePage(QWidget):
         self.start_button.setObjectName("start_button")
         self.start_button.clicked.connect(self.start)
         form = QFormLayout()
-        form.addRow(_("&Casus"), self.choice)
+        form.addRow(_("&Kies casus"), self.choice)
         form.addRow(_("&Naam deelnemer"), self.trainee_name)
         form.addRow(_("&Groepssessie"), self.group_name)
+        self.interrupted = QGroupBox(_("Onderbroken oefeningen"))
+        self.interrupted.setObjectName("interrupted_exercises")
+        self.resume_list = QListWidget()
+        self.resume_list.setObjectName("resume_list")
+        self.resume_list.setAccessibleName(_("Onderbroken oefeningen"))
+        self.resume_list.itemActivated.connect(lambda _item: self.resume_chosen())
+        self.resume_button = QPushButton(_("&Hervatten"))
+        self.resume_button.setObjectName("resume_button")
+        self.resume_button.clicked.connect(self.resume_chosen)
+        interrupted_layout = QVBoxLayout(self.interrupted)
+        interrupted_layout.addWidget(self.resume_list)
+        interrupted_layout.addWidget(self.resume_button)
         chooser_layout = QVBoxLayout(chooser)
+        chooser_layout.addWidget(self.interrupted)
         chooser_layout.addLayout(form)
         chooser_layout.addWidget(self.description, 1)
         chooser_layout.addWidget(self.start_button)
@@ -322,6 +429,7 @@ class TraineePage(QWidget):
         self.exercise_page.setObjectName("exercise_page")
         self.stack.addWidget(self.exercise_page)
         self.debrief = DebriefView()
+        self.debrief.printer = session.profile.display_name
         self.debrief.again.connect(self.back_to_chooser)
         self.stack.addWidget(self.debrief)
         layout = QVBoxLayout(self)
@@ -330,6 +438,7 @@ class TraineePage(QWidget):
         self.reload()
 
     def reload(self) -> None:
+        self.refresh_interrupted()
         current = self.choice.currentData()
         self.choice.blockSignals(True)
         self.choice.clear()
@@ -355,22 +464,102 @@ class TraineePage(QWidget):
     def select(self, scenario_id: str) -> None:
         self.choice.setCurrentIndex(self.choice.findData(scenario_id))
 
-    def start(self) -> None:
-        from desktop.ui.intake_view import IntakeView
+    def refresh_interrupted(self) -> None:
+        """List the exercises a crash or a close left unfinished (resumable)."""
+        self.resume_list.clear()
+        for state in self.book.running():
+            if state.case_id == self.case_id:
+                continue  # the one on screen
+            minutes, seconds = divmod(int(state.elapsed), 60)
+            item = QListWidgetItem(
+                _("{title} — {trainee}, {group}; {mm}:{ss:02d} min geoefend").format(
+                    title=state.scenario_title,
+                    trainee=state.trainee,
+                    group=state.group,
+                    mm=minutes,
+                    ss=seconds,
+                )
+            )
+            item.setData(Qt.ItemDataRole.UserRole, state.case_id)
+            self.resume_list.addItem(item)
+        if self.resume_list.count():
+            self.resume_list.setCurrentRow(0)
+        self.interrupted.setVisible(self.resume_list.count() > 0)
 
+    def offer_resume(self) -> None:
+        """Back to the chooser with the interrupted exercises on top (after a crash)."""
+        if self.script is None:
+            self.stack.setCurrentIndex(0)
+        self.refresh_interrupted()
+        if self.resume_list.count() and self.script is None:
+            self.resume_button.setFocus()
+
+    def start(self) -> None:
+        """A new exercise on the chosen scenario."""
         scenario_id = self.choice.currentData()
         if scenario_id is None:
             return
-        self.scenario = scenario = self.library.get(scenario_id)
-        form = load_form(scenario.form.id, scenario.form.version)
-        clock = ScenarioClock(scenario.call_moment)
-        self.exercise = DeskSession(self.session.store, self.session.profile, clock=clock)
-        self.case_id = self.exercise.new_case().id
-        self.started_at = _now_local()
+        scenario = self.library.get(scenario_id)
+        self.flush()
+        exercise = DeskSession(
+            self.session.store, self.session.profile, clock=ScenarioClock(scenario.call_moment)
+        )
+        case_id = exercise.new_case().id
+        state = ExerciseState(
+            case_id=case_id,
+            scenario_id=scenario.id,
+            scenario_version=scenario.version,
+            scenario_title=pick(scenario.title),
+            trainee=self.trainee_name.text().strip() or self.session.profile.display_name,
+            group=self.group_name.text().strip() or _("Zonder groep"),
+            started_at=_now_local(),
+        )
+        self.book.save(state)
+        self._open(state, scenario)
+
+    def resume_chosen(self) -> bool:
+        item = self.resume_list.currentItem()
+        return item is not None and self.resume(item.data(Qt.ItemDataRole.UserRole))
+
+    def resume(self, case_id: str) -> bool:
+        """Go on with an interrupted exercise: its exercise time, the script as far as it
+        was revealed, the questions ticked, the decision chosen and the intake answers."""
+        state = self.book.get(case_id)
+        if state is None or state.status != "running":
+            return False
+        try:
+            scenario = self.library.get(state.scenario_id)
+        except KeyError:
+            QMessageBox.warning(
+                self,
+                _("Casus niet gevonden"),
+                _("De casus '{id}' van deze oefening bestaat niet meer.").format(
+                    id=state.scenario_id
+                ),
+            )
+            return False
+        self.flush()
+        self.trainee_name.setText(state.trainee)
+        self.group_name.setText(state.group)
+        self._open(state, scenario)
+        return True
+
+    def _open(self, state: ExerciseState, scenario: Scenario) -> None:
+        from desktop.ui.intake_view import IntakeView
+
         self._clear_exercise()
+        self.state = state
+        self.scenario = scenario
+        form = load_form(scenario.form.id, scenario.form.version)
+        self.clock = clock = ScenarioClock(scenario.call_moment, elapsed=state.elapsed)
+        self.exercise = DeskSession(self.session.store, self.session.profile, clock=clock)
+        self.case_id = state.case_id
+        self.started_at = state.started_at
         self.intake = IntakeView(self.exercise, self.case_id)
         self.script = CallerScriptPanel(scenario, form, clock)
+        self.script.restore(state.sections, state.asked, state.urgency, state.intervention)
         self.script.finished.connect(self.finish)
+        self.script.changed.connect(self.save_state)
         pages = getattr(self.intake, "pages", None)
         sections = [section.id for section in form.sections]
         if pages is not None:
@@ -382,10 +571,54 @@ class TraineePage(QWidget):
                 )
             )
             self.script.reach_section(sections[max(pages.currentIndex(), 0)])
+            pages.currentChanged.connect(lambda _index: self.save_state())
+            if state.current_section in sections:  # back where the trainee was
+                self.intake.go_to_section(sections.index(state.current_section))  # type: ignore[attr-defined]
         self.exercise_page.addWidget(self.intake)
         self.exercise_page.addWidget(self.script)
         self.exercise_page.setSizes([800, 380])
         self.stack.setCurrentWidget(self.exercise_page)
+        self.save_state()
+        self.autosave.start()
+        self.refresh_interrupted()
+
+    def save_state(self) -> None:
+        """Commit the exercise's time and position (called on every change, every few
+        seconds, and on lock and close)."""
+        if self.state is None or self.script is None or self.clock is None:
+            return
+        if self.session.store.locked:
+            return
+        urgency, intervention = self.script.decision()
+        self.state = self.state.model_copy(
+            update={
+                "elapsed": round(self.clock.elapsed(), 1),
+                "sections": sorted(self.script.sections_reached),
+                "current_section": self._current_section(),
+                "asked": dict(self.script.asked),
+                "urgency": urgency,
+                "intervention": intervention,
+            }
+        )
+        self.book.save(self.state)
+
+    def _current_section(self) -> str | None:
+        pages = getattr(self.intake, "pages", None)
+        form = getattr(self.intake, "form", None)
+        if pages is None or form is None or not 0 <= pages.currentIndex() < len(form.sections):
+            return None
+        return form.sections[pages.currentIndex()].id
+
+    def pause(self) -> None:
+        """The window locks: save, and stop the exercise time."""
+        self.flush()
+        if self.clock is not None:
+            self.clock.pause()
+
+    def go_on(self) -> None:
+        """The window is unlocked: the exercise time runs again."""
+        if self.clock is not None:
+            self.clock.resume()
 
     def _clear_exercise(self) -> None:
         for widget in (self.intake, self.script):
@@ -398,14 +631,17 @@ class TraineePage(QWidget):
         flush = getattr(self.intake, "flush", None)
         if callable(flush):
             flush()
+        self.save_state()
 
     def finish(self) -> TrainingResult | None:
         """Score the exercise, store the result, show the debrief."""
         if self.script is None or self.exercise is None or self.scenario is None:
             return None
         assert self.case_id is not None and self.started_at is not None
+        assert self.clock is not None and self.state is not None
         self.flush()
         decided_at = _now_local()
+        exercise_time = timedelta(seconds=self.clock.elapsed())
         urgency, intervention = self.script.decision()
         changes = {
             fid: value
@@ -424,11 +660,10 @@ class TraineePage(QWidget):
             self.scenario,
             answers,
             asked=self.script.asked,
-            started_at=self.started_at,
+            started_at=decided_at - exercise_time,  # time to decision is exercise time
             decided_at=decided_at,
         )
-        trainee = self.trainee_name.text().strip() or self.session.profile.display_name
-        group = self.group_name.text().strip() or _("Zonder groep")
+        trainee, group = self.state.trainee, self.state.group
         result = new_result(
             group=group,
             trainee=trainee,
@@ -439,6 +674,9 @@ class TraineePage(QWidget):
             case_id=self.case_id,
         )
         ResultBook(self.session.store).add(result)
+        self.book.finish(self.state)
+        self.autosave.stop()
+        self.state = None
         self._clear_exercise()
         self.debrief.show_score(self.scenario, score, trainee, group)
         self.stack.setCurrentWidget(self.debrief)
@@ -446,6 +684,7 @@ class TraineePage(QWidget):
         return result
 
     def back_to_chooser(self) -> None:
+        self.refresh_interrupted()
         self.stack.setCurrentIndex(0)
 
 
@@ -453,8 +692,11 @@ class TraineePage(QWidget):
 
 
 class ScenarioEditorPage(QWidget):
-    """A form over a scenario's YAML: the main facts as fields, the rest as YAML text;
-    "Controleren" runs the strict loader and lists its Dutch problems."""
+    """The trainer's scenarios: a list (with where each comes from) and the editor — a
+    form over the scenario with the YAML as the advanced view
+    (:class:`~desktop.ui.scenario_editor.ScenarioForm`). "Controleren" runs the strict
+    loader and lists its Dutch problems; nothing the trainer typed is ever replaced
+    without a word."""
 
     saved = Signal()
 
@@ -463,176 +705,308 @@ class ScenarioEditorPage(QWidget):
         self.setObjectName("scenario_editor")
         self.library = library
         self.form = load_form("intake", "1")
+        self.origin_id: str | None = None  # the stored scenario being edited (None: new)
+        self.auto_id: str | None = None  # an id made by "new", replaced by one from the title
+        self.scenarios: list[Scenario] = []
+        self.preview: ImportPreview | None = None
         self.list = QListWidget()
         self.list.setObjectName("scenario_list")
         self.list.setAccessibleName(_("Casussen"))
+        self.list.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
         self.list.currentRowChanged.connect(self._load_current)
-        self.scenario_id = QLineEdit()
-        self.scenario_id.setObjectName("scenario_id")
-        self.title_nl = QLineEdit()
-        self.title_nl.setObjectName("scenario_title_nl")
-        self.title_en = QLineEdit()
-        self.title_en.setObjectName("scenario_title_en")
-        self.urgency = QComboBox()
-        self.urgency.setObjectName("scenario_urgency")
-        for level in self.form.urgency:
-            self.urgency.addItem(f"{level.code} {pick(level.label)}", level.code)
-        self.intervention = QComboBox()
-        self.intervention.setObjectName("scenario_intervention")
-        for option in self.form.field("triage.intervention").options:
-            self.intervention.addItem(pick(option.label), option.value)
-        self.minutes = QSpinBox()
-        self.minutes.setObjectName("scenario_minutes")
-        self.minutes.setRange(1, 240)
-        self.yaml = QPlainTextEdit()
-        self.yaml.setObjectName("scenario_yaml")
-        self.yaml.setAccessibleName(_("Casus als YAML"))
+        list_label = QLabel(_("&Alle casussen"))
+        list_label.setBuddy(self.list)
+        self.editor = ScenarioForm(self.form)
+        self.editor.sync_problems.connect(self._show_problems)
         self.problems = QListWidget()
         self.problems.setObjectName("scenario_problems")
         self.problems.setAccessibleName(_("Problemen in de casus"))
+        self.problems.setMaximumHeight(90)
         self.status = QLabel()
         self.status.setObjectName("editor_status")
-        fields = QFormLayout()
-        fields.addRow(_("Id"), self.scenario_id)
-        fields.addRow(_("Titel (nl)"), self.title_nl)
-        fields.addRow(_("Titel (en)"), self.title_en)
-        fields.addRow(_("Verwachte urgentie"), self.urgency)
-        fields.addRow(_("Verwachte interventie"), self.intervention)
-        fields.addRow(_("Doeltijd besluit (min)"), self.minutes)
-        buttons = QHBoxLayout()
-        for text, name, slot in (
-            (_("&Controleren"), "validate_button", self.validate),
-            (_("&Opslaan"), "save_scenario_button", self.save),
-            (_("&Kopie als nieuwe casus"), "copy_scenario_button", self.copy),
-            (_("&Verwijder eigen casus"), "delete_scenario_button", self.delete),
-            (_("&Importeer pakket…"), "import_pack_button", self._ask_import),
-            (_("&Exporteer pakket…"), "export_pack_button", self._ask_export),
+        self.status.setWordWrap(True)
+        left_buttons = QVBoxLayout()
+        right_buttons = QHBoxLayout()
+        for text, name, slot, where in (
+            (_("&Nieuwe casus"), "new_scenario_button", self.new_scenario, left_buttons),
+            (_("Kopie als nieu&we casus"), "copy_scenario_button", self.copy, left_buttons),
+            (_("Verwijder eigen casus"), "delete_scenario_button", self.delete, left_buttons),
+            (_("Im&porteer pakket…"), "import_pack_button", self._ask_import, left_buttons),
+            (_("E&xporteer selectie…"), "export_pack_button", self._ask_export, left_buttons),
+            (_("Contro&leren"), "validate_button", self.validate, right_buttons),
+            (_("Op&slaan"), "save_scenario_button", self.save, right_buttons),
         ):
             button = QPushButton(text)
             button.setObjectName(name)
             button.clicked.connect(slot)
-            buttons.addWidget(button)
+            where.addWidget(button)
+        right_buttons.addStretch(1)
+        left = QVBoxLayout()
+        left.addWidget(list_label)
+        left.addWidget(self.list, 1)
+        left.addLayout(left_buttons)
         right = QVBoxLayout()
-        right.addLayout(fields)
-        right.addWidget(self.yaml, 3)
-        right.addWidget(QLabel(_("Problemen")))
-        right.addWidget(self.problems, 1)
+        right.addWidget(self.editor, 1)
+        problems_label = QLabel(_("Problemen"))
+        problems_label.setBuddy(self.problems)
+        right.addWidget(problems_label)
+        right.addWidget(self.problems)
         right.addWidget(self.status)
-        right.addLayout(buttons)
+        right.addLayout(right_buttons)
         body = QHBoxLayout(self)
-        body.addWidget(self.list, 1)
-        body.addLayout(right, 3)
+        body.addLayout(left, 1)
+        body.addLayout(right, 4)
         self.reload()
+
+    # -- the list --------------------------------------------------------------------------
 
     def reload(self, select: str | None = None) -> None:
         self.scenarios = self.library.scenarios()
         self.list.blockSignals(True)
         self.list.clear()
         for scenario in self.scenarios:
-            mark = _("eigen") if self.library.is_own(scenario.id) else _("meegeleverd")
-            self.list.addItem(f"{pick(scenario.title)} ({mark})")
-        self.list.blockSignals(False)
+            item = QListWidgetItem(
+                f"{pick(scenario.title)} ({origin_label(self.library.origin(scenario.id))}, "
+                + _("versie {version}").format(version=scenario.version)
+                + ")"
+            )
+            item.setData(Qt.ItemDataRole.UserRole, scenario.id)
+            self.list.addItem(item)
         ids = [s.id for s in self.scenarios]
-        self.list.setCurrentRow(ids.index(select) if select in ids else 0)
-        self._load_current(self.list.currentRow())
+        if self.dirty and select is None:
+            # unsaved edits stay in the editor; only the list is refreshed
+            row = ids.index(self.origin_id) if self.origin_id in ids else -1
+            self.list.setCurrentRow(row)
+            self.list.blockSignals(False)
+            return
+        row = ids.index(select) if select in ids else 0
+        self.list.setCurrentRow(row)
+        self.list.blockSignals(False)
+        self._show(row)
 
     def _load_current(self, row: int) -> None:
+        if row == self._shown_row():
+            return
+        if not self._may_leave():
+            self.list.blockSignals(True)
+            self.list.setCurrentRow(self._shown_row())
+            self.list.blockSignals(False)
+            return
+        self._show(row)
+
+    def _shown_row(self) -> int:
+        ids = [s.id for s in self.scenarios]
+        return ids.index(self.origin_id) if self.origin_id in ids else -1
+
+    def _show(self, row: int) -> None:
         if 0 <= row < len(self.scenarios):
             self.show_scenario(self.scenarios[row])
 
     def show_scenario(self, scenario: Scenario) -> None:
-        self.scenario_id.setText(scenario.id)
-        self.title_nl.setText(scenario.title["nl"])
-        self.title_en.setText(scenario.title["en"])
-        self.urgency.setCurrentIndex(self.urgency.findData(scenario.expected.urgency))
-        self.intervention.setCurrentIndex(
-            self.intervention.findData(scenario.expected.intervention)
+        self.origin_id = scenario.id
+        self.auto_id = None
+        self._load(scenario.to_data())
+        self.status.setText(
+            _("{origin}: {title}").format(
+                origin=origin_label(self.library.origin(scenario.id)).capitalize(),
+                title=pick(scenario.title),
+            )
         )
-        self.minutes.setValue(scenario.expected.decision_minutes)
-        self.yaml.setPlainText(scenario.to_yaml())
-        self.problems.clear()
-        self.status.clear()
 
-    def _merged(self) -> Any:
-        """The YAML text with the form's fields laid over it (the form wins)."""
-        data = read_yaml(self.yaml.toPlainText(), _("editor"))
-        if not isinstance(data, dict):
-            raise ScenarioError([_("Een casus moet een YAML-mapping zijn.")])
-        data["id"] = self.scenario_id.text().strip()
-        data["title"] = {"nl": self.title_nl.text().strip(), "en": self.title_en.text().strip()}
-        expected = data.setdefault("expected", {})
-        if isinstance(expected, dict):
-            expected["urgency"] = self.urgency.currentData()
-            expected["intervention"] = self.intervention.currentData()
-            expected["decision_minutes"] = self.minutes.value()
-        return data
+    def _load(self, data: dict[str, Any]) -> None:
+        self.problems.clear()
+        for problem in self.editor.load(data):
+            self.problems.addItem(problem)
+
+    @property
+    def dirty(self) -> bool:
+        return self.editor.form_dirty or self.editor.yaml_dirty
+
+    def _may_leave(self) -> bool:
+        """Unsaved edits are never dropped without the trainer's yes."""
+        if not self.dirty:
+            return True
+        answer = QMessageBox.question(
+            self,
+            _("Niet opgeslagen"),
+            _("De casus heeft wijzigingen die niet zijn opgeslagen. Weggooien?"),
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Discard
+
+    def _taken(self) -> set[str]:
+        return {s.id for s in self.scenarios}
+
+    # -- new and copy ----------------------------------------------------------------------
+
+    def new_scenario(self) -> None:
+        """A new scenario from scratch, in the form."""
+        if not self._may_leave():
+            return
+        data = blank_data(datetime.now(ZoneInfo(self.form.timezone)), self._taken())
+        self.origin_id = None
+        self.auto_id = data["id"]
+        self.list.clearSelection()
+        self._load(data)
+        self.editor.views.setCurrentIndex(0)
+        self.editor.title.nl.setFocus()
+        self.editor.title.nl.selectAll()
+        self.status.setText(_("Nieuwe casus: vul het formulier in en sla op."))
+
+    def copy(self) -> None:
+        """The scenario being edited (with its edits) as a new scenario of one's own."""
+        problems = self.editor.sync()
+        if problems:
+            self._show_problems(problems)
+            return
+        data = copy_data(self.editor.data, self._taken())
+        self.origin_id = None
+        self.auto_id = None
+        self._load(data)
+        self.status.setText(_("Kopie '{id}': pas aan en sla op.").format(id=data.get("id", "")))
+
+    # -- check and save --------------------------------------------------------------------
+
+    def _show_problems(self, problems: list[str]) -> None:
+        self.problems.clear()
+        for problem in problems:
+            self.problems.addItem(friendly_problem(problem, self.form))
+        self.status.setText(
+            _("{n} probleem/problemen: de casus is niet opgeslagen.").format(n=len(problems))
+        )
 
     def validate(self) -> Scenario | None:
-        """Check the edited scenario; list problems, or rewrite the YAML from the form."""
+        """Check the scenario as the active view shows it; list problems. The views are
+        made one first — neither overwrites the other."""
         self.problems.clear()
-        try:
-            data = self._merged()
-            scenario = scenario_from_data(data, data.get("id", ""))
-        except ScenarioError as error:
-            for problem in error.problems:
-                self.problems.addItem(problem)
-            self.status.setText(
-                _("{n} probleem/problemen: de casus is niet opgeslagen.").format(
-                    n=len(error.problems)
-                )
-            )
+        problems = self.editor.sync()
+        if problems:
+            self._show_problems(problems)
             return None
-        self.yaml.setPlainText(dump_yaml(scenario.to_data()))
+        data = self.editor.data
+        try:
+            scenario = scenario_from_data(data, str(data.get("id", "")))
+        except ScenarioError as error:
+            self._show_problems(error.problems)
+            return None
         self.status.setText(_("De casus is in orde."))
         return scenario
 
     def save(self) -> bool:
+        """Save as the trainer's own scenario: a new one gets an id from its title, a
+        changed one the next version; a built-in one is never overwritten."""
         scenario = self.validate()
         if scenario is None:
             return False
-        self.library.save(scenario)
+        if self.origin_id is not None and self.library.origin(self.origin_id) == "builtin":
+            self._show_problems(
+                [
+                    _(
+                        "'{title}' is een meegeleverde casus en wordt niet overschreven. "
+                        "Kies 'Kopie als nieuwe casus' en sla de kopie op."
+                    ).format(title=pick(scenario.title))
+                ]
+            )
+            return False
+        taken = self._taken() - {self.origin_id}
+        changes: dict[str, Any] = {}
+        if self.origin_id is None and self.auto_id == scenario.id:
+            changes["id"] = new_id(scenario.title["nl"], taken)
+        if (changes.get("id", scenario.id)) in taken:
+            self._show_problems([_("Er is al een casus met code '{id}'.").format(id=scenario.id)])
+            return False
+        if self.origin_id is not None and scenario.id == self.origin_id:
+            stored = self.library.get(self.origin_id)
+            if stored == scenario:
+                self.status.setText(_("Geen wijzigingen om op te slaan."))
+                return True
+            if scenario.version <= stored.version:
+                changes["version"] = stored.version + 1
+        if changes:
+            scenario = scenario.model_copy(update=changes)
+        self.library.save(scenario, origin="own")
+        self.origin_id = scenario.id
+        self.auto_id = None
         self.reload(select=scenario.id)
-        self.status.setText(_("Opgeslagen als eigen casus '{id}'.").format(id=scenario.id))
+        self.status.setText(
+            _("Opgeslagen als eigen casus '{id}', versie {version}.").format(
+                id=scenario.id, version=scenario.version
+            )
+        )
         self.saved.emit()
         return True
 
-    def copy(self) -> None:
-        base = self.scenario_id.text().strip() or "casus"
-        taken = {s.id for s in self.scenarios}
-        number = 2
-        while f"{base}_{number}" in taken:
-            number += 1
-        self.scenario_id.setText(f"{base}_{number}")
-        self.title_nl.setText(self.title_nl.text() + " " + _("(kopie)"))
-        self.title_en.setText(self.title_en.text() + " (copy)")
-        self.status.setText(_("Kopie: pas aan en sla op."))
-
     def delete(self) -> None:
-        scenario_id = self.scenario_id.text().strip()
-        if self.library.delete(scenario_id):
-            self.reload()
-            self.status.setText(_("Eigen casus '{id}' verwijderd.").format(id=scenario_id))
-            self.saved.emit()
-        else:
+        scenario_id = self.origin_id or ""
+        if self.library.origin(scenario_id) == "builtin" or not self.library.delete(scenario_id):
             self.status.setText(_("Alleen eigen casussen kunnen worden verwijderd."))
+            return
+        self.origin_id = None
+        self.reload()
+        self.status.setText(_("Eigen casus '{id}' verwijderd.").format(id=scenario_id))
+        self.saved.emit()
 
     def import_pack(self, path: Path) -> bool:
+        """Read a pack and show what importing it does; updates of scenarios that are
+        here already are shown with their diff and wait for the trainer's yes
+        (:attr:`preview`), the rest is imported at once."""
         self.problems.clear()
         try:
-            imported = self.library.import_pack(path)
+            steps = plan_import(self.library, read_pack_file(path))
         except PackError as error:
             for problem in error.problems:
                 self.problems.addItem(problem)
             self.status.setText(_("Het pakket is niet geïmporteerd."))
             return False
-        self.reload(select=imported[0].id)
-        self.status.setText(_("{n} casus(sen) geïmporteerd.").format(n=len(imported)))
-        self.saved.emit()
+        for step in steps:
+            if not step.applies:
+                self.problems.addItem(step.message)
+        if any(step.kind == "update" for step in steps):
+            self.preview = ImportPreview(steps, self)
+            self.preview.accepted.connect(lambda: self._apply_import(steps))
+            self.preview.rejected.connect(
+                lambda: self.status.setText(_("Import afgebroken: er is niets gewijzigd."))
+            )
+            self.preview.open()
+            return True
+        self._apply_import(steps)
         return True
 
-    def export_pack(self, path: Path) -> None:
-        export_pack(self.library.scenarios(), path)
-        self.status.setText(_("Pakket opgeslagen: {name}").format(name=path.name))
+    def _apply_import(self, steps: list[ImportStep]) -> None:
+        saved = self.library.apply_import(steps)
+        self.preview = None
+        refused = sum(1 for step in steps if step.kind in ("older", "conflict"))
+        self.reload(select=None if self.dirty else (saved[0].id if saved else self.origin_id))
+        self.status.setText(
+            _("{n} casus(sen) geïmporteerd of bijgewerkt, {refused} geweigerd.").format(
+                n=len(saved), refused=refused
+            )
+        )
+        for step in steps:
+            if not step.applies:
+                self.problems.addItem(step.message)
+        if saved:
+            self.saved.emit()
+
+    def chosen(self) -> list[Scenario]:
+        """The scenarios selected in the list (the one shown when none is selected)."""
+        ids = {item.data(Qt.ItemDataRole.UserRole) for item in self.list.selectedItems()}
+        if not ids and self.origin_id:
+            ids = {self.origin_id}
+        return [scenario for scenario in self.scenarios if scenario.id in ids]
+
+    def export_pack(self, path: Path, scenarios: list[Scenario] | None = None) -> int:
+        """Export the chosen scenarios, each with its id, version and origin."""
+        chosen = self.chosen() if scenarios is None else scenarios
+        if not chosen:
+            self.status.setText(_("Kies eerst een of meer casussen in de lijst."))
+            return 0
+        export_pack(chosen, path, self.library.origins())
+        self.status.setText(
+            _("Pakket met {n} casus(sen) opgeslagen: {name}").format(n=len(chosen), name=path.name)
+        )
+        return len(chosen)
 
     def _ask_import(self) -> None:
         name, _filter = QFileDialog.getOpenFileName(
@@ -649,15 +1023,52 @@ class ScenarioEditorPage(QWidget):
             self.export_pack(Path(name))
 
 
+class ImportPreview(QDialog):
+    """What an import changes: every step in words, and the diff of each update."""
+
+    def __init__(self, steps: list[ImportStep], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("import_preview")
+        self.setWindowTitle(_("Casuspakket importeren"))
+        text = QPlainTextEdit()
+        text.setObjectName("import_diff")
+        text.setAccessibleName(_("Wijzigingen door de import"))
+        text.setReadOnly(True)
+        lines: list[str] = []
+        for step in steps:
+            lines.append(step.message)
+            lines.extend(f"    {line}" for line in step.diff)
+        text.setPlainText("\n".join(lines))
+        self.text = text
+        buttons = QDialogButtonBox()
+        ok = buttons.addButton(_("&Importeren"), QDialogButtonBox.ButtonRole.AcceptRole)
+        ok.setObjectName("import_confirm")
+        cancel = buttons.addButton(_("&Annuleren"), QDialogButtonBox.ButtonRole.RejectRole)
+        cancel.setObjectName("import_cancel")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(_("Controleer wat er verandert voordat je importeert.")))
+        layout.addWidget(text, 1)
+        layout.addWidget(buttons)
+        self.resize(800, 600)
+        ok.setFocus()
+
+
 class GroupResultsPage(QWidget):
     """A group session's results per trainee."""
 
     COLUMNS = 7
 
-    def __init__(self, store: Any) -> None:
+    def __init__(
+        self, store: Any, library: ScenarioLibrary | None = None, printer: str = ""
+    ) -> None:
         super().__init__()
         self.setObjectName("group_results_page")
         self.book = ResultBook(store)
+        self.library = library
+        self.printer = printer
+        self.overview: GroupOverview | None = None
         self.group = QComboBox()
         self.group.setObjectName("group_choice")
         self.group.setAccessibleName(_("Groepssessie"))
@@ -682,17 +1093,55 @@ class GroupResultsPage(QWidget):
         import_button = QPushButton(_("&Importeer resultaten…"))
         import_button.setObjectName("import_results_button")
         import_button.clicked.connect(self._ask_import)
-        export_button = QPushButton(_("&Exporteer resultaten…"))
+        export_button = QPushButton(_("E&xporteer resultaten…"))
         export_button.setObjectName("export_results_button")
         export_button.clicked.connect(self._ask_export)
         top = QHBoxLayout()
-        top.addWidget(QLabel(_("Groepssessie")))
+        group_label = QLabel(_("&Groepssessie"))
+        group_label.setBuddy(self.group)
+        top.addWidget(group_label)
         top.addWidget(self.group, 1)
         top.addWidget(import_button)
         top.addWidget(export_button)
+
+        # one scenario, the participants side by side
+        self.scenario_choice = QComboBox()
+        self.scenario_choice.setObjectName("overview_scenario")
+        self.scenario_choice.setAccessibleName(_("Casus van het groepsoverzicht"))
+        self.scenario_choice.currentIndexChanged.connect(lambda _i: self.show_overview())
+        scenario_label = QLabel(_("Ca&sus"))
+        scenario_label.setBuddy(self.scenario_choice)
+        self.overview_table = QTableWidget(0, len(overview_header(language())))
+        self.overview_table.setObjectName("group_overview")
+        self.overview_table.setAccessibleName(_("Deelnemers naast elkaar"))
+        self.overview_table.setHorizontalHeaderLabels(overview_header(language()))
+        self.overview_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.overview_table.setWordWrap(True)
+        self.overview_table.horizontalHeader().setStretchLastSection(True)
+        self.overview_summary = QLabel()
+        self.overview_summary.setObjectName("overview_summary")
+        self.overview_summary.setWordWrap(True)
+        pdf_button = QPushButton(_("Overzicht als &PDF…"))
+        pdf_button.setObjectName("overview_pdf_button")
+        pdf_button.clicked.connect(self._ask_overview_pdf)
+        csv_button = QPushButton(_("Overzicht als CS&V…"))
+        csv_button.setObjectName("overview_csv_button")
+        csv_button.clicked.connect(self._ask_overview_csv)
+        overview_top = QHBoxLayout()
+        overview_top.addWidget(scenario_label)
+        overview_top.addWidget(self.scenario_choice, 1)
+        overview_top.addWidget(pdf_button)
+        overview_top.addWidget(csv_button)
+        overview_box = QGroupBox(_("Groepsoverzicht per casus"))
+        overview_layout = QVBoxLayout(overview_box)
+        overview_layout.addLayout(overview_top)
+        overview_layout.addWidget(self.overview_table, 1)
+        overview_layout.addWidget(self.overview_summary)
+
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
+        layout.addWidget(overview_box, 2)
         layout.addWidget(self.status)
         self.reload()
 
@@ -714,8 +1163,8 @@ class GroupResultsPage(QWidget):
             cells = [
                 summary.trainee,
                 str(summary.attempts),
-                f"{summary.average:g}",
-                f"{summary.best:g}",
+                format_number(summary.average, language()),
+                format_number(summary.best, language()),
                 f"{summary.urgency_correct} / {summary.attempts}",
                 str(summary.under_triage),
                 f"{summary.questions_asked} / {summary.questions_total}",
@@ -723,6 +1172,101 @@ class GroupResultsPage(QWidget):
             for column, text in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
+        current = self.scenario_choice.currentData()
+        self.scenario_choice.blockSignals(True)
+        self.scenario_choice.clear()
+        for scenario_id, title in scenario_choices(self.book.results(group) if group else []):
+            self.scenario_choice.addItem(title, scenario_id)
+        self.scenario_choice.setCurrentIndex(max(0, self.scenario_choice.findData(current)))
+        self.scenario_choice.blockSignals(False)
+        self.show_overview()
+
+    def _scenario(self, scenario_id: str) -> Scenario | None:
+        if self.library is None:
+            return None
+        try:
+            return self.library.get(scenario_id)
+        except KeyError:
+            return None
+
+    def show_overview(self) -> None:
+        """The chosen scenario's attempts in this group, side by side."""
+        group = self.group.currentText()
+        scenario_id = self.scenario_choice.currentData()
+        if not group or scenario_id is None:
+            self.overview = None
+            self.overview_table.setRowCount(0)
+            self.overview_summary.clear()
+            return
+        lang = language()
+        self.overview = overview = group_overview(
+            self.book.results(group), scenario_id, self._scenario, lang
+        )
+        self.overview_table.setRowCount(len(overview.rows))
+        for row, attempt in enumerate(overview.rows):
+            for column, text in enumerate(overview_cells(attempt, lang)):
+                self.overview_table.setItem(row, column, QTableWidgetItem(text))
+        self.overview_table.resizeColumnsToContents()
+        for column in (4, 5):  # long lists wrap instead of running off the table
+            width = self.overview_table.columnWidth(column)
+            self.overview_table.setColumnWidth(column, min(width, 380))
+        self.overview_table.resizeRowsToContents()
+        self.overview_summary.setText(
+            _("{n} poging(en), gemiddelde score {average}.").format(
+                n=len(overview.rows), average=format_number(overview.average, lang)
+            )
+        )
+
+    def export_overview_pdf(self, path: Path) -> bool:
+        if self.overview is None or not self.overview.rows:
+            self.status.setText(_("Er is geen groepsoverzicht om op te slaan."))
+            return False
+        pdf = render_overview(
+            self.overview, printed_by=self.printer, printed_at=_now_local(), lang=language()
+        )
+        path.write_bytes(pdf)
+        self.status.setText(_("Groepsoverzicht opgeslagen: {name}").format(name=path.name))
+        return True
+
+    def export_overview_csv(self, path: Path) -> bool:
+        if self.overview is None or not self.overview.rows:
+            self.status.setText(_("Er is geen groepsoverzicht om op te slaan."))
+            return False
+        # utf-8 with a byte order mark: spreadsheets then read the accents right
+        path.write_text(overview_csv(self.overview, language()), encoding="utf-8-sig")
+        self.status.setText(_("Groepsoverzicht opgeslagen: {name}").format(name=path.name))
+        return True
+
+    def _overview_name(self, suffix: str) -> str:
+        overview = self.overview
+        name = f"groepsoverzicht-{overview.scenario_id}" if overview else "groepsoverzicht"
+        return f"{name}.{suffix}"
+
+    def _ask_overview_pdf(self) -> None:
+        name, _filter = QFileDialog.getSaveFileName(
+            self,
+            _("Groepsoverzicht opslaan"),
+            self._overview_name("pdf"),
+            _("PDF-bestanden (*.pdf)"),
+        )
+        if name:
+            try:
+                self.export_overview_pdf(Path(name))
+            except OSError as error:
+                QMessageBox.warning(self, _("Opslaan mislukt"), str(error.strerror or error))
+
+    def _ask_overview_csv(self) -> None:
+        name, _filter = QFileDialog.getSaveFileName(
+            self,
+            _("Groepsoverzicht opslaan"),
+            self._overview_name("csv"),
+            _("CSV-bestanden (*.csv)"),
+        )
+        if name:
+            try:
+                self.export_overview_csv(Path(name))
+            except OSError as error:
+                QMessageBox.warning(self, _("Opslaan mislukt"), str(error.strerror or error))
 
     def import_results(self, path: Path) -> int | None:
         try:
@@ -770,16 +1314,18 @@ class TrainingPanel(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("training_tabs")
         self.trainee = TraineePage(session, self.library)
-        self.tabs.addTab(self.trainee, _("Oefenen"))
+        self.tabs.addTab(self.trainee, _("O&efenen"))
         self.editor: ScenarioEditorPage | None = None
         self.results: GroupResultsPage | None = None
         if session.profile.role in TRAINER_ROLES:
             self.editor = ScenarioEditorPage(self.library)
             self.editor.saved.connect(self.trainee.reload)
-            self.results = GroupResultsPage(session.store)
+            self.results = GroupResultsPage(
+                session.store, self.library, session.profile.display_name
+            )
             self.trainee.scored.connect(lambda _result: self.results and self.results.reload())
-            self.tabs.addTab(self.editor, _("Casussen"))
-            self.tabs.addTab(self.results, _("Groepsresultaten"))
+            self.tabs.addTab(self.editor, _("Casussen &bewerken"))
+            self.tabs.addTab(self.results, _("Groeps&resultaten"))
         banner = QLabel(_("OEFENOMGEVING — oefencasussen, geen echte gegevens"))
         banner.setObjectName("training_panel_banner")
         banner.setStyleSheet("background: #6A1B9A; color: white; font-weight: bold; padding: 4px;")
@@ -802,4 +1348,38 @@ def open_training_panel(main_window: Any) -> TrainingPanel:
     panel = TrainingPanel(main_window.session)
     index = tabs.addTab(panel, _("Oefenen"))
     tabs.setCurrentIndex(index)
+    locked = getattr(main_window, "locked", None)
+    unlocked = getattr(main_window, "unlocked", None)
+    if locked is not None and unlocked is not None:
+        locked.connect(panel.trainee.pause)  # a lock does not count as exercise time
+        unlocked.connect(panel.trainee.go_on)
     return panel
+
+
+def offer_exercises(main_window: Any, unfinished: list[Any]) -> list[Any]:
+    """At start-up in training: exercise cases are not plain unfinished intakes. Finished
+    ones are left out; interrupted ones are offered for resuming in the training panel.
+    Returns the unfinished cases that are not exercises."""
+    store = main_window.session.store
+    ids = exercise_case_ids(store)
+    if not ids:
+        return unfinished
+    if ExerciseBook(store).running():
+        open_training_panel(main_window).trainee.offer_resume()
+    return [summary for summary in unfinished if summary.id not in ids]
+
+
+def open_exercise(main_window: Any, case_id: str) -> bool:
+    """An exercise case opened from the case list: resume it in the training panel when it
+    is running (the call timer then counts exercise time); ``False`` for other cases."""
+    store = main_window.session.store
+    if case_id not in exercise_case_ids(store):
+        return False
+    state = ExerciseBook(store).get(case_id)
+    if state is None or state.status != "running":
+        return False  # a finished exercise opens as the case it is
+    panel = open_training_panel(main_window)
+    if panel.trainee.case_id != case_id:
+        panel.trainee.resume(case_id)
+    panel.tabs.setCurrentWidget(panel.trainee)
+    return True

@@ -235,14 +235,24 @@ def test_debrief_pdf_holds_the_result(scenario: Scenario) -> None:
     answers = perfect_answers(scenario) | {"risk.suicidality": "thoughts"}
     score = attempt(scenario, answers, asked=[])
     pdf = render_debrief(
-        scenario, score, trainee="Bram Oefenaar", printed_at=START, group="Groep maart"
+        scenario,
+        score,
+        trainee="Bram Oefenaar",
+        printed_at=START,
+        group="Groep maart",
+        printed_by="Tess Trainer",
     )
     assert pdf.startswith(b"%PDF")
-    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    reader = PdfReader(io.BytesIO(pdf))
+    text = "\n".join(page.extract_text() for page in reader.pages)
     assert "Nabespreking: Oefencasus" in text
     assert "OEFENING — geen echte casus" in text
     assert "Bram Oefenaar" in text and "Groep maart" in text
-    assert f"{score.total:g} van 100 punten" in text
+    assert score.total != int(score.total)  # a decimal comma, not a point
+    assert f"{score.total:g}".replace(".", ",") + " van 100 punten" in text
+    # the real print moment and the person who printed it, not the trainee
+    assert "Afgedrukt door Tess Trainer op 01-04-2026" in text
+    assert reader.metadata.creation_date == START
     assert "Niet gesteld" in text and "Wat heb jij nodig?" in text
     assert "Suïcidaliteit" in text
 
