@@ -55,6 +55,7 @@ from doorloop_protocol.limits import JsonLimitError, load_bounded
 from doorloop_protocol.workflow import Snapshot, Violation, check_version
 
 CHUNK = 500
+MAX_BASE_WALK = 1000  # steps through held bases when looking for a cycle
 
 
 class StorageError(Exception):
@@ -669,10 +670,13 @@ class Storage:
             )
 
     def _base_cycle(self, conn: Connection, work: _PushWork, vid: str, base_id: str) -> bool:
-        """True when following held bases from `base_id` comes back to `vid`."""
+        """True when following held bases from `base_id` comes back to `vid`.
+
+        The walk stops after MAX_BASE_WALK steps: a longer cycle is not found and its
+        versions stay held (invisible), which harms nobody."""
         seen: set[str] = set()
         current: str | None = base_id
-        while current is not None and current not in seen:
+        while current is not None and current not in seen and len(seen) < MAX_BASE_WALK:
             if current == vid:
                 return True
             seen.add(current)
