@@ -56,6 +56,7 @@ from doorloop_protocol.workflow import Snapshot, Violation, check_version
 
 CHUNK = 500
 MAX_BASE_WALK = 1000  # steps through held bases when looking for a cycle
+MAX_PAGE_BYTES = 8 * 1024 * 1024  # a pull page ends after the change that passes this
 
 
 class StorageError(Exception):
@@ -1043,7 +1044,8 @@ class Storage:
     # -- pull ---------------------------------------------------------------------------
 
     def pull(self, principal: Principal, since: int, limit: int) -> bytes:
-        """The PullResponse JSON (bytes) of changes after `since` this principal may see.
+        """The PullResponse JSON (bytes) of changes after `since` this principal may see:
+        at most `limit` changes and about MAX_PAGE_BYTES (always at least one change).
 
         Raises CursorExpired when `0 < since < horizon`.
         """
@@ -1065,6 +1067,12 @@ class Storage:
             rows = conn.execute(query).all()
             has_more = len(rows) > limit
             rows = rows[:limit]
+            size = 0
+            for index, row in enumerate(rows):  # a page stops at MAX_PAGE_BYTES
+                size += len(row.data)
+                if size > MAX_PAGE_BYTES and index > 0:
+                    rows, has_more = rows[:index], True
+                    break
             next_since = int(rows[-1].seq) if rows else since
             self._audit(
                 conn,
