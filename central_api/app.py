@@ -469,7 +469,10 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     @app.exception_handler(Exception)
     async def _internal(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
-        return _error_response(ApiError(errors.INTERNAL_ERROR))
+        response = _error_response(ApiError(errors.INTERNAL_ERROR))
+        # answered outside the middleware (by Starlette's outermost error handler)
+        response.headers.update({k.decode(): v.decode() for k, v in SecurityHeaders.HEADERS})
+        return response
 
     def user_info(p: Principal) -> UserInfo:
         return UserInfo(

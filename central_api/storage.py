@@ -56,6 +56,8 @@ from doorloop_protocol.limits import JsonLimitError, load_bounded
 from doorloop_protocol.workflow import Snapshot, Violation, check_version
 
 CHUNK = 500
+MAX_BASE_WALK = 1000  # steps through held bases when looking for a cycle
+MAX_PAGE_BYTES = 8 * 1024 * 1024  # a pull page ends after the change that passes this
 
 
 class StorageError(Exception):
@@ -773,10 +775,13 @@ class Storage:
             )
 
     def _base_cycle(self, conn: Connection, work: _PushWork, vid: str, base_id: str) -> bool:
-        """True when following held bases from `base_id` comes back to `vid`."""
+        """True when following held bases from `base_id` comes back to `vid`.
+
+        The walk stops after MAX_BASE_WALK steps: a longer cycle is not found and its
+        versions stay held (invisible), which harms nobody."""
         seen: set[str] = set()
         current: str | None = base_id
-        while current is not None and current not in seen:
+        while current is not None and current not in seen and len(seen) < MAX_BASE_WALK:
             if current == vid:
                 return True
             seen.add(current)
@@ -1143,7 +1148,8 @@ class Storage:
     # -- pull ---------------------------------------------------------------------------
 
     def pull(self, principal: Principal, since: int, limit: int) -> bytes:
-        """The PullResponse JSON (bytes) of changes after `since` this principal may see.
+        """The PullResponse JSON (bytes) of changes after `since` this principal may see:
+        at most `limit` changes and about MAX_PAGE_BYTES (always at least one change).
 
         Raises CursorExpired when `0 < since < horizon`.
         """
@@ -1165,6 +1171,12 @@ class Storage:
             rows = conn.execute(query).all()
             has_more = len(rows) > limit
             rows = rows[:limit]
+            size = 0
+            for index, row in enumerate(rows):  # a page stops at MAX_PAGE_BYTES
+                size += len(row.data)
+                if size > MAX_PAGE_BYTES and index > 0:
+                    rows, has_more = rows[:index], True
+                    break
             next_since = int(rows[-1].seq) if rows else since
             self._audit(
                 conn,

@@ -524,3 +524,25 @@ def test_the_interactive_docs_can_be_closed(storage: Storage) -> None:
         assert closed.client.get("/docs").status_code == 404
         assert closed.client.get("/redoc").status_code == 404
         assert closed.client.get("/openapi.json").status_code == 200
+
+
+def test_a_pull_page_stops_at_its_byte_budget(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    import central_api.storage
+
+    monkeypatch.setattr(central_api.storage, "MAX_PAGE_BYTES", 250_000)
+    headers = api.login("anna")
+    items = [version(answers={"situation.reason": "a" * 100_000}) for _ in range(5)]
+    api.push(headers, items)
+    pages = []
+    since = 0
+    while True:
+        response = api.client.get(
+            "/v1/sync/pull", params={"since": since, "limit": 5000}, headers=headers
+        )
+        page = response.json()
+        pages.append(len(response.content))
+        since = page["next_since"]
+        if not page["has_more"]:
+            break
+    assert len(pages) >= 2 and max(pages) < 250_000 + 110_000
+    assert set(pulled_versions(api, headers)) == {item["version_id"] for item in items}

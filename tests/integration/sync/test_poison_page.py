@@ -17,8 +17,15 @@ import pytest
 from sqlalchemy import insert, select, update
 
 from central_api import db
+from desktop.store import actor_for
 from desktop.sync import ItemQuarantined, SyncEvent
-from tests.integration.sync.conftest import Central, add_user, fresh_region, new_device
+from tests.integration.sync.conftest import (
+    Central,
+    add_user,
+    fresh_region,
+    new_device,
+    server_versions,
+)
 from tests.integration.sync.helpers import local_version_hashes, local_versions, offline_work
 
 pytestmark = pytest.mark.parametrize(
@@ -128,3 +135,34 @@ def test_a_poison_change_in_the_middle_of_a_page_is_set_aside_and_the_desk_goes_
     again = engine_b.sync()
     assert again.outcome == "ok" and again.skipped == 0
     assert len(engine_b.unreadable_changes()) == len(poisoned)
+
+
+def test_a_desk_with_one_nested_version_stores_the_others_and_quarantines_it(
+    central: Central, tmp_path: Path
+) -> None:
+    """The issue's desk: five normal versions and one nested 250 deep stayed offline
+    forever with none stored. Now the five are stored and the one is set aside."""
+    region = fresh_region(central)
+    username = add_user(central, region=region)
+    store, engine = new_device(tmp_path / "a", central.url, username, region=region)
+    actor = actor_for(store.profile())  # type: ignore[arg-type]
+    good = [
+        store.cases.create(actor, region=region, answers={"youth.first_name": f"Kind {n}"})
+        for n in range(5)
+    ]
+    nested: object = "bodem"
+    for _ in range(250):
+        nested = {"d": nested}
+    bad = store.cases.create(actor, region=region, answers={"situation.reason": nested})
+    events: list[SyncEvent] = []
+    engine.subscribe(events.append)
+    report = engine.sync()
+    assert report.outcome == "ok", report
+    assert report.quarantined == 1
+    held = server_versions(central)
+    assert {case.version.id for case in good} <= set(held)
+    assert bad.version.id not in held
+    [notice] = [e for e in events if isinstance(e, ItemQuarantined)]
+    assert notice.case_id == bad.id
+    assert "nested deeper" in notice.message
+    assert store.cases.get(bad.id).sync_state == "conflict"
