@@ -527,9 +527,9 @@ def test_the_interactive_docs_can_be_closed(storage: Storage) -> None:
 
 
 def test_a_pull_page_stops_at_its_byte_budget(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    import central_api.storage
+    import central_api.storage.pull
 
-    monkeypatch.setattr(central_api.storage, "MAX_PAGE_BYTES", 250_000)
+    monkeypatch.setattr(central_api.storage.pull, "MAX_PAGE_BYTES", 250_000)
     headers = api.login("anna")
     items = [version(answers={"situation.reason": "a" * 100_000}) for _ in range(5)]
     api.push(headers, items)

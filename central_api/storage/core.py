@@ -1,0 +1,232 @@
+"""What every part of the central storage shares: the engine, the sequence lock, the
+server audit, the named errors and records, and batch helpers for both databases.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Self
+
+from sqlalchemy import ColumnElement, Connection, Engine, any_, bindparam, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from central_api import db
+from doorloop_protocol import canonical_json
+
+CHUNK = 500
+
+
+class StorageError(Exception):
+    """Base of the storage's named errors."""
+
+
+class NotFound(StorageError):
+    pass
+
+
+class AlreadyExists(StorageError):
+    pass
+
+
+class CursorExpired(StorageError):
+    def __init__(self, since: int, horizon: int) -> None:
+        super().__init__(f"since={since} is older than the horizon {horizon}")
+        self.since = since
+        self.horizon = horizon
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated device and its user (who is pushing or pulling)."""
+
+    device_id: str
+    user_id: str
+    username: str
+    display_name: str
+    role: str
+    region_id: int
+    region: str
+    revoked: bool
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    id: str
+    username: str
+    display_name: str
+    role: str
+    region_id: int
+    region: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class DeviceRecord:
+    id: str
+    name: str
+    username: str
+    region: str
+    created_at: datetime
+    last_seen_at: datetime | None
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    created: int
+    updated: int
+    unchanged: int
+    removed: int
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def chunks(items: Sequence[str], size: int = CHUNK) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def one_of(conn: Connection, column: Any, values: Sequence[str]) -> ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL as ``column = ANY(array)``, one bound parameter
+    instead of one per value, so the statement is the same for every batch size."""
+    if conn.dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
+def insert_many(conn: Connection, table: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows that all carry the same keys, in the connection's transaction.
+
+    On PostgreSQL through COPY (psycopg's ``Cursor.copy``): measured 3-4x faster than a
+    pipelined executemany for a push batch. Elsewhere one executemany. Either way a
+    constraint violation fails the whole statement, as one INSERT would.
+    """
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        conn.execute(insert(table), list(rows))
+        return
+    from psycopg import sql  # only the PostgreSQL driver has it
+
+    columns = list(rows[0])
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([row[column] for column in columns])
+
+
+class StorageCore:
+    """The central database on one SQLAlchemy engine: transactions, health, audit."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str, *, migrate: bool = True) -> Self:
+        engine = db.make_engine(url)
+        if migrate:
+            db.migrate(engine)
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _write(self) -> Iterator[tuple[Connection, list[int]]]:
+        """A write transaction holding the sequence lock; yields [last seq] to advance."""
+        with self.engine.begin() as conn:
+            start = conn.execute(
+                select(db.counters.c.value).where(db.counters.c.name == "seq").with_for_update()
+            ).scalar_one()
+            holder = [int(start)]
+            yield conn, holder
+            if holder[0] != start:
+                conn.execute(
+                    update(db.counters).where(db.counters.c.name == "seq").values(value=holder[0])
+                )
+
+    def ping(self) -> str:
+        with self.engine.connect() as conn:
+            conn.execute(select(1)).scalar_one()
+            conn.rollback()
+        return self.engine.dialect.name
+
+    def last_seq(self) -> int:
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                select(db.counters.c.value).where(db.counters.c.name == "seq")
+            ).scalar_one()
+            conn.rollback()
+        return int(value)
+
+    def horizon(self) -> int:
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                select(db.counters.c.value).where(db.counters.c.name == "horizon")
+            ).scalar_one()
+            conn.rollback()
+        return int(value)
+
+    def region_id(self, conn: Connection, name: str) -> int:
+        found = conn.execute(select(db.regions.c.id).where(db.regions.c.name == name)).scalar()
+        if found is None:
+            raise NotFound(f"no region {name!r}")
+        return int(found)
+
+    def record(self, action: str, outcome: str, principal: Principal | None, **detail: Any) -> None:
+        """Append one server audit row in its own transaction."""
+        with self.engine.begin() as conn:
+            self._audit(
+                conn,
+                action,
+                outcome,
+                user_id=principal.user_id if principal else None,
+                device_id=principal.device_id if principal else None,
+                region_id=principal.region_id if principal else None,
+                **detail,
+            )
+
+    def _audit(
+        self,
+        conn: Connection,
+        action: str,
+        outcome: str,
+        *,
+        user_id: str | None = None,
+        device_id: str | None = None,
+        region_id: int | None = None,
+        **detail: Any,
+    ) -> int:
+        result = conn.execute(
+            insert(db.server_audit).values(
+                at=utc_now(),
+                action=action,
+                outcome=outcome,
+                user_id=user_id,
+                device_id=device_id,
+                region_id=region_id,
+                detail=canonical_json(detail),
+            )
+        )
+        return int(result.inserted_primary_key[0])
+
+    def server_audit(self, action: str | None = None) -> list[dict[str, Any]]:
+        """Server audit rows (oldest first), for the CLI and tests."""
+        query = select(db.server_audit).order_by(db.server_audit.c.id)
+        if action is not None:
+            query = query.where(db.server_audit.c.action == action)
+        with self.engine.connect() as conn:
+            rows = [dict(row._mapping) for row in conn.execute(query)]
+            conn.rollback()
+        for row in rows:
+            row["detail"] = json.loads(row["detail"])
+        return rows

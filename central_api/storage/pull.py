@@ -1,0 +1,72 @@
+"""Pull: the changes after a cursor that a principal may see, as one JSON page."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import or_, select, update
+
+from central_api import db
+from central_api.storage.core import CursorExpired, Principal, StorageCore, utc_now
+
+MAX_PAGE_BYTES = 8 * 1024 * 1024  # a pull page ends after the change that passes this
+
+
+class Pull(StorageCore):
+    """The pull of changes."""
+
+    def pull(self, principal: Principal, since: int, limit: int) -> bytes:
+        """The PullResponse JSON (bytes) of changes after `since` this principal may see:
+        at most `limit` changes and about MAX_PAGE_BYTES (always at least one change).
+
+        Raises CursorExpired when `0 < since < horizon`.
+        """
+        query = select(
+            db.changes.c.seq, db.changes.c.kind, db.changes.c.object_id, db.changes.c.data
+        ).where(
+            db.changes.c.seq > since,
+            or_(db.changes.c.region_id == principal.region_id, db.changes.c.region_id.is_(None)),
+        )
+        if principal.role == "trainer":
+            query = query.where(db.changes.c.scope == "reference")
+        query = query.order_by(db.changes.c.seq).limit(limit + 1)
+        with self.engine.begin() as conn:
+            horizon = conn.execute(
+                select(db.counters.c.value).where(db.counters.c.name == "horizon")
+            ).scalar_one()
+            if 0 < since < horizon:
+                raise CursorExpired(since, int(horizon))
+            rows = conn.execute(query).all()
+            has_more = len(rows) > limit
+            rows = rows[:limit]
+            size = 0
+            for index, row in enumerate(rows):  # a page stops at MAX_PAGE_BYTES
+                size += len(row.data)
+                if size > MAX_PAGE_BYTES and index > 0:
+                    rows, has_more = rows[:index], True
+                    break
+            next_since = int(rows[-1].seq) if rows else since
+            self._audit(
+                conn,
+                "sync.pull",
+                "ok",
+                user_id=principal.user_id,
+                device_id=principal.device_id,
+                region_id=principal.region_id,
+                since=since,
+                changes=len(rows),
+                next_since=next_since,
+            )
+            conn.execute(
+                update(db.devices)
+                .where(db.devices.c.id == principal.device_id)
+                .values(last_seen_at=utc_now())
+            )
+        parts = [
+            f'{{"seq":{int(row.seq)},"kind":{json.dumps(row.kind)},'
+            f'"id":{json.dumps(row.object_id)},"data":{row.data}}}'
+            for row in rows
+        ]
+        more = "true" if has_more else "false"
+        body = f'{{"changes":[{",".join(parts)}],"next_since":{next_since},"has_more":{more}}}'
+        return body.encode("utf-8")

@@ -1,0 +1,88 @@
+"""Retention and compaction: purging a case and dropping old tombstones."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+
+from central_api import db
+from central_api.storage.core import NotFound, StorageCore, chunks, insert_many, one_of, utc_now
+from doorloop_protocol import canonical_json
+
+
+class Retention(StorageCore):
+    """Purging cases and compacting the change log."""
+
+    def purge_case(self, case_id: str) -> int:
+        """Remove a case's versions (retention); pulls get tombstones. Returns versions removed."""
+        with self._write() as (conn, seq):
+            case = conn.execute(select(db.cases).where(db.cases.c.id == case_id)).first()
+            if case is None:
+                raise NotFound(f"no case {case_id!r}")
+            version_ids = list(
+                conn.execute(select(db.versions.c.id).where(db.versions.c.case_id == case_id))
+                .scalars()
+                .all()
+            )
+            keys = {f"version:{v}": (v, "case_version") for v in version_ids}
+            keys[f"case:{case_id}"] = (case_id, "case_state")
+            for chunk in chunks(sorted(keys)):
+                conn.execute(delete(db.changes).where(one_of(conn, db.changes.c.object_key, chunk)))
+            rows = []
+            for key, (object_id, kind) in keys.items():
+                seq[0] += 1
+                rows.append(
+                    {
+                        "seq": seq[0],
+                        "object_key": key,
+                        "object_id": object_id,
+                        "kind": "tombstone",
+                        "scope": "case",
+                        "region_id": case.region_id,
+                        "data": canonical_json({"object_kind": kind}),
+                        "created_at": utc_now(),
+                    }
+                )
+            insert_many(conn, db.changes, rows)
+            conn.execute(delete(db.versions).where(db.versions.c.case_id == case_id))
+            conn.execute(delete(db.cases).where(db.cases.c.id == case_id))
+            self._audit(
+                conn,
+                "admin.case_purge",
+                "ok",
+                region_id=case.region_id,
+                case_id=case_id,
+                versions=len(version_ids),
+            )
+        return len(version_ids)
+
+    def compact(
+        self, *, before: datetime | None = None, up_to_seq: int | None = None
+    ) -> tuple[int, int]:
+        """Drop tombstones created before `before` (or with seq ≤ `up_to_seq`).
+
+        Returns (tombstones dropped, new horizon). Pulls with 0 < since < horizon get 410.
+        """
+        condition = db.changes.c.kind == "tombstone"
+        if before is not None:
+            condition = condition & (db.changes.c.created_at < before)
+        if up_to_seq is not None:
+            condition = condition & (db.changes.c.seq <= up_to_seq)
+        with self._write() as (conn, _seq):
+            top, count = conn.execute(
+                select(func.max(db.changes.c.seq), func.count()).where(condition)
+            ).one()
+            horizon = int(
+                conn.execute(
+                    select(db.counters.c.value).where(db.counters.c.name == "horizon")
+                ).scalar_one()
+            )
+            if count:
+                conn.execute(delete(db.changes).where(condition))
+                horizon = max(horizon, int(top))
+                conn.execute(
+                    update(db.counters).where(db.counters.c.name == "horizon").values(value=horizon)
+                )
+            self._audit(conn, "admin.compact", "ok", dropped=int(count), horizon=horizon)
+        return int(count), horizon
