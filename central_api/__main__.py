@@ -165,7 +165,7 @@ def _serve(args: argparse.Namespace) -> int:
     proxies = _proxy_addresses(args.forwarded_allow_ips)
     # Without a configured proxy uvicorn must not read X-Forwarded-For at all (it trusts
     # 127.0.0.1, or $FORWARDED_ALLOW_IPS, by default): the client address is the peer's.
-    proxy = {"proxy_headers": bool(proxies), "forwarded_allow_ips": proxies or None}
+    proxy_headers, forwarded_allow_ips = bool(proxies), proxies or None
     settings = Settings.from_env(args.database_url)
     if args.rate_per_minute is not None:
         settings = dataclasses.replace(settings, rate_per_minute=args.rate_per_minute)
@@ -173,7 +173,14 @@ def _serve(args: argparse.Namespace) -> int:
         raise ValueError("--workers must be at least 1")
     if args.workers == 1:
         app = create_app(settings)
-        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, **proxy)
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            proxy_headers=proxy_headers,
+            forwarded_allow_ips=forwarded_allow_ips,
+        )
         return 0
     if not settings.database_url.startswith("postgresql"):
         raise ValueError("--workers above 1 needs PostgreSQL (SQLite has one writer)")
@@ -189,7 +196,8 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         log_level=args.log_level,
-        **proxy,
+        proxy_headers=proxy_headers,
+        forwarded_allow_ips=forwarded_allow_ips,
     )
     return 0
 
