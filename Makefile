@@ -37,9 +37,12 @@ central: $(STAMP)
 	$(BIN)/python -m compileall -q $(PACKAGES)
 	$(BIN)/doorloop-central serve $(ARGS)
 
+# Style, the layer contracts and the type gate (all configured in pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 test: $(STAMP) lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gettext
 from collections.abc import Mapping
+from typing import Any
 
 DOMAIN = "doorloop"
 LANGUAGES = ("nl", "en")
@@ -54,8 +55,11 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _translations.ngettext(singular, plural, n)
 
 
-def pick(texts: Mapping[str, str] | str | None, lang: str | None = None) -> str:
-    """Choose the text for ``lang`` (default: current) from a ``{"nl":..., "en":...}`` pair."""
+def pick(texts: Mapping[Any, str] | str | None, lang: str | None = None) -> str:
+    """Choose the text for ``lang`` (default: current) from a ``{"nl":..., "en":...}`` pair.
+
+    Keys are language codes: plain ``str`` or the forms' ``Literal["nl", "en"]`` (a
+    Mapping is invariant in its key type, hence ``Any``)."""
     if texts is None:
         return ""
     if isinstance(texts, str):

@@ -238,8 +238,9 @@ AUDIT_CONTENT_FIELDS: tuple[str, ...] = (
 )
 
 
-_VERSION_INCLUDE = frozenset(VERSION_CONTENT_FIELDS)
-_AUDIT_INCLUDE = frozenset(AUDIT_CONTENT_FIELDS)
+# sets, not frozensets: pydantic types `include` as set or mapping (never modified)
+_VERSION_INCLUDE: set[str] = set(VERSION_CONTENT_FIELDS)
+_AUDIT_INCLUDE: set[str] = set(AUDIT_CONTENT_FIELDS)
 
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)

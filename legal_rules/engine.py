@@ -242,13 +242,19 @@ def _flag_builder(rule: Rule) -> Callable[[Context], dict[str, Any]]:
     return build
 
 
+def _any_of(fns: tuple[Callable[[Context], Any], ...]) -> Callable[[Context], bool]:
+    """True when any of `fns` is true for the context."""
+    return lambda context: any(fn(context) for fn in fns)
+
+
 def dependency_order(rules: Iterable[Rule], terms: Iterable[Term]) -> list[str]:
     """Rule codes and term names so that each comes after what its condition refers to.
 
     Raises ValueError naming a cycle. Assumes all references exist (the loader checks).
     """
     deps: dict[str, set[str]] = {}
-    for entry in [*terms, *rules]:
+    entries: list[Term | Rule] = [*terms, *rules]
+    for entry in entries:
         name = entry.name if isinstance(entry, Term) else entry.code
         codes, names = references(entry.when)
         deps.setdefault(name, set()).update(codes | names)
@@ -289,7 +295,8 @@ class RuleSet:
         self.codes: frozenset[str] = frozenset(rule.code for rule in rules)
         self._order = dependency_order(rules, terms)
         cuts = set(BAND_CUTS)
-        for entry in [*rules, *terms, *missing_facts]:
+        dated: list[Rule | Term | MissingFact] = [*rules, *terms, *missing_facts]
+        for entry in dated:
             for node in walk(entry.when):
                 if isinstance(node, Age):
                     cuts.update(bound for bound in (node.at_least, node.under) if bound)
@@ -298,7 +305,7 @@ class RuleSet:
         highs: list[int | None] = [*self._age_cuts, None]
         self._segments: list[tuple[int, int | None] | None] = [None, *zip(lows, highs, strict=True)]
         starts = {date.min}
-        for entry in [*rules, *terms, *missing_facts]:
+        for entry in dated:
             starts.add(entry.valid_from)
             if entry.valid_to is not None and entry.valid_to < date.max:
                 starts.add(entry.valid_to + timedelta(days=1))
@@ -321,7 +328,8 @@ class RuleSet:
         rules = {rule.code: rule for rule in self.rules if rule.in_force(start)}
         terms = {term.name: term for term in self.terms if term.in_force(start)}
         missing = [entry for entry in self.missing_facts if entry.in_force(start)]
-        for entry in [*rules.values(), *terms.values(), *missing]:
+        in_force: list[Rule | Term | MissingFact] = [*rules.values(), *terms.values(), *missing]
+        for entry in in_force:
             _, needed = references(entry.when)
             absent = sorted(needed - set(terms))
             if absent:
@@ -368,9 +376,9 @@ class RuleSet:
         needed: list[tuple[str, Callable[[Context], Any]]] = []
         for fact in MISSING_FACT_ORDER:
             parts = []
-            for entry in missing:
-                if entry.fact == fact:
-                    parts.append(compile_condition(entry.when, fixed, resolved, reads))
+            for gap in missing:
+                if gap.fact == fact:
+                    parts.append(compile_condition(gap.when, fixed, resolved, reads))
             if any(part is True for part in parts):
                 needed.append((fact, _always))
                 continue
@@ -378,8 +386,7 @@ class RuleSet:
             if len(dynamic) == 1:
                 needed.append((fact, dynamic[0]))
             elif dynamic:
-                fns = tuple(dynamic)
-                needed.append((fact, lambda c, fns=fns: any(fn(c) for fn in fns)))
+                needed.append((fact, _any_of(tuple(dynamic))))
         # Keep every rule and the terms something kept looks up; from the last step back.
         steps: list[tuple[str, Callable[[Context], Any]]] = []
         for name, fn, entry_reads in reversed(candidates):

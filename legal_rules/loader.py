@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import re
+from collections.abc import Callable
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -314,7 +315,8 @@ def _cross_checks(rules: list[Rule], terms: list[Term], missing: list[MissingFac
         if term.name in names:
             problems.append(f"{term.source}: term {term.name} is defined twice")
         names[term.name] = term
-    for entry in [*rules, *terms, *missing]:
+    entries: list[Rule | Term | MissingFact] = [*rules, *terms, *missing]
+    for entry in entries:
         used_codes, used_terms = references(entry.when)
         for code in sorted(used_codes - codes):
             problems.append(f"{entry.source}: when refers to unknown rule code {code}")
@@ -373,11 +375,12 @@ def read_rules(folder: Traversable | Path) -> RuleSet:
             sections.append(Section(section, _text(data.get("title"), f"{name}: title", problems)))
         except _Problems:
             continue
-        for key, reader, into in (
+        sections_of_file: tuple[tuple[str, Callable[..., Any], list[Any]], ...] = (
             ("terms", _term, terms),
             ("rules", _rule, rules),
             ("missing_facts", _missing, missing),
-        ):
+        )
+        for key, reader, into in sections_of_file:
             entries = data.get(key, [])
             if not isinstance(entries, list):
                 problems.append(f"{name}: {key} must be a list")

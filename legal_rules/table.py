@@ -24,7 +24,8 @@ from legal_rules.facts import AGE_BANDS, ENUM_FACTS, FACT_KEYS
 from legal_rules.sources import Citation, load_sources
 from legal_rules.worked_cases import worked_cases
 
-_WORDS: Final = {
+# Per language: plain words, column headers (tuples), paragraphs (lists), severity names.
+_WORDS: Final[dict[str, dict[str, Any]]] = {
     "nl": {
         "title": "Regeltabel toestemming en machtiging, versie {version}",
         "intro": (

@@ -19,6 +19,7 @@ from central_api.storage.core import (
     StorageCore,
     StorageError,
     UserRecord,
+    inserted_id,
     utc_now,
 )
 from doorloop_protocol import ROLES
@@ -34,7 +35,7 @@ class Accounts(StorageCore):
         try:
             with self.engine.begin() as conn:
                 result = conn.execute(insert(db.regions).values(name=name, created_at=utc_now()))
-                region_id = int(result.inserted_primary_key[0])
+                region_id = inserted_id(result)
                 self._audit(conn, "admin.region_add", "ok", region_id=region_id, name=name)
         except IntegrityError as exc:
             raise AlreadyExists(f"region {name!r} exists") from exc

@@ -11,7 +11,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Self
 
-from sqlalchemy import ColumnElement, Connection, Engine, any_, bindparam, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    CursorResult,
+    Engine,
+    any_,
+    bindparam,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from central_api import db
@@ -119,9 +129,19 @@ def insert_many(conn: Connection, table: Any, rows: Sequence[dict[str, Any]]) ->
         sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns))
     )
     raw = conn.connection.driver_connection
+    if raw is None:  # a connection inside a transaction always has its driver's
+        raise StorageError("the database connection has no driver connection")
     with raw.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row([row[column] for column in columns])
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The primary key an INSERT of one row gave it."""
+    key = result.inserted_primary_key
+    if key is None or key[0] is None:
+        raise StorageError("the database gave the new row no id")
+    return int(key[0])
 
 
 class StorageCore:
@@ -217,7 +237,7 @@ class StorageCore:
                 detail=canonical_json(detail),
             )
         )
-        return int(result.inserted_primary_key[0])
+        return inserted_id(result)
 
     def server_audit(self, action: str | None = None) -> list[dict[str, Any]]:
         """Server audit rows (oldest first), for the CLI and tests."""

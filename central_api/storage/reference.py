@@ -80,7 +80,11 @@ class Reference(StorageCore):
                     conn, seq, existing, key, key[len(prefix) :], "tombstone", region_id, tomb
                 )
                 counts["removed"] += 1
-            self._audit(conn, "admin.providers_import", "ok", region_id=region_id, **counts)
+            self._audit(
+                conn, "admin.providers_import", "ok", region_id=region_id,
+                created=counts["created"], updated=counts["updated"],
+                unchanged=counts["unchanged"], removed=counts["removed"],
+            )  # fmt: skip
         return ImportSummary(**counts)
 
     def publish_form(self, doc: FormDefinitionDoc) -> str:

@@ -226,7 +226,7 @@ def evaluate(form: FormDefinition, answers: Mapping[str, Any], *, now: datetime)
         answers = {}
     all_values, all_errors, unknown = _valid_values(form, answers, now)
 
-    private = form.__pydantic_private__  # type: ignore[index]  # avoid pydantic's __getattr__
+    private = form.__pydantic_private__  # avoid pydantic's __getattr__
     assert private is not None
     visibility: dict[str, Any] = private["_visible_if"]
     fields = form.fields()

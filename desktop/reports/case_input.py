@@ -89,7 +89,7 @@ def check_case(
     if form is not None:
         cleaned = _check_answers(form, answers, problems, _, now)
     _check_extras(case, problems, _)
-    if problems:
+    if problems or form is None:  # no form: _load_form listed why
         raise CaseError(problems)
     return {**case, "answers": cleaned}, form
 

@@ -43,5 +43,6 @@ def register_fonts() -> None:
 def covers(text: str) -> bool:
     """Whether the regular report font has a glyph for every character of ``text``."""
     register_fonts()
-    face = pdfmetrics.getFont(REGULAR).face
+    # a TTFont (registered above); the stubs type getFont as the base Font, without .face
+    face = pdfmetrics.getFont(REGULAR).face  # type: ignore[attr-defined]
     return all(ord(char) in face.charToGlyph for char in text if not char.isspace())

@@ -111,7 +111,8 @@ def _styles() -> dict[str, ParagraphStyle]:
             fontSize=11.5,
             leading=14,
             backColor=SECTION_BACK,
-            borderPadding=(1.5 * mm, 2 * mm, 1.5 * mm, 2 * mm),
+            # ReportLab takes one padding or (top, right, bottom, left); the stubs only a float
+            borderPadding=(1.5 * mm, 2 * mm, 1.5 * mm, 2 * mm),  # type: ignore[arg-type]
             spaceBefore=5 * mm,
             spaceAfter=2.5 * mm,
         ),
@@ -188,7 +189,8 @@ def _paragraphs(text: str, style: ParagraphStyle) -> list[Flowable]:
     return [Paragraph(markup(block), style) for block in blocks if block.strip()]
 
 
-_GRID = [
+# Table style commands; the stubs type each command as a fixed tuple shape.
+_GRID: list[Any] = [
     ("VALIGN", (0, 0), (-1, -1), "TOP"),
     ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
     ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
@@ -352,7 +354,7 @@ def _canvas_maker(furniture: PageFurniture) -> Callable[..., Canvas]:
 
         def showPage(self) -> None:
             self._pages.append(dict(self.__dict__))
-            self._startPage()
+            self._startPage()  # type: ignore[attr-defined]  # private, not in the stubs
 
         def save(self) -> None:
             total = len(self._pages)
@@ -462,7 +464,8 @@ def build_pdf(
 
         def stamped(*args: Any, **kwargs: Any) -> Canvas:
             canvas = maker(*args, **kwargs)
-            canvas._doc._timeStamp = stamp  # ReportLab has no public setter
+            # ReportLab has no public setter; _doc is private and not in the stubs
+            canvas._doc._timeStamp = stamp  # type: ignore[attr-defined]
             return canvas
 
         doc.build(story, canvasmaker=stamped)
@@ -473,7 +476,7 @@ def build_pdf(
 
 def _time_stamp(moment: datetime) -> Any:
     """ReportLab's document time stamp for ``moment`` (creation and modification date)."""
-    from reportlab.pdfbase.pdfdoc import TimeStamp
+    from reportlab.pdfbase.pdfdoc import TimeStamp  # type: ignore[attr-defined]  # not in the stubs
 
     stamp = TimeStamp(invariant=0)
     if moment.tzinfo is None:

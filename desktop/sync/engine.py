@@ -129,6 +129,10 @@ def _push_call(body: bytes) -> Callable[[Transport], PushResponse]:
     return lambda transport: transport.push_json(body)
 
 
+def _pull_call(since: int, limit: int) -> Callable[[Transport], PullResponse | PullPage]:
+    return lambda transport: transport.pull(since, limit)
+
+
 def version_item(payload: dict[str, Any]) -> VersionItem:
     """The wire item of an outbox version payload (raises pydantic ValidationError)."""
     return VersionItem.model_validate(
@@ -769,7 +773,7 @@ class SyncEngine:
         clear_reference = False
         while True:
             try:
-                page = self._call(lambda t, since=since: t.pull(since, self.pull_limit))
+                page = self._call(_pull_call(since, self.pull_limit))
             except CursorExpired:
                 if resync[0]:
                     raise

@@ -182,12 +182,12 @@ def debrief_sections(
     sections.append(Section("fields", _("Vastgelegde feiten"), tuple(field_rows)))
 
     question_rows = []
-    for result in score.questions:
-        question = scenario.key_question(result.question_id)
-        if result.asked:
+    for asked in score.questions:
+        question = scenario.key_question(asked.question_id)
+        if asked.asked:
             word = f"{OK} {_('Gesteld')}"
-            if result.asked_after_seconds is not None:
-                word += " " + _("na {time}").format(time=format_seconds(result.asked_after_seconds))
+            if asked.asked_after_seconds is not None:
+                word += " " + _("na {time}").format(time=format_seconds(asked.asked_after_seconds))
         else:
             word = f"{MISS} {_('Niet gesteld')}"
         question_rows.append(
