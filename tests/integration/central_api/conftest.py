@@ -28,6 +28,7 @@ from central_api.config import Settings
 from central_api.db import make_engine, migrate
 from central_api.security import configure_password_hasher
 from central_api.storage import Storage
+from tests.helpers.central import PASSWORD
 
 with warnings.catch_warnings():
     # starlette warns at import when the test client runs on httpx rather than httpx2.
@@ -36,7 +37,6 @@ with warnings.catch_warnings():
 
 PG_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-PASSWORD = "correct horse battery"
 #: The author the item helpers put in; `Api.push` replaces it by the signed-in user
 #: (the server takes who pushed from the token and refuses another user's name).
 SIGNED_IN = "user-1"

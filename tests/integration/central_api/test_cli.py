@@ -1,16 +1,19 @@
-"""`doorloop-central` admin commands, run in-process against both databases."""
+"""`doorloop-central` admin commands against both databases: in-process, and as a process
+where the password comes from real stdin."""
 
 from __future__ import annotations
 
 import io
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from central_api.__main__ import main
 from central_api.storage import Storage
-from tests.integration.central_api.conftest import PASSWORD
+from tests.helpers.central import central
+from tests.integration.central_api.conftest import PASSWORD, make_api
 
 CSV = """id,name,organisation,services,phone,crisis_beds
 p1,Crisisdienst Noord,GGZ Noord,crisis_service;iht,0501234567,2
@@ -104,3 +107,53 @@ def test_providers_import_forms_publish_and_compact(
     assert "1 removed" in out
     code, out, _ = run(capsys, "compact", "--older-than-days", "0", *url)
     assert code == 0 and out.startswith("1 tombstones dropped")
+
+
+def admin(database_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """An admin command as its own process (reads the password from real stdin)."""
+    return central(*args, "--database-url", database_url, stdin=stdin)
+
+
+@pytest.mark.slow
+def test_user_passwd_and_deactivate_revoke_the_users_tokens(database_url: str) -> None:
+    storage = Storage.open(database_url)
+    api = make_api(storage)
+    try:
+        with api.client:
+            laptop = api.login("anna")
+            tablet = api.login("anna")
+            bram = api.login("bram")
+            new_password = "een nieuwe lange zin"
+
+            short = admin(
+                database_url, "user", "passwd", "anna", "--password-stdin", stdin="kort\n"
+            )
+            assert short.returncode == 2 and "password: " in short.stderr
+            assert api.client.get("/v1/me", headers=laptop).status_code == 200
+
+            changed = admin(
+                database_url, "user", "passwd", "anna", "--password-stdin",
+                stdin=new_password + "\n",
+            )  # fmt: skip
+            assert changed.returncode == 0, changed.stderr
+            assert "2 devices revoked" in changed.stdout
+            for old in (laptop, tablet):
+                answer = api.client.get("/v1/me", headers=old)
+                assert answer.json()["error"]["code"] == "device_revoked"
+            assert api.client.get("/v1/me", headers=bram).status_code == 200
+            body = {"username": "anna", "password": new_password, "device_name": "laptop"}
+            fresh = api.client.post("/v1/auth/login", json=body)
+            assert fresh.status_code == 200
+            headers = {"Authorization": f"Bearer {fresh.json()['token']}"}
+
+            gone = admin(database_url, "user", "deactivate", "anna")
+            assert gone.returncode == 0 and "1 devices revoked" in gone.stdout
+            assert api.client.get("/v1/me", headers=headers).status_code == 401
+            assert api.client.post("/v1/auth/login", json=body).status_code == 401
+            assert api.client.get("/v1/me", headers=bram).status_code == 200
+
+            assert admin(database_url, "user", "activate", "anna").returncode == 0
+            assert api.client.post("/v1/auth/login", json=body).status_code == 200
+            assert admin(database_url, "user", "deactivate", "nobody").returncode == 1
+    finally:
+        storage.close()

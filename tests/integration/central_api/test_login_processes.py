@@ -1,109 +1,24 @@
 """Login hardening against real `doorloop-central` processes: X-Forwarded-For is trusted
 only from a configured proxy, the throttle is shared by the workers of `serve --workers 2`,
 a flood of logins stays within a memory bound (503 instead of growing), tokens stay out
-of the logs, and `user passwd` / `user deactivate` revoke the user's tokens."""
+of the logs."""
 
 from __future__ import annotations
 
-import os
 import statistics
-import subprocess
-import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
 
 import httpx
 import pytest
 
-from central_api.storage import Storage
-from tests.integration.central_api.conftest import PASSWORD, make_api
-from tests.integration.central_api.test_server_process import ROOT, free_port
+from tests.helpers.central import PASSWORD, add_anna, central, serve
 
 pytestmark = pytest.mark.slow
 
 WRONG = {"username": "anna", "password": "not the password", "device_name": "laptop"}
 RIGHT = {"username": "anna", "password": PASSWORD, "device_name": "laptop"}
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen[str]
-    base: str
-    log: list[str]
-
-    def post(self, body: dict[str, Any], **headers: str) -> httpx.Response:
-        # a new connection each time, so `--workers 2` spreads them over both workers
-        return httpx.post(
-            f"{self.base}/v1/auth/login",
-            json=body,
-            headers={"Connection": "close", **headers},
-            timeout=120,
-        )
-
-    def worker_cpu(self) -> dict[int, int]:
-        """CPU ticks used so far by each worker process of `--workers N`."""
-        path = f"/proc/{self.process.pid}/task/{self.process.pid}/children"
-        with open(path, encoding="ascii") as children:
-            pids = [int(pid) for pid in children.read().split()]
-        ticks = {}
-        for pid in pids:
-            with open(f"/proc/{pid}/cmdline", encoding="utf-8") as cmdline:
-                if "multiprocessing.spawn" not in cmdline.read():
-                    continue  # the resource tracker
-            with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-            ticks[pid] = int(fields[11]) + int(fields[12])  # utime + stime
-        return ticks
-
-    def memory_mib(self, field: str) -> int:
-        with open(f"/proc/{self.process.pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1]) // 1024
-        raise AssertionError(field)
-
-
-def add_anna(database_url: str) -> None:
-    storage = Storage.open(database_url)
-    storage.add_region("noord")
-    storage.add_user("anna", PASSWORD, role="desk", region="noord")
-    storage.close()
-
-
-@contextmanager
-def serve(database_url: str, *args: str, env: dict[str, str] | None = None) -> Iterator[Server]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "central_api", "serve", "--database-url", database_url,
-         "--host", "127.0.0.1", "--port", str(port), *args],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    server = Server(process, f"http://127.0.0.1:{port}", [])
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{server.base}/v1/health", timeout=2)
-                break
-            except httpx.TransportError:
-                assert process.poll() is None, process.communicate()[0]
-                assert time.monotonic() < deadline, "server did not answer within 30 s"
-                time.sleep(0.2)
-        yield server
-    finally:
-        process.terminate()
-        try:
-            out, _ = process.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            out, _ = process.communicate()
-        server.log.append(out)
 
 
 def test_rotating_x_forwarded_for_gives_no_bypass_without_a_configured_proxy(
@@ -140,12 +55,7 @@ def test_a_configured_proxy_passes_the_client_address_through(database_url: str)
 
 
 def test_forwarded_allow_ips_refuses_a_wildcard(database_url: str) -> None:
-    refused = subprocess.run(
-        [sys.executable, "-m", "central_api", "serve", "--database-url", database_url,
-         "--forwarded-allow-ips", "*"],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    refused = central("serve", "--database-url", database_url, "--forwarded-allow-ips", "*")
     assert refused.returncode == 2 and "--forwarded-allow-ips" in refused.stderr
 
 
@@ -210,55 +120,3 @@ def test_tokens_and_passwords_never_reach_the_log(database_url: str) -> None:
     log = "".join(server.log)
     assert "/v1/auth/login" in log  # the access log was written
     assert token not in log and PASSWORD not in log and WRONG["password"] not in log
-
-
-def admin(database_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "central_api", *args, "--database-url", database_url],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-        input=stdin, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-
-
-def test_user_passwd_and_deactivate_revoke_the_users_tokens(database_url: str) -> None:
-    storage = Storage.open(database_url)
-    api = make_api(storage)
-    try:
-        with api.client:
-            laptop = api.login("anna")
-            tablet = api.login("anna")
-            bram = api.login("bram")
-            new_password = "een nieuwe lange zin"
-
-            short = admin(
-                database_url, "user", "passwd", "anna", "--password-stdin", stdin="kort\n"
-            )
-            assert short.returncode == 2 and "password: " in short.stderr
-            assert api.client.get("/v1/me", headers=laptop).status_code == 200
-
-            changed = admin(
-                database_url, "user", "passwd", "anna", "--password-stdin",
-                stdin=new_password + "\n",
-            )  # fmt: skip
-            assert changed.returncode == 0, changed.stderr
-            assert "2 devices revoked" in changed.stdout
-            for old in (laptop, tablet):
-                answer = api.client.get("/v1/me", headers=old)
-                assert answer.json()["error"]["code"] == "device_revoked"
-            assert api.client.get("/v1/me", headers=bram).status_code == 200
-            body = {"username": "anna", "password": new_password, "device_name": "laptop"}
-            fresh = api.client.post("/v1/auth/login", json=body)
-            assert fresh.status_code == 200
-            headers = {"Authorization": f"Bearer {fresh.json()['token']}"}
-
-            gone = admin(database_url, "user", "deactivate", "anna")
-            assert gone.returncode == 0 and "1 devices revoked" in gone.stdout
-            assert api.client.get("/v1/me", headers=headers).status_code == 401
-            assert api.client.post("/v1/auth/login", json=body).status_code == 401
-            assert api.client.get("/v1/me", headers=bram).status_code == 200
-
-            assert admin(database_url, "user", "activate", "anna").returncode == 0
-            assert api.client.post("/v1/auth/login", json=body).status_code == 200
-            assert admin(database_url, "user", "deactivate", "nobody").returncode == 1
-    finally:
-        storage.close()

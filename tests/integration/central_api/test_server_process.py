@@ -2,69 +2,28 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import pytest
 
-from central_api.storage import Storage
-from tests.integration.central_api.conftest import PASSWORD, version
-
-ROOT = Path(__file__).resolve().parents[3]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.helpers.central import PASSWORD, add_anna, central, serve
+from tests.integration.central_api.conftest import version
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
 def test_serve_answers_health_login_push_and_pull(database_url: str, workers: int) -> None:
     if workers > 1 and not database_url.startswith("postgresql"):
-        refused = subprocess.run(
-            [sys.executable, "-m", "central_api", "serve", "--database-url", database_url,
-             "--workers", str(workers)],
-            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-            capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
+        refused = central("serve", "--database-url", database_url, "--workers", str(workers))
         assert refused.returncode == 2
         assert "--workers" in refused.stderr and "PostgreSQL" in refused.stderr
         return
-    storage = Storage.open(database_url)
-    storage.add_region("noord")
-    storage.add_user("anna", PASSWORD, role="desk", region="noord")
-    storage.close()
-
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "central_api", "serve", "--database-url", database_url,
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-         "--workers", str(workers)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                health = httpx.get(f"{base}/v1/health", timeout=2)
-                break
-            except httpx.TransportError:
-                assert process.poll() is None, process.communicate()[1]
-                assert time.monotonic() < deadline, "server did not answer within 30 s"
-                time.sleep(0.2)
+    add_anna(database_url)
+    with serve(database_url, "--log-level", "warning", "--workers", str(workers)) as server:
+        health = httpx.get(f"{server.base}/v1/health", timeout=2)
         assert health.status_code == 200 and health.json()["status"] == "ok"
-
-        with httpx.Client(base_url=base, timeout=10) as client:
+        with httpx.Client(base_url=server.base, timeout=10) as client:
             login = client.post(
                 "/v1/auth/login",
                 json={"username": "anna", "password": PASSWORD, "device_name": "laptop"},
@@ -100,12 +59,3 @@ def test_serve_answers_health_login_push_and_pull(database_url: str, workers: in
             assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
             assert client.get("/openapi.json").json()["info"]["title"] == "Doorloop central API"
             assert client.get("/docs").status_code == 200
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        process.stdout.close()  # type: ignore[union-attr]
-        process.stderr.close()  # type: ignore[union-attr]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ import pytest
 from central_api.storage import Storage
 from desktop.store import Store, open_store
 from desktop.sync import Backoff, SyncEngine
+from tests.helpers.central import free_port
 from tests.integration.sync.proxy import FaultProxy
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -33,12 +33,6 @@ PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PASSPHRASE = "sync test passphrase"
 PASSWORD = "wachtwoord voor de synctest"
 REGION = "demo"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def pg_available() -> bool:
