@@ -115,7 +115,7 @@ class Capacity:
 
     def held(self, at: datetime) -> int:
         """How many holds are still running at ``at``."""
-        return sum(1 for hold in self.holds if at < hold.until)
+        return sum(1 for hold in self.holds if hold.running(at))
 
     def free(self, at: datetime) -> int:
         """Available places minus the holds still running (may be 0 or less)."""

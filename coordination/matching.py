@@ -107,10 +107,7 @@ def evaluate_unit(unit: Unit, asks: Asks, at: datetime, freshness_limit_hours: f
         codes.append("INTAKE_STOP")
     if asks.legal_route not in unit.legal_routes:
         codes.append("LEGAL_ROUTE_NOT_OFFERED")
-    held = 0
-    for hold in capacity.holds:
-        if at < hold.until:
-            held += 1
+    held = capacity.held(at)
     free = capacity.available - held
     if free <= 0:
         codes.append("NO_CAPACITY")

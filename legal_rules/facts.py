@@ -45,8 +45,6 @@ TRISTATE_FACTS: Final = (
 BOOLEAN_FACTS: Final = ("immediate_serious_harm", "admission_proposed")
 """Facts that are true or false."""
 
-DATE_FACTS: Final = ("decision_date", "birth_date")
-
 REQUIRED_FACTS: Final = ("decision_date", "care_type")
 
 FACT_KEYS: Final = (
