@@ -20,6 +20,9 @@ from central_api.storage import Storage
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
+#: login bodies for `anna`: the right password, and a wrong one
+RIGHT = {"username": "anna", "password": PASSWORD, "device_name": "laptop"}
+WRONG = {"username": "anna", "password": "not the password", "device_name": "laptop"}
 
 
 def free_port() -> int:

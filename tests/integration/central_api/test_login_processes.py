@@ -13,12 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from tests.helpers.central import PASSWORD, add_anna, central, serve
+from tests.helpers.central import PASSWORD, RIGHT, WRONG, add_anna, central, serve
 
 pytestmark = pytest.mark.slow
-
-WRONG = {"username": "anna", "password": "not the password", "device_name": "laptop"}
-RIGHT = {"username": "anna", "password": PASSWORD, "device_name": "laptop"}
 
 
 def test_rotating_x_forwarded_for_gives_no_bypass_without_a_configured_proxy(

@@ -12,10 +12,8 @@ from typing import Any
 import pytest
 
 from central_api.storage import Storage
-from tests.integration.central_api.conftest import PASSWORD, Api, make_api
-
-WRONG = {"username": "anna", "password": "not the password", "device_name": "laptop"}
-RIGHT = {"username": "anna", "password": PASSWORD, "device_name": "laptop"}
+from tests.helpers.central import RIGHT, WRONG
+from tests.integration.central_api.conftest import Api, make_api
 
 
 def post(api: Api, body: dict[str, Any]) -> Any:
