@@ -107,7 +107,7 @@ class Report:
         return True
 
 
-# ---- the checks (pure functions over outputs, tested in tests/e2e) ----------------------
+# ---- the checks (pure functions over outputs, tested in tests/packaging) ----------------
 
 
 def unexpected_stderr(stderr: str) -> list[str]:

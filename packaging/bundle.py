@@ -1,7 +1,7 @@
 """What goes into the frozen Doorloop build: data globs, excluded modules, version.
 
 One place shared by ``packaging/doorloop.spec`` (which PyInstaller executes),
-``packaging/build.py`` and ``tests/e2e/test_packaging_config.py``. It imports nothing
+``packaging/build.py`` and ``tests/packaging/test_packaging_config.py``. It imports nothing
 from the app, so reading it never starts Qt.
 
 Data files are picked up by glob, per package, so a new form definition, rule file,
@@ -93,7 +93,7 @@ EXCLUDED_MODULES = (
     "PIL._avif",
     "PIL.AvifImagePlugin",
     # Qt modules Doorloop does not use (it uses QtCore, QtGui, QtWidgets, QtPrintSupport;
-    # tests/e2e/test_packaging_config.py fails when the app imports an excluded module)
+    # tests/packaging/test_packaging_config.py fails when the app imports an excluded module)
     "PySide6.QtQml",
     "PySide6.QtQuick",
     "PySide6.QtQuickControls2",

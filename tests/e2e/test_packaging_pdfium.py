@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.e2e.test_packaging_config import PACKAGING, ROOT, build
+from tests.helpers.packaging import PACKAGING, ROOT, build
 
 
 def test_the_entry_script_renders_a_report_page_with_pdfium(tmp_path: Path) -> None:
