@@ -197,6 +197,8 @@ class StorageCore:
         return int(value)
 
     def region_id(self, conn: Connection, name: str) -> int:
+        """The id of region `name` (NotFound when unknown); accounts and reference data
+        look regions up here."""
         found = conn.execute(select(db.regions.c.id).where(db.regions.c.name == name)).scalar()
         if found is None:
             raise NotFound(f"no region {name!r}")
