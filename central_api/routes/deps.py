@@ -13,10 +13,7 @@ from central_api import errors
 from central_api.errors import ApiError
 from central_api.security import RateLimiter
 from central_api.storage import Principal, Storage
-from doorloop_protocol import (
-    ErrorResponse,
-    UserInfo,
-)
+from doorloop_protocol import ErrorResponse, UserInfo
 
 _bearer = HTTPBearer(auto_error=False, description="The device token from /v1/auth/login.")
 
