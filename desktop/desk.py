@@ -36,9 +36,6 @@ if TYPE_CHECKING:
 # The form engine and the status rules are imported on first use (inside the methods):
 # starting the app and showing the case list do not need them, and they cost start-up.
 
-DEADLINE_INPUTS = frozenset({"call.received_at", "triage.urgency"})
-"""The answers the response deadline (the case list's summary column) is derived from."""
-
 GUARDED_SECTIONS = ("risk", "legal")
 """Sections whose answers (the choices in them) are guarded: changing one that was given
 gets a version of its own with a reason, shows in the section header, and clearing it
@@ -203,7 +200,7 @@ class DeskSession:
     def save_answers(self, case_id: str, changes: Mapping[str, Any]) -> Case:
         """Autosave typed answers (``None`` removes one) in one transaction with the
         outbox row and the audit event; derived values (the response deadline) are
-        computed by the form engine and stored with it.
+        derived by the store from the saved version (``desktop.store.heads``).
 
         Refuses (TransitionError) edits of the triage decision once it is decided —
         those go through :meth:`amend_triage` — and values the product records itself.
@@ -233,11 +230,6 @@ class DeskSession:
                         ),
                     )
                 )
-        deadline = None
-        if DEADLINE_INPUTS & changes.keys():  # the only derived value the store keeps
-            merged = _merged(case.answers, changes)
-            state = evaluate(form, merged, now=self.clock())
-            deadline = state.derived.get("triage.deadline")
         changed_given = [
             fid
             for fid in sorted(changes)
@@ -250,9 +242,9 @@ class DeskSession:
                 fields=", ".join(pick(form.field(fid).label) for fid in changed_given)
             )
             return self.store.cases.save_answers(
-                case_id, changes, self.actor, deadline=deadline, reason=reason, own_version=True
+                case_id, changes, self.actor, reason=reason, own_version=True
             )
-        return self.store.cases.save_answers(case_id, changes, self.actor, deadline=deadline)
+        return self.store.cases.save_answers(case_id, changes, self.actor)
 
     @staticmethod
     def guarded_fields(form: FormDefinition) -> frozenset[str]:
@@ -367,7 +359,6 @@ class DeskSession:
             legal_decision_date=legal_decision_date or now.date().isoformat(),
             seal=True,
             action="decide",
-            deadline=state.derived.get("triage.deadline"),
         )
 
     def amend_triage(self, case_id: str, changes: Mapping[str, Any], reason: str) -> Case:
@@ -426,7 +417,6 @@ class DeskSession:
             seal=True,
             reason=reason.strip(),
             action="amend",
-            deadline=state.derived.get("triage.deadline"),
         )
 
     def hand_over(self, case_id: str) -> Case:

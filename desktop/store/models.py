@@ -107,6 +107,7 @@ class CaseVersion(BaseModel):
     version: VersionInfo
     answers: dict[str, Any]
     legal_flags: list[dict[str, Any]] = Field(default_factory=list)
+    legal_decision_date: str | None = None
     banners_shown: list[dict[str, Any]] = Field(default_factory=list)
 
 
