@@ -205,7 +205,6 @@ class DeskSession:
         Refuses (TransitionError) edits of the triage decision once it is decided —
         those go through :meth:`amend_triage` — and values the product records itself.
         """
-        from desktop.forms import evaluate
         from desktop.forms.workflow import TransitionError
 
         case = self.store.cases.get(case_id)
