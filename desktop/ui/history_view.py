@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.desk import DeskSession
 from desktop.forms import FormDefinition
 from desktop.i18n import _, pick
+from desktop.session.desk import DeskSession
 from desktop.ui.field_widgets import display_text
 
 

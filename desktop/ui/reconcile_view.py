@@ -8,7 +8,7 @@ with who wrote it and when, in the desk's local time, wrapped to the window's wi
 behouden* (each text marked with its author) and a text box to write the merged text
 (typing there chooses it). Keyboard: Tab moves from group to group (and into a text
 box), the arrow keys move between a group's options, Space chooses. Saving writes one
-new version through :class:`desktop.reconcile.Reconciler`; both earlier versions stay
+new version through :class:`desktop.session.reconcile.Reconciler`; both earlier versions stay
 in the history.
 """
 
@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
-from desktop.reconcile import (
+from desktop.session.reconcile import (
     BOTH_TEXTS,
     STATUS_FIELD,
     FieldDiff,

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
-from desktop.desk import DeskSession
-from desktop.reconcile import BOTH_TEXTS, Reconciler
+from desktop.session.desk import DeskSession
+from desktop.session.reconcile import BOTH_TEXTS, Reconciler
 from desktop.ui.history_view import HistoryDialog
 from tests.unit.test_reconcile import notes_case
 

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from desktop.desk import DeskSession
-from desktop.reconcile import Reconciler
+from desktop.session.desk import DeskSession
+from desktop.session.reconcile import Reconciler
 from desktop.store import Profile, Store, open_store
 from desktop.store.outbox import Outbox
 from desktop.store.sync_state import SyncState

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from desktop.reconcile import Reconciler
+from desktop.session.reconcile import Reconciler
 from desktop.store import Store, actor_for, open_store
 from desktop.store.heads import stored_head_columns
 from desktop.store.sync_state import SyncState

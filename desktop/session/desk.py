@@ -26,6 +26,7 @@ from desktop.store import Actor, CaseSummary, Profile, Store, actor_for
 from doorloop_protocol.workflow import (  # the rules the central API enforces too
     FOLLOW_UP_FIELDS,
     RECORDED_DECISION_FIELDS,
+    Status,
     is_decided,
 )
 
@@ -168,6 +169,50 @@ class DeskSession:
     def is_decided(case: Case) -> bool:
         return is_decided(case.status, case.answers)
 
+    def editable(self, case: Case, field_id: str) -> bool:
+        """Whether this person may change the field now (the intake view asks per field):
+        nothing of a closed case; of the triage stage, before the decision only a person
+        who may decide, after it only the follow-up fields (the rest via an amendment)."""
+        if case.status == Status.CLOSED:
+            return False
+        form = self.form_for(case)
+        if form.section_of(field_id).stage != "triage":
+            return True
+        if self.is_decided(case):
+            return field_id in FOLLOW_UP_FIELDS
+        return self.may_decide()
+
+    def edit_refusal(self, case: Case, changes: Mapping[str, Any]) -> str | None:
+        """Why :meth:`save_answers` refuses these changes (Dutch), or None."""
+        if case.status == Status.CLOSED:
+            return _("Deze casus is gesloten en kan niet meer worden gewijzigd.")
+        if self.is_decided(case):
+            locked = sorted(
+                fid for fid in changes if fid in self.decision_fields(self.form_for(case))
+            )
+            if locked:
+                return _(
+                    "Het triagebesluit is vastgelegd (afspraak is afspraak); "
+                    "wijzig het via 'Wijzig besluit…'."
+                )
+        return None
+
+    # -- the lock --------------------------------------------------------------------------
+
+    def lock(self, before_close: Callable[[], None] | None = None) -> None:
+        """Audit the lock, then close the store (the key leaves this connection);
+        ``before_close`` runs in between (the UI hands the sync worker what is committed)."""
+        if self.store.locked:
+            return
+        self.store.audit.append(self.actor, "lock")
+        if before_close is not None:
+            before_close()
+        self.store.lock()
+
+    def record_unlock(self) -> None:
+        """Audit an unlock (after the store was opened again with the passphrase)."""
+        self.store.audit.append(self.actor, "unlock")
+
     @staticmethod
     def decision_fields(form: FormDefinition) -> frozenset[str]:
         """Fields that make up the triage decision (final once decided)."""
@@ -202,8 +247,9 @@ class DeskSession:
         outbox row and the audit event; derived values (the response deadline) are
         derived by the store from the saved version (``desktop.store.heads``).
 
-        Refuses (TransitionError) edits of the triage decision once it is decided —
-        those go through :meth:`amend_triage` — and values the product records itself.
+        Refuses (TransitionError, Dutch reason) any edit of a closed case, edits of the
+        triage decision once it is decided — those go through :meth:`amend_triage` —
+        and values the product records itself.
         """
         from desktop.forms.workflow import TransitionError
 
@@ -218,17 +264,9 @@ class DeskSession:
             raise TransitionError(
                 (_("Onbekend veld: {fields}.").format(fields=", ".join(sorted(unknown))),)
             )
-        if self.is_decided(case):
-            locked = sorted(fid for fid in changes if fid in self.decision_fields(form))
-            if locked:
-                raise TransitionError(
-                    (
-                        _(
-                            "Het triagebesluit is vastgelegd (afspraak is afspraak); "
-                            "wijzig het via 'Wijzig besluit…'."
-                        ),
-                    )
-                )
+        refusal = self.edit_refusal(case, changes)
+        if refusal:
+            raise TransitionError((refusal,))
         changed_given = [
             fid
             for fid in sorted(changes)
@@ -544,9 +582,7 @@ def _legal_flags(
 ) -> tuple[list[dict[str, Any]], str]:
     """The rules engine's flags for the decision date (empty while the facts are missing),
     each stamped with the rules version they were evaluated with."""
-    try:
-        from desktop import legal
-    except ImportError:  # the legal module is optional for the workflow
-        return [], decision_day.isoformat()
+    from desktop.session import legal  # a packaging fault fails the decision, loudly
+
     advice = legal.advice_for(dict(answers), decision_day)
     return legal.recorded_flags(advice), advice.decision_date.isoformat()
