@@ -33,6 +33,7 @@ from doorloop_protocol.workflow import (  # the rules the central API enforces t
 if TYPE_CHECKING:
     from desktop.forms import FormDefinition, FormState
     from desktop.store import Case
+    from desktop.sync.events import SyncStatus
 
 # The form engine and the status rules are imported on first use (inside the methods):
 # starting the app and showing the case list do not need them, and they cost start-up.
@@ -212,6 +213,30 @@ class DeskSession:
     def record_unlock(self) -> None:
         """Audit an unlock (after the store was opened again with the passphrase)."""
         self.store.audit.append(self.actor, "unlock")
+
+    # -- sync, where no engine runs ----------------------------------------------------------
+
+    def sync_status(self, *, use_keyring: bool = True) -> SyncStatus:
+        """The sync status from the store (offline: no engine runs on this connection);
+        the same computation as ``SyncEngine.status`` (``desktop.sync.local``)."""
+        from desktop.store.sync_state import SyncState
+        from desktop.sync.credentials import Credentials
+        from desktop.sync.local import sync_status
+
+        state = SyncState(self.store.db)
+        return sync_status(self.store, state, Credentials(state, use_keyring=use_keyring))
+
+    def forget_sync_device(self, *, use_keyring: bool = True) -> None:
+        """Log out without reaching the server: forget the device's token here and audit
+        ``logout`` as not revoked (the server lists the device until an administrator
+        revokes it); the same step as ``SyncEngine.logout`` after its request."""
+        from desktop.store.sync_state import SyncState
+        from desktop.sync.credentials import Credentials
+        from desktop.sync.local import forget_device
+
+        state = SyncState(self.store.db)
+        credentials = Credentials(state, use_keyring=use_keyring)
+        forget_device(self.store, state, credentials, revoked=False)
 
     @staticmethod
     def decision_fields(form: FormDefinition) -> frozenset[str]:
