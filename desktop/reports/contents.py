@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from desktop.forms import Field, FormDefinition, UrgencyLevel, load_form
 from desktop.forms.engine import evaluate
+from desktop.forms.text import answer_text
 from desktop.i18n import pick
 from desktop.reports.text import translator
 
@@ -158,18 +159,7 @@ class _Builder:
             return str(value)
 
     def _value_text(self, field_id: str, value: Any) -> str:
-        kind = self.form.field(field_id).type
-        if kind in ("choice", "multi", "yesno", "ynu"):
-            return self.form.option_label(field_id, value, self.lang)
-        if kind == "date":
-            return format_date(date.fromisoformat(value))
-        if kind == "datetime":
-            return self.moment(value)
-        if kind == "number":
-            number = int(value) if float(value).is_integer() else value
-            text = str(number)
-            return text.replace(".", ",") if self.lang == "nl" else text
-        return str(value)
+        return answer_text(self.form, field_id, value, self.lang, self.zone)
 
     def moment(self, value: str | datetime) -> str:
         """A datetime shown in the form's time zone (the desk's local time)."""
