@@ -24,11 +24,12 @@ from desktop.forms.engine import evaluate
 from desktop.forms.text import answer_text
 from desktop.i18n import pick
 from desktop.reports.text import translator
+from doorloop_protocol.workflow import RECORDED_DECISION_FIELDS
 
 RowKind = Literal["field", "text", "quote", "urgency", "banner", "flag", "notice"]
 
 #: Values recorded by the product (not typed) that may sit in ``answers``.
-RECORDED_FIELDS = ("triage.decided_by", "triage.decided_by_id", "triage.decided_at")
+RECORDED_FIELDS = RECORDED_DECISION_FIELDS
 
 #: Text longer than this (or with line breaks) flows as paragraphs instead of sitting
 #: in a table row, whose rows never split across pages.
