@@ -10,6 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 QT_FREE = [
     "desktop/store",
+    "desktop/session",
     "desktop/forms",
     "desktop/sync",
     "desktop/reports",
@@ -77,3 +78,30 @@ def test_boundary_check_catches_a_qt_import(tmp_path: Path) -> None:
     leaky = tmp_path / "leaky.py"
     leaky.write_text("from PySide6.QtCore import QObject\n", encoding="utf-8")
     assert "PySide6.QtCore" in imported_modules(leaky)
+
+
+def test_nothing_outside_the_store_writes_case_sql() -> None:
+    """One write path for a case (desktop.store.heads): no other package writes the
+    case rows or their versions."""
+    import re
+
+    writes = re.compile(r"(INSERT INTO|UPDATE|DELETE FROM)\s+(cases|case_versions)\b")
+    offenders = [
+        str(path.relative_to(ROOT))
+        for package in ("desktop", "tools")
+        for path in python_files(package)
+        if "store" not in path.relative_to(ROOT).parts[:2]
+        and writes.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
+
+
+def test_no_silent_import_fallbacks_in_the_desk() -> None:
+    """A packaging fault fails loudly: no ``except ImportError`` in the desk's code."""
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in python_files("desktop")
+        if "except ImportError" in path.read_text(encoding="utf-8")
+        or "except ModuleNotFoundError" in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []
