@@ -449,6 +449,7 @@ class CaseRepository:
         open head rewritten; then the row derived from it (:func:`heads.set_head`)."""
         now = _iso(_now())
         head = case.version
+        base: str | None
         if head.sealed:
             import uuid
 
