@@ -76,7 +76,7 @@ def case_list(count: int = 100_000) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    from desktop.desk import DeskSession
+    from desktop.session.desk import DeskSession
     from desktop.store import open_store
     from desktop.ui.main_window import CaseListPage
 

@@ -30,7 +30,7 @@ def main() -> None:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from desktop.desk import DeskSession
+    from desktop.session.desk import DeskSession
     from desktop.store import open_store
     from desktop.ui.intake_view import IntakeView
 

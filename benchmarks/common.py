@@ -110,7 +110,7 @@ def synthetic_answers(rng: random.Random, received: datetime) -> dict[str, Any]:
 
 def fill_store(store: Any, count: int, seed: int = 1) -> None:
     """Insert ``count`` synthetic cases quickly (one transaction, no audit per row)."""
-    from desktop.store.cases import summary_columns
+    from desktop.store.heads import summary_columns
 
     rng = random.Random(seed)
     start = datetime(2024, 1, 1, tzinfo=UTC)

@@ -61,7 +61,7 @@ SETTINGS_FOR: dict[str, tuple[str, ...]] = {
     "crisis_admission": ("crisis_bed", "clinical"),
 }
 
-# fact key of domain/legal-rules.md -> the intake field that supplies it (as desktop.legal)
+# fact key of domain/legal-rules.md -> the intake field that supplies it (as desktop.session.legal)
 FACT_FIELDS: dict[str, str] = {
     "birth_date": "youth.birth_date",
     "care_type": "legal.care_type",
@@ -227,7 +227,7 @@ def _flag_codes(
 def facts_from_answers(answers: Mapping[str, Any], decision_date: date) -> dict[str, Any] | None:
     """The rules engine's facts for these answers; None while no care type is chosen.
 
-    The same mapping as ``desktop.legal.facts_from_answers`` (a test keeps them equal);
+    The same mapping as ``desktop.session.legal.facts_from_answers`` (a test keeps them equal);
     coordination cannot import the desk.
     """
     care_type = answers.get("legal.care_type")

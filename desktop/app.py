@@ -144,7 +144,7 @@ def _load_before_qt() -> None:
     """
     from importlib import readers, resources  # noqa: F401  -- _app_icon reads through them
 
-    import desktop.desk
+    import desktop.session.desk
     import desktop.store.store  # noqa: F401  -- opened once the key is derived
 
 
@@ -170,7 +170,7 @@ def run(
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from desktop.desk import DeskSession
+    from desktop.session.desk import DeskSession
     from desktop.ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])

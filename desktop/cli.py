@@ -21,8 +21,8 @@ def export_command(argv: list[str]) -> int:
     parser.add_argument("--training", action="store_true")
     options = parser.parse_args(argv)
 
-    from desktop.desk import DeskSession
     from desktop.paths import default_data_dir
+    from desktop.session.desk import DeskSession
     from desktop.store import NotFoundError, WrongPassphrase, open_store, store_exists
 
     data_dir = options.data_dir or default_data_dir()
@@ -76,7 +76,7 @@ def legal_review_command(argv: list[str]) -> int:
 
     import json
 
-    from desktop.legal import review_case
+    from desktop.session.legal import review_case
 
     cases: list[dict[str, object]] = []
     if options.cases:

@@ -25,18 +25,8 @@ from pydantic import (
 )
 
 from doorloop_protocol.limits import MAX_ITEM_DEPTH, first_non_finite, too_deep
-
-Role = Literal["desk", "triagist", "outreach", "trainer", "coordinator"]
-ROLES: tuple[Role, ...] = ("desk", "triagist", "outreach", "trainer", "coordinator")
-
-CaseStatus = Literal[
-    "draft",
-    "ready_for_triage",
-    "triaged",
-    "handed_over",
-    "closed",
-    "needs_reconciliation",
-]
+from doorloop_protocol.vocab import ROLES as ROLES
+from doorloop_protocol.vocab import CaseStatus, Role
 
 PushOutcome = Literal["created", "duplicate", "conflict", "rejected", "held"]
 ChangeKind = Literal["case_version", "case_state", "provider", "form_definition", "tombstone"]

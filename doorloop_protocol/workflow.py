@@ -16,20 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
+# the vocabulary is defined once in doorloop_protocol.vocab; re-exported with the rules
+from doorloop_protocol.vocab import ROLES as ROLES
+from doorloop_protocol.vocab import Status as Status
 
-class Status(StrEnum):
-    DRAFT = "draft"
-    READY_FOR_TRIAGE = "ready_for_triage"
-    TRIAGED = "triaged"
-    HANDED_OVER = "handed_over"
-    CLOSED = "closed"
-    NEEDS_RECONCILIATION = "needs_reconciliation"
-
-
-ROLES = ("desk", "triagist", "outreach", "trainer", "coordinator")
 SYNC_ACTOR = "sync"
 """The pseudo-role of the sync engine: the only one that sets ``needs_reconciliation``."""
 

@@ -18,7 +18,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 def main(target: str) -> None:
     from PySide6.QtWidgets import QApplication
 
-    from desktop.desk import DeskSession
+    from desktop.session.desk import DeskSession
     from desktop.store import open_store
     from desktop.ui.main_window import MainWindow
 

@@ -172,12 +172,23 @@ def _derive(
         derived["youth.age_in_months"] = years * 12
     derived["youth.age_band"] = age_band(derived["youth.age_years"])
 
-    code = values.get("triage.urgency")
-    if received is not None and code is not None:
-        deadline = response_deadline(form.urgency_level(code), received, zone)
-        if deadline is not None:
-            derived["triage.deadline"] = deadline.isoformat(timespec="seconds")
+    derived["triage.deadline"] = deadline_of(form, values)
     return derived, warning
+
+
+def deadline_of(form: FormDefinition, answers: Mapping[str, Any]) -> str | None:
+    """The response deadline of a case's answers (``triage.deadline``): the call time plus
+    the urgency's target, in the form's time zone; None without both or without a target.
+
+    The one formula: the engine derives it for the screen, the store for the case list.
+    """
+    received_text = answers.get("call.received_at")
+    code = answers.get("triage.urgency")
+    if not received_text or code is None:
+        return None
+    received = datetime.fromisoformat(str(received_text))
+    deadline = response_deadline(form.urgency_level(str(code)), received, _zone(form.timezone))
+    return None if deadline is None else deadline.isoformat(timespec="seconds")
 
 
 def _threshold_warning(threshold: int, day: date, days: int) -> str:

@@ -18,19 +18,12 @@ from pydantic import Field as PydanticField
 from desktop.forms import conditions
 from desktop.forms.conditions import Condition, ConditionError, VarType
 from desktop.i18n import pick
+from doorloop_protocol.vocab import CASE_STATUSES, CaseStatus
 
 FieldType = Literal[
     "text", "multiline", "date", "datetime", "number", "phone", "bsn", "choice", "multi",
     "yesno", "ynu",
 ]  # fmt: skip
-CASE_STATUSES = (
-    "draft",
-    "ready_for_triage",
-    "triaged",
-    "handed_over",
-    "closed",
-    "needs_reconciliation",
-)
 AGE_BANDS = ("under_12", "12_15", "16_17", "18_22", "23_plus", "unknown")
 # Values the engine derives and conditions may read.
 DERIVED_VARIABLES: dict[str, VarType] = {
@@ -173,9 +166,7 @@ class FieldWarning(_Strict):
 class StatusInfo(_Strict):
     """Names of a case status (the transitions are code: desktop/forms/workflow.py)."""
 
-    id: Literal[
-        "draft", "ready_for_triage", "triaged", "handed_over", "closed", "needs_reconciliation"
-    ]
+    id: CaseStatus
     label: Text
     help: Text | None = None
 

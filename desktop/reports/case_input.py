@@ -18,9 +18,10 @@ from typing import Any
 
 from desktop.forms import FormDefinition, FormDefinitionError, load_form, validate_value
 from desktop.reports.text import translator
+from doorloop_protocol.vocab import CASE_STATUSES
 
 REQUIRED_KEYS = ("id", "form", "status", "answers")
-STATUSES = ("draft", "ready_for_triage", "triaged", "handed_over", "closed", "needs_reconciliation")
+STATUSES = CASE_STATUSES
 SEVERITIES = ("required", "warning", "info")
 
 

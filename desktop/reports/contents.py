@@ -21,13 +21,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from desktop.forms import Field, FormDefinition, UrgencyLevel, load_form
 from desktop.forms.engine import evaluate
+from desktop.forms.text import answer_text
 from desktop.i18n import pick
 from desktop.reports.text import translator
+from doorloop_protocol.workflow import RECORDED_DECISION_FIELDS
 
 RowKind = Literal["field", "text", "quote", "urgency", "banner", "flag", "notice"]
 
 #: Values recorded by the product (not typed) that may sit in ``answers``.
-RECORDED_FIELDS = ("triage.decided_by", "triage.decided_by_id", "triage.decided_at")
+RECORDED_FIELDS = RECORDED_DECISION_FIELDS
 
 #: Text longer than this (or with line breaks) flows as paragraphs instead of sitting
 #: in a table row, whose rows never split across pages.
@@ -158,18 +160,7 @@ class _Builder:
             return str(value)
 
     def _value_text(self, field_id: str, value: Any) -> str:
-        kind = self.form.field(field_id).type
-        if kind in ("choice", "multi", "yesno", "ynu"):
-            return self.form.option_label(field_id, value, self.lang)
-        if kind == "date":
-            return format_date(date.fromisoformat(value))
-        if kind == "datetime":
-            return self.moment(value)
-        if kind == "number":
-            number = int(value) if float(value).is_integer() else value
-            text = str(number)
-            return text.replace(".", ",") if self.lang == "nl" else text
-        return str(value)
+        return answer_text(self.form, field_id, value, self.lang, self.zone)
 
     def moment(self, value: str | datetime) -> str:
         """A datetime shown in the form's time zone (the desk's local time)."""

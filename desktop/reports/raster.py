@@ -1,6 +1,6 @@
 """A report PDF's pages as pixels and text, for the report dialog's preview and printing.
 
-Qt-free: PDF bytes in (from :func:`desktop.printing.report_pdf`), plain data out, so what
+Qt-free: PDF bytes in (from :func:`desktop.session.printing.report_pdf`), plain data out, so what
 the dialog shows and prints is the very PDF that "Opslaan als PDF" writes. PDFium does
 the rendering (the ``pypdfium2`` package, which ships the PDFium library).
 

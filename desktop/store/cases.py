@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from desktop.store import heads
 from desktop.store.errors import NotFoundError
+from desktop.store.heads import NewVersion
 from desktop.store.records import Actor, CaseStatus, CaseSummary
 
 if TYPE_CHECKING:
@@ -26,19 +28,37 @@ if TYPE_CHECKING:
 # or version is built: the case list reads plain CaseSummary rows and starting the app
 # does not load pydantic.
 
-_CASE_COLUMNS = (
-    "c.id, c.form_id, c.form_version, c.status, v.answers, c.created_at, c.updated_at, c.region, "
-    "c.training, c.head_version_id, c.legal_flags, c.legal_decision_date, c.banners_shown, "
-    "c.sync_state"
+_CASE_FIELDS = (
+    "id",
+    "form_id",
+    "form_version",
+    "status",
+    "answers",
+    "created_at",
+    "updated_at",
+    "region",
+    "training",
+    "head_version_id",
+    "legal_flags",
+    "legal_decision_date",
+    "banners_shown",
+    "sync_state",
 )
-_VERSION_COLUMNS = (
-    "version_id, case_id, number, base_version_id, status, answers, legal_flags, banners_shown, "
-    "created_at, created_by, created_by_name, device_id, reason, sealed"
+_CASE_COLUMNS = ", ".join(("v." if f == "answers" else "c.") + f for f in _CASE_FIELDS)
+_VERSION_COLUMNS = ", ".join(heads.VERSION_COLUMNS)
+_SUMMARY_FIELDS = (
+    "id",
+    "received_at",
+    "youth_name",
+    "birth_date",
+    "age_estimate",
+    "urgency",
+    "status",
+    "deadline",
+    "sync_state",
+    "updated_at",
 )
-SUMMARY_COLUMNS = (
-    "id, received_at, youth_name, birth_date, age_estimate, urgency, status, deadline, "
-    "sync_state, updated_at"
-)
+SUMMARY_COLUMNS = ", ".join(_SUMMARY_FIELDS)
 
 
 def _now() -> datetime:
@@ -47,32 +67,6 @@ def _now() -> datetime:
 
 def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds")
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
-def summary_columns(answers: dict[str, Any]) -> dict[str, Any]:
-    """The case-list columns derived from a case's answers."""
-    first = str(answers.get("youth.first_name") or "").strip()
-    last = str(answers.get("youth.last_name") or "").strip()
-    youth_name = " ".join(part for part in (first, last) if part) or None
-    estimate = answers.get("youth.age_estimate")
-    search_parts = [
-        youth_name or "",
-        str(answers.get("call.caller_name") or ""),
-        str(answers.get("call.caller_organisation") or ""),
-        str(answers.get("youth.municipality") or ""),
-    ]
-    return {
-        "received_at": answers.get("call.received_at"),
-        "youth_name": youth_name,
-        "birth_date": answers.get("youth.birth_date"),
-        "age_estimate": float(estimate) if isinstance(estimate, int | float) else None,
-        "urgency": answers.get("triage.urgency"),
-        "search_text": " ".join(p for p in search_parts if p).casefold(),
-    }
 
 
 TRIGRAM = 3  # shortest term the trigram index can answer
@@ -108,22 +102,23 @@ class CaseRepository:
             raise NotFoundError(f"case {case_id} not found")
         from desktop.store.models import Case
 
-        head = self._version_row(row[9])
+        values = dict(zip(_CASE_FIELDS, row, strict=True))
+        head = self._version_row(values["head_version_id"])
         return Case(
-            id=row[0],
-            form_id=row[1],
-            form_version=row[2],
-            status=row[3],
-            answers=json.loads(row[4]),
-            created_at=datetime.fromisoformat(row[5]),
-            updated_at=datetime.fromisoformat(row[6]),
-            region=row[7],
-            training=bool(row[8]),
+            id=values["id"],
+            form_id=values["form_id"],
+            form_version=values["form_version"],
+            status=values["status"],
+            answers=json.loads(values["answers"]),
+            created_at=datetime.fromisoformat(values["created_at"]),
+            updated_at=datetime.fromisoformat(values["updated_at"]),
+            region=values["region"],
+            training=bool(values["training"]),
             version=head.version,
-            legal_flags=json.loads(row[10]),
-            legal_decision_date=row[11],
-            banners_shown=json.loads(row[12]),
-            sync_state=row[13],
+            legal_flags=json.loads(values["legal_flags"]),
+            legal_decision_date=values["legal_decision_date"],
+            banners_shown=json.loads(values["banners_shown"]),
+            sync_state=values["sync_state"],
         )
 
     def open(self, case_id: str, actor: Actor) -> Case:
@@ -234,7 +229,6 @@ class CaseRepository:
         answers: dict[str, Any] | None = None,
         region: str = "demo",
         training: bool = False,
-        deadline: str | None = None,
         case_id: str | None = None,
     ) -> Case:
         """Create a draft case with its first version, outbox row and audit event."""
@@ -242,36 +236,33 @@ class CaseRepository:
 
         now = _iso(_now())
         case_id = case_id or str(uuid.uuid4())
-        version_id = str(uuid.uuid4())
-        answers = dict(answers or {})
-        summary = summary_columns(answers)
+        first = NewVersion(
+            version_id=str(uuid.uuid4()),
+            case_id=case_id,
+            number=1,
+            base_version_id=None,
+            status="draft",
+            answers=dict(answers or {}),
+            legal_flags=[],
+            legal_decision_date=None,
+            banners_shown=[],
+            created_at=now,
+            created_by=actor.user_id,
+            created_by_name=actor.display_name,
+            device_id=actor.device_id,
+            reason=None,
+            sealed=False,
+        )
         with self._db.atomic():
-            self._db.execute(
-                "INSERT INTO cases (id, form_id, form_version, status, created_at, "
-                "updated_at, region, training, head_version_id, sync_state, received_at, "
-                "youth_name, birth_date, age_estimate, urgency, deadline, search_text) "
-                "VALUES (?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    case_id,
-                    form_id,
-                    form_version,
-                    now,
-                    now,
-                    region,
-                    int(training),
-                    version_id,
-                    "local" if training else "pending",
-                    summary["received_at"],
-                    summary["youth_name"],
-                    summary["birth_date"],
-                    summary["age_estimate"],
-                    summary["urgency"],
-                    deadline,
-                    summary["search_text"],
-                ],
-            )
-            self._insert_version(
-                case_id, version_id, 1, None, "draft", answers, [], [], actor, now, None
+            heads.insert_case(
+                self._db,
+                form_id=form_id,
+                form_version=form_version,
+                created_at=now,
+                region=region,
+                training=training,
+                first=first,
+                sync="local",
             )
             self._audit.append(actor, "create", case_id=case_id, details={"version": 1})
             case = self.get(case_id)
@@ -284,7 +275,6 @@ class CaseRepository:
         changes: dict[str, Any],
         actor: Actor,
         *,
-        deadline: str | None = None,
         reason: str | None = None,
         action: str = "update",
         own_version: bool = False,
@@ -308,18 +298,9 @@ class CaseRepository:
             if not changed and reason is None:
                 return case
             if own_version and not case.version.sealed:
-                self._db.execute(
-                    "UPDATE case_versions SET sealed = 1 WHERE version_id = ?", [case.version.id]
-                )
+                heads.seal(self._db, case.version.id)
                 case = self.get(case_id)
-            self._write(
-                case,
-                answers=answers,
-                actor=actor,
-                deadline=deadline,
-                reason=reason,
-                seal=own_version,
-            )
+            self._write(case, answers=answers, actor=actor, reason=reason, seal=own_version)
             self._audit.append(
                 actor,
                 action,
@@ -342,7 +323,6 @@ class CaseRepository:
         seal: bool = False,
         reason: str | None = None,
         action: str = "status",
-        deadline: str | None = None,
     ) -> Case:
         """Change the status (and optionally answers and flags) as one recorded change."""
         with self._db.atomic():
@@ -362,7 +342,6 @@ class CaseRepository:
                 legal_decision_date=legal_decision_date,
                 reason=reason,
                 seal=seal,
-                deadline=deadline,
             )
             self._audit.append(
                 actor,
@@ -385,13 +364,7 @@ class CaseRepository:
             if any(item.get("id") == banner_id for item in case.banners_shown):
                 return case
             shown = [*case.banners_shown, {"id": banner_id, "shown_at": _iso(_now())}]
-            self._db.execute(
-                "UPDATE cases SET banners_shown = ? WHERE id = ?", [_dumps(shown), case_id]
-            )
-            self._db.execute(
-                "UPDATE case_versions SET banners_shown = ? WHERE version_id = ?",
-                [_dumps(shown), case.version.id],
-            )
+            heads.set_banners(self._db, case_id, shown)
             self._audit.append(
                 actor, "banner_shown", case_id=case_id, details={"banner": banner_id}
             )
@@ -450,9 +423,7 @@ class CaseRepository:
         """Withdraw a case from the list; its versions and audit trail are kept."""
         with self._db.atomic():
             self.get(case_id)
-            self._db.execute(
-                "UPDATE cases SET deleted_at = ? WHERE id = ?", [_iso(_now()), case_id]
-            )
+            heads.withdraw(self._db, case_id)
             self._audit.append(actor, "delete", case_id=case_id)
 
     def record(self, actor: Actor, action: str, case_id: str, details: dict[str, Any]) -> None:
@@ -473,110 +444,89 @@ class CaseRepository:
         legal_decision_date: str | None = None,
         reason: str | None = None,
         seal: bool = False,
-        deadline: str | None = None,
     ) -> None:
+        """The new content of the case's head: a new version on a sealed head, else the
+        open head rewritten; then the row derived from it (:func:`heads.set_head`)."""
         now = _iso(_now())
-        status = status or case.status
-        flags = case.legal_flags if legal_flags is None else legal_flags
-        decision_date = legal_decision_date or case.legal_decision_date
         head = case.version
+        base: str | None
         if head.sealed:
             import uuid
 
-            version_id = str(uuid.uuid4())
-            self._insert_version(
-                case.id,
-                version_id,
-                head.number + 1,
-                head.id,
-                status,
-                answers,
-                flags,
-                case.banners_shown,
-                actor,
-                now,
-                reason,
-            )
+            version_id, number, base = str(uuid.uuid4()), head.number + 1, head.id
         else:
-            version_id = head.id
-            self._db.execute(
-                "UPDATE case_versions SET status = ?, answers = ?, legal_flags = ?, "
-                "banners_shown = ?, created_at = ?, created_by = ?, created_by_name = ?, "
-                "device_id = ?, reason = coalesce(?, reason) WHERE version_id = ?",
-                [
-                    status,
-                    _dumps(answers),
-                    _dumps(flags),
-                    _dumps(case.banners_shown),
-                    now,
-                    actor.user_id,
-                    actor.display_name,
-                    actor.device_id,
-                    reason,
-                    version_id,
-                ],
-            )
-        if seal:
-            self._db.execute(
-                "UPDATE case_versions SET sealed = 1 WHERE version_id = ?", [version_id]
-            )
-        summary = summary_columns(answers)
-        self._db.execute(
-            "UPDATE cases SET status = ?, updated_at = ?, head_version_id = ?, "
-            "legal_flags = ?, legal_decision_date = ?, "
-            "sync_state = CASE WHEN training = 1 THEN 'local' ELSE 'pending' END, "
-            "received_at = ?, youth_name = ?, birth_date = ?, age_estimate = ?, urgency = ?, "
-            "deadline = coalesce(?, deadline), search_text = ? WHERE id = ?",
-            [
-                status,
-                now,
-                version_id,
-                _dumps(flags),
-                decision_date,
-                summary["received_at"],
-                summary["youth_name"],
-                summary["birth_date"],
-                summary["age_estimate"],
-                summary["urgency"],
-                deadline,
-                summary["search_text"],
-                case.id,
-            ],
+            version_id, number, base = head.id, head.number, head.base_version_id
+        version = NewVersion(
+            version_id=version_id,
+            case_id=case.id,
+            number=number,
+            base_version_id=base,
+            status=status or case.status,
+            answers=answers,
+            legal_flags=case.legal_flags if legal_flags is None else legal_flags,
+            legal_decision_date=legal_decision_date or case.legal_decision_date,
+            banners_shown=case.banners_shown,
+            created_at=now,
+            created_by=actor.user_id,
+            created_by_name=actor.display_name,
+            device_id=actor.device_id,
+            reason=reason,
+            sealed=seal,
         )
+        if head.sealed:
+            heads.insert_version(self._db, version)
+        else:
+            heads.rewrite_open_version(self._db, version)
+        heads.set_head(self._db, case.id, version_id, updated_at=now, sync="local")
 
-    def _insert_version(
+    def reconcile(
         self,
         case_id: str,
-        version_id: str,
-        number: int,
-        base_version_id: str | None,
-        status: str,
+        base: CaseVersion,
+        *,
         answers: dict[str, Any],
-        legal_flags: list[dict[str, Any]],
+        status: str,
         banners_shown: list[dict[str, Any]],
+        resolves: list[str],
         actor: Actor,
-        now: str,
-        reason: str | None,
-    ) -> None:
-        self._db.execute(
-            f"INSERT INTO case_versions ({_VERSION_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
-            [
-                version_id,
-                case_id,
-                number,
-                base_version_id,
-                status,
-                _dumps(answers),
-                _dumps(legal_flags),
-                _dumps(banners_shown),
-                now,
-                actor.user_id,
-                actor.display_name,
-                actor.device_id,
-                reason,
-            ],
+    ) -> str:
+        """Write a reconciliation: a new sealed version on ``base`` (one of the competing
+        heads) that resolves the others, as the case's head; queued with ``resolves``.
+        Runs in the caller's transaction (``Reconciler.resolve`` audits it); returns the
+        new version's id."""
+        import uuid
+
+        now = _iso(_now())
+        top = self._db.execute(
+            "SELECT max(number) FROM case_versions WHERE case_id = ?", [case_id]
+        ).fetchone()[0]
+        version = NewVersion(
+            version_id=str(uuid.uuid4()),
+            case_id=case_id,
+            number=int(top or 0) + 1,
+            base_version_id=base.version.id,
+            status=status,
+            answers=answers,
+            legal_flags=base.legal_flags,
+            legal_decision_date=base.legal_decision_date,
+            banners_shown=banners_shown,
+            created_at=now,
+            created_by=actor.user_id,
+            created_by_name=actor.display_name,
+            device_id=actor.device_id,
+            reason="reconcile",
+            sealed=True,
         )
+        with self._db.atomic():
+            heads.insert_version(self._db, version)
+            heads.set_head(self._db, case_id, version.version_id, updated_at=now, sync="local")
+            heads.record_resolves(self._db, version.version_id, resolves)
+            case = self.get(case_id)
+            if not case.training:
+                payload = version_payload(case)
+                payload["resolves"] = list(resolves)
+                self._outbox().put("version", version.version_id, payload, case_id)
+        return version.version_id
 
     def _queue(self, case: Case) -> None:
         """Put the case's head version in the outbox (replacing an unsent payload)."""
@@ -606,36 +556,27 @@ def version_payload(case: Case) -> dict[str, Any]:
 def _version_from_row(row: tuple[Any, ...]) -> CaseVersion:
     from desktop.store.models import CaseVersion, VersionInfo
 
+    values = dict(zip(heads.VERSION_COLUMNS, row, strict=True))
     return CaseVersion(
-        case_id=row[1],
+        case_id=values["case_id"],
         version=VersionInfo(
-            id=row[0],
-            number=row[2],
-            base_version_id=row[3],
-            status=row[4],
-            created_at=datetime.fromisoformat(row[8]),
-            created_by=row[9],
-            created_by_name=row[10],
-            device_id=row[11],
-            reason=row[12],
-            sealed=bool(row[13]),
+            id=values["version_id"],
+            number=values["number"],
+            base_version_id=values["base_version_id"],
+            status=values["status"],
+            created_at=datetime.fromisoformat(values["created_at"]),
+            created_by=values["created_by"],
+            created_by_name=values["created_by_name"],
+            device_id=values["device_id"],
+            reason=values["reason"],
+            sealed=bool(values["sealed"]),
         ),
-        answers=json.loads(row[5]),
-        legal_flags=json.loads(row[6]),
-        banners_shown=json.loads(row[7]),
+        answers=json.loads(values["answers"]),
+        legal_flags=json.loads(values["legal_flags"]),
+        legal_decision_date=values["legal_decision_date"],
+        banners_shown=json.loads(values["banners_shown"]),
     )
 
 
 def _summary_from_row(row: tuple[Any, ...]) -> CaseSummary:
-    return CaseSummary(
-        id=row[0],
-        received_at=row[1],
-        youth_name=row[2],
-        birth_date=row[3],
-        age_estimate=row[4],
-        urgency=row[5],
-        status=row[6],
-        deadline=row[7],
-        sync_state=row[8],
-        updated_at=row[9],
-    )
+    return CaseSummary(**dict(zip(_SUMMARY_FIELDS, row, strict=True)))

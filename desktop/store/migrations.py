@@ -112,4 +112,39 @@ def _002_outbox_by_case(db: Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS outbox_case_kind_state ON outbox (case_id, kind, state)")
 
 
-MIGRATIONS = [_001_initial, _002_outbox_by_case]
+def _003_resolves_and_decision_date(db: Database) -> None:
+    # Which heads a reconciliation resolved was kept as keys "reconcile.resolves:<version>"
+    # in sync_checkpoint (a JSON list each); it gets a table of its own.
+    db.execute(
+        """CREATE TABLE version_resolves (
+            version_id TEXT NOT NULL REFERENCES case_versions (version_id),
+            resolved_version_id TEXT NOT NULL,
+            PRIMARY KEY (version_id, resolved_version_id)
+        )"""
+    )
+    db.execute(
+        "INSERT OR IGNORE INTO version_resolves (version_id, resolved_version_id) "
+        "SELECT substr(k.key, 20), j.value FROM sync_checkpoint k, json_each(k.value) j "
+        "WHERE k.key LIKE 'reconcile.resolves:%'"
+    )
+    db.execute("DELETE FROM sync_checkpoint WHERE key LIKE 'reconcile.resolves:%'")
+    # The case row derives everything from its head version (desktop.store.heads), the
+    # legal decision date too: each version keeps the date its flags were evaluated for.
+    db.execute("ALTER TABLE case_versions ADD COLUMN legal_decision_date TEXT")
+    db.execute(
+        "UPDATE case_versions SET legal_decision_date = (SELECT c.legal_decision_date "
+        "FROM cases c WHERE c.id = case_versions.case_id) WHERE legal_flags != '[]' "
+        "OR version_id IN (SELECT head_version_id FROM cases)"
+    )
+    # Pulled and reconciled cases lost their response deadline (issue 14): derive it
+    # again from the head, keeping the case's status (needs_reconciliation included).
+    from desktop.store.heads import set_head
+
+    rows = db.execute(
+        "SELECT id, head_version_id, status FROM cases WHERE urgency IS NOT NULL"
+    ).fetchall()
+    for case_id, head_id, status in rows:
+        set_head(db, case_id, head_id, status=status)
+
+
+MIGRATIONS = [_001_initial, _002_outbox_by_case, _003_resolves_and_decision_date]

@@ -17,9 +17,9 @@ from desktop.store.records import (
     Actor,
     CaseStatus,
     CaseSummary,
+    CaseSyncState,
     Profile,
     Role,
-    SyncState,
 )
 
 __all__ = [
@@ -29,11 +29,11 @@ __all__ = [
     "Case",
     "CaseStatus",
     "CaseSummary",
+    "CaseSyncState",
     "CaseVersion",
     "OutboxItem",
     "Profile",
     "Role",
-    "SyncState",
     "VersionInfo",
 ]
 
@@ -70,7 +70,7 @@ class Case(BaseModel):
     legal_flags: list[dict[str, Any]] = Field(default_factory=list)
     legal_decision_date: str | None = None
     banners_shown: list[dict[str, Any]] = Field(default_factory=list)
-    sync_state: SyncState = "local"
+    sync_state: CaseSyncState = "local"
 
     def to_json(self) -> dict[str, Any]:
         """The case as JSON (DESIGN.md contract 4)."""
@@ -107,6 +107,7 @@ class CaseVersion(BaseModel):
     version: VersionInfo
     answers: dict[str, Any]
     legal_flags: list[dict[str, Any]] = Field(default_factory=list)
+    legal_decision_date: str | None = None
     banners_shown: list[dict[str, Any]] = Field(default_factory=list)
 
 

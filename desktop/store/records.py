@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-Role = Literal["desk", "triagist", "outreach", "trainer", "coordinator"]
-ROLES: tuple[str, ...] = ("desk", "triagist", "outreach", "trainer", "coordinator")
-CaseStatus = Literal[
-    "draft", "ready_for_triage", "triaged", "handed_over", "closed", "needs_reconciliation"
-]
-SyncState = Literal["local", "pending", "synced", "conflict"]
+from doorloop_protocol.vocab import ROLES, CaseStatus, Role
+
+__all__ = ["ROLES", "Actor", "CaseStatus", "CaseSummary", "CaseSyncState", "Profile", "Role"]
+
+CaseSyncState = Literal["local", "pending", "synced", "conflict"]
+"""Where a case stands with the central API (the case list's sync column); not to be
+confused with :class:`desktop.store.sync_state.SyncState`, the sync engine's bookkeeping."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,5 +58,5 @@ class CaseSummary:
     urgency: str | None
     status: CaseStatus
     deadline: str | None
-    sync_state: SyncState
+    sync_state: CaseSyncState
     updated_at: str

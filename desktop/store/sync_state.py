@@ -1,11 +1,13 @@
 """What the sync engine keeps in the local store: checkpoints, pulled data, reconciliation.
 
-Additive to the store (no schema change): key/value state lives in ``sync_checkpoint``
-(the pull cursor, server URL, device registration, last successful sync, and the device
-token only when no OS keyring is available — the table sits inside the encrypted
-database), reference data in ``reference_data``, pulled case versions in
-``case_versions``/``cases``. Every method runs inside the caller's transaction when
-there is one, so a pulled page and its checkpoint commit together.
+Key/value state lives in ``sync_checkpoint`` (the pull cursor, server URL, device
+registration, last successful sync, and the device token only when no OS keyring is
+available — the table sits inside the encrypted database), reference data in
+``reference_data``, pulled case versions in ``case_versions``/``cases`` — written through
+the store's one case write path (:mod:`desktop.store.heads`), which derives the case
+row (status, urgency, deadline, search text ...) from the head version. Every method
+runs inside the caller's transaction when there is one, so a pulled page and its
+checkpoint commit together.
 
 Pulled versions never enter the outbox and are stored sealed: a local edit on top of
 one becomes a new version naming it as its base. When a pulled version and a local
@@ -16,17 +18,14 @@ version share a base, both are kept and the case's status becomes
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 import sqlite_utils
 
-from desktop.store.cases import summary_columns
+from desktop.store import heads
+from desktop.store.heads import NewVersion
 
 PULL_SINCE = "pull.since"
-# The local schema has no ``resolves`` column: which heads a version reconciled (made
-# here or pulled) is kept under this key prefix plus the version id.
-RESOLVES_KEY = "reconcile.resolves:"
 ApplyOutcome = Literal["known", "new_case", "advanced", "kept", "conflict"]
 
 
@@ -133,8 +132,18 @@ class SyncState:
         ).fetchone()
         number = item.get("number") or self.next_number(case_id)
         if case is None:
-            self._insert_case(case_id, version_id, item)
-            self.insert_version(case_id, version_id, int(number), base, item)
+            form = item.get("form") or {}
+            heads.insert_case(
+                self._db,
+                form_id=str(form.get("id", "intake")),
+                form_version=str(form.get("version", "1")),
+                created_at=item["created_at"],
+                updated_at=item["updated_at"],
+                region=item["region"],
+                training=False,
+                first=_pulled(case_id, version_id, int(number), base, item),
+                sync="pulled",
+            )
             return "new_case"
         self.insert_version(case_id, version_id, int(number), base, item)
         head_id, status = str(case[0]), str(case[1])
@@ -168,19 +177,11 @@ class SyncState:
 
     def record_resolves(self, version_id: str, resolved: list[str]) -> None:
         """Remember which competing heads ``version_id`` reconciled (ours or pulled)."""
-        self.set(RESOLVES_KEY + version_id, json.dumps(resolved))
+        heads.record_resolves(self._db, version_id, resolved)
 
     def resolved_versions(self, case_id: str) -> set[str]:
         """Version ids of the case that a stored reconciliation resolved."""
-        rows = self._db.execute(
-            "SELECT k.value FROM case_versions v JOIN sync_checkpoint k "
-            "ON k.key = ? || v.version_id WHERE v.case_id = ?",
-            [RESOLVES_KEY, case_id],
-        ).fetchall()
-        resolved: set[str] = set()
-        for (value,) in rows:
-            resolved.update(str(v) for v in json.loads(value))
-        return resolved
+        return heads.resolved_versions(self._db, case_id)
 
     def apply_case_state(self, state: dict[str, Any]) -> None:
         """Follow the server's view of a case: flag or clear ``needs_reconciliation``.
@@ -198,35 +199,25 @@ class SyncState:
         if state.get("needs_reconciliation"):
             self.mark_needs_reconciliation(case_id)
             return
-        heads = [str(h) for h in state.get("head_version_ids") or []]
-        if len(heads) != 1 or self.unacked_versions(case_id) or not self.has_version(heads[0]):
+        remaining = [str(h) for h in state.get("head_version_ids") or []]
+        if (
+            len(remaining) != 1
+            or self.unacked_versions(case_id)
+            or not self.has_version(remaining[0])
+        ):
             return
-        if row[0] == "needs_reconciliation" or row[1] != heads[0]:
-            version = self._db.execute(
-                "SELECT answers, status, legal_flags, banners_shown, created_at "
-                "FROM case_versions WHERE version_id = ?",
-                [heads[0]],
-            ).fetchone()
-            answers = json.loads(version[0])
-            self._update_case(
-                case_id,
-                heads[0],
-                answers,
-                str(version[1]),
-                version[2],
-                version[3],
-                str(version[4]),
-            )
+        if row[0] == "needs_reconciliation" or row[1] != remaining[0]:
+            made = self._db.execute(
+                "SELECT created_at FROM case_versions WHERE version_id = ?", [remaining[0]]
+            ).fetchone()[0]
+            heads.set_head(self._db, case_id, remaining[0], updated_at=str(made), sync="pulled")
 
     def mark_needs_reconciliation(self, case_id: str) -> None:
-        self._db.execute("UPDATE cases SET status = 'needs_reconciliation' WHERE id = ?", [case_id])
+        heads.flag_reconciliation(self._db, case_id)
 
     def withdraw_case(self, case_id: str) -> None:
         """A case removed on the server (retention): hide it from the list, keep history."""
-        self._db.execute(
-            "UPDATE cases SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL",
-            [datetime.now(UTC).isoformat(timespec="milliseconds"), case_id],
-        )
+        heads.withdraw(self._db, case_id)
 
     def reconciliation_cases(self) -> list[str]:
         rows = self._db.execute(
@@ -243,37 +234,6 @@ class SyncState:
         ).fetchone()
         return int(row[0]) if row else 0
 
-    def _insert_case(self, case_id: str, version_id: str, item: dict[str, Any]) -> None:
-        answers = dict(item.get("answers") or {})
-        summary = summary_columns(answers)
-        form = item.get("form") or {}
-        self._db.execute(
-            "INSERT INTO cases (id, form_id, form_version, status, created_at, "
-            "updated_at, region, training, head_version_id, legal_flags, legal_decision_date, "
-            "banners_shown, sync_state, received_at, youth_name, birth_date, age_estimate, "
-            "urgency, search_text) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, 'synced', ?, ?, ?, ?, ?, ?)",
-            [
-                case_id,
-                form.get("id", "intake"),
-                form.get("version", "1"),
-                item["status"],
-                item["created_at"],
-                item["updated_at"],
-                item["region"],
-                version_id,
-                _dumps(item.get("legal_flags") or []),
-                item.get("legal_decision_date"),
-                _dumps(item.get("banners_shown") or []),
-                summary["received_at"],
-                summary["youth_name"],
-                summary["birth_date"],
-                summary["age_estimate"],
-                summary["urgency"],
-                summary["search_text"],
-            ],
-        )
-
     def next_number(self, case_id: str) -> int:
         """The number a new version of the case gets (1 for a case without versions)."""
         top = self._db.execute(
@@ -284,82 +244,46 @@ class SyncState:
     def insert_version(
         self, case_id: str, version_id: str, number: int, base: str | None, item: dict[str, Any]
     ) -> None:
-        """Store a sealed version from a wire-shaped ``item`` (pulled, or a reconciliation).
-
-        On the wire ``created_at`` is the *case's* creation and ``updated_at`` the moment
-        this version was written (DESIGN.md contract 4), so the version's own time is
-        ``updated_at`` when the item has one.
-        """
-        self._db.execute(
-            "INSERT INTO case_versions (version_id, case_id, number, base_version_id, status, "
-            "answers, legal_flags, banners_shown, created_at, created_by, created_by_name, "
-            "device_id, reason, sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
-            [
-                version_id,
-                case_id,
-                number,
-                base,
-                item["status"],
-                _dumps(item.get("answers") or {}),
-                _dumps(item.get("legal_flags") or []),
-                _dumps(item.get("banners_shown") or []),
-                item.get("updated_at") or item["created_at"],
-                item["created_by"],
-                item.get("created_by_name") or "",
-                str(item["device_id"]),
-                item.get("reason"),
-            ],
-        )
+        """Store a sealed version from a wire-shaped ``item`` (pulled) without moving the
+        head; :meth:`apply_version` decides whether it becomes the head."""
+        heads.insert_version(self._db, _pulled(case_id, version_id, number, base, item))
 
     def _move_head(
         self, case_id: str, version_id: str, item: dict[str, Any], *, keep_reconciliation: bool
     ) -> None:
-        status = "needs_reconciliation" if keep_reconciliation else item["status"]
-        self._update_case(
+        heads.set_head(
+            self._db,
             case_id,
             version_id,
-            dict(item.get("answers") or {}),
-            status,
-            _dumps(item.get("legal_flags") or []),
-            _dumps(item.get("banners_shown") or []),
-            item["updated_at"],
-            legal_decision_date=item.get("legal_decision_date"),
+            updated_at=item["updated_at"],
+            sync="pulled",
+            status="needs_reconciliation" if keep_reconciliation else None,
         )
 
-    def _update_case(
-        self,
-        case_id: str,
-        version_id: str,
-        answers: dict[str, Any],
-        status: str,
-        legal_flags: str,
-        banners_shown: str,
-        updated_at: str,
-        *,
-        legal_decision_date: str | None = None,
-    ) -> None:
-        summary = summary_columns(answers)
-        self._db.execute(
-            "UPDATE cases SET head_version_id = ?, status = ?, legal_flags = ?, "
-            "banners_shown = ?, updated_at = ?, "
-            "legal_decision_date = coalesce(?, legal_decision_date), "
-            "sync_state = CASE WHEN EXISTS (SELECT 1 FROM outbox o WHERE o.case_id = cases.id "
-            "AND o.kind = 'version' AND o.state != 'acked') THEN sync_state ELSE 'synced' END, "
-            "received_at = ?, youth_name = ?, birth_date = ?, age_estimate = ?, urgency = ?, "
-            "search_text = ? WHERE id = ?",
-            [
-                version_id,
-                status,
-                legal_flags,
-                banners_shown,
-                updated_at,
-                legal_decision_date,
-                summary["received_at"],
-                summary["youth_name"],
-                summary["birth_date"],
-                summary["age_estimate"],
-                summary["urgency"],
-                summary["search_text"],
-                case_id,
-            ],
-        )
+
+def _pulled(
+    case_id: str, version_id: str, number: int, base: str | None, item: dict[str, Any]
+) -> NewVersion:
+    """A pulled version as the store keeps it: sealed, with its own time.
+
+    On the wire ``created_at`` is the *case's* creation and ``updated_at`` the moment
+    this version was written (DESIGN.md contract 4), so the version's own time is
+    ``updated_at`` when the item has one.
+    """
+    return NewVersion(
+        version_id=version_id,
+        case_id=case_id,
+        number=number,
+        base_version_id=base,
+        status=item["status"],
+        answers=dict(item.get("answers") or {}),
+        legal_flags=list(item.get("legal_flags") or []),
+        legal_decision_date=item.get("legal_decision_date"),
+        banners_shown=list(item.get("banners_shown") or []),
+        created_at=item.get("updated_at") or item["created_at"],
+        created_by=item["created_by"],
+        created_by_name=item.get("created_by_name") or "",
+        device_id=str(item["device_id"]),
+        reason=item.get("reason"),
+        sealed=True,
+    )

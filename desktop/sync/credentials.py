@@ -22,10 +22,8 @@ TokenLocation = Literal["keyring", "store"]
 
 def secure_keyring() -> Any | None:
     """The active keyring backend if it keeps secrets safely, else None."""
-    try:
-        import keyring
-    except ImportError:  # pragma: no cover - keyring is a dependency
-        return None
+    import keyring  # a dependency: a packaging fault fails loudly, not into the store
+
     try:
         backend = keyring.get_keyring()
     except Exception:

@@ -54,6 +54,14 @@ from desktop.sync.events import (
     SyncReport,
     SyncStatus,
 )
+from desktop.sync.local import (
+    DEVICE_ID,
+    LAST_SUCCESS,
+    NEEDS_LOGIN,
+    SERVER_URL,
+    forget_device,
+    sync_status,
+)
 from desktop.sync.transport import HttpTransport, Transport
 from doorloop_protocol import (
     MAX_BATCH_VERSIONS,
@@ -76,14 +84,10 @@ T = TypeVar("T")
 TransportFactory = Callable[[str, str | None], Transport]
 Listener = Callable[[SyncEvent], None]
 
-SERVER_URL = "server.url"
-DEVICE_ID = "auth.device_id"
 USER = "auth.user"
-NEEDS_LOGIN = "auth.needs_login"
 # Chosen once per desk installation and sent with every login, so a login retried after
 # its answer was lost gets the same server device back (not a second, orphan one).
 INSTALLATION_ID = "auth.installation_id"
-LAST_SUCCESS = "sync.last_success"
 LAST_ERROR = "sync.last_error"
 UNREADABLE = "sync.unreadable_changes"
 UNREADABLE_KEPT = 200
@@ -254,26 +258,18 @@ class SyncEngine:
         (False before the first one and after any failed one, also mid-retry);
         ``running`` is True only while a request is on the wire, not while a run waits
         to retry. Read on the engine's thread (it reads the store)."""
-        outbox = self.store.outbox
-        self._counts = (
-            outbox.unsynced_count(),
-            len(outbox.items("quarantined")),
-            len(self.state.reconciliation_cases()),
-        )
-        self._last_success = self.last_success()
-        self._logged_in = self.logged_in
-        self._needs_login = self.needs_login
-        unsynced, quarantined, reconciliation = self._counts
-        return SyncStatus(
+        status = sync_status(
+            self.store,
+            self.state,
+            self.credentials,
             online=self._online,
-            last_success=self._last_success,
-            unsynced=unsynced,
-            quarantined=quarantined,
-            needs_reconciliation=reconciliation,
-            logged_in=self._logged_in,
-            needs_login=self._needs_login,
             running=self._requests > 0,
         )
+        self._counts = (status.unsynced, status.quarantined, status.needs_reconciliation)
+        self._last_success = status.last_success
+        self._logged_in = status.logged_in
+        self._needs_login = status.needs_login
+        return status
 
     def quarantined(self) -> list[OutboxItem]:
         """Items the server refused, with the reason in ``last_error`` (for a notice list)."""
@@ -405,17 +401,7 @@ class SyncEngine:
         url, device = self.server_url, self.device_id
         token = self.credentials.token(url, device) if url and device else None
         revoked = self._revoke(url, token) if url and token else True
-        profile = self.store.profile()
-        with self.store.atomic():
-            self.credentials.forget(url, device)
-            self.state.delete(NEEDS_LOGIN)
-            if profile is not None:
-                self.store.audit.append(
-                    actor_for(profile),
-                    "logout",
-                    outcome="success" if revoked else "failure",
-                    details={"server": url, "device": device, "revoked": revoked},
-                )
+        forget_device(self.store, self.state, self.credentials, revoked=revoked)
         self._close_transport()
         self._online = revoked and self._online
         self._emit_status()

@@ -10,14 +10,14 @@ the only signal: every result has a word ("goed", "gemist") besides its mark.
 
 from __future__ import annotations
 
-from datetime import date, datetime, tzinfo
+from datetime import datetime, tzinfo
 from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from desktop.forms import FormDefinition, load_form
+from desktop.forms.text import answer_text
 from desktop.i18n import pick
-from desktop.reports.contents import Row, Section, format_date, format_datetime
+from desktop.reports.contents import Row, Section
 from desktop.reports.text import translator
 from desktop.training.scenario import FREE_TEXT_TYPES, Scenario
 from desktop.training.scoring import Score
@@ -54,34 +54,12 @@ def format_value(
     form: FormDefinition, field_id: str, value: Any, lang: str, zone: tzinfo | None = None
 ) -> str:
     """A stored (or expected) value as the trainee saw it in the form: option labels,
-    Ja/Nee, dates as dd-mm-jjjj, decimal commas."""
+    ja/nee, dates as dd-mm-jjjj, decimal commas (:func:`desktop.forms.text.answer_text`)."""
     _, _n = translator(lang)
-    if value is None or value == [] or value == "":
-        return _("(leeg)")
-    field = form.field(field_id)
-    if field.type in FREE_TEXT_TYPES and isinstance(value, list):
+    expected_text = form.has_field(field_id) and form.field(field_id).type in FREE_TEXT_TYPES
+    if expected_text and isinstance(value, list) and value:  # an expected text: its keywords
         return _("trefwoorden: {words}").format(words=", ".join(value))
-    if isinstance(value, bool):
-        return _("Ja") if value else _("Nee")
-    if field.type == "ynu":
-        return {"yes": _("Ja"), "no": _("Nee"), "unknown": _("Onbekend")}.get(value, str(value))
-    if isinstance(value, list):
-        return ", ".join(field.option_label(item, lang) for item in value)
-    if field.type == "choice":
-        return field.option_label(value, lang)
-    if field.type == "date" and isinstance(value, str):
-        try:
-            return format_date(date.fromisoformat(value))
-        except ValueError:
-            return value
-    if field.type == "datetime" and isinstance(value, str):
-        try:
-            return format_datetime(datetime.fromisoformat(value), zone or ZoneInfo(form.timezone))
-        except ValueError:
-            return value
-    if isinstance(value, int | float):
-        return format_number(float(value), lang)
-    return str(value)
+    return answer_text(form, field_id, value, lang, zone)
 
 
 def _urgency_text(form: FormDefinition, code: str | None, lang: str) -> str:

@@ -37,12 +37,10 @@ from pydantic import Field as PydanticField
 from desktop.forms import FormDefinition, FormDefinitionError, evaluate, load_form, validate_value
 from desktop.forms.model import FieldId, Identifier, Text
 from desktop.i18n import _, pick
+from doorloop_protocol.workflow import RECORDED_DECISION_FIELDS
 
 FREE_TEXT_TYPES = ("text", "multiline")
-DECISION_FIELDS = frozenset(
-    {"triage.urgency", "triage.intervention", "triage.decided_by", "triage.decided_by_id",
-     "triage.decided_at"}
-)  # fmt: skip
+DECISION_FIELDS = frozenset({"triage.urgency", "triage.intervention", *RECORDED_DECISION_FIELDS})
 TRIGGER = re.compile(
     r"^(start|section:[a-z][a-z0-9_]*|question:[a-z][a-z0-9_]*|after:[1-9][0-9]{0,4})$"
 )

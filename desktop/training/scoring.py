@@ -196,7 +196,7 @@ def legal_outcome(answers: Mapping[str, Any], decision_date: date) -> tuple[list
     """The rules engine's flag codes for intake answers on ``decision_date``, and the
     problem (Dutch) when the engine cannot run on them; no care type gives no flags."""
     import legal_rules
-    from desktop.legal import facts_from_answers
+    from desktop.session.legal import facts_from_answers
 
     facts = facts_from_answers(dict(answers), decision_date)
     if facts is None:

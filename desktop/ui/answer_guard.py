@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from desktop.desk import AnswerChange
 from desktop.forms import FormDefinition
 from desktop.i18n import _, pick
+from desktop.session.desk import AnswerChange
 from desktop.ui.history_view import value_text
 
 

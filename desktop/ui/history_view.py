@@ -19,22 +19,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.desk import DeskSession
 from desktop.forms import FormDefinition
+from desktop.forms.text import answer_text
 from desktop.i18n import _, pick
-from desktop.ui.field_widgets import display_text
+from desktop.session.desk import DeskSession
 
 
 def value_text(form: FormDefinition, field_id: str, value: Any, zone: ZoneInfo) -> str:
-    """An answer as a person reads it (option labels, dates the Dutch way)."""
-    if value is None or value == "" or value == []:
-        return "—"
-    if not form.has_field(field_id):
-        return str(value)
-    field = form.field(field_id)
-    if field.type in ("choice", "multi", "yesno", "ynu"):
-        return form.option_label(field_id, value)
-    return display_text(field, value, zone)
+    """An answer as a person reads it: :func:`desktop.forms.text.answer_text`."""
+    return answer_text(form, field_id, value, zone=zone)
 
 
 class HistoryDialog(QDialog):

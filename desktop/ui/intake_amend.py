@@ -20,10 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.desk import RECORDED_DECISION_FIELDS, DeskSession
 from desktop.forms import FormDefinition
 from desktop.forms.workflow import TransitionError
 from desktop.i18n import _, pick
+from desktop.session.desk import RECORDED_DECISION_FIELDS, DeskSession
 from desktop.store import Case
 from desktop.ui.field_widgets import FieldEditor
 

@@ -1,7 +1,7 @@
 """The guided, keyboard-first intake view of one case: sections, fields, autosave, actions.
 
 Built from the case's own form version (``DeskSession.form_for``). The view observes and
-edits; every change goes through the :class:`~desktop.desk.DeskSession`, which commits it
+edits; every change goes through the :class:`~desktop.session.desk.DeskSession`, which commits it
 (case + outbox + audit in one transaction) before the view shows "opgeslagen".
 
 Keyboard: Tab follows the form; Ctrl+Enter goes to the next section, Ctrl+Shift+Enter to
@@ -50,10 +50,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.desk import FOLLOW_UP_FIELDS, GUARDED_SECTIONS, UNSET_VALUES, DeskSession
 from desktop.forms import FormState, Section
 from desktop.forms.workflow import TransitionError
 from desktop.i18n import _, pick
+from desktop.session.desk import GUARDED_SECTIONS, UNSET_VALUES, DeskSession
 from desktop.store import StoreError
 from desktop.ui.answer_guard import ask_before_unset, changed_answers
 from desktop.ui.field_row import FieldRow, show_text
@@ -360,14 +360,7 @@ class IntakeView(QWidget):
             editor.set_value(self.case.answers.get(fid))
 
     def _editable(self, field_id: str) -> bool:
-        if self.case.status == "closed":
-            return False
-        section = self.form.section_of(field_id)
-        if section.stage != "triage":
-            return True
-        if self.session.is_decided(self.case):
-            return field_id in FOLLOW_UP_FIELDS
-        return self.session.may_decide()
+        return self.session.editable(self.case, field_id)  # the rule is the session's
 
     def _apply_editability(self) -> None:
         for fid, editor in self.editors.items():

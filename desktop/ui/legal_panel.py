@@ -4,7 +4,7 @@ Shows severity as an icon *and* a word, the code, title, explanation and citatio
 missing facts are buttons that jump to the field that supplies them. For a decided case
 given with the flags it was decided with, a review box says which flags the rules of
 today add or drop (the recorded decision itself is not changed). Calls
-:mod:`desktop.legal` only; no rules here.
+:mod:`desktop.session.legal` only; no rules here.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop.i18n import _, pick
-from desktop.legal import FACT_FIELDS, FlagReview, LegalAdvice, advice_for, review_flags
+from desktop.session.legal import FACT_FIELDS, FlagReview, LegalAdvice, advice_for, review_flags
 
 SEVERITY_STYLE = {
     "required": ("#B71C1C", "⛔"),

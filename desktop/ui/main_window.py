@@ -444,10 +444,9 @@ class MainWindow(QMainWindow):
         if self.session.store.locked:
             return
         self.flush_all()
-        self.session.store.audit.append(self.session.actor, "lock")
-        if self.sync_bridge is not None:
-            self.sync_bridge.keep_syncing_while_locked()  # what is committed still goes
-        self.session.store.lock()
+        bridge = self.sync_bridge
+        # audited by the session; what is committed still goes to the region meanwhile
+        self.session.lock(bridge.keep_syncing_while_locked if bridge is not None else None)
         self.idle.stop()
         self._status_timer.stop()
         self.menuBar().setEnabled(False)
@@ -455,7 +454,7 @@ class MainWindow(QMainWindow):
         self.locked.emit()
 
     def _after_unlock(self, _value: Any) -> None:
-        self.session.store.audit.append(self.session.actor, "unlock")
+        self.session.record_unlock()
         self.overlay.hide()
         self.menuBar().setEnabled(True)
         self.idle.restart()

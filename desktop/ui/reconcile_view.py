@@ -8,7 +8,7 @@ with who wrote it and when, in the desk's local time, wrapped to the window's wi
 behouden* (each text marked with its author) and a text box to write the merged text
 (typing there chooses it). Keyboard: Tab moves from group to group (and into a text
 box), the arrow keys move between a group's options, Space chooses. Saving writes one
-new version through :class:`desktop.reconcile.Reconciler`; both earlier versions stay
+new version through :class:`desktop.session.reconcile.Reconciler`; both earlier versions stay
 in the history.
 """
 
@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
-from desktop.reconcile import (
+from desktop.session.reconcile import (
     BOTH_TEXTS,
     STATUS_FIELD,
     FieldDiff,
@@ -53,17 +53,13 @@ VALUE_INDENT = 26
 
 
 def answer_text(form: Any, field_id: str, value: Any, zone: ZoneInfo) -> str:
-    """A competing value as a person reads it: the status word, else the history's
-    :func:`~desktop.ui.history_view.value_text` (option labels, Ja/Nee, Dutch dates)."""
-    from desktop.ui.history_view import value_text
+    """A competing value as a person reads it: the status word, else the one answer
+    formatter (:func:`desktop.forms.text.answer_text`)."""
+    from desktop.forms.text import answer_text as text_of
 
-    if value is None or value == "" or value == []:
-        return _("(leeg)")
-    if field_id == STATUS_FIELD:
+    if field_id == STATUS_FIELD and value:
         return status_text(str(value))
-    if form is None:
-        return str(value)
-    return value_text(form, field_id, value, zone)
+    return text_of(form, field_id, value, zone=zone)
 
 
 def version_title(version: CaseVersion, own_device: str, zone: ZoneInfo | str) -> str:

@@ -3,13 +3,13 @@
 The user picks the report (overdrachtsformulier or terugkoppeling aan verwijzer), the
 language, for the feedback letter the extras (risk, background; off by default: data
 minimisation) and the recipients (``handover.informed`` options). The preview shows the
-pages of the report's PDF (:func:`desktop.printing.report_pdf`, rendered by PDFium in
+pages of the report's PDF (:func:`desktop.session.printing.report_pdf`, rendered by PDFium in
 :class:`desktop.ui.pdf_pages.PageView`: zoom with ``Ctrl++`` / ``Ctrl+-`` / ``Ctrl+0``,
 ``PageUp`` / ``PageDown`` page by page); printing paints those same pages on the
 printer chosen in QPrintDialog (all, a page range or the current page), and "Opslaan als
-PDF…" writes that same PDF. When :func:`desktop.printing.prepare_report` returns privacy
+PDF…" writes that same PDF. When :func:`desktop.session.printing.prepare_report` returns privacy
 warnings, print and save stay disabled until "Ik heb dit afgewogen" is ticked. Every
-print and save is audited by :mod:`desktop.printing`.
+print and save is audited by :mod:`desktop.session.printing`.
 """
 
 from __future__ import annotations
@@ -35,9 +35,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.desk import DeskSession
 from desktop.i18n import _, language
-from desktop.printing import (
+from desktop.session.desk import DeskSession
+from desktop.session.printing import (
     PreparedReport,
     ReportKind,
     ReportRequest,

@@ -249,15 +249,9 @@ class SyncBridge(QObject):
             self.window.set_connection(_("Afmelden bij de centrale server…"))
             self._worker.logout()
             return
-        from desktop.store.sync_state import SyncState
-        from desktop.sync.credentials import Credentials
-        from desktop.sync.engine import DEVICE_ID, SERVER_URL
-
-        store = self.window.session.store
-        state = SyncState(store.db)
-        credentials = Credentials(state, use_keyring=self.engine_options.get("use_keyring", True))
-        with store.atomic():
-            credentials.forget(state.get(SERVER_URL), state.get(DEVICE_ID))
+        self.window.session.forget_sync_device(
+            use_keyring=self.engine_options.get("use_keyring", True)
+        )
         self.notices.dismiss("login")
         self._show_status(self._status_from_ui_store())
 
@@ -354,23 +348,9 @@ class SyncBridge(QObject):
         )
 
     def _status_from_ui_store(self) -> SyncStatus:
-        from desktop.store.sync_state import SyncState
-        from desktop.sync import SyncStatus
-        from desktop.sync.engine import LAST_SUCCESS
-
-        store = self.window.session.store
-        state = SyncState(store.db)
-        last = state.get(LAST_SUCCESS)
-        from datetime import datetime
-
-        return SyncStatus(
-            online=False,
-            last_success=datetime.fromisoformat(last) if last else None,
-            unsynced=store.outbox.unsynced_count(),
-            quarantined=len(store.outbox.items("quarantined")),
-            needs_reconciliation=len(state.reconciliation_cases()),
-            logged_in=False,
-            needs_login=False,
+        """The status while no worker runs: the session's (the engine's computation)."""
+        return self.window.session.sync_status(
+            use_keyring=self.engine_options.get("use_keyring", True)
         )
 
 

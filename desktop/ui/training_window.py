@@ -7,7 +7,7 @@ the strict loader; import and export packs) and **Groepsresultaten** (a group se
 results per trainee; import/export results files).
 
 The widgets only call Qt-free logic: :mod:`desktop.training` (scenarios, scoring,
-debrief, packs, results) and the :class:`~desktop.desk.DeskSession`. The exercise runs
+debrief, packs, results) and the :class:`~desktop.session.desk.DeskSession`. The exercise runs
 on a session whose clock starts at the scenario's call moment, so ages and legal flags
 are those of the scenario. Entry point for the main window:
 :func:`open_training_panel` (adds the panel as a tab) or :class:`TrainingPanel`.
@@ -51,10 +51,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.desk import DeskSession
 from desktop.forms import FormDefinition, load_form
 from desktop.forms.workflow import TransitionError
 from desktop.i18n import _, language, pick
+from desktop.session.desk import DeskSession
 from desktop.store import StoreError
 from desktop.training.authoring import blank_data, copy_data, friendly_problem, new_id
 from desktop.training.debrief import debrief_sections, format_number, render_debrief

@@ -7,8 +7,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from desktop.desk import DeskSession
-from desktop.legal import facts_from_answers
+from desktop.session.desk import DeskSession
+from desktop.session.legal import facts_from_answers
 from desktop.store import open_store
 from legal_rules import load_rules
 from tests.e2e.conftest import doorloop

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
-from desktop.desk import DeskSession
+from desktop.session.desk import DeskSession
 from desktop.store import Profile, Store
 
 AMS = ZoneInfo("Europe/Amsterdam")

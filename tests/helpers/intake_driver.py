@@ -28,8 +28,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from desktop.app import EarlyOpen, _open_or_create
-from desktop.desk import DeskSession
 from desktop.i18n import set_language
+from desktop.session.desk import DeskSession
 from desktop.ui.intake_view import IntakeView
 from desktop.ui.main_window import MainWindow
 

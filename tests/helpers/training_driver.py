@@ -27,8 +27,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from desktop.app import EarlyOpen, _open_or_create
-from desktop.desk import DeskSession
 from desktop.i18n import set_language
+from desktop.session.desk import DeskSession
 from desktop.training.exercises import ExerciseBook
 from desktop.ui.main_window import MainWindow
 from desktop.ui.training_window import TrainingPanel, offer_exercises

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop.desk import DeskSession
+from desktop.session.desk import DeskSession
 from desktop.store import Store, open_store
 
 PASSPHRASE = "correct horse battery staple"

@@ -15,7 +15,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from desktop.desk import DeskSession
+from desktop.session.desk import DeskSession
 from desktop.store import Store, open_store
 from desktop.ui.intake_view import MAX_SAVE_WAIT_MS, IntakeView
 from desktop.ui.main_window import MainWindow

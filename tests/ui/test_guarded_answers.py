@@ -13,7 +13,7 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from desktop.desk import DeskSession
+from desktop.session.desk import DeskSession
 from desktop.ui.intake_view import IntakeView
 from desktop.ui.main_window import MainWindow
 from tests.ui.test_intake_view import show

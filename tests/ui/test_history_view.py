@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
-from desktop.desk import DeskSession
-from desktop.reconcile import BOTH_TEXTS, Reconciler
+from desktop.session.desk import DeskSession
+from desktop.session.reconcile import BOTH_TEXTS, Reconciler
 from desktop.ui.history_view import HistoryDialog
 from tests.unit.test_reconcile import notes_case
 
@@ -52,7 +52,7 @@ def test_history_after_a_two_device_merge(qtbot: QtBot, session: DeskSession) ->
     assert rows[otto][0] == "2 (op basis van versie 1)"
     otto_changes = dict(map(tuple, dialog.changes(otto)))
     assert "Suïcidaliteit" not in otto_changes  # Otto did not touch it: no "downgrade"
-    assert otto_changes["Middelen beschikbaar"] == "— → ja"
+    assert otto_changes["Middelen beschikbaar"] == "(leeg) → ja"
     assert otto_changes["Beschermende factoren"] == (
         "Oma woont om de hoek. → Wel eerder gesneden (vorig jaar)."
     )
@@ -67,6 +67,6 @@ def test_history_after_a_two_device_merge(qtbot: QtBot, session: DeskSession) ->
     if based_on == pulled_id:
         assert merged_changes["Suïcidaliteit"] == "Gedachten → Concreet plan"
     else:
-        assert merged_changes["Middelen beschikbaar"] == "— → ja"
+        assert merged_changes["Middelen beschikbaar"] == "(leeg) → ja"
     assert "Beschermende factoren" in merged_changes
     assert [b.text() for b in dialog.findChildren(QPushButton)] == ["Sluiten"]

@@ -13,9 +13,9 @@ from PySide6.QtWidgets import QComboBox, QLineEdit, QListWidget, QPlainTextEdit,
 from pytestqt.qtbot import QtBot
 
 import desktop.forms
-from desktop.desk import DeskSession
 from desktop.forms import FormDefinition, load_form, parse_form
 from desktop.i18n import pick
+from desktop.session.desk import DeskSession
 from desktop.store import Store
 from desktop.ui.intake_view import IntakeView
 from desktop.ui.main_window import MainWindow
@@ -116,9 +116,9 @@ def test_a_case_opens_with_its_own_form_version(
 
 
 def _intake_v2() -> FormDefinition:
-    text = (Path(desktop.desk.__file__).parent / "forms/definitions/intake-v1.yaml").read_text(
-        encoding="utf-8"
-    )
+    text = (
+        Path(desktop.session.desk.__file__).parents[1] / "forms/definitions/intake-v1.yaml"
+    ).read_text(encoding="utf-8")
     text = text.replace('version: "1"', 'version: "2"', 1)
     text = text.replace(
         'label: {nl: "Voornaam", en: "First name"}', 'label: {nl: "Roepnaam", en: "Given name"}'

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from desktop.desk import DeskSession
-from desktop.reconcile import Reconciler
+from desktop.session.desk import DeskSession
+from desktop.session.reconcile import Reconciler
 from desktop.store import Store
 from desktop.store.sync_state import SyncState
 from desktop.ui.intake_view import HIGHLIGHT_STYLE, IntakeView

@@ -8,7 +8,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDialog, QWidget
 from pytestqt.qtbot import QtBot
 
-from desktop.desk import DeskSession
+from desktop.session.desk import DeskSession
 from desktop.ui.case_list_model import CaseListModel
 from desktop.ui.main_window import MainWindow
 from tests.ui.conftest import PASSPHRASE

@@ -7,8 +7,8 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QPlainTextEdit, QRadioButton, QWidget
 from pytestqt.qtbot import QtBot
 
-from desktop.desk import DeskSession
-from desktop.reconcile import Reconciler
+from desktop.session.desk import DeskSession
+from desktop.session.reconcile import Reconciler
 from desktop.ui.reconcile_view import ReconcileListDialog, ReconcileView
 from tests.unit.test_reconcile import OTTO_REASON, conflicting_case, notes_case
 

@@ -17,8 +17,8 @@ from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication, QCheckBox, QDialog, QFileDialog, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
-from desktop.desk import DeskSession
 from desktop.reports.raster import PageImage, render_page
+from desktop.session.desk import DeskSession
 from desktop.ui import report_dialog
 from desktop.ui.pdf_pages import page_qimage
 from desktop.ui.report_dialog import ReportDialog

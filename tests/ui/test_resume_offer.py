@@ -13,7 +13,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
-from desktop.desk import DeskSession
+from desktop.session.desk import DeskSession
 from desktop.ui.main_window import MainWindow, ResumeDialog
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QComboBox
 from pytestqt.qtbot import QtBot
 
-from desktop.desk import DeskSession
+from desktop.session.desk import DeskSession
 from desktop.store import Store, open_store
 from desktop.training.authoring import proposed_flags
 from desktop.training.scenario import bundled_scenarios, read_yaml

@@ -17,7 +17,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from central_api.storage import DeviceRecord
-from desktop.desk import DeskSession
+from desktop.session.desk import DeskSession
 from desktop.store import Store, open_store
 from desktop.ui.login_dialog import LoginDialog
 from desktop.ui.main_window import MainWindow
@@ -300,7 +300,7 @@ def test_training_session_never_starts_a_worker(qtbot: QtBot, tmp_path: Path) ->
 def test_the_reconcile_notice_goes_away_on_both_desks_once_the_merge_syncs(
     qtbot: QtBot, desk: MainWindow, central: Central, tmp_path: Path
 ) -> None:
-    from desktop.reconcile import Reconciler
+    from desktop.session.reconcile import Reconciler
     from desktop.store import actor_for
     from tests.integration.sync.conftest import new_device
 

@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from desktop.desk import DeskSession
+from desktop.session.desk import DeskSession
 from desktop.store import Store, open_store
 from desktop.training.scenario import bundled_scenarios
 from desktop.ui.training_window import TrainingPanel, open_training_panel

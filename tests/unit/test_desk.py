@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from desktop.desk import DeskSession
 from desktop.forms.workflow import TransitionError
+from desktop.session.desk import DeskSession
 from desktop.store import Profile, Store, open_store
 
 PASSPHRASE = "correct horse battery staple"

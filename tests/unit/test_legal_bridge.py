@@ -7,7 +7,7 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from desktop.legal import FACT_FIELDS, advice_for, facts_from_answers
+from desktop.session.legal import FACT_FIELDS, advice_for, facts_from_answers
 
 TODAY = date(2026, 11, 23)
 

@@ -18,8 +18,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from desktop.cli import legal_review_command
-from desktop.desk import DeskSession
-from desktop.legal import advice_for, facts_from_answers, recorded_flags, review_case, review_flags
+from desktop.session.desk import DeskSession
+from desktop.session.legal import (
+    advice_for,
+    facts_from_answers,
+    recorded_flags,
+    review_case,
+    review_flags,
+)
 from desktop.store import Store, open_store
 from legal_rules import load_rules
 from tests.unit.test_desk import INTAKE, session_as

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from desktop.desk import DeskSession
-from desktop.printing import (
+from desktop.session.desk import DeskSession
+from desktop.session.printing import (
     PrivacyNotConfirmed,
     ReportRequest,
     audit_details,

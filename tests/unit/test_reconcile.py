@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from desktop.reconcile import (
+from desktop.session.reconcile import (
     BOTH_TEXTS,
     STATUS_FIELD,
     FieldDiff,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from central_api.storage import DeviceRecord
-from desktop.reconcile import BOTH_TEXTS, Reconciler
+from desktop.session.reconcile import BOTH_TEXTS, Reconciler
 from desktop.store import actor_for
 from desktop.sync import AuthRequired, HttpTransport
 from tests.integration.sync.conftest import (

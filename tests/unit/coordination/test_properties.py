@@ -138,8 +138,8 @@ ANSWER_VALUES = {
 @settings(max_examples=300, deadline=None)
 @given(st.fixed_dictionaries({}, optional=ANSWER_VALUES))
 def test_facts_are_read_as_the_desk_reads_them(answers: dict[str, object]) -> None:
-    """coordination carries a copy of desktop.legal's mapping; they must not drift apart."""
-    from desktop.legal import facts_from_answers as desk_facts
+    """coordination carries a copy of desktop.session.legal's mapping; they must not drift apart."""
+    from desktop.session.legal import facts_from_answers as desk_facts
 
     day = date(2026, 12, 3)
     assert facts_from_answers(answers, day) == desk_facts(answers, day)

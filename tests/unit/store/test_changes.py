@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop.reconcile import Reconciler
+from desktop.session.reconcile import Reconciler
 from desktop.store import Actor, Store
 from desktop.store.changes import CasesChanged
 from desktop.store.sync_state import SyncState

@@ -13,9 +13,9 @@ from desktop.training.debrief import format_number, format_value
     [
         ("youth.birth_date", "2011-11-02", "02-11-2011"),
         ("call.received_at", "2026-03-10T20:40:00+00:00", "10-03-2026 21:40"),
-        ("youth.interpreter_needed", True, "Ja"),
-        ("youth.interpreter_needed", False, "Nee"),
-        ("authority.parents_reachable", "unknown", "Onbekend"),
+        ("youth.interpreter_needed", True, "ja"),  # the form's own labels (one formatter)
+        ("youth.interpreter_needed", False, "nee"),
+        ("authority.parents_reachable", "unknown", "onbekend"),
         ("youth.age_estimate", 14.5, "14,5"),
         ("youth.age_estimate", 15.0, "15"),
     ],

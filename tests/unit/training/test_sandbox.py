@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop.desk import DeskSession
 from desktop.paths import database_path
+from desktop.session.desk import DeskSession
 from desktop.store import Store, open_store
 from desktop.store.cases import version_payload
 from desktop.sync.engine import SyncEngine

@@ -37,7 +37,7 @@ from desktop.reports.contents import FEEDBACK_EXTRAS, short_id
 from desktop.reports.text import translator
 
 if TYPE_CHECKING:
-    from desktop.desk import DeskSession
+    from desktop.session.desk import DeskSession
 
 ReportKind = Literal["handover", "feedback"]
 OutputAction = Literal["print", "export"]

@@ -26,18 +26,17 @@ from desktop.store import Actor, CaseSummary, Profile, Store, actor_for
 from doorloop_protocol.workflow import (  # the rules the central API enforces too
     FOLLOW_UP_FIELDS,
     RECORDED_DECISION_FIELDS,
+    Status,
     is_decided,
 )
 
 if TYPE_CHECKING:
     from desktop.forms import FormDefinition, FormState
     from desktop.store import Case
+    from desktop.sync.events import SyncStatus
 
 # The form engine and the status rules are imported on first use (inside the methods):
 # starting the app and showing the case list do not need them, and they cost start-up.
-
-DEADLINE_INPUTS = frozenset({"call.received_at", "triage.urgency"})
-"""The answers the response deadline (the case list's summary column) is derived from."""
 
 GUARDED_SECTIONS = ("risk", "legal")
 """Sections whose answers (the choices in them) are guarded: changing one that was given
@@ -171,6 +170,74 @@ class DeskSession:
     def is_decided(case: Case) -> bool:
         return is_decided(case.status, case.answers)
 
+    def editable(self, case: Case, field_id: str) -> bool:
+        """Whether this person may change the field now (the intake view asks per field):
+        nothing of a closed case; of the triage stage, before the decision only a person
+        who may decide, after it only the follow-up fields (the rest via an amendment)."""
+        if case.status == Status.CLOSED:
+            return False
+        form = self.form_for(case)
+        if form.section_of(field_id).stage != "triage":
+            return True
+        if self.is_decided(case):
+            return field_id in FOLLOW_UP_FIELDS
+        return self.may_decide()
+
+    def edit_refusal(self, case: Case, changes: Mapping[str, Any]) -> str | None:
+        """Why :meth:`save_answers` refuses these changes (Dutch), or None."""
+        if case.status == Status.CLOSED:
+            return _("Deze casus is gesloten en kan niet meer worden gewijzigd.")
+        if self.is_decided(case):
+            locked = sorted(
+                fid for fid in changes if fid in self.decision_fields(self.form_for(case))
+            )
+            if locked:
+                return _(
+                    "Het triagebesluit is vastgelegd (afspraak is afspraak); "
+                    "wijzig het via 'Wijzig besluit…'."
+                )
+        return None
+
+    # -- the lock --------------------------------------------------------------------------
+
+    def lock(self, before_close: Callable[[], None] | None = None) -> None:
+        """Audit the lock, then close the store (the key leaves this connection);
+        ``before_close`` runs in between (the UI hands the sync worker what is committed)."""
+        if self.store.locked:
+            return
+        self.store.audit.append(self.actor, "lock")
+        if before_close is not None:
+            before_close()
+        self.store.lock()
+
+    def record_unlock(self) -> None:
+        """Audit an unlock (after the store was opened again with the passphrase)."""
+        self.store.audit.append(self.actor, "unlock")
+
+    # -- sync, where no engine runs ----------------------------------------------------------
+
+    def sync_status(self, *, use_keyring: bool = True) -> SyncStatus:
+        """The sync status from the store (offline: no engine runs on this connection);
+        the same computation as ``SyncEngine.status`` (``desktop.sync.local``)."""
+        from desktop.store.sync_state import SyncState
+        from desktop.sync.credentials import Credentials
+        from desktop.sync.local import sync_status
+
+        state = SyncState(self.store.db)
+        return sync_status(self.store, state, Credentials(state, use_keyring=use_keyring))
+
+    def forget_sync_device(self, *, use_keyring: bool = True) -> None:
+        """Log out without reaching the server: forget the device's token here and audit
+        ``logout`` as not revoked (the server lists the device until an administrator
+        revokes it); the same step as ``SyncEngine.logout`` after its request."""
+        from desktop.store.sync_state import SyncState
+        from desktop.sync.credentials import Credentials
+        from desktop.sync.local import forget_device
+
+        state = SyncState(self.store.db)
+        credentials = Credentials(state, use_keyring=use_keyring)
+        forget_device(self.store, state, credentials, revoked=False)
+
     @staticmethod
     def decision_fields(form: FormDefinition) -> frozenset[str]:
         """Fields that make up the triage decision (final once decided)."""
@@ -203,12 +270,12 @@ class DeskSession:
     def save_answers(self, case_id: str, changes: Mapping[str, Any]) -> Case:
         """Autosave typed answers (``None`` removes one) in one transaction with the
         outbox row and the audit event; derived values (the response deadline) are
-        computed by the form engine and stored with it.
+        derived by the store from the saved version (``desktop.store.heads``).
 
-        Refuses (TransitionError) edits of the triage decision once it is decided —
-        those go through :meth:`amend_triage` — and values the product records itself.
+        Refuses (TransitionError, Dutch reason) any edit of a closed case, edits of the
+        triage decision once it is decided — those go through :meth:`amend_triage` —
+        and values the product records itself.
         """
-        from desktop.forms import evaluate
         from desktop.forms.workflow import TransitionError
 
         case = self.store.cases.get(case_id)
@@ -222,22 +289,9 @@ class DeskSession:
             raise TransitionError(
                 (_("Onbekend veld: {fields}.").format(fields=", ".join(sorted(unknown))),)
             )
-        if self.is_decided(case):
-            locked = sorted(fid for fid in changes if fid in self.decision_fields(form))
-            if locked:
-                raise TransitionError(
-                    (
-                        _(
-                            "Het triagebesluit is vastgelegd (afspraak is afspraak); "
-                            "wijzig het via 'Wijzig besluit…'."
-                        ),
-                    )
-                )
-        deadline = None
-        if DEADLINE_INPUTS & changes.keys():  # the only derived value the store keeps
-            merged = _merged(case.answers, changes)
-            state = evaluate(form, merged, now=self.clock())
-            deadline = state.derived.get("triage.deadline")
+        refusal = self.edit_refusal(case, changes)
+        if refusal:
+            raise TransitionError((refusal,))
         changed_given = [
             fid
             for fid in sorted(changes)
@@ -250,9 +304,9 @@ class DeskSession:
                 fields=", ".join(pick(form.field(fid).label) for fid in changed_given)
             )
             return self.store.cases.save_answers(
-                case_id, changes, self.actor, deadline=deadline, reason=reason, own_version=True
+                case_id, changes, self.actor, reason=reason, own_version=True
             )
-        return self.store.cases.save_answers(case_id, changes, self.actor, deadline=deadline)
+        return self.store.cases.save_answers(case_id, changes, self.actor)
 
     @staticmethod
     def guarded_fields(form: FormDefinition) -> frozenset[str]:
@@ -367,7 +421,6 @@ class DeskSession:
             legal_decision_date=legal_decision_date or now.date().isoformat(),
             seal=True,
             action="decide",
-            deadline=state.derived.get("triage.deadline"),
         )
 
     def amend_triage(self, case_id: str, changes: Mapping[str, Any], reason: str) -> Case:
@@ -426,7 +479,6 @@ class DeskSession:
             seal=True,
             reason=reason.strip(),
             action="amend",
-            deadline=state.derived.get("triage.deadline"),
         )
 
     def hand_over(self, case_id: str) -> Case:
@@ -555,9 +607,7 @@ def _legal_flags(
 ) -> tuple[list[dict[str, Any]], str]:
     """The rules engine's flags for the decision date (empty while the facts are missing),
     each stamped with the rules version they were evaluated with."""
-    try:
-        from desktop import legal
-    except ImportError:  # the legal module is optional for the workflow
-        return [], decision_day.isoformat()
+    from desktop.session import legal  # a packaging fault fails the decision, loudly
+
     advice = legal.advice_for(dict(answers), decision_day)
     return legal.recorded_flags(advice), advice.decision_date.isoformat()

@@ -10,23 +10,19 @@ writes one new sealed version based on one chosen head, with ``resolves`` naming
 other heads (sent to the central API in the outbox payload). Nothing is discarded: every
 head stays in the case's history, and the choice is audited (action ``reconcile``).
 
-The local schema has no ``resolves`` column, so the links a reconciliation made (here, or
-on another desk and pulled) are kept by :class:`~desktop.store.sync_state.SyncState`
-(``record_resolves``), written in the same transaction as the version.
+The version, the case row derived from it and the links to the heads it resolved (table
+``version_resolves``) are written by the store (``CaseRepository.reconcile``, the one
+write path of a case head); this module decides *what* is written.
 """
 
 from __future__ import annotations
 
-import json
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from desktop.i18n import _, pick
 from desktop.store import Actor, CaseVersion, NotFoundError, Store
-from desktop.store.cases import summary_columns, version_payload
 from desktop.store.sync_state import SyncState
 
 STATUS_FIELD = "status"
@@ -73,10 +69,6 @@ class ReconcileCase:
     """Field ids answered identically in every head (taken over as they are)."""
     zone: str = DEFAULT_ZONE
     """The form's time zone: the desk's local time, in which moments are shown."""
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def _field_info(form_id: str, form_version: str, field_id: str) -> tuple[str, str]:
@@ -273,62 +265,20 @@ class Reconciler:
         resolves: list[str],
         actor: Actor,
     ) -> str:
-        db = self.store.db
-        now = _now()
-        version_id = str(uuid.uuid4())
-        number = self.state.next_number(case_id)
-        flags = base.legal_flags
         shown: list[dict[str, Any]] = []
         for head in heads.values():
             for banner in head.banners_shown:
                 if all(b.get("id") != banner.get("id") for b in shown):
                     shown.append(banner)
-        self.state.insert_version(
+        return self.store.cases.reconcile(
             case_id,
-            version_id,
-            number,
-            base.version.id,
-            {
-                "status": status,
-                "answers": answers,
-                "legal_flags": flags,
-                "banners_shown": shown,
-                "created_at": now,
-                "created_by": actor.user_id,
-                "created_by_name": actor.display_name,
-                "device_id": actor.device_id,
-                "reason": "reconcile",
-            },
+            base,
+            answers=answers,
+            status=status,
+            banners_shown=shown,
+            resolves=list(resolves),
+            actor=actor,
         )
-        summary = summary_columns(answers)
-        db.execute(
-            "UPDATE cases SET status = ?, updated_at = ?, head_version_id = ?, "
-            "legal_flags = ?, banners_shown = ?, "
-            "sync_state = CASE WHEN training = 1 THEN 'local' ELSE 'pending' END, "
-            "received_at = ?, youth_name = ?, birth_date = ?, age_estimate = ?, urgency = ?, "
-            "search_text = ? WHERE id = ?",
-            [
-                status,
-                now,
-                version_id,
-                _dumps(flags),
-                _dumps(shown),
-                summary["received_at"],
-                summary["youth_name"],
-                summary["birth_date"],
-                summary["age_estimate"],
-                summary["urgency"],
-                summary["search_text"],
-                case_id,
-            ],
-        )
-        self.state.record_resolves(version_id, list(resolves))
-        case = self.store.cases.get(case_id)
-        if not case.training:
-            payload = version_payload(case)
-            payload["resolves"] = list(resolves)
-            self.store.outbox.put("version", version_id, payload, case_id)
-        return version_id
 
 
 def merge(
@@ -361,10 +311,6 @@ def merge(
             "draft",
         )
     return answers, status
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def _form_order(form_id: str, form_version: str) -> dict[str, int]:
