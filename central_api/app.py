@@ -640,5 +640,8 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
         app.openapi_schema = schema
         return schema
 
+    from central_api.indicators.router import indicators_router
+
+    app.include_router(indicators_router(authenticated))
     app.openapi = custom_openapi  # type: ignore[method-assign]
     return app
