@@ -86,8 +86,11 @@ def test_clock_events_follow_the_spec() -> None:
 
 
 def test_a_decision_before_the_call_is_a_missing_clock() -> None:
-    answers = {"call.received_at": "2026-11-23T03:00:00+01:00",
-               "triage.decided_at": "2026-11-23T02:00:00+01:00", "triage.urgency": "U2"}  # fmt: skip
+    answers = {
+        "call.received_at": "2026-11-23T03:00:00+01:00",
+        "triage.decided_at": "2026-11-23T02:00:00+01:00",
+        "triage.urgency": "U2",
+    }
     assert case_facts("c", [{"status": "triaged", "answers": answers}]).minutes_to_decision is None
 
 

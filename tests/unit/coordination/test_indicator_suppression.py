@@ -130,7 +130,7 @@ def test_a_public_report_hides_every_small_count(rows: list[tuple[Any, ...]]) ->
             ready=urgency is not None,
             answered_mask=1,
             needed_reconciliation=False,
-        )  # fmt: skip
+        )
         for i, (urgency, band, channel, hour) in enumerate(rows)
     ]
     cells = cells_from_facts(facts, date(2026, 11, 1), date(2026, 12, 1))
