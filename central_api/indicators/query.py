@@ -1,115 +1,80 @@
-"""The indicators of one region and period as SQL aggregates over `indicator_facts`.
+"""The indicators of one region and period as SQL over the summary tables.
 
-PostgreSQL: one scan with GROUPING SETS (a count per urgency, age band, caller role,
-channel and local hour, plus the totals) and one ordered-set aggregate
-(`percentile_cont`) for the median and p90. SQLite has neither, so it runs the same
-groups as a UNION ALL and sorts the minutes in Python (same linear interpolation).
-Both fill a `coordination.indicators.Cells`; `assemble` shapes the report.
+Counts come from `indicator_daily` (one row per region, local day and category: a
+region-year is some 25,000 rows to add up, whatever the number of cases). The median and
+p90 of the minutes to decision read two values each from `indicator_facts` along the
+index (region_id, minutes_to_decision) with `LIMIT 2 OFFSET k` (no sort), interpolated
+linearly between closest ranks like PostgreSQL's percentile_cont. The same statements
+run on PostgreSQL and SQLite. On PostgreSQL the queries share one REPEATABLE READ
+snapshot, so the counts and the offsets agree even while a catch-up commits.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+import math
+from datetime import date, datetime
 
-from sqlalchemy import Connection, case, func, literal, select, tuple_, union_all
+from sqlalchemy import Connection, func, select
 
 from central_api import db
-from coordination.indicators import Cells, load_catalogue, percentile
+from coordination.indicators import Cells
 
+D = db.indicator_daily.c
 F = db.indicator_facts.c
-DIMENSIONS = {
-    "urgency": F.urgency,
-    "age_band": F.age_band,
-    "caller_role": F.caller_role,
-    "channel": F.channel,
-    "hour": F.local_hour,
-}
+BREAKDOWNS = {"urgency", "age_band", "caller_role", "channel", "hour"}
 
 
-def _flag(condition: Any) -> Any:
-    return func.sum(case((condition, 1), else_=0))
-
-
-def _totals() -> list[Any]:
-    fields = load_catalogue().completeness_fields
-    return [
-        func.count().label("n"),
-        _flag(F.decided).label("decided"),
-        _flag(F.needed_reconciliation).label("reconciled"),
-        _flag(F.ready).label("ready"),
-        *[
-            _flag(F.ready & (F.answered_mask.op("&")(1 << bit) != 0)).label(f"a{bit}")
-            for bit in range(len(fields))
-        ],
-    ]
-
-
-def cells(conn: Connection, region_id: int, low: datetime, high: datetime) -> Cells:
-    where = (F.region_id == region_id, F.received_at >= low, F.received_at < high)
-    fields = load_catalogue().completeness_fields
+def cells(
+    conn: Connection, region_id: int, start: date, end: date, low: datetime, high: datetime
+) -> Cells:
+    """Counts of local days [start, end); minutes of cases received in [low, high) (UTC)."""
     out = Cells()
-    if conn.dialect.name == "postgresql":
-        rows = conn.execute(
-            select(
-                *[column.label(name) for name, column in DIMENSIONS.items()],
-                *[func.grouping(column).label(f"g_{name}") for name, column in DIMENSIONS.items()],
-                *_totals(),
-            )
-            .where(*where)
-            .group_by(func.grouping_sets(*[tuple_(c) for c in DIMENSIONS.values()], tuple_()))
-        ).all()
-        for row in rows:
-            grouped = [name for name in DIMENSIONS if getattr(row, f"g_{name}") == 0]
-            if not grouped:
-                _fill_totals(out, row, fields)
-            else:
-                name = grouped[0]
-                value = getattr(row, name)
-                if value is not None:
-                    out.add(name, str(value), int(row.n))
-        minutes = conn.execute(
-            select(
-                func.count(F.minutes_to_decision),
-                func.percentile_cont(0.5).within_group(F.minutes_to_decision),
-                func.percentile_cont(0.9).within_group(F.minutes_to_decision),
-            ).where(*where, F.minutes_to_decision.isnot(None))
-        ).one()
-        out.minutes_n = int(minutes[0])
-        out.median = None if minutes[1] is None else float(minutes[1])
-        out.p90 = None if minutes[2] is None else float(minutes[2])
-        return out
-    parts = [
-        select(
-            literal(name).label("dim"),
-            column.cast(db.String).label("category"),
-            func.count().label("n"),
-        )
-        .where(*where)
-        .group_by(column)
-        for name, column in DIMENSIONS.items()
-    ]
-    for row in conn.execute(union_all(*parts)):
-        if row.category is not None:
-            out.add(row.dim, str(row.category), int(row.n))
-    _fill_totals(out, conn.execute(select(*_totals()).where(*where)).one(), fields)
-    ordered = [
-        float(m)
-        for m in conn.execute(
-            select(F.minutes_to_decision)
-            .where(*where, F.minutes_to_decision.isnot(None))
-            .order_by(F.minutes_to_decision)
-        ).scalars()
-    ]
-    out.minutes_n = len(ordered)
-    out.median = percentile(ordered, 0.5)
-    out.p90 = percentile(ordered, 0.9)
+    rows = conn.execute(
+        select(D.dim, D.category, func.sum(D.n).label("n"))
+        .where(D.region_id == region_id, D.day >= start, D.day < end)
+        .group_by(D.dim, D.category)
+    ).all()
+    for row in rows:
+        n = int(row.n or 0)
+        if row.dim in BREAKDOWNS:
+            out.add(row.dim, row.category, n)
+        elif row.dim == "answered":
+            out.answered[row.category] = n
+        elif row.dim == "total":
+            out.total = n
+        elif row.dim in {"decided", "reconciled", "ready"}:
+            setattr(out, row.dim, n)
+        elif row.dim == "minutes":
+            out.minutes_n = n
+    out.median = _percentile(conn, region_id, low, high, out.minutes_n, 0.5)
+    out.p90 = _percentile(conn, region_id, low, high, out.minutes_n, 0.9)
     return out
 
 
-def _fill_totals(out: Cells, row: Any, fields: tuple[str, ...]) -> None:
-    out.total = int(row.n)
-    out.decided = int(row.decided or 0)
-    out.reconciled = int(row.reconciled or 0)
-    out.ready = int(row.ready or 0)
-    out.answered = {f: int(getattr(row, f"a{bit}") or 0) for bit, f in enumerate(fields)}
+def _percentile(
+    conn: Connection, region_id: int, low: datetime, high: datetime, n: int, p: float
+) -> float | None:
+    if n <= 0:
+        return None
+    h = (n - 1) * p
+    k = math.floor(h)
+    values = [
+        float(v)
+        for v in conn.execute(
+            select(F.minutes_to_decision)
+            .where(
+                F.region_id == region_id,
+                F.minutes_to_decision.isnot(None),
+                F.received_at >= low,
+                F.received_at < high,
+            )
+            .order_by(F.region_id, F.minutes_to_decision)
+            .limit(2)
+            .offset(k)
+        ).scalars()
+    ]
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    return values[0] + (h - k) * (values[1] - values[0])

@@ -87,7 +87,9 @@ def report(
     facts.catch_up(engine)
     low, high = period_bounds(period.start, period.end)
     with engine.connect() as conn:
-        cells = query.cells(conn, rid, low, high)
+        if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        cells = query.cells(conn, rid, period.start, period.end, low, high)
         conn.rollback()
     return assemble(
         cells,

@@ -1,4 +1,4 @@
-"""Stuurinformatie: per-case indicator facts, their change-log watermark, region secrets.
+"""Stuurinformatie: per-case facts, daily counts, their change-log watermark, region secrets.
 
 Revision ID: 0003_indicators
 Revises: 0002
@@ -47,6 +47,22 @@ def upgrade() -> None:
     op.create_index(
         "ix_indicator_facts_region_received", "indicator_facts", ["region_id", "received_at"]
     )
+    op.create_index(
+        "ix_indicator_facts_region_minutes",
+        "indicator_facts",
+        ["region_id", "minutes_to_decision"],
+        postgresql_include=["received_at"],
+        postgresql_where=sa.text("minutes_to_decision IS NOT NULL"),
+        sqlite_where=sa.text("minutes_to_decision IS NOT NULL"),
+    )
+    op.create_table(
+        "indicator_daily",
+        sa.Column("region_id", sa.Integer, primary_key=True),
+        sa.Column("day", sa.Date, primary_key=True),
+        sa.Column("dim", sa.String(20), primary_key=True),
+        sa.Column("category", sa.String(60), primary_key=True),
+        sa.Column("n", sa.BigInteger, nullable=False),
+    )
     op.create_table(
         "region_secrets",
         sa.Column("region_id", sa.Integer, sa.ForeignKey("regions.id"), primary_key=True),
@@ -60,5 +76,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute("DELETE FROM counters WHERE name = 'indicator_facts'")
     op.drop_table("region_secrets")
+    op.drop_table("indicator_daily")
+    op.drop_index("ix_indicator_facts_region_minutes", table_name="indicator_facts")
     op.drop_index("ix_indicator_facts_region_received", table_name="indicator_facts")
     op.drop_table("indicator_facts")

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from central_api import db
 from central_api.indicators import facts as facts_table
 from central_api.indicators.service import IndicatorInputError, parse_period, report
 from coordination.indicators import NOT_AVAILABLE, desk_report
@@ -66,7 +70,9 @@ def case_versions(spec: Spec) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def load(api: Api, specs: list[Spec]) -> list[dict[str, Any]]:
+def load(
+    api: Api, specs: list[Spec], after_batch: Callable[[], object] | None = None
+) -> list[dict[str, Any]]:
     """Push the region through the real API; returns every version pushed."""
     coordinator = api.login("coord", role="coordinator")
     triagist = api.login("tria", role="triagist")
@@ -86,6 +92,8 @@ def load(api: Api, specs: list[Spec]) -> list[dict[str, Any]]:
             wanted = {"conflict", "created"} if stage == "sibling" else {"created"}
             assert outcomes <= wanted, result["versions"][:3]
             pushed.extend(api.signed(who, chunk))
+            if after_batch is not None:
+                after_batch()
     return pushed
 
 
@@ -219,3 +227,27 @@ def test_the_api_gives_coordinators_their_region_only(api: Api) -> None:
                          headers=coordinator)  # fmt: skip
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "to"
     assert api.client.get("/v1/indicators", params=params).status_code == 401
+
+
+def test_daily_counts_equal_a_recount_as_versions_arrive(api: Api) -> None:
+    """The summary table moves with every batch; at the end it equals a fresh count."""
+    specs = make_specs(99, 80, START, 30)
+    engine = api.storage.engine
+    load(api, specs, after_batch=lambda: facts_table.catch_up(engine))
+    api.storage.purge_case(specs[0].case_id)
+    facts_table.catch_up(engine)
+    with engine.connect() as conn:
+        kept = Counter(
+            {
+                (r.region_id, r.day, r.dim, r.category): int(r.n)
+                for r in conn.execute(select(db.indicator_daily))
+                if r.n
+            }
+        )
+        recount: Counter[tuple[Any, ...]] = Counter()
+        for row in conn.execute(select(db.indicator_facts)).mappings():
+            recount.update(facts_table.daily_keys(row))
+        conn.rollback()
+    assert kept == recount
+    got = report(engine, "noord", parse_period(START, END))
+    check_exact(got, expected(specs[1:], START, END))
