@@ -1,8 +1,9 @@
 """Indicators: every indicator for one region-year, on PostgreSQL (budget ≤ 1 s at 1,000,000).
 
-The facts (`indicator_facts`, one row per case) are generated in the database with
-generate_series, then `central_api.indicators.service.report` runs as the CLI and the API
-do (change-log catch-up included; here it has nothing to do). A second figure: how fast
+The facts (`indicator_facts`, one row per case) and their daily counts (`indicator_daily`)
+are generated in the database with generate_series, then
+`central_api.indicators.service.report` runs as the CLI and the API do (change-log
+catch-up included; here it has nothing to do). A second figure: how fast
 the catch-up turns new case versions into facts (cases per second).
 Set DOORLOOP_BENCH_INDICATORS_SIZES=100000 to measure smaller regions only.
 """
@@ -23,6 +24,7 @@ from central_api import db
 from central_api.indicators import facts as facts_table
 from central_api.indicators.service import Period, report
 from central_api.storage import Storage
+from coordination.indicators import load_catalogue
 
 PG_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
 SIZES = [
@@ -52,10 +54,35 @@ FROM generate_series(CAST(1 AS bigint), CAST(:n AS bigint)) AS g
 """
 
 
+def daily_sql() -> str:
+    """The daily counts of the new rows, as the catch-up would have added them."""
+    answered = ", ".join(
+        f"('answered', CASE WHEN ready AND answered_mask & {1 << bit} <> 0 THEN '{field}' END)"
+        for bit, field in enumerate(load_catalogue().completeness_fields)
+    )
+    return f"""
+INSERT INTO indicator_daily (region_id, day, dim, category, n)
+SELECT region_id, day, dim, category, count(*) FROM (
+  SELECT f.region_id, (f.received_at AT TIME ZONE 'Europe/Amsterdam')::date AS day,
+         x.dim, x.category
+  FROM indicator_facts f CROSS JOIN LATERAL (VALUES
+    ('total', ''), ('age_band', age_band), ('channel', channel),
+    ('caller_role', caller_role), ('hour', local_hour::text), ('urgency', urgency),
+    ('decided', CASE WHEN decided THEN '' END),
+    ('reconciled', CASE WHEN needed_reconciliation THEN '' END),
+    ('minutes', CASE WHEN minutes_to_decision IS NOT NULL THEN '' END),
+    ('ready', CASE WHEN ready THEN '' END), {answered}) AS x(dim, category)
+  WHERE f.case_id LIKE :prefix || '%' AND x.category IS NOT NULL
+) t GROUP BY region_id, day, dim, category
+ON CONFLICT (region_id, day, dim, category) DO UPDATE SET n = indicator_daily.n + excluded.n
+"""
+
+
 def fill(storage: Storage, region_id: int, n: int, prefix: str) -> float:
     began = time.perf_counter()
     with storage.engine.begin() as conn:
         conn.execute(text(FILL), {"prefix": prefix, "region": region_id, "n": n})
+        conn.execute(text(daily_sql()), {"prefix": prefix})
     with storage.engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(
             text("VACUUM ANALYZE indicator_facts")
