@@ -214,6 +214,8 @@ def publish(exact: dict[str, Any]) -> dict[str, Any]:
         **minutes,
         "value": minutes["value"] if n >= 10 else {"median": NO_PCT, "p90": NO_PCT},
         "n": SMALL if is_small(n) else n,
+        # complete = n / cases_total would give a hidden n back
+        "complete": NO_PCT if is_small(n) or isinstance(shown_total, str) else minutes["complete"],
     }
     rec = exact["needs_reconciliation"]
     out["needs_reconciliation"] = {

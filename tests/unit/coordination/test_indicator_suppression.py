@@ -142,6 +142,11 @@ def test_a_public_report_hides_every_small_count(rows: list[tuple[Any, ...]]) ->
         assert_safe(public[key]["value"], public[key]["n"], exact[key]["value"])
         if isinstance(public[key]["n"], str):
             assert public[key]["complete"] == "—"
+    minutes = public["time_to_decision"]
+    if exact["time_to_decision"]["n"] < 10:
+        assert minutes["value"] == {"median": "—", "p90": "—"}
+    if isinstance(minutes["n"], str):
+        assert minutes["complete"] == "—"
     total = public["cases_total"]["value"]
     assert total == exact["cases_total"]["value"] or total in {"<5", "x"}
     assert not (isinstance(total, int) and 1 <= total <= 4)
