@@ -2,7 +2,8 @@
 
 Subcommands: serve, migrate, region add, user add/passwd/deactivate/activate, device list,
 device revoke,
-providers import, forms publish, case purge, compact. Each takes `--database-url`
+providers import, forms publish, case purge, compact, indicators, dataset. Each takes
+`--database-url`
 (default: $DOORLOOP_CENTRAL_DATABASE_URL, else a SQLite file in the user data dir).
 Exit codes: 0 success, 1 not found / already exists, 2 bad input.
 """
@@ -131,6 +132,10 @@ def _parser() -> argparse.ArgumentParser:
         "compact", parents=[common], help="drop old tombstones; older cursors get 410"
     )
     compact.add_argument("--older-than-days", type=float, default=90.0)
+
+    from central_api.indicators import cli as indicators_cli
+
+    indicators_cli.add_parsers(sub, common)
     return parser
 
 
@@ -232,6 +237,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _admin(storage: Storage, args: argparse.Namespace) -> int:
     command = (args.command, getattr(args, "action", None))
+    if args.command in {"indicators", "dataset"}:
+        from central_api.indicators import cli as indicators_cli
+
+        return indicators_cli.run(storage, args)
     if command == ("migrate", None):
         print("database is up to date")
     elif command == ("region", "add"):

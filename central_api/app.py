@@ -233,4 +233,7 @@ def install_openapi(app: FastAPI) -> None:
         app.openapi_schema = schema
         return schema
 
+    from central_api.indicators.router import indicators_router
+
+    app.include_router(indicators_router(authenticated))
     app.openapi = custom_openapi  # type: ignore[method-assign]

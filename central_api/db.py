@@ -15,7 +15,9 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
+    Double,
     Engine,
     ForeignKey,
     Index,
@@ -159,6 +161,70 @@ server_audit = Table(
     Column("detail", Text, nullable=False),
 )
 Index("ix_server_audit_device_at", server_audit.c.device_id, server_audit.c.at)
+
+
+# Stuurinformatie (central_api.indicators): one row of facts per case, derived from its
+# versions and kept up to date from the change log (counter "indicator_facts": the last
+# seq read); the indicators are SQL aggregates over it. See docs/indicators.md.
+indicator_facts = Table(
+    "indicator_facts",
+    metadata,
+    Column("case_id", String(36), primary_key=True),
+    Column("region_id", Integer, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=True),
+    Column("local_hour", Integer, nullable=True),
+    Column("iso_week", String(8), nullable=True),
+    Column("part_of_day", String(5), nullable=True),
+    Column("weekend", Boolean, nullable=True),
+    Column("channel", String(40), nullable=False),
+    Column("caller_role", String(40), nullable=False),
+    Column("age_band", String(10), nullable=False),
+    Column("gender", String(40), nullable=True),
+    Column("urgency", String(2), nullable=True),
+    Column("decided", Boolean, nullable=False),
+    Column("minutes_to_decision", Double, nullable=True),
+    Column("intervention", String(40), nullable=True),
+    Column("care_type", String(40), nullable=True),
+    Column("ready", Boolean, nullable=False),
+    Column("answered_mask", Integer, nullable=False),
+    Column("needed_reconciliation", Boolean, nullable=False),
+)
+Index(
+    "ix_indicator_facts_region_received", indicator_facts.c.region_id, indicator_facts.c.received_at
+)
+# The median and p90 walk this index in order (LIMIT 2 OFFSET k) instead of sorting.
+Index(
+    "ix_indicator_facts_region_minutes",
+    indicator_facts.c.region_id,
+    indicator_facts.c.minutes_to_decision,
+    postgresql_include=["received_at"],
+    postgresql_where=indicator_facts.c.minutes_to_decision.isnot(None),
+    sqlite_where=indicator_facts.c.minutes_to_decision.isnot(None),
+)
+
+# Counts per region, local day and category (dim "total", "urgency", "age_band",
+# "caller_role", "channel", "hour", "decided", "ready", "reconciled", "answered",
+# "minutes"), kept by the same catch-up as the facts: each recomputed case takes its old
+# row's counts off and adds its new ones. A region-year is ~25,000 rows to add up.
+indicator_daily = Table(
+    "indicator_daily",
+    metadata,
+    Column("region_id", Integer, primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("dim", String(20), primary_key=True),
+    Column("category", String(60), primary_key=True),
+    Column("n", BigInteger, nullable=False),
+)
+
+# The key of each region's pseudonyms in the minimal dataset (HMAC-SHA256), made on its
+# first export and kept: the same case gets the same pseudonym in every export.
+region_secrets = Table(
+    "region_secrets",
+    metadata,
+    Column("region_id", Integer, ForeignKey("regions.id"), primary_key=True),
+    Column("secret", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -149,6 +149,7 @@ def test_no_generated_request_gets_a_server_error(storage: Storage) -> None:
         labels = sorted(f"{op.method.upper()} {op.path}" for op in operations)
         assert labels == [
             "GET /v1/health",
+            "GET /v1/indicators",
             "GET /v1/me",
             "GET /v1/sync/pull",
             "POST /v1/auth/login",
