@@ -19,6 +19,7 @@ from datetime import date, datetime, tzinfo
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from desktop import timefmt
 from desktop.forms import Field, FormDefinition, UrgencyLevel, load_form
 from desktop.forms.engine import evaluate
 from desktop.i18n import pick
@@ -93,15 +94,13 @@ def parse_datetime(value: str) -> datetime:
 
 
 def format_date(value: date) -> str:
-    """A date the Dutch way: ``23-11-2026``."""
-    return value.strftime("%d-%m-%Y")
+    """A date the Dutch way: ``23-11-2026`` (see :mod:`desktop.timefmt`)."""
+    return timefmt.format_date(value)
 
 
 def format_datetime(value: datetime, zone: tzinfo | None = None) -> str:
-    """A datetime as ``23-11-2026 03:12``, in ``zone`` (default: its own offset)."""
-    if zone is not None and value.tzinfo is not None:
-        value = value.astimezone(zone)
-    return value.strftime("%d-%m-%Y %H:%M")
+    """A datetime as ``23-11-2026 03:12`` in local time (``zone``, default the desk's)."""
+    return timefmt.format_datetime(value, zone)
 
 
 def display_zone(form: FormDefinition) -> tzinfo | None:

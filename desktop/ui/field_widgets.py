@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import timefmt
 from desktop.forms import Field, FormDefinition, parse_input
 from desktop.i18n import _, pick
 
@@ -59,14 +60,11 @@ def display_text(field: Field, value: Any, zone: ZoneInfo) -> str:
         return ""
     if field.type == "date" and isinstance(value, str):
         try:
-            return date.fromisoformat(value).strftime("%d-%m-%Y")
+            return timefmt.format_date(date.fromisoformat(value))
         except ValueError:
             return value
     if field.type == "datetime" and isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value).astimezone(zone).strftime("%d-%m-%Y %H:%M")
-        except ValueError:
-            return value
+        return timefmt.format_datetime(value, zone)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)

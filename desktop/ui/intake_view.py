@@ -50,6 +50,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import timefmt
 from desktop.desk import FOLLOW_UP_FIELDS, GUARDED_SECTIONS, UNSET_VALUES, DeskSession
 from desktop.forms import FormState, Section
 from desktop.forms.workflow import TransitionError
@@ -562,10 +563,7 @@ class IntakeView(QWidget):
 
     def _time_text(self, moment: datetime) -> str:
         """A moment as the desk reads it: local time, with the date when not today."""
-        local = moment.astimezone(self.zone)
-        if local.date() == self.session.clock().astimezone(self.zone).date():
-            return local.strftime("%H:%M")
-        return local.strftime("%d-%m-%Y %H:%M")
+        return timefmt.format_moment(moment, self.zone, style="auto", now=self.session.clock())
 
     # -- following the store ---------------------------------------------------------------
 

@@ -29,13 +29,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import timefmt
 from desktop.i18n import _, language, ngettext, pick
 from desktop.ui.access_dialogs import role_names
 from desktop.ui.case_list_model import (
     CASE_ID_ROLE,
     CaseListModel,
     CaseListProxy,
-    local_time,
     received_text,
 )
 from desktop.ui.case_view import make_case_view
@@ -549,12 +549,12 @@ class ResumeDialog(QDialog):
 
 def committed_time(moment: datetime, now: datetime | None = None) -> str:
     """'om 14:09:31' today, else 'op 02-12-2026 om 14:09:31' — in the desk's local time."""
-    local = local_time(moment)
-    today = local_time(now or datetime.now(UTC)).date()
-    clock = local.strftime("%H:%M:%S")
-    if local.date() == today:
+    moment_now = now or datetime.now(UTC)
+    clock = timefmt.format_moment(moment, style="seconds")
+    if timefmt.to_local(moment).date() == timefmt.to_local(moment_now).date():
         return _("om {clock}").format(clock=clock)
-    return _("op {day} om {clock}").format(day=local.strftime("%d-%m-%Y"), clock=clock)
+    day = timefmt.format_moment(moment, style="date")
+    return _("op {day} om {clock}").format(day=day, clock=clock)
 
 
 def sandbox_arguments(database: Path) -> list[str]:

@@ -51,6 +51,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import timefmt
 from desktop.desk import DeskSession
 from desktop.forms import FormDefinition, load_form
 from desktop.forms.workflow import TransitionError
@@ -391,7 +392,7 @@ class TraineePage(QWidget):
         self.trainee_name.setObjectName("trainee_name")
         self.trainee_name.setAccessibleName(_("Naam deelnemer"))
         self.group_name = QLineEdit(
-            _("Oefening {date}").format(date=_now_local().strftime("%d-%m-%Y"))
+            _("Oefening {date}").format(date=timefmt.format_moment(_now_local(), style="date"))
         )
         self.group_name.setObjectName("group_name")
         self.group_name.setAccessibleName(_("Groepssessie"))
