@@ -241,6 +241,14 @@ class IntakeView(QWidget):
             hint.setWordWrap(True)
             layout.addWidget(hint)
         ids: list[str] = []
+        fields_box = layout
+        if section.id == LEGAL_SECTION:
+            # the fields and the live legal panel side by side: the panel starts at the
+            # top of the page, not below the fold of a 720-pixel screen
+            columns = QHBoxLayout()
+            fields_box = QVBoxLayout()
+            columns.addLayout(fields_box, 1)
+            layout.addLayout(columns)
         for field in section.fields:
             editor = FieldEditor(self.form, field, page)
             editor.edited.connect(self._on_edited)
@@ -248,14 +256,15 @@ class IntakeView(QWidget):
             row = FieldRow(editor)
             row.take_button.clicked.connect(lambda _c=False, f=field.id: self.take_newer(f))
             row.keep_button.clicked.connect(lambda _c=False, f=field.id: self.keep_mine(f))
-            layout.addWidget(row)
+            fields_box.addWidget(row)
             self.editors[field.id] = editor
             self.rows[field.id] = row
             ids.append(field.id)
         if section.id == LEGAL_SECTION:
+            fields_box.addStretch(1)
             self.legal_panel = LegalPanel(self.form, page)
             self.legal_panel.jump_to_field.connect(self.focus_field)
-            layout.addWidget(self.legal_panel)
+            columns.addWidget(self.legal_panel, 1, Qt.AlignmentFlag.AlignTop)
         layout.addStretch(1)
         self.section_first.append(ids)
         scroll = QScrollArea()

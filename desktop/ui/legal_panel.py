@@ -1,6 +1,7 @@
 """The legal panel: the rules engine's flags for the case, live, each with its citation.
 
-Shows severity as an icon *and* a word, the code, title, explanation and citations;
+Shows severity as an icon *and* a word, the title, explanation and citations (the
+rule's code only as a tooltip);
 missing facts are buttons that jump to the field that supplies them. For a decided case
 given with the flags it was decided with, a review box says which flags the rules of
 today add or drop (the recorded decision itself is not changed). Calls
@@ -18,8 +19,9 @@ from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
 from desktop.i18n import _, pick
 from desktop.legal import FACT_FIELDS, FlagReview, LegalAdvice, advice_for, review_flags
 
+# Icons the bundled DejaVu fonts have (U+26D4 "⛔" rendered as an empty box).
 SEVERITY_STYLE = {
-    "required": ("#B71C1C", "⛔"),
+    "required": ("#B71C1C", "✖"),
     "warning": ("#E65100", "⚠"),
     "info": ("#1565C0", "ℹ"),
 }
@@ -135,8 +137,7 @@ class LegalPanel(QFrame):
         layout.setContentsMargins(6, 4, 6, 4)
 
         def listed(flags: tuple[dict[str, Any], ...]) -> str:
-            names = [f"{pick(flag.get('title') or flag.get('code', ''))} ({flag.get('code')})"
-                     for flag in flags]  # fmt: skip
+            names = [pick(flag.get("title") or flag.get("code", "")) for flag in flags]
             return "; ".join(names) or _("niets")
 
         text = _(
@@ -181,10 +182,9 @@ class LegalPanel(QFrame):
         frame.setStyleSheet(f"#legal_flag\\.{flag['code']} {{ border-left: 4px solid {colour}; }}")
         layout = QVBoxLayout(frame)
         layout.setContentsMargins(6, 4, 6, 4)
-        head = QLabel(
-            f"{icon} <b>{severity_word(flag['severity'])}</b> — {pick(flag['title'])} "
-            f"<span style='color:#555'>({flag['code']})</span>"
-        )
+        # the rule's code is for the audit log and support, not for the desk worker
+        head = QLabel(f"{icon} <b>{severity_word(flag['severity'])}</b> — {pick(flag['title'])}")
+        head.setToolTip(flag["code"])
         head.setWordWrap(True)
         body = QLabel(pick(flag["explanation"]))
         body.setWordWrap(True)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QProcess, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QProcess, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QResizeEvent, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -40,6 +40,7 @@ from desktop.ui.case_list_model import (
 )
 from desktop.ui.case_view import make_case_view
 from desktop.ui.lock import IdleWatcher, LockOverlay
+from desktop.ui.screen_fit import fit_to_screen
 from desktop.ui.store_events import events_for
 
 
@@ -167,7 +168,7 @@ class MainWindow(QMainWindow):
         if session.training:
             title += " — " + _("OEFENOMGEVING")
         self.setWindowTitle(title)
-        self.resize(1200, 760)
+        fit_to_screen(self, QSize(1200, 760))
         self.tabs = QTabWidget()
         self.tabs.setObjectName("tabs")
         self.tabs.setTabsClosable(True)
