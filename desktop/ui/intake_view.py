@@ -34,8 +34,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QKeySequence, QPalette, QShortcut
+from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleEvent,
+    QColor,
+    QKeySequence,
+    QPalette,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -114,6 +122,10 @@ class IntakeView(QWidget):
         self._banners_recorded = {item.get("id") for item in self.case.banners_shown}
         self.setObjectName("intake_view")
         self.legal_panel: LegalPanel | None = None
+        self._help_row: FieldRow | None = None
+        self._announced: tuple[Any, ...] | None = None
+        self.announcements: list[str] = []
+        """What was announced to assistive technology (urgency, deadline), in order."""
         self._build()
         self._load_values()
         self._apply_editability()
@@ -208,6 +220,10 @@ class IntakeView(QWidget):
         layout.addLayout(body, 1)
         layout.addLayout(buttons)
 
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_moved)
+
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
         self._save_timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -218,6 +234,25 @@ class IntakeView(QWidget):
         self._clock.start()
         self._shortcuts()
         self._tab_order()
+
+    def _focus_moved(self, _old: QWidget | None, new: QWidget | None) -> None:
+        """Show the help of the field that has the focus; hide the previous one."""
+        row = None
+        widget = new
+        while widget is not None and widget is not self:
+            if isinstance(widget, FieldRow):
+                row = widget
+                break
+            widget = widget.parentWidget()
+        if widget is None:
+            row = None  # the focus left this intake
+        if row is self._help_row:
+            return
+        if self._help_row is not None:
+            self._help_row.show_help(False)
+        self._help_row = row
+        if row is not None:
+            row.show_help(True)
 
     def _build_page(self, number: int, section: Section) -> QScrollArea:
         page = QWidget()
@@ -466,15 +501,22 @@ class IntakeView(QWidget):
         code = self.state.values.get("triage.urgency")
         if not code:
             show_text(self.deadline, "")
+            self._announce(None, "")
             return
         level = self.form.urgency_level(code)
         words = f"{level.code} {pick(level.label)}"
         due = self.state.derived.get("triage.deadline")
-        if due:
+        overdue = False
+        if self.case.status in ("handed_over", "closed"):
+            # the countdown stops once the case is handed over
+            status = self.form.status_label(self.case.status).lower()
+            text = _("{urgency} — {status}").format(urgency=words, status=status)
+        elif due:
             left = int((datetime.fromisoformat(due) - now).total_seconds() // 60)
             if left >= 0:
                 text = _("{urgency} — nog {time}").format(urgency=words, time=duration(left))
             else:
+                overdue = True
                 text = _("{urgency} — {time} over tijd").format(urgency=words, time=duration(-left))
         else:
             text = _("{urgency} — geen termijn").format(urgency=words)
@@ -482,6 +524,21 @@ class IntakeView(QWidget):
         if self.deadline.styleSheet() != style:
             self.deadline.setStyleSheet(style)
         show_text(self.deadline, text)
+        self._announce((code, due, overdue, self.case.status), text)
+
+    def _announce(self, key: tuple[Any, ...] | None, text: str) -> None:
+        """Tell assistive technology when the urgency, the deadline or its passing changes
+        (not every minute of the countdown): the label's accessible name changes and an
+        alert event is sent, the desktop equivalent of a live region."""
+        if key == self._announced:
+            return
+        self._announced = key
+        self.deadline.setAccessibleName(text or _("Geen urgentie"))
+        if key is None:
+            return
+        self.announcements.append(text)
+        for kind in (QAccessible.Event.NameChanged, QAccessible.Event.Alert):
+            QAccessible.updateAccessibility(QAccessibleEvent(self.deadline, kind))
 
     def _update_buttons(self) -> None:
         status = self.case.status

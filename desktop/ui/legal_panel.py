@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop.i18n import _, pick
@@ -197,6 +197,13 @@ class LegalPanel(QFrame):
         for label in (head, body, cite):
             layout.addWidget(label)
         frame.setAccessibleName(f"{severity_word(flag['severity'])}: {pick(flag['title'])}")
+        frame.setAccessibleDescription(f"{pick(flag['explanation'])} {citations}")
+        # Tab visits each flag (a screen reader reads its name and description there)
+        frame.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        frame.setStyleSheet(
+            frame.styleSheet()
+            + f" #legal_flag\\.{flag['code']}:focus {{ border: 2px solid #1565C0; }}"
+        )
         return frame
 
 

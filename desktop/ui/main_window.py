@@ -72,7 +72,8 @@ class CaseListPage(QWidget):
         self.search.setPlaceholderText(_("Zoek op naam jeugdige, melder of gemeente (Ctrl+F)"))
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._search_soon)
-        self.search.returnPressed.connect(self._focus_table)
+        self.search.returnPressed.connect(self._open_first)
+        self.search.installEventFilter(self)
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(120)
@@ -143,6 +144,26 @@ class CaseListPage(QWidget):
         if self.proxy.rowCount() > 0:
             self.table.setFocus()
             self.table.selectRow(0)
+
+    def _open_first(self) -> None:
+        """Enter in the search field opens the first (newest) match at once; Down moves
+        into the list to choose another."""
+        self.apply_search_now()
+        if self.proxy.rowCount() > 0:
+            index = self.proxy.index(0, 0)
+            self.table.setCurrentIndex(index)
+            self.table.selectRow(0)
+            self._open_index(index)
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:
+        if (
+            watched is self.search
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() == Qt.Key.Key_Down
+        ):
+            self._focus_table()
+            return True
+        return super().eventFilter(watched, event)
 
     def _open_index(self, index: QModelIndex) -> None:
         if index.isValid():

@@ -94,7 +94,7 @@ class ReportDialog(QDialog):
         self.lang.setCurrentIndex(0 if language() == "nl" else 1)
         self.lang.setAccessibleName(_("Taal van het rapport"))
 
-        self.include_risk = QCheckBox(_("&Risico meenemen"), objectName="includeRisk")
+        self.include_risk = QCheckBox(_("R&isico meenemen"), objectName="includeRisk")
         self.include_risk.setAccessibleName(_("Risico meenemen in de terugkoppeling"))
         self.include_background = QCheckBox(
             _("&Achtergrond meenemen"), objectName="includeBackground"

@@ -579,6 +579,8 @@ class TraineePage(QWidget):
         self.exercise_page.addWidget(self.script)
         self.exercise_page.setSizes([800, 380])
         self.stack.setCurrentWidget(self.exercise_page)
+        if pages is not None:  # the cursor in the first open field, ready to type
+            self.intake.go_to_section(max(pages.currentIndex(), 0))  # type: ignore[attr-defined]
         self.save_state()
         self.autosave.start()
         self.refresh_interrupted()
