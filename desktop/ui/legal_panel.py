@@ -90,6 +90,7 @@ class LegalPanel(QFrame):
             tuple(advice.codes),
             tuple(f["detail"] for f in advice.flags),
             tuple(advice.missing_fields),
+            tuple(advice.uncertain_fields),
             tuple(sorted(advice.problems.items())),
             advice.decision_date,
             None if review is None else (review.added_codes, review.dropped_codes),
@@ -127,6 +128,14 @@ class LegalPanel(QFrame):
             for fact, field_id in advice.missing_fields:
                 text = _("Vul in: {label}").format(label=self._label(field_id, fact))
                 self._body_layout.addWidget(self._jump_button(field_id, text, "legal_missing"))
+        if advice.uncertain_fields:
+            title = QLabel(_("Nog niet zeker (beantwoord met twijfel of onbekend):"))
+            title.setStyleSheet("font-weight: bold;")
+            title.setWordWrap(True)
+            self._body_layout.addWidget(title)
+            for fact, field_id in advice.uncertain_fields:
+                text = _("Beoordeel: {label}").format(label=self._label(field_id, fact))
+                self._body_layout.addWidget(self._jump_button(field_id, text, "legal_unsure"))
 
     def _review_widget(self, review: FlagReview) -> QWidget:
         frame = QFrame()

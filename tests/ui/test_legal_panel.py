@@ -150,3 +150,23 @@ def test_flags_show_words_and_a_drawable_icon_not_codes(qtbot: QtBot) -> None:
     metrics = QFontMetrics(panel.font())
     for _colour, icon in SEVERITY_STYLE.values():
         assert metrics.inFontUcs4(ord(icon)), icon  # never an empty box
+
+
+def test_doubt_is_not_a_missing_fact(qtbot: QtBot) -> None:
+    panel = LegalPanel(load_form("intake", "1"))
+    qtbot.addWidget(panel)
+    answers = {
+        "youth.birth_date": "2010-05-04",
+        "legal.care_type": "voluntary_admission",
+        "authority.situation": "joint_parents",
+    }
+    advice = panel.show_answers(answers)
+    assert ("youth_competent", "legal.youth_competent") in advice.missing_fields
+    assert panel.findChild(QPushButton, "legal_missing.legal.youth_competent") is not None
+    advice = panel.show_answers({**answers, "legal.youth_competent": "doubt"})  # "Twijfel"
+    assert ("youth_competent", "legal.youth_competent") not in advice.missing_fields
+    assert advice.uncertain_fields == [("youth_competent", "legal.youth_competent")]
+    assert panel.findChild(QPushButton, "legal_missing.legal.youth_competent") is None
+    unsure = panel.findChild(QPushButton, "legal_unsure.legal.youth_competent")
+    assert unsure is not None
+    assert unsure.accessibleName() == "Beoordeel: Wilsbekwaam voor deze beslissing"
