@@ -70,6 +70,10 @@ def display_text(field: Field, value: Any, zone: ZoneInfo) -> str:
     return str(value)
 
 
+#: How a read-only text field looks: grey, without the white input background.
+READ_ONLY_STYLE = "background: #ECEFF1; color: #263238; border: 1px solid #CFD8DC;"
+
+
 class FieldEditor(QObject):
     """Adapter around one input widget: typed text ↔ stored value, and an ``edited`` signal.
 
@@ -200,6 +204,13 @@ class FieldEditor(QObject):
         widget = self.widget
         if isinstance(widget, QLineEdit | QPlainTextEdit):
             widget.setReadOnly(not editable)
+            # read-only text must not look like a field one can type in
+            widget.setStyleSheet("" if editable else READ_ONLY_STYLE)
+            hint = _("alleen lezen")
+            description = pick(self.field.help)
+            if not editable:
+                description = f"{description} ({hint})" if description else hint
+            widget.setAccessibleDescription(description)
         else:
             widget.setEnabled(editable)
 

@@ -216,7 +216,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.overlay = LockOverlay(self._unlock, self._after_unlock, self)
         self.idle = IdleWatcher(session.profile.idle_lock_minutes, self)
-        self.idle.idle.connect(self.lock)
+        self.idle.idle.connect(self._lock_when_idle)
         for menu in self.menuBar().findChildren(QMenu):
             self.idle.watch(menu)  # a menu's input may not pass through the window
         self._status_timer = QTimer(self)
@@ -461,8 +461,13 @@ class MainWindow(QMainWindow):
             if callable(flush):
                 flush()
 
-    def lock(self) -> None:
-        """Save what is pending, close the database (forget the key), cover the window."""
+    def _lock_when_idle(self) -> None:
+        self.lock(idle=True)
+
+    def lock(self, checked: bool = False, *, idle: bool = False) -> None:
+        """Save what is pending, close the database (forget the key), cover the window;
+        ``idle``: locked by the idle timer (the cover says so), else by hand (Ctrl+L)."""
+        del checked  # QAction.triggered's argument
         if self.session.store.locked:
             return
         self.flush_all()
@@ -473,7 +478,7 @@ class MainWindow(QMainWindow):
         self.idle.stop()
         self._status_timer.stop()
         self.menuBar().setEnabled(False)
-        self.overlay.cover()
+        self.overlay.cover(idle=idle)
         self.locked.emit()
 
     def _after_unlock(self, _value: Any) -> None:

@@ -221,3 +221,19 @@ def test_enter_in_search_opens_the_first_match_at_once(
     search.setFocus()
     qtbot.keyClick(search, Qt.Key.Key_Down)  # Down chooses in the list instead
     qtbot.waitUntil(window.list_page.table.hasFocus)
+
+
+def test_read_only_text_does_not_look_editable(qtbot: QtBot, session: DeskSession) -> None:
+    view = IntakeView(session, legal_case(session))
+    qtbot.addWidget(view)
+    editor = view.editors["youth.first_name"]
+    editable_background = editor.widget.palette().base().color()
+    editor.set_editable(False)
+    view.show()
+    QApplication.processEvents()
+    assert editor.widget.isReadOnly()
+    shown = editor.widget.grab().toImage().pixelColor(editor.widget.width() - 4, 4)
+    assert shown != editable_background
+    assert "alleen lezen" in editor.widget.accessibleDescription()
+    editor.set_editable(True)
+    assert "alleen lezen" not in editor.widget.accessibleDescription()

@@ -232,3 +232,23 @@ def test_production_window_offers_the_sandbox_as_a_separate_process(
     arguments = sandbox_arguments(session.store.path)
     assert arguments[:3] == ["-m", "desktop", "--training"]
     assert arguments[4] == str(session.store.path.parent)
+
+
+def test_ctrl_l_says_you_locked_it_and_idle_says_inactivity(
+    qtbot: QtBot, session: DeskSession
+) -> None:
+    window = make_window(qtbot, session)
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(window.overlay.isVisible)
+    prompt = window.overlay.panel.prompt.text()
+    assert prompt.startswith("U hebt Doorloop vergrendeld.")
+    assert "zonder activiteit" not in prompt
+    panel = window.overlay.panel
+    qtbot.keyClicks(panel.passphrase, PASSPHRASE)
+    with qtbot.waitSignal(window.unlocked, timeout=5000):
+        qtbot.keyClick(panel.passphrase, Qt.Key.Key_Return)
+    window.idle.set_minutes(0.001)
+    with qtbot.waitSignal(window.locked, timeout=2000):
+        pass
+    assert "zonder activiteit" in window.overlay.panel.prompt.text()
+    window.idle.set_minutes(5)
