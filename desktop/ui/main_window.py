@@ -41,6 +41,7 @@ from desktop.ui.case_list_model import (
 from desktop.ui.case_view import make_case_view
 from desktop.ui.lock import IdleWatcher, LockOverlay
 from desktop.ui.screen_fit import fit_to_screen
+from desktop.ui.sort_arrow import point_arrows_the_way_rows_run
 from desktop.ui.store_events import events_for
 
 
@@ -92,6 +93,7 @@ class CaseListPage(QWidget):
         self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
+        self._sort_style = point_arrows_the_way_rows_run(self.table.horizontalHeader())
         # fixed starting widths: measuring every row's contents costs too much at 100,000 cases
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)

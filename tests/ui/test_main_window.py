@@ -252,3 +252,32 @@ def test_ctrl_l_says_you_locked_it_and_idle_says_inactivity(
         pass
     assert "zonder activiteit" in window.overlay.panel.prompt.text()
     window.idle.set_minutes(5)
+
+
+def arrow_rows(window: MainWindow) -> list[int]:
+    """The widths, top to bottom, of the sort arrow drawn in the first column's header."""
+    header = window.list_page.table.horizontalHeader()
+    image = header.grab().toImage()
+    right = header.sectionViewportPosition(0) + header.sectionSize(0)
+    back = image.pixelColor(right - 40, 2)
+    widths = []
+    for y in range(2, image.height() - 3):
+        dark = [
+            x
+            for x in range(right - 30, right - 2)
+            if abs(image.pixelColor(x, y).lightness() - back.lightness()) > 60
+        ]
+        if dark:
+            widths.append(len(dark))
+    return widths
+
+
+def test_newest_first_shows_a_down_arrow(qtbot: QtBot, session: DeskSession) -> None:
+    window = make_window(qtbot, session)
+    header = window.list_page.table.horizontalHeader()
+    assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder  # newest first
+    widths = arrow_rows(window)
+    assert widths and widths[0] > widths[-1], widths  # ▼: widest at the top
+    window.list_page.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    widths = arrow_rows(window)
+    assert widths and widths[0] < widths[-1], widths  # ▲ for oldest first
