@@ -528,10 +528,10 @@ def handover_contents(
         b.field_row("triage.intervention", kind="field"),
         b.field_row("triage.assigned_to", kind="field"),
         b.decided_row(),
-        b.rationale_row(),
     ]
-    if amendments:
+    if amendments:  # why the decision changed, before the rationale of the earlier one
         decision.append(Row(_("Laatste wijziging"), b.amendment_text(amendments[-1]), "field"))
+    decision.append(b.rationale_row())
     add("decision", _("Besluit"), decision)
     add(
         "who_acts",
