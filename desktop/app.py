@@ -177,6 +177,10 @@ def run(
     app.setApplicationName("Doorloop")
     app.setOrganizationName("Doorloop")
     app.setWindowIcon(_app_icon())
+    from desktop.i18n import language as current_language
+    from desktop.ui.qt_translations import install_qt_translations
+
+    install_qt_translations(current_language())
     secrets: list[str] = []
     opened = _open_or_create(data_dir, training, smoke, early, secrets)
     if opened is None:
@@ -184,6 +188,7 @@ def run(
     store, profile = opened
     if language is None and not os.environ.get("DOORLOOP_LANG"):
         set_language(profile.language)
+        install_qt_translations(profile.language)
     session = DeskSession(store, profile)
     window = MainWindow(session)
     if not smoke:

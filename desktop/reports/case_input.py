@@ -166,6 +166,20 @@ def _check_extras(case: Mapping[str, Any], problems: list[CaseProblem], _: Any) 
                         CaseProblem(f"{where}.shown_at", _("verwacht datum en tijd met tijdzone"))
                     )
 
+    amendments = case.get("amendments")
+    if amendments is not None:
+        if not isinstance(amendments, list):
+            problems.append(CaseProblem("amendments", _("verwacht een lijst")))
+            return
+        for index, amendment in enumerate(amendments):
+            where = f"amendments[{index}]"
+            if not isinstance(amendment, Mapping) or not isinstance(amendment.get("reason"), str):
+                problems.append(CaseProblem(where, _('verwacht {"at": ..., "reason": ...}')))
+            elif not _is_datetime_with_offset(amendment.get("at")):
+                problems.append(
+                    CaseProblem(f"{where}.at", _("verwacht datum en tijd met tijdzone"))
+                )
+
 
 def _check_flag(where: str, flag: object, problems: list[CaseProblem], _: Any) -> None:
     if not isinstance(flag, Mapping):

@@ -19,6 +19,7 @@ from datetime import date, datetime, tzinfo
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from desktop import timefmt
 from desktop.forms import Field, FormDefinition, UrgencyLevel, load_form
 from desktop.forms.engine import evaluate
 from desktop.forms.text import answer_text
@@ -40,6 +41,38 @@ FEEDBACK_EXTRAS = frozenset({"risk", "background"})
 # Fields the handover never prints: identifiers a receiving clinician gets through
 # their own channel, and product bookkeeping.
 _HANDOVER_LEAVES_OUT = frozenset({"youth.bsn", "triage.decided_by_id"})
+
+#: Risk answers that mean "this does not apply now" (not printed among current risks).
+NOT_A_RISK = frozenset({"no", "none", "past", False})
+
+#: The sections of the handover's first page (the one-look summary).
+FIRST_PAGE = frozenset({"summary", "risk_now", "decision", "who_acts", "consent"})
+
+#: The legal answers the consents turn on: on the first page, with the flags.
+CONSENT_FACTS = (
+    "legal.care_type",
+    "legal.youth_position",
+    "legal.youth_competent",
+    "legal.parents_position",
+)
+
+#: Answers the handover's first page shows; the full sections after it leave them out.
+ON_FIRST_PAGE = (
+    "call.received_at",
+    "triage.urgency",
+    "youth.current_location",
+    "youth.current_address",
+    "triage.intervention",
+    "triage.assigned_to",
+    "triage.rationale",
+    "handover.to_organisation",
+    "handover.to_contact",
+    "handover.to_phone",
+    "handover.next_contact_at",
+    "handover.agreements",
+    "handover.informed",
+    "handover.consent_to_inform_parents",
+)
 
 
 @dataclass(frozen=True)
@@ -69,6 +102,10 @@ class Section:
     id: str
     title: str
     rows: tuple[Row, ...] = field(default_factory=tuple)
+    compact: bool = False
+    """Smaller type (the handover's full sections after its one-look first page)."""
+    paired: bool = False
+    """Short label/value rows sit two to a line."""
 
     @property
     def field_ids(self) -> tuple[str, ...]:
@@ -95,15 +132,13 @@ def parse_datetime(value: str) -> datetime:
 
 
 def format_date(value: date) -> str:
-    """A date the Dutch way: ``23-11-2026``."""
-    return value.strftime("%d-%m-%Y")
+    """A date the Dutch way: ``23-11-2026`` (see :mod:`desktop.timefmt`)."""
+    return timefmt.format_date(value)
 
 
 def format_datetime(value: datetime, zone: tzinfo | None = None) -> str:
-    """A datetime as ``23-11-2026 03:12``, in ``zone`` (default: its own offset)."""
-    if zone is not None and value.tzinfo is not None:
-        value = value.astimezone(zone)
-    return value.strftime("%d-%m-%Y %H:%M")
+    """A datetime as ``23-11-2026 03:12`` in local time (``zone``, default the desk's)."""
+    return timefmt.format_datetime(value, zone)
 
 
 def display_zone(form: FormDefinition) -> tzinfo | None:
@@ -258,31 +293,58 @@ class _Builder:
                 rows.append(Row(self.label(field_id), value, "field", (field_id,)))
         return rows
 
+    def shown_at(self) -> dict[str, str]:
+        """When each banner was first shown (banner id → ISO moment)."""
+        moments: dict[str, str] = {}
+        for shown in self.case.get("banners_shown") or ():
+            if isinstance(shown, Mapping) and shown.get("id") and shown.get("shown_at"):
+                moments.setdefault(str(shown["id"]), str(shown["shown_at"]))
+        return moments
+
+    def banner_text(self, banner_id: str) -> str:
+        try:
+            return pick(self.form.banner(banner_id).text, self.lang)
+        except KeyError:
+            return banner_id
+
     def banner_rows(self) -> list[Row]:
-        """The advice banners that were shown during the intake, with when."""
+        """The advice that applies to the answers as they are now (with when it was
+        first shown): a banner that no longer applies is not advice any more."""
+        _ = self._
+        shown = self.shown_at()
+        rows = []
+        for banner_id in self.state.banners:
+            when = shown.get(banner_id)
+            note = _("getoond om {moment}").format(moment=self.moment(when)) if when else ""
+            rows.append(Row(_("Advies"), self.banner_text(banner_id), "banner", (), note))
+        return rows
+
+    def superseded_banner_rows(self) -> list[Row]:
+        """Banners shown during the intake that no longer apply: history, not advice."""
         _ = self._
         rows = []
-        for shown in self.case.get("banners_shown") or ():
-            try:
-                text = pick(self.form.banner(shown.get("id")).text, self.lang)
-            except KeyError:
-                text = str(shown.get("id"))
-            when = shown.get("shown_at")
-            note = _("getoond om {moment}").format(moment=self.moment(when)) if when else ""
-            rows.append(Row(_("Advies getoond"), text, "banner", (), note))
+        for banner_id, when in self.shown_at().items():
+            if banner_id in self.state.banners:
+                continue
+            note = _("getoond om {moment}, past niet meer bij de antwoorden").format(
+                moment=self.moment(when)
+            )
+            text = f"{self.banner_text(banner_id)} ({note})"
+            rows.append(Row(_("Eerder getoond"), text, "field"))
         return rows
 
     def flag_rows(self) -> list[Row]:
         _ = self._
         words = {
             "required": _("Vereist"),
-            "warning": _("Waarschuwing"),
+            "warning": _("Let op"),  # the legal panel's word
             "info": _("Ter informatie"),
         }
         rows = []
         for flag in self.case.get("legal_flags") or ():
             title = pick(flag.get("title"), self.lang)
-            value = f"{flag.get('code', '')} — {title}" if title else str(flag.get("code", ""))
+            # the title is what a person reads; the code is for the audit log only
+            value = title or str(flag.get("code", ""))
             if flag.get("detail"):
                 value += f" ({_detail_text(flag['detail'])})"
             citations = "; ".join(flag.get("citations") or ())
@@ -303,6 +365,89 @@ class _Builder:
                 )
             )
         return rows
+
+    # -- the one-look summary (page 1 of the handover) ---------------------------------
+    def amendments(self) -> list[Mapping[str, Any]]:
+        """The triage amendments the case carries (``amendments``), oldest first."""
+        items = [a for a in self.case.get("amendments") or () if isinstance(a, Mapping)]
+        return sorted(items, key=lambda a: str(a.get("at") or ""))
+
+    def amendment_text(self, amendment: Mapping[str, Any]) -> str:
+        """'04:20 door Tessa Bakker: reason (gewijzigd: Besluit / interventie)'."""
+        _ = self._
+        changed = [
+            self.label(fid)
+            for fid in amendment.get("fields") or ()
+            if self.known(fid) and fid not in RECORDED_FIELDS
+        ]
+        text = _("{moment} door {who}: {reason}").format(
+            moment=self.moment(amendment["at"]) if amendment.get("at") else "?",
+            who=amendment.get("by") or "?",
+            reason=str(amendment.get("reason") or "").strip() or _("(geen reden)"),
+        )
+        if changed:
+            text += " " + _("(gewijzigd: {fields})").format(fields=", ".join(changed))
+        return text
+
+    def decided_row(self) -> Row | None:
+        """Who decided the triage and when, as one line ("Tessa Bakker, 23-11-2026 03:58")."""
+        ids = [fid for fid in ("triage.decided_by", "triage.decided_at") if self.present(fid)]
+        if not ids:
+            return None
+        value = ", ".join(self.value_text(fid, self.answers[fid]) for fid in ids)
+        return Row(self._("Besloten door"), value, "field", tuple(ids))
+
+    def rationale_row(self) -> Row | None:
+        """The latest rationale; after an amendment that kept it, says it is the earlier one."""
+        row = self.field_row("triage.rationale", kind="text")
+        if row is None:
+            return None
+        amendments = self.amendments()
+        if not amendments or "triage.rationale" in (amendments[-1].get("fields") or ()):
+            return row
+        _ = self._
+        label = _("Motivering (van het besluit vóór de wijziging)")
+        return Row(label, row.value, "text", row.field_ids)
+
+    def risk_now_rows(self) -> list[Row]:
+        """The risks that apply now (a positive answer), and which are still unknown."""
+        _ = self._
+        rows: list[Row] = []
+        unknown: list[str] = []
+        for form_field in _section_fields(self.form, "risk"):
+            fid = form_field.id
+            if form_field.type not in ("choice", "ynu", "yesno") or not self.present(fid):
+                continue
+            value = self.answers[fid]
+            if value in NOT_A_RISK:
+                continue
+            if value == "unknown":
+                unknown.append(self.label(fid))
+                continue
+            rows.append(Row(self.label(fid), self.value_text(fid, value), "field", (fid,)))
+        if unknown:
+            rows.append(Row(_("Nog onbekend"), ", ".join(unknown), "field"))
+        return rows
+
+    def joined_row(self, label: str, field_ids: Sequence[str], sep: str = ", ") -> Row | None:
+        """One row of several short answers (e.g. organisation, contact, phone)."""
+        ids = [fid for fid in field_ids if self.known(fid) and self.present(fid)]
+        if not ids:
+            return None
+        value = sep.join(self.value_text(fid, self.answers[fid]) for fid in ids)
+        return Row(label, value, "field", tuple(ids))
+
+    def summary_flag_rows(self) -> list[Row]:
+        """The consents and authorizations needed: the required and warning flags (the
+        rules version they were decided with follows in the full legal section)."""
+        flags = self.case.get("legal_flags") or ()
+        rows = self.flag_rows()
+        needed = [
+            row
+            for row, flag in zip(rows, flags, strict=False)
+            if flag.get("severity") in ("required", "warning")
+        ]
+        return needed
 
 
 def _detail_text(detail: Any) -> str:
@@ -352,18 +497,55 @@ def handover_contents(
     def add(section_id: str, title: str, rows: Iterable[Row | None]) -> None:
         kept = tuple(row for row in rows if row is not None)
         if kept:
-            sections.append(Section(section_id, title, kept))
+            detail = section_id not in FIRST_PAGE
+            sections.append(Section(section_id, title, kept, compact=detail, paired=True))
 
+    # Page 1: what a receiving clinician reads in 30 seconds.
     summary: list[Row | None] = []
     if case.get("training"):
         summary.append(Row(_("Let op"), _("OEFENING — geen echte casus"), "notice"))
     summary += [
+        b.urgency_row(with_deadline=True),
         b.field_row("call.received_at"),
         b.status_row(),
-        b.urgency_row(with_deadline=True),
+        b.joined_row(
+            b.label("youth.current_location"), ("youth.current_location", "youth.current_address")
+        ),
     ]
-    add("summary", _("Melding en urgentie"), summary)
+    add("summary", _("In één oogopslag"), summary)
+    add("risk_now", _("Risico's nu"), [*b.banner_rows(), *b.risk_now_rows()])
+    amendments = b.amendments()
+    decision: list[Row | None] = [
+        b.field_row("triage.intervention", kind="field"),
+        b.field_row("triage.assigned_to", kind="field"),
+        b.decided_row(),
+    ]
+    if amendments:  # why the decision changed, before the rationale of the earlier one
+        decision.append(Row(_("Laatste wijziging"), b.amendment_text(amendments[-1]), "field"))
+    decision.append(b.rationale_row())
+    add("decision", _("Besluit"), decision)
+    add(
+        "who_acts",
+        _("Wie pakt het op"),
+        [
+            b.joined_row(
+                b.label("handover.to_organisation"),
+                ("handover.to_organisation", "handover.to_contact", "handover.to_phone"),
+            ),
+            b.field_row("handover.next_contact_at"),
+            b.field_row("handover.informed"),
+            b.field_row("handover.consent_to_inform_parents"),
+            b.field_row("handover.agreements", kind="text"),
+            *b.section_rows("handover", skip=ON_FIRST_PAGE),
+        ],
+    )
+    add(
+        "consent",
+        _("Toestemming en juridische route"),
+        [*b.summary_flag_rows(), *(b.field_row(fid, kind="field") for fid in CONSENT_FACTS)],
+    )
 
+    # The rest follows: every other answer, once.
     youth_first = ("youth.first_name", "youth.last_name", "youth.birth_date")
     add(
         "youth",
@@ -372,11 +554,11 @@ def handover_contents(
             b.name_row(),
             b.field_row("youth.birth_date"),
             b.age_row(),
-            *b.section_rows("youth", skip=youth_first),
+            *b.section_rows("youth", skip=(*youth_first, *ON_FIRST_PAGE)),
         ],
     )
     add("authority", b.section_title("authority"), b.section_rows("authority"))
-    add("call", _("Melder en verwijzer"), b.section_rows("call", skip=["call.received_at"]))
+    add("call", _("Melder en verwijzer"), b.section_rows("call", skip=ON_FIRST_PAGE))
 
     situation: list[Row | None] = []
     for form_field in _section_fields(form, "situation"):
@@ -384,15 +566,28 @@ def handover_contents(
         situation.append(b.field_row(form_field.id, kind=kind))
     add("situation", b.section_title("situation"), situation)
 
-    add("risk", b.section_title("risk"), b.banner_rows() + b.section_rows("risk"))
+    risks_now = [fid for row in b.risk_now_rows() for fid in row.field_ids]
+    add(
+        "risk",
+        b.section_title("risk"),
+        b.section_rows("risk", skip=risks_now) + b.superseded_banner_rows(),
+    )
     add("background", b.section_title("background"), b.section_rows("background"))
+    history = [
+        Row(_("Wijziging"), b.amendment_text(amendment), "field") for amendment in amendments
+    ]
     add(
         "triage",
         b.section_title("triage"),
-        b.section_rows("triage", skip=["triage.urgency"]) + b.decided_rows(),
+        b.section_rows("triage", skip=(*ON_FIRST_PAGE, *RECORDED_FIELDS)) + history,
     )
-    add("legal", b.section_title("legal"), b.section_rows("legal") + b.flag_rows())
-    add("handover", b.section_title("handover"), b.section_rows("handover"))
+    flags = b.flag_rows()
+    shown_flags = set(b.summary_flag_rows())
+    add(
+        "legal",
+        b.section_title("legal"),
+        b.section_rows("legal", skip=CONSENT_FACTS) + [r for r in flags if r not in shown_flags],
+    )
     return sections
 
 

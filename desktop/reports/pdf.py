@@ -102,7 +102,7 @@ def _styles() -> dict[str, ParagraphStyle]:
     base = ParagraphStyle("body", fontName=REGULAR, fontSize=9.5, leading=12.5, textColor=INK)
     return {
         "title": ParagraphStyle(
-            "title", base, fontName=BOLD, fontSize=16, leading=20, spaceAfter=4 * mm
+            "title", base, fontName=BOLD, fontSize=14, leading=17, spaceAfter=2.5 * mm
         ),
         "section": ParagraphStyle(
             "section",
@@ -113,8 +113,8 @@ def _styles() -> dict[str, ParagraphStyle]:
             backColor=SECTION_BACK,
             # ReportLab takes one padding or (top, right, bottom, left); the stubs only a float
             borderPadding=(1.5 * mm, 2 * mm, 1.5 * mm, 2 * mm),  # type: ignore[arg-type]
-            spaceBefore=5 * mm,
-            spaceAfter=2.5 * mm,
+            spaceBefore=3.5 * mm,
+            spaceAfter=2 * mm,
         ),
         "label": ParagraphStyle("label", base, fontSize=8.5, leading=11, textColor=MUTED),
         "value": base,
@@ -165,8 +165,8 @@ def _styles() -> dict[str, ParagraphStyle]:
             borderPadding=2 * mm,
             leftIndent=2 * mm,
             rightIndent=2 * mm,
-            spaceBefore=3 * mm,
-            spaceAfter=3.5 * mm,
+            spaceBefore=2.5 * mm,
+            spaceAfter=3 * mm,
         ),
         "notice": ParagraphStyle("notice", base, spaceBefore=1 * mm, spaceAfter=2 * mm),
         "urgency": ParagraphStyle("urgency", base, fontName=BOLD, fontSize=15, leading=19),
@@ -176,6 +176,45 @@ def _styles() -> dict[str, ParagraphStyle]:
         "severity": ParagraphStyle("severity", base, fontName=BOLD, fontSize=9, leading=12),
         "citation": ParagraphStyle("citation", base, fontSize=8.5, leading=11, textColor=MUTED),
     }
+
+
+def _compact_styles(s: dict[str, ParagraphStyle]) -> dict[str, ParagraphStyle]:
+    """Smaller type for the full sections after a one-look first page."""
+    small = dict(s)
+    small["label"] = ParagraphStyle("c_label", s["label"], fontSize=7, leading=8)
+    small["value"] = ParagraphStyle("c_value", s["value"], fontSize=8.5, leading=9.6)
+    small["text"] = ParagraphStyle(
+        "c_text", s["text"], fontSize=8.5, leading=9.8, spaceAfter=0.8 * mm
+    )
+    small["text_label"] = ParagraphStyle(
+        "c_text_label", s["text_label"], fontSize=8, leading=9.5, spaceBefore=1 * mm
+    )
+    small["quote"] = ParagraphStyle(
+        "c_quote",
+        s["quote"],
+        fontSize=9.5,
+        leading=12,
+        borderPadding=1.8 * mm,
+        spaceBefore=2 * mm,
+        spaceAfter=2.5 * mm,
+    )
+    small["quote_label"] = ParagraphStyle(
+        "c_quote_label", s["quote_label"], fontSize=8.5, leading=11, spaceBefore=1.5 * mm
+    )
+    small["section"] = ParagraphStyle(
+        "c_section",
+        s["section"],
+        fontSize=9.5,
+        leading=11,
+        borderPadding=(0.6 * mm, 2 * mm, 0.6 * mm, 2 * mm),  # type: ignore[arg-type]
+        spaceBefore=1.6 * mm,
+        spaceAfter=1 * mm,
+    )
+    small["notice"] = ParagraphStyle(
+        "c_notice", s["notice"], fontSize=8, leading=10, spaceBefore=0.5 * mm, spaceAfter=1 * mm
+    )
+    small["severity"] = ParagraphStyle("c_severity", s["severity"], fontSize=8.5, leading=10.5)
+    return small
 
 
 def markup(text: str) -> str:
@@ -234,6 +273,110 @@ def _field_table(rows: Sequence[Row], s: dict[str, ParagraphStyle]) -> Table:
     return table
 
 
+GRID_CELLS = 4  # stacked label/value cells on one line of a dense section
+
+
+_Line = tuple[list[Any], list[tuple[int, int]]]  # cells, (first, last) cell spans
+
+
+class _TextLine(Flowable):
+    """One line of text drawn as it is (a Paragraph's work is not needed, and the text
+    is extracted back exactly as typed)."""
+
+    def __init__(self, text: str, style: ParagraphStyle) -> None:
+        super().__init__()
+        self.text = text
+        self.style = style
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        return availWidth, self.style.leading
+
+    def draw(self) -> None:
+        style = self.style
+        self.canv.setFont(style.fontName, style.fontSize)
+        self.canv.setFillColor(style.textColor)
+        self.canv.drawString(0, style.leading - style.fontSize, self.text)
+
+
+def _cell_text(text: str, style: ParagraphStyle, width: float) -> Flowable:
+    """A single line when the text fits one, else a wrapping Paragraph."""
+    if "\n" not in text and stringWidth(text, style.fontName, style.fontSize) <= width:
+        return _TextLine(text, style)
+    return Paragraph(markup(text), style)
+
+
+def _grid_lines(rows: Sequence[Row], s: dict[str, ParagraphStyle]) -> list[_Line]:
+    """Dense rows: each answer a cell with its label above its value, four to a line;
+    an answer that needs more room takes two cells or the whole line (in form order),
+    so nothing is cut or squeezed."""
+    cell = BODY_WIDTH / GRID_CELLS
+    label, value = s["label"], s["value"]
+    lines: list[_Line] = []
+    cells: list[Any] = []
+    spans: list[tuple[int, int]] = []
+
+    def cells_needed(row: Row) -> int:
+        if "\n" in row.value:
+            return GRID_CELLS
+        label_width = stringWidth(row.label, label.fontName, label.fontSize)
+        value_width = stringWidth(row.value, value.fontName, value.fontSize)
+        for span in (1, 2):
+            room = span * cell - 2 * CELL_PADDING
+            # the value on one line (two for a double cell), the label on at most two
+            if value_width <= room * span and label_width <= room * 2:
+                return span
+        return GRID_CELLS
+
+    def end_line() -> None:
+        nonlocal cells, spans
+        if not cells:
+            return
+        if len(cells) < GRID_CELLS:  # the last answer takes the rest of the line
+            first = len(cells) - 1
+            while first > 0 and cells[first] == "":
+                first -= 1
+            spans = [span for span in spans if span[0] != first]
+            spans.append((first, GRID_CELLS - 1))
+            cells = cells + [""] * (GRID_CELLS - len(cells))
+        lines.append((cells, spans))
+        cells, spans = [], []
+
+    for row in rows:
+        span = cells_needed(row)
+        if len(cells) + span > GRID_CELLS:
+            end_line()
+        if span > 1:
+            spans.append((len(cells), len(cells) + span - 1))
+        room = span * cell - 2 * CELL_PADDING
+        cells.append([_cell_text(row.label, label, room), _cell_text(row.value, value, room)])
+        cells += [""] * (span - 1)
+    end_line()
+    return lines
+
+
+def _grid_table(lines: Sequence[_Line], *, dense: bool = False) -> Table:
+    data = [cells for cells, _spans in lines]
+    spans = [
+        ("SPAN", (first, number), (last, number))
+        for number, (_cells, line_spans) in enumerate(lines)
+        for first, last in line_spans
+        if last > first
+    ]
+    table = Table(data, colWidths=[BODY_WIDTH / GRID_CELLS] * GRID_CELLS, splitByRow=1)
+    table.hAlign = "LEFT"
+    table.setStyle(
+        TableStyle(
+            [
+                *_GRID,
+                ("TOPPADDING", (0, 0), (-1, -1), (0.25 if dense else 0.4) * mm),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), (0.5 if dense else 0.7) * mm),
+                *spans,
+            ]
+        )
+    )
+    return table
+
+
 def _flag_table(rows: Sequence[Row], s: dict[str, ParagraphStyle]) -> Table:
     data = []
     for row in rows:
@@ -280,8 +423,12 @@ def _urgency_block(row: Row, s: dict[str, ParagraphStyle]) -> Table:
 class _SectionLayout:
     """Collects one section's flowables; consecutive short rows share one table."""
 
-    def __init__(self, s: dict[str, ParagraphStyle]) -> None:
+    def __init__(
+        self, s: dict[str, ParagraphStyle], *, paired: bool = False, dense: bool = False
+    ) -> None:
         self.s = s
+        self.paired = paired
+        self.dense = dense
         self.body: list[Flowable] = []
         self.keep = 0  # how many of body's first flowables stay with the heading
         self.pending: list[Row] = []
@@ -296,6 +443,14 @@ class _SectionLayout:
             return
         maker = _flag_table if self.pending[0].kind == "flag" else _field_table
         rows, self.pending = self.pending, []
+        if self.paired and maker is _field_table:
+            lines = _grid_lines(rows, self.s)
+            if not self.body and len(lines) > 1:
+                self.add(_grid_table(lines[:1], dense=self.dense))
+                lines = lines[1:]
+            gap = (0.8 if self.dense else 1.5) * mm
+            self.add(_grid_table(lines, dense=self.dense), Spacer(1, gap))
+            return
         if not self.body and len(rows) > HEADING_ROWS:
             self.add(maker(rows[:HEADING_ROWS], self.s))
             rows = rows[HEADING_ROWS:]
@@ -325,7 +480,9 @@ class _SectionLayout:
             self.add(Paragraph(markup(row.value), s["notice"]))
 
 
-def section_flowables(sections: Iterable[Section], s: dict[str, ParagraphStyle]) -> list[Flowable]:
+def section_flowables(
+    sections: Iterable[Section], styles: dict[str, ParagraphStyle]
+) -> list[Flowable]:
     """Lay out the sections: headings, tables of short rows, flowing long text.
 
     A heading is kept on the page with the start of its section (the first rows of a
@@ -333,8 +490,10 @@ def section_flowables(sections: Iterable[Section], s: dict[str, ParagraphStyle])
     section starts where it is and flows on.
     """
     story: list[Flowable] = []
+    compact = _compact_styles(styles)
     for section in sections:
-        layout = _SectionLayout(s)
+        s = compact if section.compact else styles
+        layout = _SectionLayout(s, paired=section.paired, dense=section.compact)
         for row in section.rows:
             layout.row(row)
         layout.flush()

@@ -64,9 +64,22 @@ class LegalAdvice:
 
     @property
     def missing_fields(self) -> list[tuple[str, str]]:
-        """(fact key, field id) for each missing fact, in the engine's order."""
+        """(fact key, field id) for each fact the engine misses and nobody answered yet,
+        in the engine's order."""
+        return [(k, f) for k, f in self._lacking() if not self._answered_unsure(k)]
+
+    @property
+    def uncertain_fields(self) -> list[tuple[str, str]]:
+        """(fact key, field id) for each fact answered as doubt or unknown: answered, but
+        the rules cannot decide on it yet (not "missing": the person did answer)."""
+        return [(k, f) for k, f in self._lacking() if self._answered_unsure(k)]
+
+    def _lacking(self) -> list[tuple[str, str]]:
         missing = self.result["missing_facts"] if self.result else []
         return [(key, FACT_FIELDS[key]) for key in missing if key in FACT_FIELDS]
+
+    def _answered_unsure(self, key: str) -> bool:
+        return self.facts is not None and key in self.facts and self.facts[key] is None
 
 
 def decision_date_for(answers: dict[str, Any], today: date | None = None) -> date:

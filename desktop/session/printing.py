@@ -121,6 +121,22 @@ def recipient_options(form: FormDefinition, lang: str = "nl") -> list[tuple[str,
     ]
 
 
+def triage_amendments(session: DeskSession, case_id: str) -> list[dict[str, Any]]:
+    """The amendments of a decided triage, oldest first, as the reports print them: when,
+    by whom, why and which fields (docs/internal-api.md, "amendments")."""
+    return [
+        {
+            # the moment the amendment recorded as its decision time (the desk's clock)
+            "at": entry.answers.get("triage.decided_at") or entry.created_at.isoformat(),
+            "by": entry.created_by_name,
+            "reason": entry.reason,
+            "fields": [fid for fid in entry.changed if fid.startswith("triage.")],
+        }
+        for entry in session.history(case_id)
+        if entry.reason and entry.base_answers.get("triage.decided_at")
+    ]
+
+
 def prepare_report(
     session: DeskSession,
     case_id: str,
@@ -131,6 +147,7 @@ def prepare_report(
     """The sections and privacy warnings of ``request`` for the case as stored now."""
     case = session.store.cases.get(case_id)
     data = case.to_json()
+    data["amendments"] = triage_amendments(session, case_id)
     form = load_form(case.form_id, case.form_version)
     printed_at = session.clock()
     if request.kind == "handover":

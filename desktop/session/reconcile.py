@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from desktop import timefmt
 from desktop.i18n import _, pick
 from desktop.store import Actor, CaseVersion, NotFoundError, Store
 from desktop.store.sync_state import SyncState
@@ -95,10 +96,8 @@ def _form_zone(form_id: str, form_version: str) -> str:
 
 def author_mark(head: CaseVersion, zone: str = DEFAULT_ZONE) -> str:
     """Who wrote a head and when, in the desk's local time: ``Otto Jansen, 03-12-2026 09:50``."""
-    from zoneinfo import ZoneInfo
-
     info = head.version
-    moment = info.created_at.astimezone(ZoneInfo(zone)).strftime("%d-%m-%Y %H:%M")
+    moment = timefmt.format_datetime(info.created_at, timefmt.desk_zone(zone))
     return f"{info.created_by_name or info.created_by}, {moment}"
 
 

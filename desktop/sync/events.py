@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Literal
 
 from desktop.i18n import _
+from desktop.timefmt import format_moment
 
 RunOutcome = Literal["ok", "offline", "login_required", "failed", "stopped"]
 
@@ -44,7 +45,7 @@ class SyncStatus:
             state = _("Offline")
         parts = [state]
         if self.last_success is not None:
-            moment = self.last_success.astimezone().strftime("%d-%m %H:%M")
+            moment = format_moment(self.last_success, style="short")
             parts.append(_("laatst gesynchroniseerd {moment}").format(moment=moment))
         if self.quarantined:
             parts.append(_("{count} geweigerd door de server").format(count=self.quarantined))

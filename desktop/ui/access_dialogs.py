@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import _
 from desktop.store import MIN_PASSPHRASE_LENGTH, ROLES, WrongPassphrase
+from desktop.ui.screen_fit import grow_to_content
 
 
 def role_names() -> dict[str, str]:
@@ -33,6 +34,10 @@ def role_names() -> dict[str, str]:
         "trainer": _("Trainer"),
         "coordinator": _("Coördinator / spelverdeler"),
     }
+
+
+#: The width of the profile and unlock dialogs: room for a wrapped message on two lines.
+DIALOG_WIDTH = 440
 
 
 def _error_label(name: str) -> QLabel:
@@ -97,6 +102,7 @@ class ProfileDialog(QDialog):
         layout.addWidget(intro)
         layout.addLayout(form)
         layout.addWidget(buttons)
+        self.setMinimumWidth(DIALOG_WIDTH)
         self.name.setFocus()
 
     def _submit(self) -> None:
@@ -125,6 +131,7 @@ class ProfileDialog(QDialog):
                 self.passphrase_error.show()
                 if name:
                     self.passphrase.setFocus()
+            grow_to_content(self)  # a wrapped message is shown whole
             return
         self.result_value = self._create(name, str(self.role.currentData()), passphrase)
         self.accept()
@@ -168,6 +175,8 @@ class UnlockPanel(QWidget):
         except WrongPassphrase:
             self.error.setText(_("Onjuiste wachtwoordzin. Probeer het opnieuw."))
             self.error.show()
+            if isinstance(self.window(), QDialog):  # not the lock overlay's main window
+                grow_to_content(self.window())
             self.passphrase.selectAll()
             self.passphrase.setFocus()
             return
@@ -188,6 +197,7 @@ class UnlockDialog(QDialog):
         )
         layout = QVBoxLayout(self)
         layout.addWidget(self.panel)
+        self.setMinimumWidth(DIALOG_WIDTH)
         self.panel.passphrase.setFocus()
 
     def _done(self, value: Any) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -25,6 +24,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
+from desktop import timefmt
 from desktop.i18n import _
 from desktop.store import CaseSummary
 from desktop.ui import labels
@@ -86,17 +86,17 @@ def received_text(summary: CaseSummary) -> str:
         moment = datetime.fromisoformat(summary.received_at)
     except ValueError:
         return summary.received_at
-    return local_time(moment).strftime("%d-%m-%Y %H:%M")
+    return timefmt.format_datetime(moment, DESK_ZONE)
 
 
-DESK_ZONE = ZoneInfo("Europe/Amsterdam")
+DESK_ZONE = timefmt.desk_zone()
 """The desk's local time (the forms' time zone): the list and the start-up offer show
 stored moments (UTC, or another offset) in it."""
 
 
 def local_time(moment: datetime) -> datetime:
     """``moment`` in the desk's local time (a time without an offset is taken as local)."""
-    return moment.astimezone(DESK_ZONE) if moment.tzinfo is not None else moment
+    return timefmt.to_local(moment, DESK_ZONE)
 
 
 def deadline_text(deadline: str | None, status: str, now: datetime | None = None) -> str:

@@ -20,6 +20,13 @@ class FieldRow(QWidget):
         self.label = QLabel(self.label_text)
         self.label.setWordWrap(True)
         self.label.setBuddy(editor.widget)
+        # the field's help, shown while the field has the keyboard focus (not only as a
+        # mouse tooltip); a screen reader gets it as the field's accessible description
+        self.help = QLabel(pick(editor.field.help))
+        self.help.setObjectName(f"help:{editor.field.id}")
+        self.help.setWordWrap(True)
+        self.help.setStyleSheet("color: #444;")
+        self.help.hide()
         self.message = QLabel()
         self.message.setObjectName(f"message:{editor.field.id}")
         self.message.setWordWrap(True)
@@ -48,11 +55,16 @@ class FieldRow(QWidget):
         layout.setSpacing(2)
         layout.addWidget(self.label)
         layout.addWidget(editor.widget)
+        layout.addWidget(self.help)
         layout.addWidget(self.message)
         layout.addWidget(self.offer)
         self._required = False
         self._message_text = ""
         self._shown: bool | None = None
+
+    def show_help(self, shown: bool) -> None:
+        """Show the help text (when the field has one) while the field has the focus."""
+        self.help.setVisible(shown and bool(self.help.text()))
 
     def set_shown(self, shown: bool) -> None:
         if shown != self._shown:

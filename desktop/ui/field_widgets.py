@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import timefmt
 from desktop.forms import Field, FormDefinition, parse_input
 from desktop.i18n import _, pick
 
@@ -59,17 +60,18 @@ def display_text(field: Field, value: Any, zone: ZoneInfo) -> str:
         return ""
     if field.type == "date" and isinstance(value, str):
         try:
-            return date.fromisoformat(value).strftime("%d-%m-%Y")
+            return timefmt.format_date(date.fromisoformat(value))
         except ValueError:
             return value
     if field.type == "datetime" and isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value).astimezone(zone).strftime("%d-%m-%Y %H:%M")
-        except ValueError:
-            return value
+        return timefmt.format_datetime(value, zone)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+#: How a read-only text field looks: grey, without the white input background.
+READ_ONLY_STYLE = "background: #ECEFF1; color: #263238; border: 1px solid #CFD8DC;"
 
 
 class FieldEditor(QObject):
@@ -202,6 +204,13 @@ class FieldEditor(QObject):
         widget = self.widget
         if isinstance(widget, QLineEdit | QPlainTextEdit):
             widget.setReadOnly(not editable)
+            # read-only text must not look like a field one can type in
+            widget.setStyleSheet("" if editable else READ_ONLY_STYLE)
+            hint = _("alleen lezen")
+            description = pick(self.field.help)
+            if not editable:
+                description = f"{description} ({hint})" if description else hint
+            widget.setAccessibleDescription(description)
         else:
             widget.setEnabled(editable)
 

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import timefmt
 from desktop.forms import FormDefinition
 from desktop.forms.text import answer_text
 from desktop.i18n import _, pick
@@ -58,7 +59,7 @@ class HistoryDialog(QDialog):
                 number = _("{n} (basisversie niet op deze desk)").format(n=entry.number)
             else:
                 number = str(entry.number)
-            when = entry.created_at.astimezone(zone).strftime("%d-%m-%Y %H:%M")
+            when = timefmt.format_datetime(entry.created_at, zone)
             item = QTreeWidgetItem(
                 [number, when, entry.created_by_name, form.status_label(entry.status), entry.why]
             )

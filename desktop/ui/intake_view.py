@@ -34,8 +34,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QKeySequence, QPalette, QShortcut
+from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleEvent,
+    QColor,
+    QKeySequence,
+    QPalette,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -50,6 +58,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import timefmt
 from desktop.forms import FormState, Section
 from desktop.forms.workflow import TransitionError
 from desktop.i18n import _, pick
@@ -113,6 +122,10 @@ class IntakeView(QWidget):
         self._banners_recorded = {item.get("id") for item in self.case.banners_shown}
         self.setObjectName("intake_view")
         self.legal_panel: LegalPanel | None = None
+        self._help_row: FieldRow | None = None
+        self._announced: tuple[Any, ...] | None = None
+        self.announcements: list[str] = []
+        """What was announced to assistive technology (urgency, deadline), in order."""
         self._build()
         self._load_values()
         self._apply_editability()
@@ -207,6 +220,10 @@ class IntakeView(QWidget):
         layout.addLayout(body, 1)
         layout.addLayout(buttons)
 
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_moved)
+
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
         self._save_timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -217,6 +234,25 @@ class IntakeView(QWidget):
         self._clock.start()
         self._shortcuts()
         self._tab_order()
+
+    def _focus_moved(self, _old: QWidget | None, new: QWidget | None) -> None:
+        """Show the help of the field that has the focus; hide the previous one."""
+        row = None
+        widget = new
+        while widget is not None and widget is not self:
+            if isinstance(widget, FieldRow):
+                row = widget
+                break
+            widget = widget.parentWidget()
+        if widget is None:
+            row = None  # the focus left this intake
+        if row is self._help_row:
+            return
+        if self._help_row is not None:
+            self._help_row.show_help(False)
+        self._help_row = row
+        if row is not None:
+            row.show_help(True)
 
     def _build_page(self, number: int, section: Section) -> QScrollArea:
         page = QWidget()
@@ -240,6 +276,14 @@ class IntakeView(QWidget):
             hint.setWordWrap(True)
             layout.addWidget(hint)
         ids: list[str] = []
+        fields_box = layout
+        if section.id == LEGAL_SECTION:
+            # the fields and the live legal panel side by side: the panel starts at the
+            # top of the page, not below the fold of a 720-pixel screen
+            columns = QHBoxLayout()
+            fields_box = QVBoxLayout()
+            columns.addLayout(fields_box, 1)
+            layout.addLayout(columns)
         for field in section.fields:
             editor = FieldEditor(self.form, field, page)
             editor.edited.connect(self._on_edited)
@@ -247,14 +291,15 @@ class IntakeView(QWidget):
             row = FieldRow(editor)
             row.take_button.clicked.connect(lambda _c=False, f=field.id: self.take_newer(f))
             row.keep_button.clicked.connect(lambda _c=False, f=field.id: self.keep_mine(f))
-            layout.addWidget(row)
+            fields_box.addWidget(row)
             self.editors[field.id] = editor
             self.rows[field.id] = row
             ids.append(field.id)
         if section.id == LEGAL_SECTION:
+            fields_box.addStretch(1)
             self.legal_panel = LegalPanel(self.form, page)
             self.legal_panel.jump_to_field.connect(self.focus_field)
-            layout.addWidget(self.legal_panel)
+            columns.addWidget(self.legal_panel, 1, Qt.AlignmentFlag.AlignTop)
         layout.addStretch(1)
         self.section_first.append(ids)
         scroll = QScrollArea()
@@ -449,15 +494,22 @@ class IntakeView(QWidget):
         code = self.state.values.get("triage.urgency")
         if not code:
             show_text(self.deadline, "")
+            self._announce(None, "")
             return
         level = self.form.urgency_level(code)
         words = f"{level.code} {pick(level.label)}"
         due = self.state.derived.get("triage.deadline")
-        if due:
+        overdue = False
+        if self.case.status in ("handed_over", "closed"):
+            # the countdown stops once the case is handed over
+            status = self.form.status_label(self.case.status).lower()
+            text = _("{urgency} — {status}").format(urgency=words, status=status)
+        elif due:
             left = int((datetime.fromisoformat(due) - now).total_seconds() // 60)
             if left >= 0:
                 text = _("{urgency} — nog {time}").format(urgency=words, time=duration(left))
             else:
+                overdue = True
                 text = _("{urgency} — {time} over tijd").format(urgency=words, time=duration(-left))
         else:
             text = _("{urgency} — geen termijn").format(urgency=words)
@@ -465,6 +517,21 @@ class IntakeView(QWidget):
         if self.deadline.styleSheet() != style:
             self.deadline.setStyleSheet(style)
         show_text(self.deadline, text)
+        self._announce((code, due, overdue, self.case.status), text)
+
+    def _announce(self, key: tuple[Any, ...] | None, text: str) -> None:
+        """Tell assistive technology when the urgency, the deadline or its passing changes
+        (not every minute of the countdown): the label's accessible name changes and an
+        alert event is sent, the desktop equivalent of a live region."""
+        if key == self._announced:
+            return
+        self._announced = key
+        self.deadline.setAccessibleName(text or _("Geen urgentie"))
+        if key is None:
+            return
+        self.announcements.append(text)
+        for kind in (QAccessible.Event.NameChanged, QAccessible.Event.Alert):
+            QAccessible.updateAccessibility(QAccessibleEvent(self.deadline, kind))
 
     def _update_buttons(self) -> None:
         status = self.case.status
@@ -555,10 +622,7 @@ class IntakeView(QWidget):
 
     def _time_text(self, moment: datetime) -> str:
         """A moment as the desk reads it: local time, with the date when not today."""
-        local = moment.astimezone(self.zone)
-        if local.date() == self.session.clock().astimezone(self.zone).date():
-            return local.strftime("%H:%M")
-        return local.strftime("%d-%m-%Y %H:%M")
+        return timefmt.format_moment(moment, self.zone, style="auto", now=self.session.clock())
 
     # -- following the store ---------------------------------------------------------------
 

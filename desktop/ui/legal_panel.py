@@ -1,6 +1,7 @@
 """The legal panel: the rules engine's flags for the case, live, each with its citation.
 
-Shows severity as an icon *and* a word, the code, title, explanation and citations;
+Shows severity as an icon *and* a word, the title, explanation and citations (the
+rule's code only as a tooltip);
 missing facts are buttons that jump to the field that supplies them. For a decided case
 given with the flags it was decided with, a review box says which flags the rules of
 today add or drop (the recorded decision itself is not changed). Calls
@@ -12,14 +13,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop.i18n import _, pick
 from desktop.session.legal import FACT_FIELDS, FlagReview, LegalAdvice, advice_for, review_flags
 
+# Icons the bundled DejaVu fonts have (U+26D4 "⛔" rendered as an empty box).
 SEVERITY_STYLE = {
-    "required": ("#B71C1C", "⛔"),
+    "required": ("#B71C1C", "✖"),
     "warning": ("#E65100", "⚠"),
     "info": ("#1565C0", "ℹ"),
 }
@@ -88,6 +90,7 @@ class LegalPanel(QFrame):
             tuple(advice.codes),
             tuple(f["detail"] for f in advice.flags),
             tuple(advice.missing_fields),
+            tuple(advice.uncertain_fields),
             tuple(sorted(advice.problems.items())),
             advice.decision_date,
             None if review is None else (review.added_codes, review.dropped_codes),
@@ -125,6 +128,14 @@ class LegalPanel(QFrame):
             for fact, field_id in advice.missing_fields:
                 text = _("Vul in: {label}").format(label=self._label(field_id, fact))
                 self._body_layout.addWidget(self._jump_button(field_id, text, "legal_missing"))
+        if advice.uncertain_fields:
+            title = QLabel(_("Nog niet zeker (beantwoord met twijfel of onbekend):"))
+            title.setStyleSheet("font-weight: bold;")
+            title.setWordWrap(True)
+            self._body_layout.addWidget(title)
+            for fact, field_id in advice.uncertain_fields:
+                text = _("Beoordeel: {label}").format(label=self._label(field_id, fact))
+                self._body_layout.addWidget(self._jump_button(field_id, text, "legal_unsure"))
 
     def _review_widget(self, review: FlagReview) -> QWidget:
         frame = QFrame()
@@ -135,8 +146,7 @@ class LegalPanel(QFrame):
         layout.setContentsMargins(6, 4, 6, 4)
 
         def listed(flags: tuple[dict[str, Any], ...]) -> str:
-            names = [f"{pick(flag.get('title') or flag.get('code', ''))} ({flag.get('code')})"
-                     for flag in flags]  # fmt: skip
+            names = [pick(flag.get("title") or flag.get("code", "")) for flag in flags]
             return "; ".join(names) or _("niets")
 
         text = _(
@@ -181,10 +191,9 @@ class LegalPanel(QFrame):
         frame.setStyleSheet(f"#legal_flag\\.{flag['code']} {{ border-left: 4px solid {colour}; }}")
         layout = QVBoxLayout(frame)
         layout.setContentsMargins(6, 4, 6, 4)
-        head = QLabel(
-            f"{icon} <b>{severity_word(flag['severity'])}</b> — {pick(flag['title'])} "
-            f"<span style='color:#555'>({flag['code']})</span>"
-        )
+        # the rule's code is for the audit log and support, not for the desk worker
+        head = QLabel(f"{icon} <b>{severity_word(flag['severity'])}</b> — {pick(flag['title'])}")
+        head.setToolTip(flag["code"])
         head.setWordWrap(True)
         body = QLabel(pick(flag["explanation"]))
         body.setWordWrap(True)
@@ -197,6 +206,13 @@ class LegalPanel(QFrame):
         for label in (head, body, cite):
             layout.addWidget(label)
         frame.setAccessibleName(f"{severity_word(flag['severity'])}: {pick(flag['title'])}")
+        frame.setAccessibleDescription(f"{pick(flag['explanation'])} {citations}")
+        # Tab visits each flag (a screen reader reads its name and description there)
+        frame.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        frame.setStyleSheet(
+            frame.styleSheet()
+            + f" #legal_flag\\.{flag['code']}:focus {{ border: 2px solid #1565C0; }}"
+        )
         return frame
 
 

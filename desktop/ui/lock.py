@@ -85,14 +85,7 @@ class LockOverlay(QFrame):
         self.setStyleSheet("#lock_overlay { background: #263238; } QLabel { color: white; }")
         title = QLabel(_("Doorloop is vergrendeld"))
         title.setStyleSheet("font-size: 20px; font-weight: bold;")
-        self.panel = UnlockPanel(
-            unlock,
-            on_unlocked,
-            _(
-                "Na een periode zonder activiteit is Doorloop vergrendeld. Wat u had "
-                "ingevuld is bewaard. Voer uw wachtwoordzin in om verder te gaan."
-            ),
-        )
+        self.panel = UnlockPanel(unlock, on_unlocked, self.prompt(idle=True))
         self.panel.setMaximumWidth(480)
         layout = QVBoxLayout(self)
         layout.addStretch()
@@ -101,7 +94,21 @@ class LockOverlay(QFrame):
         layout.addStretch()
         self.hide()
 
-    def cover(self) -> None:
+    @staticmethod
+    def prompt(*, idle: bool) -> str:
+        """Why the window is locked: after idle minutes, or by hand (Ctrl+L)."""
+        if idle:
+            return _(
+                "Na een periode zonder activiteit is Doorloop vergrendeld. Wat u had "
+                "ingevuld is bewaard. Voer uw wachtwoordzin in om verder te gaan."
+            )
+        return _(
+            "U hebt Doorloop vergrendeld. Wat u had ingevuld is bewaard. Voer uw "
+            "wachtwoordzin in om verder te gaan."
+        )
+
+    def cover(self, *, idle: bool = True) -> None:
+        self.panel.prompt.setText(self.prompt(idle=idle))
         parent = self.parentWidget()
         if parent is not None:
             self.setGeometry(parent.rect())

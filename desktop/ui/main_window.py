@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QProcess, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QProcess, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QResizeEvent, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,17 +29,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import timefmt
 from desktop.i18n import _, language, ngettext, pick
 from desktop.ui.access_dialogs import role_names
 from desktop.ui.case_list_model import (
     CASE_ID_ROLE,
     CaseListModel,
     CaseListProxy,
-    local_time,
     received_text,
 )
 from desktop.ui.case_view import make_case_view
 from desktop.ui.lock import IdleWatcher, LockOverlay
+from desktop.ui.screen_fit import fit_to_screen
+from desktop.ui.sort_arrow import point_arrows_the_way_rows_run
 from desktop.ui.store_events import events_for
 
 
@@ -71,7 +73,8 @@ class CaseListPage(QWidget):
         self.search.setPlaceholderText(_("Zoek op naam jeugdige, melder of gemeente (Ctrl+F)"))
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._search_soon)
-        self.search.returnPressed.connect(self._focus_table)
+        self.search.returnPressed.connect(self._open_first)
+        self.search.installEventFilter(self)
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(120)
@@ -90,6 +93,7 @@ class CaseListPage(QWidget):
         self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
+        self._sort_style = point_arrows_the_way_rows_run(self.table.horizontalHeader())
         # fixed starting widths: measuring every row's contents costs too much at 100,000 cases
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -143,6 +147,26 @@ class CaseListPage(QWidget):
             self.table.setFocus()
             self.table.selectRow(0)
 
+    def _open_first(self) -> None:
+        """Enter in the search field opens the first (newest) match at once; Down moves
+        into the list to choose another."""
+        self.apply_search_now()
+        if self.proxy.rowCount() > 0:
+            index = self.proxy.index(0, 0)
+            self.table.setCurrentIndex(index)
+            self.table.selectRow(0)
+            self._open_index(index)
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:
+        if (
+            watched is self.search
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() == Qt.Key.Key_Down
+        ):
+            self._focus_table()
+            return True
+        return super().eventFilter(watched, event)
+
     def _open_index(self, index: QModelIndex) -> None:
         if index.isValid():
             self.open_case.emit(index.data(CASE_ID_ROLE))
@@ -167,7 +191,7 @@ class MainWindow(QMainWindow):
         if session.training:
             title += " — " + _("OEFENOMGEVING")
         self.setWindowTitle(title)
-        self.resize(1200, 760)
+        fit_to_screen(self, QSize(1200, 760))
         self.tabs = QTabWidget()
         self.tabs.setObjectName("tabs")
         self.tabs.setTabsClosable(True)
@@ -194,7 +218,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.overlay = LockOverlay(self._unlock, self._after_unlock, self)
         self.idle = IdleWatcher(session.profile.idle_lock_minutes, self)
-        self.idle.idle.connect(self.lock)
+        self.idle.idle.connect(self._lock_when_idle)
         for menu in self.menuBar().findChildren(QMenu):
             self.idle.watch(menu)  # a menu's input may not pass through the window
         self._status_timer = QTimer(self)
@@ -439,8 +463,13 @@ class MainWindow(QMainWindow):
             if callable(flush):
                 flush()
 
-    def lock(self) -> None:
-        """Save what is pending, close the database (forget the key), cover the window."""
+    def _lock_when_idle(self) -> None:
+        self.lock(idle=True)
+
+    def lock(self, checked: bool = False, *, idle: bool = False) -> None:
+        """Save what is pending, close the database (forget the key), cover the window;
+        ``idle``: locked by the idle timer (the cover says so), else by hand (Ctrl+L)."""
+        del checked  # QAction.triggered's argument
         if self.session.store.locked:
             return
         self.flush_all()
@@ -450,7 +479,7 @@ class MainWindow(QMainWindow):
         self.idle.stop()
         self._status_timer.stop()
         self.menuBar().setEnabled(False)
-        self.overlay.cover()
+        self.overlay.cover(idle=idle)
         self.locked.emit()
 
     def _after_unlock(self, _value: Any) -> None:
@@ -548,12 +577,12 @@ class ResumeDialog(QDialog):
 
 def committed_time(moment: datetime, now: datetime | None = None) -> str:
     """'om 14:09:31' today, else 'op 02-12-2026 om 14:09:31' — in the desk's local time."""
-    local = local_time(moment)
-    today = local_time(now or datetime.now(UTC)).date()
-    clock = local.strftime("%H:%M:%S")
-    if local.date() == today:
+    moment_now = now or datetime.now(UTC)
+    clock = timefmt.format_moment(moment, style="seconds")
+    if timefmt.to_local(moment).date() == timefmt.to_local(moment_now).date():
         return _("om {clock}").format(clock=clock)
-    return _("op {day} om {clock}").format(day=local.strftime("%d-%m-%Y"), clock=clock)
+    day = timefmt.format_moment(moment, style="date")
+    return _("op {day} om {clock}").format(day=day, clock=clock)
 
 
 def sandbox_arguments(database: Path) -> list[str]:

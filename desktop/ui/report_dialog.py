@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QApplication,
@@ -55,6 +55,7 @@ from desktop.ui.pdf_pages import (
     prepare_printer,
     print_pdf,
 )
+from desktop.ui.screen_fit import fit_to_screen
 
 
 @contextmanager
@@ -77,7 +78,7 @@ class ReportDialog(QDialog):
         self.setObjectName("reportDialog")
         self.setWindowTitle(_("Rapport afdrukken of opslaan"))
         self.setAccessibleName(_("Rapport afdrukken of opslaan"))
-        self.resize(820, 720)
+        fit_to_screen(self, QSize(820, 720))
         self._report: PreparedReport | None = None
         self._pdf = b""
         self._warned: tuple[str, ...] = ()
@@ -93,7 +94,7 @@ class ReportDialog(QDialog):
         self.lang.setCurrentIndex(0 if language() == "nl" else 1)
         self.lang.setAccessibleName(_("Taal van het rapport"))
 
-        self.include_risk = QCheckBox(_("&Risico meenemen"), objectName="includeRisk")
+        self.include_risk = QCheckBox(_("R&isico meenemen"), objectName="includeRisk")
         self.include_risk.setAccessibleName(_("Risico meenemen in de terugkoppeling"))
         self.include_background = QCheckBox(
             _("&Achtergrond meenemen"), objectName="includeBackground"

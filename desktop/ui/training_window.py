@@ -51,6 +51,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import timefmt
 from desktop.forms import FormDefinition, load_form
 from desktop.forms.workflow import TransitionError
 from desktop.i18n import _, language, pick
@@ -391,7 +392,7 @@ class TraineePage(QWidget):
         self.trainee_name.setObjectName("trainee_name")
         self.trainee_name.setAccessibleName(_("Naam deelnemer"))
         self.group_name = QLineEdit(
-            _("Oefening {date}").format(date=_now_local().strftime("%d-%m-%Y"))
+            _("Oefening {date}").format(date=timefmt.format_moment(_now_local(), style="date"))
         )
         self.group_name.setObjectName("group_name")
         self.group_name.setAccessibleName(_("Groepssessie"))
@@ -578,6 +579,8 @@ class TraineePage(QWidget):
         self.exercise_page.addWidget(self.script)
         self.exercise_page.setSizes([800, 380])
         self.stack.setCurrentWidget(self.exercise_page)
+        if pages is not None:  # the cursor in the first open field, ready to type
+            self.intake.go_to_section(max(pages.currentIndex(), 0))  # type: ignore[attr-defined]
         self.save_state()
         self.autosave.start()
         self.refresh_interrupted()

@@ -159,7 +159,11 @@ def test_full_intake_by_keyboard_then_triage_u1(qtbot: QtBot, store: Store) -> N
     assert answers["call.received_at"] == NOW.isoformat()
     assert "youth.age_estimate" not in answers
     assert case.version.sealed, "the decision seals its version"
-    assert [b["id"] for b in case.banners_shown] == ["high_suicide_risk"]
+    # a plan first shows "means not known" (ask about means), then, means "ja", high risk
+    assert [b["id"] for b in case.banners_shown] == [
+        "suicide_plan_means_unknown",
+        "high_suicide_risk",
+    ]
     assert store.cases.summaries()[0].deadline == "2026-11-23T04:12:00+01:00"
 
     history = triagist.history(case_id)

@@ -118,9 +118,55 @@ def test_a_case_decided_under_older_rules_shows_what_changed(qtbot: QtBot) -> No
     qtbot.waitUntil(lambda: not box.isHidden())
     text = box.accessibleDescription()
     assert "regels versie 1" in text and "regels versie 2" in text
-    assert "CONSENT_BOTH_PARENTS" in text
+    # the added rule by its title; its internal code is not shown to people
+    added = next(f for f in panel.advice.flags if f["code"] == "CONSENT_BOTH_PARENTS")  # type: ignore[union-attr]
+    assert f"komt erbij: {added['title']['nl']}" in text
+    assert "CONSENT_BOTH_PARENTS" not in text
     assert box.accessibleName() == "Regels gewijzigd sinds het besluit"
     # decided under version 2: nothing to review
     current = [{**flag, "rules_version": "2"} for flag in panel.advice.flags]  # type: ignore[union-attr]
     panel.show_answers(answers, recorded=current)
     assert panel.findChild(QFrame, "legal_review") is None
+
+
+def test_flags_show_words_and_a_drawable_icon_not_codes(qtbot: QtBot) -> None:
+    from PySide6.QtGui import QFontMetrics
+
+    from desktop.ui.legal_panel import SEVERITY_STYLE
+
+    panel = LegalPanel()
+    qtbot.addWidget(panel)
+    panel.show_answers(
+        {
+            "youth.birth_date": "2010-05-04",
+            "legal.care_type": "voluntary_admission",
+            "legal.youth_competent": "yes",
+        }
+    )
+    assert panel.advice is not None and panel.advice.flags
+    texts = " ".join(label.text() for label in panel.findChildren(QLabel))
+    for flag in panel.advice.flags:
+        assert flag["code"] not in texts
+    metrics = QFontMetrics(panel.font())
+    for _colour, icon in SEVERITY_STYLE.values():
+        assert metrics.inFontUcs4(ord(icon)), icon  # never an empty box
+
+
+def test_doubt_is_not_a_missing_fact(qtbot: QtBot) -> None:
+    panel = LegalPanel(load_form("intake", "1"))
+    qtbot.addWidget(panel)
+    answers = {
+        "youth.birth_date": "2010-05-04",
+        "legal.care_type": "voluntary_admission",
+        "authority.situation": "joint_parents",
+    }
+    advice = panel.show_answers(answers)
+    assert ("youth_competent", "legal.youth_competent") in advice.missing_fields
+    assert panel.findChild(QPushButton, "legal_missing.legal.youth_competent") is not None
+    advice = panel.show_answers({**answers, "legal.youth_competent": "doubt"})  # "Twijfel"
+    assert ("youth_competent", "legal.youth_competent") not in advice.missing_fields
+    assert advice.uncertain_fields == [("youth_competent", "legal.youth_competent")]
+    assert panel.findChild(QPushButton, "legal_missing.legal.youth_competent") is None
+    unsure = panel.findChild(QPushButton, "legal_unsure.legal.youth_competent")
+    assert unsure is not None
+    assert unsure.accessibleName() == "Beoordeel: Wilsbekwaam voor deze beslissing"

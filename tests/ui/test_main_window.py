@@ -69,9 +69,7 @@ def test_search_as_you_type_and_enter_opens(qtbot: QtBot, session: DeskSession) 
     qtbot.keyClicks(page.search, "lmaz")  # QTest types ASCII only
     qtbot.waitUntil(lambda: page.proxy.rowCount() == 1)
     assert page.model.index(0, 2).data() == "± 15"
-    qtbot.keyClick(page.search, Qt.Key.Key_Return)
-    assert page.table.hasFocus()
-    qtbot.keyClick(page.table, Qt.Key.Key_Return)
+    qtbot.keyClick(page.search, Qt.Key.Key_Return)  # one press opens the match
     assert window.tabs.count() == 2
     opened = window.tabs.currentWidget()
     assert session.store.cases.get(opened.case_id).answers["call.caller_name"] == "Ömer Yılmaz"
@@ -134,7 +132,6 @@ def test_idle_lock_covers_the_window_and_unlock_returns(qtbot: QtBot, session: D
     seed(session)
     window = make_window(qtbot, session)
     qtbot.keyClick(window.list_page.search, Qt.Key.Key_Return)
-    qtbot.keyClick(window.list_page.table, Qt.Key.Key_Return)
     open_tab = window.tabs.currentIndex()
     window.idle.set_minutes(0.001)  # 60 ms
     with qtbot.waitSignal(window.locked, timeout=2000):
@@ -235,3 +232,52 @@ def test_production_window_offers_the_sandbox_as_a_separate_process(
     arguments = sandbox_arguments(session.store.path)
     assert arguments[:3] == ["-m", "desktop", "--training"]
     assert arguments[4] == str(session.store.path.parent)
+
+
+def test_ctrl_l_says_you_locked_it_and_idle_says_inactivity(
+    qtbot: QtBot, session: DeskSession
+) -> None:
+    window = make_window(qtbot, session)
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(window.overlay.isVisible)
+    prompt = window.overlay.panel.prompt.text()
+    assert prompt.startswith("U hebt Doorloop vergrendeld.")
+    assert "zonder activiteit" not in prompt
+    panel = window.overlay.panel
+    qtbot.keyClicks(panel.passphrase, PASSPHRASE)
+    with qtbot.waitSignal(window.unlocked, timeout=5000):
+        qtbot.keyClick(panel.passphrase, Qt.Key.Key_Return)
+    window.idle.set_minutes(0.001)
+    with qtbot.waitSignal(window.locked, timeout=2000):
+        pass
+    assert "zonder activiteit" in window.overlay.panel.prompt.text()
+    window.idle.set_minutes(5)
+
+
+def arrow_rows(window: MainWindow) -> list[int]:
+    """The widths, top to bottom, of the sort arrow drawn in the first column's header."""
+    header = window.list_page.table.horizontalHeader()
+    image = header.grab().toImage()
+    right = header.sectionViewportPosition(0) + header.sectionSize(0)
+    back = image.pixelColor(right - 40, 2)
+    widths = []
+    for y in range(2, image.height() - 3):
+        dark = [
+            x
+            for x in range(right - 30, right - 2)
+            if abs(image.pixelColor(x, y).lightness() - back.lightness()) > 60
+        ]
+        if dark:
+            widths.append(len(dark))
+    return widths
+
+
+def test_newest_first_shows_a_down_arrow(qtbot: QtBot, session: DeskSession) -> None:
+    window = make_window(qtbot, session)
+    header = window.list_page.table.horizontalHeader()
+    assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder  # newest first
+    widths = arrow_rows(window)
+    assert widths and widths[0] > widths[-1], widths  # ▼: widest at the top
+    window.list_page.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    widths = arrow_rows(window)
+    assert widths and widths[0] < widths[-1], widths  # ▲ for oldest first

@@ -388,3 +388,17 @@ def test_the_case_list_shows_no_real_deadline_for_an_exercise(
     column = COLUMNS.index("deadline")
     shown = [model.index(r, column).data() for r in range(model.rowCount())]
     assert model.rowCount() >= 1 and shown == [""] * model.rowCount()
+
+
+def test_start_puts_the_cursor_in_the_first_field(qtbot: QtBot, trainer: DeskSession) -> None:
+    panel = shown(qtbot, TrainingPanel(trainer))
+    panel.activateWindow()
+    qtbot.waitUntil(panel.isActiveWindow)
+    page = panel.trainee
+    page.select(next(iter(bundled_scenarios())).id)
+    page.start_button.setFocus()
+    qtbot.keyClick(page.start_button, Qt.Key.Key_Space)  # by keyboard
+    intake: Any = page.intake
+    assert intake is not None
+    first = intake._first_field(intake.current_section())
+    qtbot.waitUntil(first.hasFocus)

@@ -221,3 +221,49 @@ def test_audit_details_match_the_report(
     assert ("risk.suicidality" in details["fields"]) == ("risk" in include)
     assert bool(details["privacy_warnings"]) == ("parents" in recipients)
     assert details["privacy_confirmed"] == (confirmed and "parents" in recipients)
+
+
+def test_an_amended_decision_prints_the_amendments_reason(store: Store) -> None:
+    import uuid
+    from datetime import UTC
+
+    from desktop.store import Profile
+
+    desk = DeskSession(store, store.profile(), clock=lambda: NOW)  # type: ignore[arg-type]
+    triagist_profile = Profile(
+        user_id=str(uuid.uuid4()),
+        display_name="Tim Triagist",
+        role="triagist",
+        device_id=str(uuid.uuid4()),
+        created_at=datetime.now(UTC),
+    )
+    later = datetime(2026, 11, 23, 4, 20, tzinfo=AMS)
+    triagist = DeskSession(store, triagist_profile, clock=lambda: later)
+    case_id = new_case(desk, {**CASE, "call.channel": "phone", "call.caller_role": "gp"})
+    desk.save_answers(
+        case_id,
+        {
+            "youth.current_location": "home",
+            "call.caller_phone": "0612345678",
+            "authority.situation": "joint_parents",
+        },
+    )
+    desk.mark_ready(case_id)
+    triagist.decide_triage(case_id, "U2", "assessment_on_site", "Duo gaat ter plaatse.")
+    triagist.amend_triage(
+        case_id, {"triage.intervention": "emergency_department"}, "Nieuwe snijwond; SEH nu."
+    )
+    report = prepare_report(triagist, case_id, ReportRequest(kind="handover"))
+    assert report.case["amendments"] == [
+        {
+            "at": later.isoformat(),
+            "by": "Tim Triagist",
+            "reason": "Nieuwe snijwond; SEH nu.",
+            "fields": ["triage.intervention"],
+        }
+    ]
+    decision = next(s for s in report.sections if s.id == "decision")
+    values = {row.label: row.value for row in decision.rows}
+    assert values["Besluit / interventie"] == "SEH"
+    assert values["Laatste wijziging"].startswith("23-11-2026 04:20 door Tim Triagist: Nieuwe")
+    assert "Motivering (van het besluit vóór de wijziging)" in values

@@ -157,7 +157,13 @@ def test_urgency_scale(form: FormDefinition) -> None:
 
 
 def test_banners_and_statuses(form: FormDefinition) -> None:
-    assert [b.id for b in form.banners] == ["somatic_danger", "unsafe_home", "high_suicide_risk"]
+    assert [b.id for b in form.banners] == [
+        "somatic_danger",
+        "unsafe_home",
+        "high_suicide_risk",
+        "suicide_plan_means_unknown",
+        "psychosis_with_threats",
+    ]
     assert form.banner("unsafe_home").text["nl"] == "Meldcode: overweeg overleg met Veilig Thuis"
     assert form.banner("high_suicide_risk").suggests_urgency == "U1"
     assert tuple(s.id for s in form.statuses) == CASE_STATUSES

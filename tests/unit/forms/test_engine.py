@@ -30,10 +30,17 @@ def state_of(form: FormDefinition, answers: dict[str, Any], now: datetime = NOW)
         ({"risk.somatic_danger": "unknown"}, ()),
         (
             {"risk.suicidality": "recent_attempt", "risk.intoxication": "yes"},
-            ("somatic_danger",),
+            ("somatic_danger", "suicide_plan_means_unknown"),
         ),
-        ({"risk.suicidality": "recent_attempt", "risk.intoxication": "no"}, ()),
-        ({"risk.suicidality": "plan", "risk.intoxication": "yes"}, ()),
+        # a plan or attempt with the means not (yet) known: assume high risk (issue 15)
+        (
+            {"risk.suicidality": "recent_attempt", "risk.intoxication": "no"},
+            ("suicide_plan_means_unknown",),
+        ),
+        (
+            {"risk.suicidality": "plan", "risk.intoxication": "yes"},
+            ("suicide_plan_means_unknown",),
+        ),
         ({"risk.unsafe_home": "yes"}, ("unsafe_home",)),
         ({"risk.unsafe_home": "no"}, ()),
         ({"risk.suicidality": "plan", "risk.means_available": "yes"}, ("high_suicide_risk",)),
@@ -41,7 +48,11 @@ def state_of(form: FormDefinition, answers: dict[str, Any], now: datetime = NOW)
             {"risk.suicidality": "recent_attempt", "risk.means_available": "yes"},
             ("high_suicide_risk",),
         ),
-        ({"risk.suicidality": "plan", "risk.means_available": "unknown"}, ()),
+        (
+            {"risk.suicidality": "plan", "risk.means_available": "unknown"},
+            ("suicide_plan_means_unknown",),
+        ),
+        ({"risk.suicidality": "plan", "risk.means_available": "no"}, ()),
         ({"risk.suicidality": "thoughts", "risk.means_available": "yes"}, ()),
         (
             {

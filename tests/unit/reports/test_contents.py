@@ -25,8 +25,13 @@ def section(sections: list[Section], section_id: str) -> Section:
 
 def test_handover_sections_follow_the_report_order(case: dict[str, Any]) -> None:
     ids = [s.id for s in handover_contents(case, "nl")]
+    # page 1 is the one-look summary; the full sections follow
     assert ids == [
         "summary",
+        "risk_now",
+        "decision",
+        "who_acts",
+        "consent",
         "youth",
         "authority",
         "call",
@@ -35,7 +40,6 @@ def test_handover_sections_follow_the_report_order(case: dict[str, Any]) -> None
         "background",
         "triage",
         "legal",
-        "handover",
     ]
 
 
@@ -48,7 +52,7 @@ def test_section_titles_and_labels_come_from_the_form(
         assert youth.title == pick(form.section("youth").title, lang)
         labels = {row.label for row in youth.rows}
         assert pick(form.field("youth.municipality").label, lang) in labels
-        risk = section(sections, "risk")
+        risk = section(sections, "risk_now")
         suicidality = next(row for row in risk.rows if row.field_ids == ("risk.suicidality",))
         assert suicidality.value == form.option_label("risk.suicidality", "plan", lang)
 
@@ -92,14 +96,15 @@ def test_the_youths_own_words_are_a_quote_and_banners_and_flags_are_shown(
     quote = next(row for row in situation.rows if row.kind == "quote")
     assert quote.field_ids == ("situation.youth_need",)
     assert quote.value.startswith("Ik wil vannacht niet naar huis.")
-    banner = section(sections, "risk").rows[0]
+    banner = section(sections, "risk_now").rows[0]
     assert banner.kind == "banner"
     assert banner.value == "Meldcode: overweeg overleg met Veilig Thuis"
     assert banner.note == "getoond om 23-11-2026 03:31"
-    flags = [row for row in section(sections, "legal").rows if row.kind == "flag"]
-    assert [(f.label, f.value.split(" — ")[0]) for f in flags] == [
-        ("Vereist", "CONSENT_YOUTH"),
-        ("Waarschuwing", "INFORM_PARENTS_NEEDS_CONSENT"),
+    flags = [row for row in section(sections, "consent").rows if row.kind == "flag"]
+    # the legal panel's words, the rule's title; the internal code is not for people
+    assert [(f.label, f.value) for f in flags] == [
+        ("Vereist", "Toestemming van de jeugdige zelf"),
+        ("Let op", "Ouders alleen informeren met toestemming van de jeugdige"),
     ]
     assert flags[0].note == "BW 7:447; 7:450 lid 1; Jw 7.3.5"
 
@@ -118,10 +123,9 @@ def test_age_comes_from_the_birth_date_and_an_estimate_stays_an_estimate(
 
 
 def test_triage_decision_shows_who_and_when(case: dict[str, Any]) -> None:
-    triage = section(handover_contents(case, "nl"), "triage")
-    rows = {row.label: row.value for row in triage.rows}
-    assert rows["Besloten door"] == "Tessa Bakker"
-    assert rows["Besloten op"] == "23-11-2026 03:58"
+    decision = section(handover_contents(case, "nl"), "decision")
+    rows = {row.label: row.value for row in decision.rows}
+    assert rows["Besloten door"] == "Tessa Bakker, 23-11-2026 03:58"
     assert "Motivering" in rows
 
 
@@ -223,8 +227,8 @@ def test_flag_details_and_odd_values_are_printed_readably(case: dict[str, Any]) 
     }
     odd = with_answers(case, youth__birth_date="14-05-2010")  # not a stored date value
     sections = handover_contents(dict(odd, legal_flags=[threshold]), "nl")
-    flag = next(row for row in section(sections, "legal").rows if row.kind == "flag")
-    assert flag.value == "AGE_THRESHOLD_SOON — Leeftijdsgrens nadert (01-12-2026)"
+    flag = next(row for row in section(sections, "consent").rows if row.kind == "flag")
+    assert flag.value == "Leeftijdsgrens nadert (01-12-2026)"
     rows = {row.label: row.value for row in section(sections, "youth").rows}
     assert rows["Geboortedatum"] == "14-05-2010"
 
@@ -241,9 +245,9 @@ def test_the_handover_names_the_rules_version_the_flags_were_decided_with(
         "rules_version": "2",
     }
     sections = handover_contents(dict(case, legal_flags=[route]), "nl")
+    flag = next(row for row in section(sections, "consent").rows if row.kind == "flag")
+    assert flag.value == "Overweeg de Wvggz (crisismaatregel)"  # the route, on page 1
     rows = section(sections, "legal").rows
-    flag = next(row for row in rows if row.kind == "flag")
-    assert flag.value == "COMPULSORY_ROUTE_TO_CONSIDER — Overweeg de Wvggz (crisismaatregel)"
     notices = [row.value for row in rows if row.kind == "notice"]
     assert "Vastgelegd met de juridische regels versie 2." in notices
     older = handover_contents(case, "nl")  # the fixture's flags predate version 2

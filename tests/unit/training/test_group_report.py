@@ -81,7 +81,7 @@ def test_the_csv_opens_in_a_dutch_spreadsheet() -> None:
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert rows[0][:3] == ["Deelnemer", "Afgerond op", "Score"]
     anna = rows[1]
-    assert anna[0] == "anna" and anna[1] == "10-03-2026 19:20"
+    assert anna[0] == "anna" and anna[1] == "10-03-2026 20:20"  # 19:20 UTC, local time
     assert anna[4] == "Nee" and anna[7] == "Ja"  # over time; under-triage
     assert "," in anna[2] or anna[2].isdigit()  # a decimal comma, never a point
     assert "." not in anna[2]
