@@ -401,9 +401,11 @@ class PageBar(QWidget):
         self.fit_width_button = self._button(
             view.fit_width_action, "fitWidth", view.fit_width_action.text(), "Ctrl+0"
         )
-        self.zoom_label = QLabel(objectName="zoomLevel")
+        self.zoom_label = QLabel()
+        self.zoom_label.setObjectName("zoomLevel")
         self.zoom_label.setAccessibleName(_("Zoomniveau"))
-        self.page_indicator = QLabel(objectName="pageIndicator")
+        self.page_indicator = QLabel()
+        self.page_indicator.setObjectName("pageIndicator")
         self.page_indicator.setAccessibleName(_("Paginanummer"))
         for widget in (self.zoom_out_button, self.zoom_in_button, self.fit_width_button):
             layout.addWidget(widget)
@@ -416,7 +418,8 @@ class PageBar(QWidget):
         self._show_page(view.current_page(), view.page_count())
 
     def _button(self, action: QAction, name: str, text: str, keys: str) -> QToolButton:
-        button = QToolButton(objectName=name)
+        button = QToolButton()
+        button.setObjectName(name)
         button.setDefaultAction(action)
         button.setText(text)
         button.setAccessibleName(action.text())

@@ -574,13 +574,13 @@ class TraineePage(QWidget):
             self.script.reach_section(sections[max(pages.currentIndex(), 0)])
             pages.currentChanged.connect(lambda _index: self.save_state())
             if state.current_section in sections:  # back where the trainee was
-                self.intake.go_to_section(sections.index(state.current_section))  # type: ignore[attr-defined]
+                self.intake.go_to_section(sections.index(state.current_section))
         self.exercise_page.addWidget(self.intake)
         self.exercise_page.addWidget(self.script)
         self.exercise_page.setSizes([800, 380])
         self.stack.setCurrentWidget(self.exercise_page)
         if pages is not None:  # the cursor in the first open field, ready to type
-            self.intake.go_to_section(max(pages.currentIndex(), 0))  # type: ignore[attr-defined]
+            self.intake.go_to_section(max(pages.currentIndex(), 0))
         self.save_state()
         self.autosave.start()
         self.refresh_interrupted()
