@@ -143,6 +143,7 @@ class PageView(QScrollArea):
         desk.setObjectName("reportPages")
         desk.setAutoFillBackground(False)
         self.setWidget(desk)
+        self._desk = desk  # self.widget() is typed Optional; this one is never replaced
         self.verticalScrollBar().valueChanged.connect(self._scrolled)
 
         self.zoom_in_action = self._action(
@@ -276,11 +277,11 @@ class PageView(QScrollArea):
 
     def _apply_zoom(self, factor: float) -> None:
         bar = self.verticalScrollBar()
-        height = max(self.widget().height(), 1)
+        height = max(self._desk.height(), 1)
         anchor = bar.value() / height  # the same spot of the pages stays at the top
         self._set_factor(factor)
         self._layout()
-        bar.setValue(round(anchor * self.widget().height()))
+        bar.setValue(round(anchor * self._desk.height()))
         self._scrolled()
 
     def _set_factor(self, factor: float) -> None:
@@ -300,7 +301,7 @@ class PageView(QScrollArea):
 
     def _layout(self) -> None:
         """Place the pages one below the other, centred; size the desk around them."""
-        desk = self.widget()
+        desk = self._desk
         sizes = self._page_sizes() if self._pdf is not None else []
         shadow = PageWidget.SHADOW
         widest = max((size.width() for size in sizes), default=0) + shadow

@@ -1323,10 +1323,9 @@ class TrainingPanel(QWidget):
         if session.profile.role in TRAINER_ROLES:
             self.editor = ScenarioEditorPage(self.library)
             self.editor.saved.connect(self.trainee.reload)
-            self.results = GroupResultsPage(
-                session.store, self.library, session.profile.display_name
-            )
-            self.trainee.scored.connect(lambda _result: self.results and self.results.reload())
+            results = GroupResultsPage(session.store, self.library, session.profile.display_name)
+            self.results = results
+            self.trainee.scored.connect(lambda _result: results.reload())
             self.tabs.addTab(self.editor, _("Casussen &bewerken"))
             self.tabs.addTab(self.results, _("Groeps&resultaten"))
         banner = QLabel(_("OEFENOMGEVING — oefencasussen, geen echte gegevens"))
