@@ -7,7 +7,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from desktop.i18n import _, set_language
 from desktop.paths import database_path, default_data_dir
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     import sqlcipher3
     from PySide6.QtGui import QIcon
 
-    from desktop.store import Store
+    from desktop.store import Profile, Store
 
 SMOKE_PROFILE_NAME = "Rooktest"
 
@@ -63,13 +63,13 @@ class EarlyOpen(threading.Thread):
         return open_store(self.data_dir, self.passphrase, training=self.training, conn=self.conn)
 
 
-def _open_or_create(  # type: ignore[no-untyped-def]
+def _open_or_create(
     data_dir: Path,
     training: bool,
     smoke: bool,
     early: EarlyOpen | None,
     secrets: list[str] | None = None,
-):
+) -> tuple[Store, Profile] | None:
     """Return an open (store, profile), asking the person when needed; None = cancelled.
 
     The passphrase that opened the store is appended to ``secrets`` (when given) so the
@@ -96,7 +96,7 @@ def _open_or_create(  # type: ignore[no-untyped-def]
 
     if exists:
 
-        def unlock(secret: str):  # type: ignore[no-untyped-def]
+        def unlock(secret: str) -> Store:
             store = open_store(data_dir, secret, training=training)
             if secrets is not None:
                 secrets.append(secret)
@@ -111,7 +111,7 @@ def _open_or_create(  # type: ignore[no-untyped-def]
             return store, profile
         store.close()
 
-    def create(name: str, role: str, secret: str):  # type: ignore[no-untyped-def]
+    def create(name: str, role: str, secret: str) -> tuple[Store, Profile]:
         store = open_store(data_dir, secret, training=training)
         if secrets is not None:
             secrets.append(secret)
@@ -173,7 +173,8 @@ def run(
     from desktop.session.desk import DeskSession
     from desktop.ui.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    # instance() is typed as the QCoreApplication base; ours is always a QApplication
+    app = cast(QApplication, QApplication.instance() or QApplication(sys.argv[:1]))
     app.setApplicationName("Doorloop")
     app.setOrganizationName("Doorloop")
     app.setWindowIcon(_app_icon())

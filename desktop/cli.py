@@ -104,7 +104,7 @@ def legal_review_command(argv: list[str]) -> int:
     changed = 0
     decided = 0
     for case in cases:
-        review = review_case(case)  # type: ignore[arg-type]
+        review = review_case(case)
         if review is None:
             continue
         decided += 1

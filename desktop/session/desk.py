@@ -174,7 +174,7 @@ class DeskSession:
         """Whether this person may change the field now (the intake view asks per field):
         nothing of a closed case; of the triage stage, before the decision only a person
         who may decide, after it only the follow-up fields (the rest via an amendment)."""
-        if case.status == Status.CLOSED:
+        if case.status == Status.CLOSED.value:
             return False
         form = self.form_for(case)
         if form.section_of(field_id).stage != "triage":
@@ -185,7 +185,7 @@ class DeskSession:
 
     def edit_refusal(self, case: Case, changes: Mapping[str, Any]) -> str | None:
         """Why :meth:`save_answers` refuses these changes (Dutch), or None."""
-        if case.status == Status.CLOSED:
+        if case.status == Status.CLOSED.value:
             return _("Deze casus is gesloten en kan niet meer worden gewijzigd.")
         if self.is_decided(case):
             locked = sorted(

@@ -161,7 +161,7 @@ class Store:
         profile = Profile(
             user_id=str(uuid.uuid4()),
             display_name=display_name,
-            role=role,  # type: ignore[arg-type]
+            role=role,
             region=region,
             device_id=str(uuid.uuid4()),
             created_at=datetime.now(UTC),

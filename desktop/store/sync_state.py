@@ -17,6 +17,7 @@ version share a base, both are kept and the case's status becomes
 
 from __future__ import annotations
 
+import builtins
 import json
 from typing import Any, Literal
 
@@ -179,7 +180,7 @@ class SyncState:
         """Remember which competing heads ``version_id`` reconciled (ours or pulled)."""
         heads.record_resolves(self._db, version_id, resolved)
 
-    def resolved_versions(self, case_id: str) -> set[str]:
+    def resolved_versions(self, case_id: str) -> builtins.set[str]:  # `set` is a method here
         """Version ids of the case that a stored reconciliation resolved."""
         return heads.resolved_versions(self._db, case_id)
 

@@ -106,5 +106,7 @@ def show_text(label: QLabel, text: str) -> None:
     """Set a label's text and show it (hide it when empty), touching Qt only on a change."""
     if label.text() != text:
         label.setText(text)
-    if label.isVisibleTo(label.parentWidget()) != bool(text):
+    parent = label.parentWidget()  # Qt's isVisibleTo(None) is isVisible()
+    shown = label.isVisibleTo(parent) if parent is not None else label.isVisible()
+    if shown != bool(text):
         label.setVisible(bool(text))

@@ -71,8 +71,9 @@ class HistoryDialog(QDialog):
             self.tree.addTopLevelItem(item)
         for column in range(4):
             self.tree.resizeColumnToContents(column)
-        if self.entries:
-            self.tree.setCurrentItem(self.tree.topLevelItem(self.tree.topLevelItemCount() - 1))
+        last = self.tree.topLevelItem(self.tree.topLevelItemCount() - 1)
+        if self.entries and last is not None:
+            self.tree.setCurrentItem(last)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.button(QDialogButtonBox.StandardButton.Close).setText(_("Sluiten"))
         buttons.rejected.connect(self.reject)
@@ -83,11 +84,15 @@ class HistoryDialog(QDialog):
     def changes(self, row: int) -> list[list[str]]:
         """The field changes under one row: [label, "before → after"]."""
         item = self.tree.topLevelItem(row)
-        return [[item.child(i).text(3), item.child(i).text(4)] for i in range(item.childCount())]
+        if item is None:
+            return []
+        children = (item.child(i) for i in range(item.childCount()))
+        return [[child.text(3), child.text(4)] for child in children if child is not None]
 
     def rows(self) -> list[list[str]]:
         """The top-level rows as shown (for tests and screen readers alike)."""
         return [
-            [self.tree.topLevelItem(i).text(c) for c in range(5)]
+            [item.text(c) for c in range(5)]
             for i in range(self.tree.topLevelItemCount())
+            if (item := self.tree.topLevelItem(i)) is not None
         ]

@@ -7,12 +7,16 @@ sync states and durations are the app's own text.
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 from desktop.i18n import _, language, pick
 
+if TYPE_CHECKING:
+    from desktop.forms import FormDefinition
+
 
 @cache
-def _form(lang: str):  # type: ignore[no-untyped-def]  # lang keys the cache per language
+def _form(lang: str) -> FormDefinition:  # lang keys the cache per language
     from desktop.forms import load_form
 
     return load_form("intake", "1")

@@ -108,7 +108,7 @@ class LegalPanel(QFrame):
     def _clear(self) -> None:
         while self._body_layout.count():
             item = self._body_layout.takeAt(0)
-            widget = item.widget()
+            widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.setParent(None)  # gone at once, not only after the event loop ran
                 widget.deleteLater()

@@ -438,7 +438,9 @@ class MainWindow(QMainWindow):
         QProcess.startDetached(sys.executable, sandbox_arguments(self.session.store.path))
 
     def case_views(self) -> list[QWidget]:
-        return [self.tabs.widget(i) for i in range(1, self.tabs.count())]
+        return [
+            view for i in range(1, self.tabs.count()) if (view := self.tabs.widget(i)) is not None
+        ]
 
     def close_tab(self, index: int) -> None:
         if index <= 0:
@@ -448,7 +450,8 @@ class MainWindow(QMainWindow):
         if callable(flush):
             flush()
         self.tabs.removeTab(index)
-        view.deleteLater()
+        if view is not None:
+            view.deleteLater()
         self.list_page.refresh()
 
     def _next_tab(self) -> None:

@@ -143,6 +143,7 @@ class PageView(QScrollArea):
         desk.setObjectName("reportPages")
         desk.setAutoFillBackground(False)
         self.setWidget(desk)
+        self._desk = desk  # self.widget() is typed Optional; this one is never replaced
         self.verticalScrollBar().valueChanged.connect(self._scrolled)
 
         self.zoom_in_action = self._action(
@@ -276,11 +277,11 @@ class PageView(QScrollArea):
 
     def _apply_zoom(self, factor: float) -> None:
         bar = self.verticalScrollBar()
-        height = max(self.widget().height(), 1)
+        height = max(self._desk.height(), 1)
         anchor = bar.value() / height  # the same spot of the pages stays at the top
         self._set_factor(factor)
         self._layout()
-        bar.setValue(round(anchor * self.widget().height()))
+        bar.setValue(round(anchor * self._desk.height()))
         self._scrolled()
 
     def _set_factor(self, factor: float) -> None:
@@ -300,7 +301,7 @@ class PageView(QScrollArea):
 
     def _layout(self) -> None:
         """Place the pages one below the other, centred; size the desk around them."""
-        desk = self.widget()
+        desk = self._desk
         sizes = self._page_sizes() if self._pdf is not None else []
         shadow = PageWidget.SHADOW
         widest = max((size.width() for size in sizes), default=0) + shadow
@@ -401,9 +402,11 @@ class PageBar(QWidget):
         self.fit_width_button = self._button(
             view.fit_width_action, "fitWidth", view.fit_width_action.text(), "Ctrl+0"
         )
-        self.zoom_label = QLabel(objectName="zoomLevel")
+        self.zoom_label = QLabel()
+        self.zoom_label.setObjectName("zoomLevel")
         self.zoom_label.setAccessibleName(_("Zoomniveau"))
-        self.page_indicator = QLabel(objectName="pageIndicator")
+        self.page_indicator = QLabel()
+        self.page_indicator.setObjectName("pageIndicator")
         self.page_indicator.setAccessibleName(_("Paginanummer"))
         for widget in (self.zoom_out_button, self.zoom_in_button, self.fit_width_button):
             layout.addWidget(widget)
@@ -416,7 +419,8 @@ class PageBar(QWidget):
         self._show_page(view.current_page(), view.page_count())
 
     def _button(self, action: QAction, name: str, text: str, keys: str) -> QToolButton:
-        button = QToolButton(objectName=name)
+        button = QToolButton()
+        button.setObjectName(name)
         button.setDefaultAction(action)
         button.setText(text)
         button.setAccessibleName(action.text())

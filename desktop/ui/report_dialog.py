@@ -83,22 +83,24 @@ class ReportDialog(QDialog):
         self._pdf = b""
         self._warned: tuple[str, ...] = ()
 
-        self.kind = QComboBox(objectName="reportKind")
+        self.kind = QComboBox()
+        self.kind.setObjectName("reportKind")
         self.kind.addItem(_("Overdrachtsformulier"), "handover")
         self.kind.addItem(_("Terugkoppeling aan verwijzer"), "feedback")
         self.kind.setAccessibleName(_("Soort rapport"))
 
-        self.lang = QComboBox(objectName="reportLanguage")
+        self.lang = QComboBox()
+        self.lang.setObjectName("reportLanguage")
         self.lang.addItem(_("Nederlands"), "nl")
         self.lang.addItem(_("Engels"), "en")
         self.lang.setCurrentIndex(0 if language() == "nl" else 1)
         self.lang.setAccessibleName(_("Taal van het rapport"))
 
-        self.include_risk = QCheckBox(_("R&isico meenemen"), objectName="includeRisk")
+        self.include_risk = QCheckBox(_("R&isico meenemen"))
+        self.include_risk.setObjectName("includeRisk")
         self.include_risk.setAccessibleName(_("Risico meenemen in de terugkoppeling"))
-        self.include_background = QCheckBox(
-            _("&Achtergrond meenemen"), objectName="includeBackground"
-        )
+        self.include_background = QCheckBox(_("&Achtergrond meenemen"))
+        self.include_background.setObjectName("includeBackground")
         self.include_background.setAccessibleName(_("Achtergrond meenemen in de terugkoppeling"))
 
         form = QFormLayout()
@@ -114,13 +116,15 @@ class ReportDialog(QDialog):
         extras.addStretch(1)
         form.addRow(_("Extra in de terugkoppeling"), extras)
 
-        self.recipients_box = QGroupBox(_("Ontvangers"), objectName="recipients")
+        self.recipients_box = QGroupBox(_("Ontvangers"))
+        self.recipients_box.setObjectName("recipients")
         self.recipients_box.setAccessibleName(_("Ontvangers van het rapport"))
         recipients_layout = QHBoxLayout(self.recipients_box)
         self.recipient_boxes: dict[str, QCheckBox] = {}
         case = session.get_case(case_id)
         for value, label in recipient_options(session.form_for(case), language()):
-            box = QCheckBox(label, objectName=f"recipient_{value}")
+            box = QCheckBox(label)
+            box.setObjectName(f"recipient_{value}")
             box.setAccessibleName(_("Ontvanger: {name}").format(name=label))
             recipients_layout.addWidget(box)
             self.recipient_boxes[value] = box
@@ -130,19 +134,24 @@ class ReportDialog(QDialog):
         self.preview.setAccessibleName(_("Voorbeeld van het rapport"))
         self.page_bar = PageBar(self.preview)
 
-        self.warnings = QLabel(objectName="privacyWarnings")
+        self.warnings = QLabel()
+        self.warnings.setObjectName("privacyWarnings")
         self.warnings.setWordWrap(True)
         self.warnings.setTextFormat(Qt.TextFormat.PlainText)
         self.warnings.setStyleSheet("color: #8a1c1c; font-weight: bold;")
         self.warnings.setAccessibleName(_("Privacywaarschuwing"))
-        self.confirm = QCheckBox(_("Ik heb dit a&fgewogen"), objectName="privacyConfirm")
+        self.confirm = QCheckBox(_("Ik heb dit a&fgewogen"))
+        self.confirm.setObjectName("privacyConfirm")
         self.confirm.setAccessibleName(_("Ik heb de privacywaarschuwing afgewogen"))
 
-        self.print_button = QPushButton(_("Af&drukken…"), objectName="printButton")
+        self.print_button = QPushButton(_("Af&drukken…"))
+        self.print_button.setObjectName("printButton")
         self.print_button.setAccessibleName(_("Afdrukken"))
-        self.save_button = QPushButton(_("&Opslaan als PDF…"), objectName="saveButton")
+        self.save_button = QPushButton(_("&Opslaan als PDF…"))
+        self.save_button.setObjectName("saveButton")
         self.save_button.setAccessibleName(_("Opslaan als PDF"))
-        self.close_button = QPushButton(_("Sluiten"), objectName="closeButton")
+        self.close_button = QPushButton(_("Sluiten"))
+        self.close_button.setObjectName("closeButton")
         self.close_button.setAccessibleName(_("Sluiten"))
         buttons = QHBoxLayout()
         buttons.addStretch(1)

@@ -96,8 +96,8 @@ class BilingualEdit(QWidget):
                 edit.textChanged.connect(self.changed)
         else:
             self.nl, self.en = QLineEdit(), QLineEdit()
-            for edit in (self.nl, self.en):
-                edit.textEdited.connect(self.changed)
+            for line_edit in (self.nl, self.en):
+                line_edit.textEdited.connect(self.changed)
         self.nl.setObjectName(f"{name}_nl")
         self.nl.setAccessibleName(label)
         self.en.setObjectName(f"{name}_en")
@@ -212,7 +212,7 @@ class TextTable(QWidget):
 
     def texts(self, row: int) -> list[str]:
         return [
-            (self.table.item(row, c).text() if self.table.item(row, c) else "")
+            (item.text() if (item := self.table.item(row, c)) is not None else "")
             for c in range(self.table.columnCount())
         ]
 
@@ -328,7 +328,7 @@ class ScriptTable(TextTable):
     def _label(self, key: str) -> str:
         return next((label for label, k in self.moments() if k == key), key)
 
-    def add_row(self, texts: list[str] | None = None, row_id: str = "") -> int:  # type: ignore[override]
+    def add_row(self, texts: list[str] | None = None, row_id: str = "") -> int:
         return self.add_line(LineDraft(row_id, "start", Bilingual(), Bilingual()))
 
     def add_line(self, line: LineDraft) -> int:
@@ -358,8 +358,9 @@ class ScriptTable(TextTable):
             return
         item.setData(WHEN_ROLE, _moment_key(when))
         item.setText(self._label(_moment_key(when)))
-        if when.startswith("after:"):
-            self.table.item(row, 1).setText(f"{when.partition(':')[2]} s")
+        seconds = self.table.item(row, 1)
+        if when.startswith("after:") and seconds is not None:
+            seconds.setText(f"{when.partition(':')[2]} s")
 
     def set_questions(self, questions: list[tuple[str, str]]) -> None:
         self.questions = questions

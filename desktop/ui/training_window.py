@@ -574,13 +574,13 @@ class TraineePage(QWidget):
             self.script.reach_section(sections[max(pages.currentIndex(), 0)])
             pages.currentChanged.connect(lambda _index: self.save_state())
             if state.current_section in sections:  # back where the trainee was
-                self.intake.go_to_section(sections.index(state.current_section))  # type: ignore[attr-defined]
+                self.intake.go_to_section(sections.index(state.current_section))
         self.exercise_page.addWidget(self.intake)
         self.exercise_page.addWidget(self.script)
         self.exercise_page.setSizes([800, 380])
         self.stack.setCurrentWidget(self.exercise_page)
         if pages is not None:  # the cursor in the first open field, ready to type
-            self.intake.go_to_section(max(pages.currentIndex(), 0))  # type: ignore[attr-defined]
+            self.intake.go_to_section(max(pages.currentIndex(), 0))
         self.save_state()
         self.autosave.start()
         self.refresh_interrupted()
@@ -1323,10 +1323,9 @@ class TrainingPanel(QWidget):
         if session.profile.role in TRAINER_ROLES:
             self.editor = ScenarioEditorPage(self.library)
             self.editor.saved.connect(self.trainee.reload)
-            self.results = GroupResultsPage(
-                session.store, self.library, session.profile.display_name
-            )
-            self.trainee.scored.connect(lambda _result: self.results and self.results.reload())
+            results = GroupResultsPage(session.store, self.library, session.profile.display_name)
+            self.results = results
+            self.trainee.scored.connect(lambda _result: results.reload())
             self.tabs.addTab(self.editor, _("Casussen &bewerken"))
             self.tabs.addTab(self.results, _("Groeps&resultaten"))
         banner = QLabel(_("OEFENOMGEVING — oefencasussen, geen echte gegevens"))

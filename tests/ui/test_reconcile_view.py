@@ -75,8 +75,8 @@ def test_keyboard_only_merge_with_both_texts_and_an_edited_text(
     assert "Otto Jansen, 03-12-2026 09:50" in otto.text()
     assert "ander apparaat" in otto.text()
     assert "Gedachten" in otto.accessibleName()
-    viewport = view.scroll.viewport()
-    assert view.scroll.widget().width() <= viewport.width() <= 1280
+    viewport = view.fields_scroll.viewport()
+    assert view.fields_scroll.widget().width() <= viewport.width() <= 1280
     long_label = view.fields["situation.reason"].value_labels[1]
     assert long_label.text() == OTTO_REASON
     assert long_label.wordWrap()
