@@ -26,6 +26,7 @@ from starlette.requests import ClientDisconnect
 from central_api import errors
 from central_api.config import Settings
 from central_api.errors import ApiError
+from central_api.events import ChangeFeed, events_router
 from central_api.security import RateLimiter
 from central_api.storage import CursorExpired, Principal, Storage
 from central_api.throttle import Busy, HashGate, LoginThrottle, Throttled, ThrottlePolicy
@@ -420,6 +421,7 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.limiter = limiter
     app.state.hash_gate = hash_gate
+    app.state.change_feed = ChangeFeed(storage.engine)
     app.add_middleware(SecurityHeaders)
     install_log_redaction()
 
@@ -622,6 +624,8 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     ) -> Response:
         """Changes this user may see after server sequence `since` (exclusive), oldest first."""
         return Response(storage.pull(principal, since, limit), media_type="application/json")
+
+    app.include_router(events_router(authenticated))
 
     def custom_openapi() -> dict[str, Any]:
         if app.openapi_schema:

@@ -39,6 +39,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
 from central_api import db
+from central_api.events import announce
 from central_api.passwords import check_password
 from central_api.security import hash_password, new_token, token_hash, verify_password
 from doorloop_protocol import (
@@ -240,6 +241,7 @@ class Storage:
                 conn.execute(
                     update(db.counters).where(db.counters.c.name == "seq").values(value=holder[0])
                 )
+                announce(conn, int(start), holder[0])  # live streams learn of it at commit
 
     # -- health -----------------------------------------------------------------------
 
