@@ -27,6 +27,7 @@ from central_api import errors
 from central_api.config import Settings
 from central_api.errors import ApiError
 from central_api.events import ChangeFeed, events_router
+from central_api.load import PushGate, tune_interpreter
 from central_api.security import RateLimiter
 from central_api.storage import CursorExpired, Principal, Storage
 from central_api.throttle import Busy, HashGate, LoginThrottle, Throttled, ThrottlePolicy
@@ -422,6 +423,8 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     app.state.limiter = limiter
     app.state.hash_gate = hash_gate
     app.state.change_feed = ChangeFeed(storage.engine)
+    push_gate = PushGate(settings.push_slots)
+    tune_interpreter()
     app.add_middleware(SecurityHeaders)
     install_log_redaction()
 
@@ -605,7 +608,8 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
             versions, events, prepared = prepare_push(versions, events, principal.device_id)
             return storage.push(principal, versions, events, prepared=prepared)
 
-        result = await run_in_threadpool(work)
+        async with push_gate:  # see central_api.load: queue here, not on the seq lock
+            result = await run_in_threadpool(work)
         return Response(result.model_dump_json(), media_type="application/json")
 
     @app.get(
