@@ -28,6 +28,7 @@ from central_api.config import Settings
 from central_api.errors import ApiError
 from central_api.events import ChangeFeed, events_router
 from central_api.load import PushGate, tune_interpreter
+from central_api.rate_limit import SharedRateLimiter, rate_limiter
 from central_api.security import RateLimiter
 from central_api.storage import CursorExpired, Principal, Storage
 from central_api.throttle import Busy, HashGate, LoginThrottle, Throttled, ThrottlePolicy
@@ -363,7 +364,7 @@ def authenticated(
 ) -> Principal:
     """The device behind the bearer token; 401 when unknown or revoked, 429 when too fast."""
     storage: Storage = request.app.state.storage
-    limiter: RateLimiter = request.app.state.limiter
+    limiter: RateLimiter | SharedRateLimiter = request.app.state.limiter
     challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise ApiError(errors.UNAUTHORIZED, headers=challenge)
@@ -395,7 +396,7 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     """Build the API on `storage` (opened, and migrated when configured, from settings)."""
     if storage is None:
         storage = Storage.open(settings.database_url, migrate=settings.migrate_on_start)
-    limiter = RateLimiter(settings.rate_per_minute, settings.rate_burst)
+    limiter = rate_limiter(storage.engine, settings.rate_per_minute, settings.rate_burst)
     # Logins are throttled whatever --rate-per-minute says, in the database (all workers).
     login_throttle = LoginThrottle(
         storage.engine,

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Engine,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -88,6 +89,15 @@ login_throttle = Table(
     Column("failures", Integer, nullable=False),
     Column("blocked_until", DateTime(timezone=True), nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+# Per-device request rate limit shared by all workers (central_api.rate_limit): the
+# GCRA "theoretical arrival time" in epoch seconds. UNLOGGED on PostgreSQL.
+rate_buckets = Table(
+    "rate_buckets",
+    metadata,
+    Column("key", String(80), primary_key=True),
+    Column("tat", Float(precision=53), nullable=False),
 )
 
 # Named counters: "seq" (the last server sequence number handed out; never reused) and

@@ -93,6 +93,7 @@ class ChangeFeed:
         self.engine = engine
         self.poll_seconds = poll_seconds
         self.latest = 0
+        self._primed = False  # until the first read of the counter
         self._subs: set[Subscription] = set()
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -146,7 +147,7 @@ class ChangeFeed:
                 ).scalar_one()
             )
             regions: set[int] = set()
-            if seq > self.latest and self.latest == 0:
+            if seq > self.latest and not self._primed:
                 regions = {ALL_REGIONS}  # just started: wake every stream, no big scan
             elif seq > self.latest:
                 rows = conn.execute(
@@ -156,6 +157,7 @@ class ChangeFeed:
                 ).scalars()
                 regions = {int(r) for r in rows} or {ALL_REGIONS}
             conn.rollback()
+        self._primed = True
         return seq, regions
 
     def _run(self) -> None:
