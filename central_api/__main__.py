@@ -131,6 +131,11 @@ def _parser() -> argparse.ArgumentParser:
         "compact", parents=[common], help="drop old tombstones; older cursors get 410"
     )
     compact.add_argument("--older-than-days", type=float, default=90.0)
+    sub.add_parser(
+        "after-restore",
+        parents=[common],
+        help="after restoring a backup: every desk resyncs from 0 (run with the API stopped)",
+    )
     return parser
 
 
@@ -226,6 +231,10 @@ def _admin(storage: Storage, args: argparse.Namespace) -> int:
     command = (args.command, getattr(args, "action", None))
     if command == ("migrate", None):
         print("database is up to date")
+    elif command == ("after-restore", None):
+        from central_api.restore import after_restore
+
+        print(f"horizon raised to {after_restore(storage)}: every desk resyncs from 0")
     elif command == ("region", "add"):
         storage.add_region(args.name)
         print(f"region {args.name} added")
