@@ -185,6 +185,10 @@ async def observer(
                         headers={"Authorization": f"Bearer {device.token}"},
                     ) as response,
                 ):
+                    if response.status_code != 200:
+                        results.error(f"stream: HTTP {response.status_code}")
+                        await asyncio.sleep(1.0)
+                        continue
                     async for line in response.aiter_lines():
                         if line.startswith("data:"):
                             news.set()
