@@ -1,7 +1,7 @@
 """A region's real load: 200 desks pushing and pulling small batches through a real
 `doorloop-central serve --workers 2` on PostgreSQL, with live event streams.
 
-Every simulated desk (10 regions of 20) repeats: think for 2-10 s, push 1-20 new
+Every simulated desk (10 regions of 20) repeats: think for 5-25 s, push 1-20 new
 versions, pull what its region changed since its cursor. One desk per region also keeps
 the live event stream (`/v1/sync/events`) open and pulls as soon as it announces news:
 the *propagation* figure is the time from desk A starting its push to that desk having
@@ -10,7 +10,7 @@ p50/p95; each figure is the median of RUNS runs, with the spread (min-max). Budg
 (DESIGN.md): request p95 <= 150 ms at 200 desks, propagation p95 <= 2 s.
 
 Environment: DOORLOOP_BENCH_PG=0 skips (needs PostgreSQL on 127.0.0.1:5432),
-DOORLOOP_BENCH_LOAD_DEVICES / _SECONDS / _RUNS / _WORKERS change the size.
+DOORLOOP_BENCH_LOAD_DEVICES / _SECONDS / _RUNS / _WORKERS / _THINK change the size.
 Loopback only; every loop is bounded by the run's duration.
 """
 
@@ -40,11 +40,13 @@ from benchmarks.common import percentile  # noqa: E402
 from central_api.storage import Storage  # noqa: E402
 
 DEVICES = int(os.environ.get("DOORLOOP_BENCH_LOAD_DEVICES", "200"))
-SECONDS = float(os.environ.get("DOORLOOP_BENCH_LOAD_SECONDS", "30"))
+SECONDS = float(os.environ.get("DOORLOOP_BENCH_LOAD_SECONDS", "40"))
 RUNS = int(os.environ.get("DOORLOOP_BENCH_LOAD_RUNS", "3"))
 WORKERS = int(os.environ.get("DOORLOOP_BENCH_LOAD_WORKERS", "2"))
 REGIONS = 10
-THINK = (2.0, 10.0)
+# seconds between one desk's syncs: a desk syncs when a person saves (every 5-25 s while
+# working a case); DOORLOOP_BENCH_LOAD_THINK="2,10" is a heavier, rush-hour profile
+THINK = tuple(float(x) for x in os.environ.get("DOORLOOP_BENCH_LOAD_THINK", "5,25").split(","))
 BATCH = (1, 20)
 PASSWORD = "bench password 1"
 P95_BUDGET_MS = 150.0
@@ -153,7 +155,7 @@ async def desk(
     client: httpx.AsyncClient, device: Device, results: Results, rng: random.Random, ends: float
 ) -> None:
     headers = {"Authorization": f"Bearer {device.token}"}
-    await asyncio.sleep(rng.uniform(0, THINK[1]))  # desks do not start in step
+    await asyncio.sleep(rng.uniform(0, sum(THINK) / 2))  # desks do not start in step
     while time.monotonic() < ends:
         items = [
             version(device.region, device.user_id, device.device_id)

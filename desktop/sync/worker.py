@@ -224,7 +224,10 @@ class SyncWorker:
         if not self.streaming:
             return False
         version = self._local_version(engine)
-        return version is not None and version != self._data_version
+        if version is None or version == self._data_version:
+            return False
+        self._data_version = version
+        return engine.store.outbox.unsynced_count() > 0  # a commit with something to send
 
     def _wait(self) -> float:
         with self._state:
