@@ -162,6 +162,12 @@ def _proxy_addresses(value: str) -> list[str]:
     return addresses
 
 
+# On stop, requests get this long to finish; then open event streams (which would keep a
+# worker alive for minutes) and anything else still running are cancelled. A push cut off
+# is rolled back and the desk sends it again.
+GRACEFUL_SHUTDOWN_SECONDS = 5
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -178,7 +184,14 @@ def _serve(args: argparse.Namespace) -> int:
         raise ValueError("--workers must be at least 1")
     if args.workers == 1:
         app = create_app(settings)
-        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, **proxy)
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            **proxy,
+        )
         return 0
     if not settings.database_url.startswith("postgresql"):
         raise ValueError("--workers above 1 needs PostgreSQL (SQLite has one writer)")
@@ -194,6 +207,7 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         log_level=args.log_level,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         **proxy,
     )
     return 0

@@ -308,3 +308,19 @@ def test_two_limiters_on_one_database_share_the_bucket(pg_url: str) -> None:
         assert one.take(str(uuid.uuid4())) is None  # another device has its own bucket
     finally:
         storage.close()
+
+
+def test_open_streams_do_not_keep_a_stopping_server_alive(database_url: str) -> None:
+    """SIGTERM with a stream open: the server ends within its graceful timeout (5 s),
+    not when the stream would (minutes later)."""
+    (desk,) = desks(database_url, "noord", 1)
+    with serve(database_url, "--log-level", "warning") as server:
+        stream = Stream(server.base, desk)
+        try:
+            started = time.monotonic()
+            server.process.terminate()
+            server.process.wait(timeout=20)
+            assert time.monotonic() - started < 10
+            assert server.process.returncode == 0
+        finally:
+            stream.close()
