@@ -321,6 +321,7 @@ def test_open_streams_do_not_keep_a_stopping_server_alive(database_url: str) -> 
             server.process.terminate()
             server.process.wait(timeout=20)
             assert time.monotonic() - started < 10
-            assert server.process.returncode == 0
+            # uvicorn ends by re-raising the SIGTERM it handled: -15, not a kill (-9)
+            assert server.process.returncode in (0, -15)
         finally:
             stream.close()
