@@ -187,6 +187,8 @@ async def observer(
                         headers={"Authorization": f"Bearer {device.token}"},
                     ) as response,
                 ):
+                    if response.status_code == 404:
+                        return  # a server without the stream: its desks learn by polling
                     if response.status_code != 200:
                         results.error(f"stream: HTTP {response.status_code}")
                         await asyncio.sleep(1.0)
