@@ -7,7 +7,7 @@ numbers only, never data: what a desk may see is still decided by `pull`.
 Where the news comes from:
 
 * **PostgreSQL**: every write transaction that hands out sequence numbers announces them
-  with `NOTIFY doorloop_changes` (see `announce`, called by `Storage._write`). A
+  with `NOTIFY doorloop_changes` (see `advance`, called by `Storage._write`). A
   notification is delivered at commit, never for a rolled-back write, to every listening
   session. Each worker process keeps *one* listening connection (`ChangeFeed`, a thread),
   so every worker of every API host can serve streams, whichever worker took the push.
@@ -31,7 +31,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
-from sqlalchemy import Connection, Engine, distinct, func, select, text
+from sqlalchemy import Connection, Engine, distinct, func, select, text, update
 
 from central_api import db
 
@@ -45,19 +45,23 @@ RECONNECT_MAX_SECONDS = 10.0
 ALL_REGIONS = -1  # a change of reference data (providers, forms): news for every region
 
 
-def announce(conn: Connection, start: int, end: int) -> None:
-    """In a write transaction that advanced the sequence from `start` to `end`: tell
-    every listening worker which regions got changes up to `end` (delivered at commit).
-    A no-op on SQLite (its feed polls)."""
-    if conn.dialect.name != "postgresql" or end <= start:
+def advance(conn: Connection, start: int, end: int) -> None:
+    """In a write transaction holding the sequence lock: store the counter at `end` and
+    tell every listening worker which regions got changes after `start` (the
+    notification is delivered at commit). On PostgreSQL both in one statement, so the
+    lock is held no longer than before; SQLite only stores (its feed polls)."""
+    if conn.dialect.name != "postgresql":
+        conn.execute(update(db.counters).where(db.counters.c.name == "seq").values(value=end))
         return
     conn.execute(
         text(
+            "UPDATE counters SET value = :end_seq WHERE name = 'seq' RETURNING ("
             "SELECT pg_notify(:channel, :end || '|' || coalesce(string_agg(DISTINCT"
             " coalesce(region_id, :all)::text, ','), :all_text))"
-            " FROM changes WHERE seq > :start"
+            " FROM changes WHERE seq > :start)"
         ),
-        {"channel": CHANNEL, "end": str(end), "start": start, "all": ALL_REGIONS,
+        {"channel": CHANNEL, "end": str(end), "end_seq": end, "start": start,
+         "all": ALL_REGIONS,
          "all_text": str(ALL_REGIONS)},
     )  # fmt: skip
 

@@ -39,7 +39,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
 from central_api import db
-from central_api.events import announce
+from central_api.events import advance
 from central_api.passwords import check_password
 from central_api.security import hash_password, new_token, token_hash, verify_password
 from doorloop_protocol import (
@@ -237,11 +237,8 @@ class Storage:
             ).scalar_one()
             holder = [int(start)]
             yield conn, holder
-            if holder[0] != start:
-                conn.execute(
-                    update(db.counters).where(db.counters.c.name == "seq").values(value=holder[0])
-                )
-                announce(conn, int(start), holder[0])  # live streams learn of it at commit
+            if holder[0] != start:  # store it; live streams learn of it at commit
+                advance(conn, int(start), holder[0])
 
     # -- health -----------------------------------------------------------------------
 
