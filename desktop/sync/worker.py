@@ -93,7 +93,7 @@ class SyncWorker:
         *,
         interval: float = 60.0,
         live: bool = True,
-        local_check: float = 1.0,
+        local_check: float = 0.5,
     ) -> None:
         self._open_engine = open_engine
         self._listener = listener
