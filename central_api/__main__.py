@@ -136,6 +136,11 @@ def _parser() -> argparse.ArgumentParser:
     from central_api.indicators import cli as indicators_cli
 
     indicators_cli.add_parsers(sub, common)
+    sub.add_parser(
+        "after-restore",
+        parents=[common],
+        help="after restoring a backup: every desk resyncs from 0 (run with the API stopped)",
+    )
     return parser
 
 
@@ -162,6 +167,12 @@ def _proxy_addresses(value: str) -> list[str]:
     return addresses
 
 
+# On stop, requests get this long to finish; then open event streams (which would keep a
+# worker alive for minutes) and anything else still running are cancelled. A push cut off
+# is rolled back and the desk sends it again.
+GRACEFUL_SHUTDOWN_SECONDS = 5
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -185,6 +196,7 @@ def _serve(args: argparse.Namespace) -> int:
             log_level=args.log_level,
             proxy_headers=proxy_headers,
             forwarded_allow_ips=forwarded_allow_ips,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
         return 0
     if not settings.database_url.startswith("postgresql"):
@@ -203,6 +215,7 @@ def _serve(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         proxy_headers=proxy_headers,
         forwarded_allow_ips=forwarded_allow_ips,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
     return 0
 
@@ -243,6 +256,10 @@ def _admin(storage: Storage, args: argparse.Namespace) -> int:
         return indicators_cli.run(storage, args)
     if command == ("migrate", None):
         print("database is up to date")
+    elif command == ("after-restore", None):
+        from central_api.restore import after_restore
+
+        print(f"horizon raised to {after_restore(storage)}: every desk resyncs from 0")
     elif command == ("region", "add"):
         storage.add_region(args.name)
         print(f"region {args.name} added")

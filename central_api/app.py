@@ -23,11 +23,13 @@ from starlette.requests import ClientDisconnect
 from central_api import errors
 from central_api.config import Settings
 from central_api.errors import ApiError
+from central_api.events import ChangeFeed, events_router
+from central_api.load import PushGate, tune_interpreter
 from central_api.push_body import field_of, parse_push, prepare_push
+from central_api.rate_limit import rate_limiter
 from central_api.routes import auth, service, sync
 from central_api.routes.deps import ERROR_RESPONSES, Authenticated, authenticated, error_response
 from central_api.routes.service import API_VERSION
-from central_api.security import RateLimiter
 from central_api.storage import CursorExpired, Storage
 from central_api.throttle import HashGate, LoginThrottle, ThrottlePolicy
 from doorloop_protocol import PushRequest
@@ -118,7 +120,7 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     """Build the API on `storage` (opened, and migrated when configured, from settings)."""
     if storage is None:
         storage = Storage.open(settings.database_url, migrate=settings.migrate_on_start)
-    limiter = RateLimiter(settings.rate_per_minute, settings.rate_burst)
+    limiter = rate_limiter(storage.engine, settings.rate_per_minute, settings.rate_burst)
     # Logins are throttled whatever --rate-per-minute says, in the database (all workers).
     login_throttle = LoginThrottle(
         storage.engine,
@@ -146,12 +148,17 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     app.state.limiter = limiter
     app.state.hash_gate = hash_gate
     app.state.login_throttle = login_throttle
+    app.state.change_feed = ChangeFeed(storage.engine)
+    # see central_api.load: pushes queue here, not on the seq lock
+    app.state.push_gate = PushGate(settings.push_slots)
+    tune_interpreter()
     app.add_middleware(SecurityHeaders)
     install_log_redaction()
 
     app.include_router(service.router)
     app.include_router(auth.router)
     app.include_router(sync.router)
+    app.include_router(events_router(authenticated))
 
     install_error_handlers(app)
     install_openapi(app)

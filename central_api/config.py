@@ -17,6 +17,8 @@ ENV_LOGIN_HASH_QUEUE = "DOORLOOP_CENTRAL_LOGIN_HASH_QUEUE"
 ENV_MIGRATE_ON_START = "DOORLOOP_CENTRAL_MIGRATE_ON_START"
 # "0" closes the interactive pages /docs and /redoc (the API itself stays).
 ENV_API_DOCS = "DOORLOOP_CENTRAL_API_DOCS"
+# pushes one worker runs at once (they take turns on the sequence lock anyway)
+ENV_PUSH_SLOTS = "DOORLOOP_CENTRAL_PUSH_SLOTS"
 
 
 def default_database_url() -> str:
@@ -70,6 +72,7 @@ class Settings:
     login_hash_wait: float = 15.0
     migrate_on_start: bool = True
     api_docs: bool = True
+    push_slots: int = 2
 
     @classmethod
     def from_env(cls, database_url: str | None = None) -> Settings:
@@ -85,4 +88,5 @@ class Settings:
             login_hash_slots=int(number(ENV_LOGIN_HASH_SLOTS, default_hash_slots())),
             login_hash_queue=int(number(ENV_LOGIN_HASH_QUEUE, 16)),
             api_docs=os.environ.get(ENV_API_DOCS, "1") != "0",
+            push_slots=int(number(ENV_PUSH_SLOTS, 2)),
         )

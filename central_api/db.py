@@ -7,6 +7,7 @@ SQLite by opening every transaction with `BEGIN IMMEDIATE`.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from alembic import command
@@ -19,6 +20,7 @@ from sqlalchemy import (
     DateTime,
     Double,
     Engine,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -29,6 +31,10 @@ from sqlalchemy import (
     create_engine,
     event,
 )
+
+ENV_POOL_SIZE = "DOORLOOP_CENTRAL_POOL_SIZE"
+ENV_POOL_OVERFLOW = "DOORLOOP_CENTRAL_POOL_OVERFLOW"
+DEFAULT_POOL_SIZE = 10  # per process; see docs/central-api.md "Connection pooling"
 
 metadata = MetaData()
 
@@ -85,6 +91,15 @@ login_throttle = Table(
     Column("failures", Integer, nullable=False),
     Column("blocked_until", DateTime(timezone=True), nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+# Per-device request rate limit shared by all workers (central_api.rate_limit): the
+# GCRA "theoretical arrival time" in epoch seconds. UNLOGGED on PostgreSQL.
+rate_buckets = Table(
+    "rate_buckets",
+    metadata,
+    Column("key", String(80), primary_key=True),
+    Column("tat", Float(precision=53), nullable=False),
 )
 
 # Named counters: "seq" (the last server sequence number handed out; never reused) and
@@ -248,6 +263,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    # Connections kept per process: as many as requests that can use one at once, so a
+    # busy worker reuses them instead of opening (and closing) a backend per request.
+    kwargs.setdefault("pool_size", int(os.environ.get(ENV_POOL_SIZE) or DEFAULT_POOL_SIZE))
+    kwargs.setdefault("max_overflow", int(os.environ.get(ENV_POOL_OVERFLOW) or 0))
+    kwargs.setdefault("pool_timeout", 30)
     return create_engine(url, **kwargs)
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from desktop.i18n import set_language
+from desktop.store import Store
+from tests.helpers.stores import opened_store
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -26,6 +28,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.e2e)
         elif parts[:1] == ("integration",):
             item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """A fresh encrypted store with Anna de Vries (desk) as its profile."""
+    with opened_store(tmp_path / "data") as opened:
+        yield opened
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from central_api import errors
 from central_api.errors import ApiError
+from central_api.rate_limit import SharedRateLimiter
 from central_api.security import RateLimiter
 from central_api.storage import Principal, Storage
 from doorloop_protocol import ErrorResponse, UserInfo
@@ -43,7 +44,7 @@ def authenticated(
 ) -> Principal:
     """The device behind the bearer token; 401 when unknown or revoked, 429 when too fast."""
     storage: Storage = request.app.state.storage
-    limiter: RateLimiter = request.app.state.limiter
+    limiter: RateLimiter | SharedRateLimiter = request.app.state.limiter
     challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise ApiError(errors.UNAUTHORIZED, headers=challenge)

@@ -63,7 +63,8 @@ async def push(request: Request, principal: Authenticated, storage: StorageDep) 
         versions, events, prepared = prepare_push(versions, events, principal.device_id)
         return storage.push(principal, versions, events, prepared=prepared)
 
-    result = await run_in_threadpool(work)
+    async with request.app.state.push_gate:  # see central_api.load
+        result = await run_in_threadpool(work)
     return Response(result.model_dump_json(), media_type="application/json")
 
 

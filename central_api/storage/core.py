@@ -20,11 +20,11 @@ from sqlalchemy import (
     bindparam,
     insert,
     select,
-    update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from central_api import db
+from central_api.events import advance
 from doorloop_protocol import canonical_json
 
 CHUNK = 500
@@ -169,10 +169,8 @@ class StorageCore:
             ).scalar_one()
             holder = [int(start)]
             yield conn, holder
-            if holder[0] != start:
-                conn.execute(
-                    update(db.counters).where(db.counters.c.name == "seq").values(value=holder[0])
-                )
+            if holder[0] != start:  # store it; live streams learn of it at commit
+                advance(conn, int(start), holder[0])
 
     def ping(self) -> str:
         with self.engine.connect() as conn:

@@ -176,6 +176,8 @@ class SyncEngine:
         self._transport_factory = transport_factory or (
             lambda url, token: HttpTransport(url, token)
         )
+        # the live event stream speaks HTTP itself: only beside the real transport
+        self.live_events = transport_factory is None
         self.backoff = backoff or Backoff()
         self.max_attempts = max(1, max_attempts)
         self.push_batch = push_batch

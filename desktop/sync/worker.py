@@ -6,6 +6,14 @@ the worker thread, so a Qt UI forwards them with a queued signal. Syncs run at s
 every ``interval`` seconds and when asked (:meth:`request_sync`); logging in and out run
 here too so the UI never blocks on the network.
 
+Live: while logged in the worker keeps the server's event stream open
+(:class:`desktop.sync.stream.ChangeStream`, a thread of its own) and syncs as soon as
+the server announces changes past this desk's cursor, and within ``local_check``
+seconds of a commit on this desk (another connection's commit shows in SQLite's
+``PRAGMA data_version``). Without the stream (server unreachable, an old server, a
+proxy that buffers) it falls back to syncing every ``interval`` seconds; the stream
+reconnects with backoff and every reconnect pulls, so nothing is missed.
+
 When the desk locks, :meth:`drain_then_stop` keeps the worker syncing what was already
 committed: it stops by itself (closing its store, so the key leaves memory) as soon as a
 run leaves nothing pending, when it cannot sync (not logged in), or at the deadline;
@@ -24,6 +32,7 @@ from dataclasses import dataclass
 from desktop.sync.engine import SyncEngine
 from desktop.sync.errors import SyncError
 from desktop.sync.events import SyncEvent
+from desktop.sync.stream import ChangeStream
 
 
 @dataclass(frozen=True)
@@ -61,8 +70,17 @@ class _Login:
     device_name: str | None
 
 
+@dataclass(frozen=True)
+class _News:
+    """The server announced changes up to ``seq`` (``first``: a stream (re)connected)."""
+
+    seq: int
+    first: bool
+
+
 _LOGOUT = "logout"
 _SYNC = "sync"
+_CHECK = "check"  # a quiet moment: sync only when something is due
 
 
 class SyncWorker:
@@ -74,11 +92,19 @@ class SyncWorker:
         listener: Callable[[WorkerEvent], None],
         *,
         interval: float = 60.0,
+        live: bool = True,
+        local_check: float = 0.5,
     ) -> None:
         self._open_engine = open_engine
         self._listener = listener
         self.interval = interval
-        self._jobs: queue.Queue[str | _Login | None] = queue.Queue()
+        self.live = live
+        self.local_check = local_check
+        self._jobs: queue.Queue[str | _Login | _News | None] = queue.Queue()
+        self._stream: ChangeStream | None = None
+        self._stream_key: tuple[str, str] | None = None
+        self._next_poll = 0.0
+        self._data_version: int | None = None
         self._thread: threading.Thread | None = None
         self._engine: SyncEngine | None = None
         self._state = threading.Lock()
@@ -136,6 +162,12 @@ class SyncWorker:
             self._thread.join(timeout)
             self._thread = None
 
+    @property
+    def streaming(self) -> bool:
+        """True while the live event stream is connected."""
+        stream = self._stream
+        return stream is not None and stream.connected.is_set()
+
     def _main(self) -> None:
         engine = self._open_engine()
         self._engine = engine
@@ -146,15 +178,20 @@ class SyncWorker:
                 try:
                     job = self._jobs.get(timeout=self._wait())
                 except queue.Empty:
-                    job = _SYNC
+                    job = _SYNC if self._due(engine) else _CHECK
                 if job is None:
                     return
                 if isinstance(job, _Login):
                     self._login(engine, job)
                 elif job == _LOGOUT:
                     self._logout(engine)
-                elif engine.logged_in and not engine.needs_login:
-                    engine.sync()
+                elif isinstance(job, _News):
+                    if job.first or job.seq > engine.state.pull_since():
+                        self._sync(engine)
+                elif job == _SYNC:
+                    self._sync(engine)
+                if job != _CHECK:
+                    self._keep_stream(engine)
                 reason = self._drained(engine)
                 if reason is not None:
                     self._listener(WorkerStopped(reason))
@@ -162,15 +199,72 @@ class SyncWorker:
         finally:
             with self._state:
                 self._ending = True
+            self._end_stream()
             engine.close()
             engine.store.close()
+
+    def _sync(self, engine: SyncEngine) -> None:
+        self._next_poll = time.monotonic() + self.interval
+        self._data_version = self._local_version(engine)
+        if engine.logged_in and not engine.needs_login:
+            engine.sync()
+
+    def _local_version(self, engine: SyncEngine) -> int | None:
+        """SQLite's data_version of the engine's connection: it changes when another
+        connection (the desk's UI) commits."""
+        try:
+            return int(engine.store.db.execute("PRAGMA data_version").fetchone()[0])
+        except Exception:
+            return None
+
+    def _due(self, engine: SyncEngine) -> bool:
+        """A poll is due, or (stream up) this desk committed since the last sync."""
+        if time.monotonic() >= self._next_poll:
+            return True
+        if not self.streaming:
+            return False
+        version = self._local_version(engine)
+        if version is None or version == self._data_version:
+            return False
+        self._data_version = version
+        return engine.store.outbox.unsynced_count() > 0  # a commit with something to send
 
     def _wait(self) -> float:
         with self._state:
             until = self._drain_until
+        wait = max(0.0, self._next_poll - time.monotonic())
+        if self.streaming:
+            wait = min(wait, self.local_check)
         if until is None:
-            return self.interval
-        return max(0.0, min(self.interval, until - time.monotonic()))
+            return wait
+        return max(0.0, min(wait, until - time.monotonic()))
+
+    def _on_news(self, seq: int, first: bool) -> None:
+        """On the stream's thread: queue a pull (a busy queue already has one coming)."""
+        if first or self._jobs.empty():
+            self._jobs.put(_News(seq, first))
+
+    def _keep_stream(self, engine: SyncEngine) -> None:
+        """The stream follows the login: opened with the token, closed without one."""
+        if not self.live or not engine.live_events:
+            return
+        key: tuple[str, str] | None = None
+        url, device = engine.server_url, engine.device_id
+        if url and device and engine.logged_in and not engine.needs_login:
+            token = engine.credentials.token(url, device)
+            key = (url, token) if token else None
+        if key == self._stream_key:
+            return
+        self._end_stream()
+        if key is not None:
+            self._stream = ChangeStream(key[0], key[1], self._on_news)
+            self._stream_key = key
+            self._stream.start()
+
+    def _end_stream(self) -> None:
+        stream, self._stream, self._stream_key = self._stream, None, None
+        if stream is not None:
+            stream.stop()
 
     def _drained(self, engine: SyncEngine) -> str | None:
         """While locked: why to stop now (nothing pending, cannot sync, deadline), or None.
@@ -212,7 +306,7 @@ class SyncWorker:
             self._listener(LoginFinished(False, message))
             return
         self._listener(LoginFinished(True))
-        engine.sync()
+        self._sync(engine)
 
     def _logout(self, engine: SyncEngine) -> None:
         from desktop.i18n import _

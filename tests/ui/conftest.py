@@ -8,22 +8,15 @@ from pathlib import Path
 import pytest
 
 from desktop.session.desk import DeskSession
-from desktop.store import Store, open_store
-
-PASSPHRASE = "correct horse battery staple"
+from desktop.store import Store
+from tests.helpers.stores import make_session, opened_store
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(tmp_path / "data", PASSPHRASE)
-    yield opened
-    if not opened.locked:
-        opened.close()
-
-
-def make_session(store: Store, role: str = "desk", name: str = "Anna de Vries") -> DeskSession:
-    profile = store.profile() or store.create_profile(name, role)
-    return DeskSession(store, profile)
+    """A fresh store without a profile: each test's session makes the one it needs."""
+    with opened_store(tmp_path / "data", name=None) as opened:
+        yield opened
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from desktop.session.desk import DeskSession
 from desktop.store import Store, open_store
 from desktop.ui.intake_view import MAX_SAVE_WAIT_MS, IntakeView
 from desktop.ui.main_window import MainWindow
-from tests.ui.conftest import PASSPHRASE
+from tests.helpers.stores import PASSPHRASE
 from tests.ui.test_intake_view import show
 
 TEXT = "Sem belt vanaf het station en wil niet meer naar huis"

@@ -20,7 +20,7 @@ from desktop.store import Store
 from desktop.ui.intake_view import IntakeView
 from desktop.ui.main_window import MainWindow
 from tests.helpers.intake import NOW, answer, expect_focus, press, session_with_role
-from tests.ui.conftest import PASSPHRASE
+from tests.helpers.stores import PASSPHRASE
 
 ALT = Qt.KeyboardModifier.AltModifier
 INTAKE: dict[str, Any] = {

@@ -18,7 +18,7 @@ from desktop.store.sync_state import SyncState
 from desktop.ui.intake_view import HIGHLIGHT_STYLE, IntakeView
 from desktop.ui.main_window import MainWindow
 from tests.helpers.pulled import pull_on_worker_thread, version_item
-from tests.ui.conftest import PASSPHRASE
+from tests.helpers.stores import PASSPHRASE
 from tests.ui.test_intake_view import show
 
 

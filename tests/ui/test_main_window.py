@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 from desktop.session.desk import DeskSession
 from desktop.ui.case_list_model import CaseListModel
 from desktop.ui.main_window import MainWindow
-from tests.ui.conftest import PASSPHRASE
+from tests.helpers.stores import PASSPHRASE
 
 
 def make_window(qtbot: QtBot, session: DeskSession) -> MainWindow:
@@ -195,7 +195,7 @@ def test_input_in_the_window_a_dialog_or_a_menu_postpones_the_idle_lock(
 
 def test_training_window_is_visibly_different(qtbot: QtBot, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from desktop.store import open_store
-    from tests.ui.conftest import make_session
+    from tests.helpers.stores import make_session
 
     store = open_store(tmp_path / "d", PASSPHRASE, training=True)
     window = make_window(qtbot, make_session(store))
@@ -208,7 +208,7 @@ def test_training_window_is_visibly_different(qtbot: QtBot, tmp_path) -> None:  
 def test_training_menu_opens_the_exercise_panel(qtbot: QtBot, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from desktop.store import open_store
     from desktop.ui.training_window import TrainingPanel
-    from tests.ui.conftest import make_session
+    from tests.helpers.stores import make_session
 
     store = open_store(tmp_path / "d", PASSPHRASE, training=True)
     window = make_window(qtbot, make_session(store, role="trainer"))

@@ -18,7 +18,7 @@ from desktop.store import Store, open_store
 from desktop.training.authoring import proposed_flags
 from desktop.training.scenario import bundled_scenarios, read_yaml
 from desktop.ui.training_window import ScenarioEditorPage, TrainingPanel
-from tests.ui.conftest import PASSPHRASE, make_session
+from tests.helpers.stores import PASSPHRASE, make_session
 from tests.unit.training.test_authoring import drafts, normalised
 
 

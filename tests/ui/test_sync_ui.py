@@ -22,6 +22,7 @@ from desktop.store import Store, open_store
 from desktop.ui.login_dialog import LoginDialog
 from desktop.ui.main_window import MainWindow
 from desktop.ui.sync_bridge import SyncBridge
+from tests.helpers.stores import PASSPHRASE, make_session
 from tests.integration.sync.conftest import (
     PASSWORD,
     REGION,
@@ -30,7 +31,6 @@ from tests.integration.sync.conftest import (
     free_port,
     server_versions,
 )
-from tests.ui.conftest import PASSPHRASE, make_session
 
 pytestmark = pytest.mark.gui
 

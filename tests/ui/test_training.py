@@ -15,7 +15,7 @@ from desktop.session.desk import DeskSession
 from desktop.store import Store, open_store
 from desktop.training.scenario import bundled_scenarios
 from desktop.ui.training_window import TrainingPanel, open_training_panel
-from tests.ui.conftest import PASSPHRASE, make_session
+from tests.helpers.stores import PASSPHRASE, make_session
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,9 +12,8 @@ import pytest
 
 from desktop.forms.workflow import TransitionError
 from desktop.session.desk import DeskSession
-from desktop.store import Profile, Store, open_store
+from desktop.store import Profile, Store
 
-PASSPHRASE = "correct horse battery staple"
 AMS = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 11, 23, 3, 30, tzinfo=AMS)
 RECEIVED = "2026-11-23T03:12:00+01:00"
@@ -34,14 +32,6 @@ INTAKE: dict[str, Any] = {
     "situation.reason": "Gedachten aan de dood met een plan.",
     "risk.suicidality": "plan",
 }
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(tmp_path / "data", PASSPHRASE)
-    opened.create_profile("Anna de Vries", "desk")
-    yield opened
-    opened.close()
 
 
 def session_as(store: Store, role: str, name: str) -> DeskSession:

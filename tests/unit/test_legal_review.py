@@ -9,7 +9,6 @@ the tests).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,8 @@ from legal_rules import load_rules
 from tests.unit.test_desk import INTAKE, session_as
 
 V1_RULES = Path(__file__).parent / "legal_rules" / "rules_v1"
-PASSPHRASE = "correct horse battery staple"
+from tests.helpers.stores import PASSPHRASE  # noqa: E402
+
 AMS = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 11, 23, 3, 30, tzinfo=AMS)
 DAY = date(2026, 11, 23)
@@ -84,14 +84,6 @@ def test_flags_recorded_with_version_2_need_no_review() -> None:
 
 def test_an_undecided_case_has_nothing_to_review() -> None:
     assert review_case({"answers": JOINT_OUTPATIENT, "legal_flags": []}) is None
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(tmp_path / "data", PASSPHRASE)
-    opened.create_profile("Anna de Vries", "desk")
-    yield opened
-    opened.close()
 
 
 def decided_case(store: Store, answers: dict[str, Any], flags: list[dict[str, Any]] | None) -> str:

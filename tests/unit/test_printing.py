@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,9 +24,8 @@ from desktop.session.printing import (
     report_pdf,
     save_pdf,
 )
-from desktop.store import Store, open_store
+from desktop.store import Store
 
-PASSPHRASE = "correct horse battery staple"
 AMS = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 11, 23, 3, 30, tzinfo=AMS)
 
@@ -43,14 +41,6 @@ CASE: dict[str, Any] = {
     "risk.suicidality": "plan",
     "handover.to_organisation": "Crisisteam Noord",
 }
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(tmp_path / "data", PASSPHRASE)
-    opened.create_profile("Anna de Vries", "desk")
-    yield opened
-    opened.close()
 
 
 @pytest.fixture

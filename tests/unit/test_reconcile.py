@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,21 +19,12 @@ from desktop.session.reconcile import (
     Reconciler,
     merge,
 )
-from desktop.store import Actor, Store, actor_for, open_store
+from desktop.store import Actor, Store, actor_for
 from desktop.store.models import CaseVersion, VersionInfo
 from desktop.store.sync_state import SyncState
 from desktop.sync import version_item
 
-PASSPHRASE = "reconcile test passphrase"
 OTHER_DEVICE = str(uuid.uuid4())
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(tmp_path / "data", PASSPHRASE)
-    opened.create_profile("Anna de Vries", "desk")
-    yield opened
-    opened.close()
 
 
 def _actor(store: Store) -> Actor:

@@ -144,7 +144,7 @@ def test_migrations_are_idempotent(store: Store) -> None:
 
 def test_training_store_is_separate_and_never_queues_versions(data_dir, actor: Actor) -> None:  # type: ignore[no-untyped-def]
     from desktop.store import open_store
-    from tests.unit.store.conftest import PASSPHRASE
+    from tests.helpers.stores import PASSPHRASE
 
     training = open_store(data_dir, PASSPHRASE, training=True)
     case = training.cases.create(actor, training=True)

@@ -12,7 +12,7 @@ from desktop.store import Actor, Store
 from desktop.store.changes import CasesChanged
 from desktop.store.sync_state import SyncState
 from tests.helpers.pulled import pull_on_worker_thread, version_item
-from tests.unit.store.conftest import PASSPHRASE
+from tests.helpers.stores import PASSPHRASE
 
 
 class Heard:

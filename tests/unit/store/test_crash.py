@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from desktop.store import open_store
-from tests.unit.store.conftest import PASSPHRASE
+from tests.helpers.stores import PASSPHRASE
 
 ROOT = Path(__file__).resolve().parents[3]
 RUNS = 20

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from desktop.store import Actor, Store, WrongPassphrase, open_store
-from tests.unit.store.conftest import PASSPHRASE
+from tests.helpers.stores import PASSPHRASE
 
 CANARY_NAME = "Zwaluwstaartvlinder"
 CANARY_BSN = "111222333"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from desktop.store import Actor, Store, StoreError, open_store
-from tests.unit.store.conftest import PASSPHRASE
+from tests.helpers.stores import PASSPHRASE
 
 
 def test_the_profile_reads_back_as_it_was_created(data_dir: Path) -> None:

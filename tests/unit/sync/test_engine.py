@@ -7,7 +7,6 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,8 +35,7 @@ from doorloop_protocol import (
     PushResult,
     UserInfo,
 )
-
-PASSPHRASE = "unit test passphrase"
+from tests.helpers.stores import PASSPHRASE
 
 
 class FakeServer:
@@ -110,14 +108,6 @@ class FakeTransport:
 
     def close(self) -> None:
         pass
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(tmp_path / "data", PASSPHRASE)
-    opened.create_profile("Anna", "desk")
-    yield opened
-    opened.close()
 
 
 def _engine(store: Store, server: FakeServer, waits: list[float]) -> SyncEngine:
