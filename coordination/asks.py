@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import legal_rules
 from coordination.directory import age_on
+from coordination.legal_facts import FACT_FIELDS, facts_from_answers
 
 # Dates are Dutch calendar dates: a moment is turned into a day in this zone.
 REGION_ZONE = ZoneInfo("Europe/Amsterdam")
@@ -61,26 +62,8 @@ SETTINGS_FOR: dict[str, tuple[str, ...]] = {
     "crisis_admission": ("crisis_bed", "clinical"),
 }
 
+
 # fact key of domain/legal-rules.md -> the intake field that supplies it (as desktop.session.legal)
-FACT_FIELDS: dict[str, str] = {
-    "birth_date": "youth.birth_date",
-    "care_type": "legal.care_type",
-    "youth_position": "legal.youth_position",
-    "youth_competent": "legal.youth_competent",
-    "authority": "authority.situation",
-    "parents_position": "legal.parents_position",
-    "child_protection": "authority.child_protection",
-    "intellectual_disability": "background.intellectual_disability",
-    "psychiatric_disorder_suspected": "legal.psychiatric_disorder_suspected",
-    "immediate_serious_harm": "legal.immediate_serious_harm",
-    "admission_proposed": "legal.admission_proposed",
-    "youth_care_before_18": "legal.youth_care_before_18",
-}
-_SAME_VALUES = ("youth_position", "authority", "parents_position", "child_protection",
-                "intellectual_disability")  # fmt: skip
-_TRISTATE = {"yes": True, "no": False, "unknown": None, "doubt": None}
-
-
 class CaseError(ValueError):
     """A case that cannot be read for matching; ``problems`` name each key."""
 
@@ -222,31 +205,3 @@ def _flag_codes(
             problems.append(f"answers.{FACT_FIELDS.get(key, key)}: {message}")
         return set()
     return {flag["code"] for flag in result["flags"]}
-
-
-def facts_from_answers(answers: Mapping[str, Any], decision_date: date) -> dict[str, Any] | None:
-    """The rules engine's facts for these answers; None while no care type is chosen.
-
-    The same mapping as ``desktop.session.legal.facts_from_answers`` (a test keeps them equal);
-    coordination cannot import the desk.
-    """
-    care_type = answers.get("legal.care_type")
-    if not care_type:
-        return None
-    facts: dict[str, Any] = {"decision_date": decision_date.isoformat(), "care_type": care_type}
-    birth = answers.get("youth.birth_date")
-    if isinstance(birth, str) and birth:
-        facts["birth_date"] = birth
-    for key in _SAME_VALUES:
-        value = answers.get(FACT_FIELDS[key])
-        if value is not None:
-            facts[key] = value
-    for key in ("youth_competent", "psychiatric_disorder_suspected", "youth_care_before_18"):
-        value = answers.get(FACT_FIELDS[key])
-        if value is not None:
-            facts[key] = _TRISTATE.get(value) if isinstance(value, str) else value
-    for key in ("immediate_serious_harm", "admission_proposed"):
-        value = answers.get(FACT_FIELDS[key])
-        if isinstance(value, bool):
-            facts[key] = value
-    return facts

@@ -19,26 +19,10 @@ from datetime import date, datetime
 from typing import Any
 
 import legal_rules
+from coordination.legal_facts import FACT_FIELDS, facts_from_answers
 from desktop.i18n import _
 
 # fact key -> the intake field a person fills in to supply it (for "jump to field" links)
-FACT_FIELDS: dict[str, str] = {
-    "birth_date": "youth.birth_date",
-    "care_type": "legal.care_type",
-    "youth_position": "legal.youth_position",
-    "youth_competent": "legal.youth_competent",
-    "authority": "authority.situation",
-    "parents_position": "legal.parents_position",
-    "child_protection": "authority.child_protection",
-    "intellectual_disability": "background.intellectual_disability",
-    "psychiatric_disorder_suspected": "legal.psychiatric_disorder_suspected",
-    "immediate_serious_harm": "legal.immediate_serious_harm",
-    "admission_proposed": "legal.admission_proposed",
-    "youth_care_before_18": "legal.youth_care_before_18",
-}
-_SAME_VALUES = ("youth_position", "authority", "parents_position", "child_protection",
-                "intellectual_disability")  # fmt: skip
-_TRISTATE = {"yes": True, "no": False, "unknown": None, "doubt": None}
 
 
 @dataclass(frozen=True)
@@ -90,30 +74,6 @@ def decision_date_for(answers: dict[str, Any], today: date | None = None) -> dat
         except ValueError:
             pass
     return today or date.today()
-
-
-def facts_from_answers(answers: dict[str, Any], decision_date: date) -> dict[str, Any] | None:
-    """The facts for the engine; ``None`` while no care type is chosen."""
-    care_type = answers.get("legal.care_type")
-    if not care_type:
-        return None
-    facts: dict[str, Any] = {"decision_date": decision_date.isoformat(), "care_type": care_type}
-    birth = answers.get("youth.birth_date")
-    if isinstance(birth, str) and birth:
-        facts["birth_date"] = birth
-    for key in _SAME_VALUES:
-        value = answers.get(FACT_FIELDS[key])
-        if value is not None:
-            facts[key] = value
-    for key in ("youth_competent", "psychiatric_disorder_suspected", "youth_care_before_18"):
-        value = answers.get(FACT_FIELDS[key])
-        if value is not None:
-            facts[key] = _TRISTATE.get(value) if isinstance(value, str) else value
-    for key in ("immediate_serious_harm", "admission_proposed"):
-        value = answers.get(FACT_FIELDS[key])
-        if isinstance(value, bool):
-            facts[key] = value
-    return facts
 
 
 def advice_for(answers: dict[str, Any], today: date | None = None) -> LegalAdvice:

@@ -10,8 +10,9 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coordination.asks import Asks, CaseError, asks_for_case, facts_from_answers
+from coordination.asks import Asks, CaseError, asks_for_case
 from coordination.directory import Directory, DirectoryError, age_on, load_directory
+from coordination.legal_facts import facts_from_answers
 from coordination.matching import EXCLUSION_CODES, FLAG_CODES, Outcome, evaluate_unit, match
 from tests.unit.coordination.builders import directory_json, unit_json
 from tests.unit.coordination.strategies import asks, directories, moments
@@ -135,14 +136,26 @@ ANSWER_VALUES = {
 }
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.fixed_dictionaries({}, optional=ANSWER_VALUES))
-def test_facts_are_read_as_the_desk_reads_them(answers: dict[str, object]) -> None:
-    """coordination carries a copy of desktop.session.legal's mapping; they must not drift apart."""
-    from desktop.session.legal import facts_from_answers as desk_facts
+def test_facts_name_only_known_facts_and_need_a_care_type(answers: dict[str, object]) -> None:
+    from coordination.legal_facts import FACT_FIELDS
 
-    day = date(2026, 12, 3)
-    assert facts_from_answers(answers, day) == desk_facts(answers, day)
+    facts = facts_from_answers(answers, date(2026, 12, 3))
+    if not answers.get("legal.care_type"):
+        assert facts is None
+    else:
+        assert facts is not None and facts["care_type"] == answers["legal.care_type"]
+        assert set(facts) <= set(FACT_FIELDS) | {"decision_date"}
+
+
+def test_the_desk_reads_facts_with_the_same_mapping() -> None:
+    """One mapping from answers to legal facts, for matching and the desk's legal panel."""
+    from coordination import legal_facts
+    from desktop.session import legal
+
+    assert legal.facts_from_answers is legal_facts.facts_from_answers
+    assert legal.FACT_FIELDS is legal_facts.FACT_FIELDS
 
 
 json_values = st.recursive(

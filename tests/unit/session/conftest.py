@@ -1,5 +1,5 @@
-"""The desk tests' fixtures (a fresh store, a desk and a triagist session)."""
+"""The desk tests' desk and triagist sessions (the store is the project-wide fixture)."""
 
-from tests.unit.test_desk import desk, store, triagist
+from tests.unit.test_desk import desk, triagist
 
-__all__ = ["desk", "store", "triagist"]
+__all__ = ["desk", "triagist"]

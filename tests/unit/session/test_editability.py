@@ -43,7 +43,7 @@ def test_a_decided_case_refuses_its_decision_but_not_the_follow_up(
 
 
 def test_lock_and_unlock_are_audited_by_the_session(desk: DeskSession, store: Store) -> None:
-    from tests.unit.test_desk import PASSPHRASE
+    from tests.helpers.stores import PASSPHRASE
 
     handed: list[bool] = []
     desk.lock(lambda: handed.append(store.locked))
