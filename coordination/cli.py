@@ -18,32 +18,16 @@ import json
 import sys
 from collections.abc import Mapping
 from datetime import datetime
-from typing import IO, Any, NoReturn
+from typing import IO
 
 from coordination.asks import REGION_ZONE, CaseError
 from coordination.directory import Directory, DirectoryError, load_directory
 from coordination.hsds import from_hsds, to_hsds
 from coordination.matching import match_case
+from doorloop_protocol.strict_json import InputError, parse
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
-
-
-class InputError(Exception):
-    """A file that cannot be read as one JSON document."""
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise InputError(f"{key}: appears more than once")
-        result[key] = value
-    return result
-
-
-def _no_constants(name: str) -> NoReturn:
-    raise InputError(f"{name} is not valid JSON")
 
 
 def read_json(path: str) -> object:
@@ -53,18 +37,7 @@ def read_json(path: str) -> object:
             raw = handle.read()
     except OSError as error:
         raise InputError(f"cannot read it: {error.strerror or error}") from error
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InputError("is not UTF-8 text") from error
-    try:
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
-    except json.JSONDecodeError as error:
-        raise InputError(
-            f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
-        ) from error
-    except (ValueError, RecursionError) as error:
-        raise InputError(f"not valid JSON: {error}") from error
+    return parse(raw)
 
 
 def directory_from_json(data: object) -> Directory:

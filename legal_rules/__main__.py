@@ -17,8 +17,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import IO, Any, NoReturn
+from typing import IO
 
+from doorloop_protocol.strict_json import InputError, parse
 from legal_rules.facts import FactsError
 from legal_rules.loader import RuleFileError, load_rules
 from legal_rules.sources import citation_problems
@@ -27,23 +28,6 @@ from legal_rules.table import render_table
 EXIT_OK = 0
 EXIT_RULES_BROKEN = 1
 EXIT_BAD_INPUT = 2
-
-
-class InputError(Exception):
-    """The input could not be read as a JSON document."""
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise InputError(f"{key}: appears more than once")
-        result[key] = value
-    return result
-
-
-def _no_constants(name: str) -> NoReturn:
-    raise InputError(f"{name} is not valid JSON")
 
 
 def read_json(source: str, stdin: IO[str]) -> object:
@@ -57,18 +41,7 @@ def read_json(source: str, stdin: IO[str]) -> object:
                 raw = handle.read()
     except OSError as error:
         raise InputError(f"cannot read {source}: {error.strerror or error}") from error
-    try:
-        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
-    except UnicodeDecodeError as error:
-        raise InputError("input is not UTF-8 text") from error
-    try:
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
-    except json.JSONDecodeError as error:
-        raise InputError(
-            f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
-        ) from error
-    except (ValueError, RecursionError) as error:
-        raise InputError(f"not valid JSON: {error}") from error
+    return parse(raw)
 
 
 def _parser() -> argparse.ArgumentParser:
