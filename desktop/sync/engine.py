@@ -213,6 +213,13 @@ class SyncEngine:
     def _emit_status(self) -> None:
         self._emit(StatusChanged(self.status()))
 
+    def _emit_reconciliation(self, case_id: str) -> None:
+        """Tell listeners a case needs merging, with the counts read afresh first: a later
+        connection status (a request ending) must not carry the count from before the
+        flag, or the desk would hide the notice it has just shown."""
+        self.status()
+        self._emit(ReconciliationNeeded(case_id, _reconcile_message()))
+
     def _emit_connection(self) -> None:
         """Status after a request started or ended: online/busy change, the counts as last
         read (a sender thread never reads the store)."""
@@ -736,7 +743,7 @@ class SyncEngine:
         counts["quarantined"] += len(refused)
         for case_id in concurrent:
             conflicts.append(case_id)
-            self._emit(ReconciliationNeeded(case_id, _reconcile_message()))
+            self._emit_reconciliation(case_id)
 
     def _quarantine(self, item: WireItem, reason: str, detail: str) -> None:
         self.store.outbox.quarantine(item.item_id, f"{reason}: {detail}")
@@ -773,7 +780,7 @@ class SyncEngine:
             clear_reference = False
             for case_id in flagged:
                 conflicts.append(case_id)
-                self._emit(ReconciliationNeeded(case_id, _reconcile_message()))
+                self._emit_reconciliation(case_id)
             if page.next_since <= since and page.has_more:
                 raise RequestRejected("the server's cursor did not advance", status=200)
             since = page.next_since
