@@ -202,6 +202,8 @@ def test_a_locked_desk_keeps_syncing_what_was_committed(
     qtbot.waitUntil(lambda: case.version.id in server_versions(central), timeout=20_000)
     # nothing left to send: the worker ends by itself and its store (and key) close
     qtbot.waitUntil(lambda: not bridge.running, timeout=20_000)
+    # its last event crosses to the UI thread through a queued signal, after the thread ended
+    qtbot.waitUntil(lambda: bool(stopped), timeout=5_000)
     assert [getattr(e, "reason", None) for e in stopped] == ["sent"]
     assert bridge.reports[-1].outcome == "ok"
     _unlock(qtbot, desk)
