@@ -259,12 +259,12 @@ def guarded(
     weekly figures the dashboard shows (urgency counts, their n, the n of the time to
     decision) guarded against the period's (:func:`guard_weeks`, :func:`guard_line`)."""
     period = {**period, "indicators": {k: dict(v) for k, v in period["indicators"].items()}}
-    weeks = [{**r, "indicators": {k: dict(v) for k, v in r["indicators"].items()}}
-             for r in reports]  # fmt: skip
+    weeks = [{**r, "indicators": {k: dict(v) for k, v in r["indicators"].items()}} for r in reports]
     p_urg = period["indicators"]["cases_by_urgency"]
     w_urg = [w["indicators"]["cases_by_urgency"] for w in weeks]
-    values, p_urg["value"] = guard_weeks([w.get("value") or {} for w in w_urg],
-                                         p_urg.get("value") or {})  # fmt: skip
+    values, p_urg["value"] = guard_weeks(
+        [w.get("value") or {} for w in w_urg], p_urg.get("value") or {}
+    )
     for entry, value in zip(w_urg, values, strict=True):
         entry["value"] = value
     for key in ("cases_by_urgency", "time_to_decision"):
@@ -355,20 +355,30 @@ def build_dashboard(
 
 
 def _cases_per_week(
-    weeks: tuple[str, ...], reports: Sequence[Mapping[str, Any]], chosen: tuple[str, ...],
+    weeks: tuple[str, ...],
+    reports: Sequence[Mapping[str, Any]],
+    chosen: tuple[str, ...],
     as_of: datetime,
-) -> Chart:  # fmt: skip
+) -> Chart:
     entries = [_entry(r, "cases_by_urgency") for r in reports]
     series = tuple(
         Series(u, tuple(point((e.get("value") or {}).get(u)) for e in entries)) for u in chosen
     )
     rows = tuple(
-        (week, *(s.points[i].text for s in series), number_text(e.get("n")),
-         complete_text(e.get("complete")))
+        (
+            week,
+            *(s.points[i].text for s in series),
+            number_text(e.get("n")),
+            complete_text(e.get("complete")),
+        )
         for i, (week, e) in enumerate(zip(weeks, entries, strict=True))
-    )  # fmt: skip
-    table = Table("cases_per_week", _("Beoordeelde meldingen per week en urgentie"),
-                  _columns(_("Week"), chosen), rows)  # fmt: skip
+    )
+    table = Table(
+        "cases_per_week",
+        _("Beoordeelde meldingen per week en urgentie"),
+        _columns(_("Week"), chosen),
+        rows,
+    )
     totals = [_entry(r, "cases_total") for r in reports]
     empty = (
         None
@@ -376,15 +386,26 @@ def _cases_per_week(
         else (no_cases_text())
     )
     n_text = _("n per week in de tabel")
-    return Chart("cases_per_week", table.title, "bar", _("meldingen"), weeks, series, table,
-                 empty=empty if weeks else no_cases_text(),
-                 caption=f"{n_text} · {_stand(as_of)}")  # fmt: skip
+    return Chart(
+        "cases_per_week",
+        table.title,
+        "bar",
+        _("meldingen"),
+        weeks,
+        series,
+        table,
+        empty=empty if weeks else no_cases_text(),
+        caption=f"{n_text} · {_stand(as_of)}",
+    )
 
 
 def _on_time(
-    weeks: tuple[str, ...], reports: Sequence[Mapping[str, Any]], chosen: tuple[str, ...],
-    norms: Mapping[str, float], as_of: datetime,
-) -> Chart:  # fmt: skip
+    weeks: tuple[str, ...],
+    reports: Sequence[Mapping[str, Any]],
+    chosen: tuple[str, ...],
+    norms: Mapping[str, float],
+    as_of: datetime,
+) -> Chart:
     title = _("Eerste contact op tijd per urgentie (afspraak nagekomen)")
     entries = [_entry(r, "first_contact_on_time") for r in reports]
     available = bool(entries) and all(_available(e) for e in entries)
@@ -392,11 +413,25 @@ def _on_time(
     norm = next(iter(norm_values)) if len(norm_values) == 1 else None
     norm_label = _("norm {pct}%").format(pct=number_text(norm)) if norm is not None else ""
     if not available:
-        table = Table("first_contact_on_time", title, (_("Indicator"), _("Waarde")),
-                      ((_name("first_contact_on_time"), not_available_text()),))  # fmt: skip
-        return Chart("first_contact_on_time", title, "line", "%", weeks, (), table, norm=norm,
-                     norm_label=norm_label, empty=not_available_text(),
-                     caption=_stand(as_of))  # fmt: skip
+        table = Table(
+            "first_contact_on_time",
+            title,
+            (_("Indicator"), _("Waarde")),
+            ((_name("first_contact_on_time"), not_available_text()),),
+        )
+        return Chart(
+            "first_contact_on_time",
+            title,
+            "line",
+            "%",
+            weeks,
+            (),
+            table,
+            norm=norm,
+            norm_label=norm_label,
+            empty=not_available_text(),
+            caption=_stand(as_of),
+        )
     series = []
     cells: list[list[str]] = [[w] for w in weeks]
     for u in chosen:
@@ -417,12 +452,23 @@ def _on_time(
         (*c, number_text(e.get("n")), complete_text(e.get("complete")))
         for c, e in zip(cells, entries, strict=True)
     )
-    norm_cols = [f"{u}: " + _("norm {pct}%").format(pct=number_text(norms[u]))
-                 for u in chosen if u in norms]  # fmt: skip
+    norm_cols = [
+        f"{u}: " + _("norm {pct}%").format(pct=number_text(norms[u])) for u in chosen if u in norms
+    ]
     table = Table("first_contact_on_time", title, _columns(_("Week"), chosen), rows)
     caption = f"{' · '.join(norm_cols)} · {_stand(as_of)}"
-    return Chart("first_contact_on_time", title, "line", "%", weeks, tuple(series), table,
-                 norm=norm, norm_label=norm_label, caption=caption)  # fmt: skip
+    return Chart(
+        "first_contact_on_time",
+        title,
+        "line",
+        "%",
+        weeks,
+        tuple(series),
+        table,
+        norm=norm,
+        norm_label=norm_label,
+        caption=caption,
+    )
 
 
 def _time_to_decision(
@@ -430,19 +476,33 @@ def _time_to_decision(
 ) -> Chart:
     title = _("Tijd tot triagebeslissing per week (minuten)")
     entries = [_entry(r, "time_to_decision") for r in reports]
-    median = Series(_("mediaan"), tuple(point((e.get("value") or {}).get("median"))
-                                        for e in entries))  # fmt: skip
+    median = Series(
+        _("mediaan"), tuple(point((e.get("value") or {}).get("median")) for e in entries)
+    )
     p90 = Series(_("p90"), tuple(point((e.get("value") or {}).get("p90")) for e in entries))
     rows = tuple(
-        (w, median.points[i].text, p90.points[i].text, number_text(e.get("n")),
-         complete_text(e.get("complete")))
+        (
+            w,
+            median.points[i].text,
+            p90.points[i].text,
+            number_text(e.get("n")),
+            complete_text(e.get("complete")),
+        )
         for i, (w, e) in enumerate(zip(weeks, entries, strict=True))
-    )  # fmt: skip
+    )
     table = Table("time_to_decision", title, _columns(_("Week"), (median.name, p90.name)), rows)
     has_any = any(isinstance(e.get("n"), str) or e.get("n") for e in entries)
-    return Chart("time_to_decision", title, "line", _("minuten"), weeks, (median, p90), table,
-                 empty=None if has_any else no_cases_text(),
-                 caption=_stand(as_of))  # fmt: skip
+    return Chart(
+        "time_to_decision",
+        title,
+        "line",
+        _("minuten"),
+        weeks,
+        (median, p90),
+        table,
+        empty=None if has_any else no_cases_text(),
+        caption=_stand(as_of),
+    )
 
 
 def _urgency_mix(period: Mapping[str, Any], chosen: tuple[str, ...], as_of: datetime) -> Chart:
@@ -451,12 +511,23 @@ def _urgency_mix(period: Mapping[str, Any], chosen: tuple[str, ...], as_of: date
     n = entry.get("n")
     series = (Series(_("meldingen"), tuple(point(value.get(u)) for u in chosen)),)
     rows = tuple((u, series[0].points[i].text) for i, u in enumerate(chosen))
-    rows += ((_("totaal (n)"), number_text(n)),
-             (_("volledig"), complete_text(entry.get("complete"))))  # fmt: skip
+    rows += (
+        (_("totaal (n)"), number_text(n)),
+        (_("volledig"), complete_text(entry.get("complete"))),
+    )
     table = Table("urgency_mix", _name("cases_by_urgency"), (_("Urgentie"), _("Meldingen")), rows)
     empty = None if (isinstance(n, str) or n) else no_cases_text()
-    return Chart("urgency_mix", table.title, "bar", _("meldingen"), chosen, series, table,
-                 empty=empty, caption=_caption(entry, as_of))  # fmt: skip
+    return Chart(
+        "urgency_mix",
+        table.title,
+        "bar",
+        _("meldingen"),
+        chosen,
+        series,
+        table,
+        empty=empty,
+        caption=_caption(entry, as_of),
+    )
 
 
 def _by_hour(period: Mapping[str, Any], as_of: datetime) -> Chart:
@@ -468,8 +539,17 @@ def _by_hour(period: Mapping[str, Any], as_of: datetime) -> Chart:
     table = Table("cases_by_hour", _name("cases_by_hour"), (_("Uur"), _("Meldingen")), rows)
     n = entry.get("n")
     empty = None if (isinstance(n, str) or n) else no_cases_text()
-    return Chart("cases_by_hour", table.title, "bar", _("meldingen"), hours, series, table,
-                 empty=empty, caption=_caption(entry, as_of))  # fmt: skip
+    return Chart(
+        "cases_by_hour",
+        table.title,
+        "bar",
+        _("meldingen"),
+        hours,
+        series,
+        table,
+        empty=empty,
+        caption=_caption(entry, as_of),
+    )
 
 
 def _not_available_chart(period: Mapping[str, Any], indicator_id: str, as_of: datetime) -> Chart:
@@ -478,51 +558,86 @@ def _not_available_chart(period: Mapping[str, Any], indicator_id: str, as_of: da
     # when a source arrives, its figure shows as a table row until it has a chart
     text = str(entry.get("value")) if _available(entry) else not_available_text()
     table = Table(indicator_id, title, (_("Indicator"), _("Waarde")), ((title, text),))
-    return Chart(indicator_id, title, "bar", "", (), (), table, empty=not_available_text(),
-                 caption=_stand(as_of))  # fmt: skip
+    return Chart(
+        indicator_id,
+        title,
+        "bar",
+        "",
+        (),
+        (),
+        table,
+        empty=not_available_text(),
+        caption=_stand(as_of),
+    )
 
 
 def _other_figures(period: Mapping[str, Any], as_of: datetime) -> Table:
     rows: list[tuple[str, ...]] = []
     total = _entry(period, "cases_total")
-    rows.append((_name("cases_total"), number_text(total.get("value")),
-                 number_text(total.get("n")), complete_text(total.get("complete"))))  # fmt: skip
+    rows.append(
+        (
+            _name("cases_total"),
+            number_text(total.get("value")),
+            number_text(total.get("n")),
+            complete_text(total.get("complete")),
+        )
+    )
     ttd = _entry(period, "time_to_decision")
     value = ttd.get("value") or {}
-    rows.append((_name("time_to_decision"),
-                 _("mediaan {median}, p90 {p90} min").format(
-                     median=number_text(value.get("median")), p90=number_text(value.get("p90"))),
-                 number_text(ttd.get("n")), complete_text(ttd.get("complete"))))  # fmt: skip
+    rows.append(
+        (
+            _name("time_to_decision"),
+            _("mediaan {median}, p90 {p90} min").format(
+                median=number_text(value.get("median")), p90=number_text(value.get("p90"))
+            ),
+            number_text(ttd.get("n")),
+            complete_text(ttd.get("complete")),
+        )
+    )
     rec = _entry(period, "needs_reconciliation")
     ratio = rec.get("value") or {}
-    rows.append((_name("needs_reconciliation"),
-                 _("{pct} ({num} van {den})").format(
-                     pct=number_text(ratio.get("pct"), "percent"),
-                     num=number_text(ratio.get("numerator")),
-                     den=number_text(ratio.get("denominator"))),
-                 number_text(rec.get("n")), complete_text(rec.get("complete"))))  # fmt: skip
+    rows.append(
+        (
+            _name("needs_reconciliation"),
+            _("{pct} ({num} van {den})").format(
+                pct=number_text(ratio.get("pct"), "percent"),
+                num=number_text(ratio.get("numerator")),
+                den=number_text(ratio.get("denominator")),
+            ),
+            number_text(rec.get("n")),
+            complete_text(rec.get("complete")),
+        )
+    )
     for indicator in load_catalogue().indicators:
         entry = _entry(period, indicator.id)
         if not _available(entry):
             rows.append((pick(indicator.name), not_available_text(), "–", "–"))
     title = _("Overige cijfers over de hele periode")
-    return Table("other_figures", f"{title} ({_stand(as_of)})",
-                 (_("Indicator"), _("Waarde"), _("n (meldingen)"), _("volledig")),
-                 tuple(rows))  # fmt: skip
+    return Table(
+        "other_figures",
+        f"{title} ({_stand(as_of)})",
+        (_("Indicator"), _("Waarde"), _("n (meldingen)"), _("volledig")),
+        tuple(rows),
+    )
 
 
 def _completeness(period: Mapping[str, Any], as_of: datetime) -> Table:
     entry = _entry(period, "completeness")
     value = entry.get("value") or {}
     rows = tuple(
-        (fid, number_text(r.get("pct"), "percent"),
-         _("{num} van {den}").format(num=number_text(r.get("numerator")),
-                                    den=number_text(r.get("denominator"))))
+        (
+            fid,
+            number_text(r.get("pct"), "percent"),
+            _("{num} van {den}").format(
+                num=number_text(r.get("numerator")), den=number_text(r.get("denominator"))
+            ),
+        )
         for fid, r in value.items()
-    )  # fmt: skip
+    )
     title = _("Volledigheid van de verplichte velden")
-    return Table("completeness", f"{title} ({_stand(as_of)})",
-                 (_("Veld"), _("Ingevuld"), _("Aantal")), rows)  # fmt: skip
+    return Table(
+        "completeness", f"{title} ({_stand(as_of)})", (_("Veld"), _("Ingevuld"), _("Aantal")), rows
+    )
 
 
 @dataclass

@@ -48,9 +48,13 @@ class LocalSource:
     def report(self, start: date, end: date, *, public: bool) -> dict[str, Any]:
         cells = cells_from_facts(self.facts, start, end)
         return assemble(
-            cells, region=self.region, start=start, end=end, computed_at=self._now(),
+            cells,
+            region=self.region,
+            start=start,
+            end=end,
+            computed_at=self._now(),
             public=public,
-        )  # fmt: skip
+        )
 
 
 def local_facts(session: DeskSession) -> list[CaseFacts]:
@@ -171,6 +175,10 @@ def load_dashboard(
             notice = _("Oefenomgeving: oefenmeldingen tellen nooit mee.")
         period, weekly = reports_for(source, filters, today)
     return build_dashboard(
-        period, weekly, source=source.kind, urgencies=filters.urgencies, notice=notice,
+        period,
+        weekly,
+        source=source.kind,
+        urgencies=filters.urgencies,
+        notice=notice,
         last_sync=last_sync(session) if source.kind == "local" else None,
-    )  # fmt: skip
+    )
