@@ -182,3 +182,22 @@ def load_dashboard(
         notice=notice,
         last_sync=last_sync(session) if source.kind == "local" else None,
     )
+
+
+def record_export(session: DeskSession, dashboard: Dashboard, kind: str, file_name: str) -> None:
+    """Audit a dashboard export (figures leave the desk as a file): format, file name,
+    period, source and whether small numbers were hidden. No case is named."""
+    session.store.audit.append(
+        session.actor,
+        "export",
+        details={
+            "what": "indicators",
+            "format": kind,
+            "file": file_name,
+            "region": dashboard.region,
+            "from": dashboard.start.isoformat(),
+            "to": dashboard.end.isoformat(),
+            "source": dashboard.source,
+            "public": dashboard.public,
+        },
+    )

@@ -68,7 +68,7 @@ def paint_chart(painter: QPainter, rect: QRectF, chart: Chart) -> None:
     """Draw ``chart`` into ``rect`` (white background, title, caption, legend, plot)."""
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-    unit = max(6.0, min(rect.width() / 70.0, rect.height() / 34.0))
+    unit = max(7.5, min(rect.width() / 62.0, rect.height() / 24.0))
     painter.fillRect(rect, QColor("white"))
     inner = rect.marginsRemoved(QMarginsF(unit, unit * 0.6, unit, unit * 0.6))
     painter.setPen(INK)
