@@ -1,6 +1,7 @@
 """Offscreen screenshot of the coordinator dashboard over synthetic cases on a desk.
 
-QT_QPA_PLATFORM=offscreen .venv/bin/python tools/dashboard_screenshot.py docs/screenshots/dashboard.png
+QT_QPA_PLATFORM=offscreen .venv/bin/python tools/dashboard_screenshot.py \
+    docs/screenshots/dashboard.png
 
 A temporary encrypted store with a coordinator profile, 90 synthetic cases in November
 2026 (tests/helpers/indicator_cases.py), the dashboard tab at 1280 × 900, grabbed.
@@ -24,9 +25,10 @@ def main(target: Path) -> None:
     from tests.helpers.stores import make_session, opened_store
 
     app = QApplication.instance() or QApplication([])
-    with tempfile.TemporaryDirectory() as tmp, opened_store(
-        Path(tmp) / "data", name="Carla Coördinator", role="coordinator"
-    ) as store:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        opened_store(Path(tmp) / "data", name="Carla Coördinator", role="coordinator") as store,
+    ):
         session = make_session(store, role="coordinator")
         seed_month(store, session, 90, datetime(2026, 11, 2, 8, 5, tzinfo=AMS))
         window = MainWindow(session)
