@@ -11,10 +11,11 @@ van* time.
 
 Published marks stay marks: ``<5`` (a count of 1–4), ``x`` (hidden so a small count
 cannot be worked back) and ``—`` (a percentage on fewer than 10 cases) are drawn as a
-mark, never as a number. When weeks and the period are shown together, a period figure
-that would give back a week's hidden count (period minus the published weeks) is hidden
-too (:func:`guard_line`); tests/unit/reports/test_dashboard_model.py holds this with
-hypothesis against a brute-force attacker.
+mark, never as a number. When weeks and the period are shown together, the period's
+figures beside the weeks are derived from the published weeks (:func:`guarded`), so the
+period minus the published weeks gives no hidden week back;
+tests/unit/reports/test_dashboard_model.py holds this with hypothesis against a
+brute-force attacker of the whole table.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from coordination.indicators import NOT_AVAILABLE, load_catalogue
-from coordination.indicators.suppression import NO_PCT, SECONDARY, SMALL, exposed
+from coordination.indicators.suppression import NO_PCT, SECONDARY, SMALL
 from desktop import timefmt
 from desktop.i18n import _, pick
 
@@ -213,73 +214,39 @@ def figure_caption(entry: Mapping[str, Any]) -> str:
 # -- small numbers across weeks and period ---------------------------------------------
 
 
-def guard_line(parts: Sequence[Any], total: Any) -> tuple[list[Any], Any]:
-    """Weekly figures ``parts`` next to their period figure ``total``, as they may be
-    shown: while the total and the published weeks would pin a hidden week's value (the
-    total minus the published weeks), the next smallest non-zero published week is
-    hidden too (``x``), then a zero week, and when none is left the total itself."""
-    shown = list(parts)
-    if not isinstance(total, int) or isinstance(total, bool):
-        return shown, total
-    cells = {str(i): p for i, p in enumerate(shown) if isinstance(p, int | str)}
-    while any(isinstance(p, str) for p in cells.values()) and exposed(cells, total):
-        visible = [(v, int(k)) for k, v in cells.items() if isinstance(v, int)]
-        nonzero = sorted((v, i) for v, i in visible if v > 0)
-        zeros = [i for v, i in visible if v == 0]
-        if nonzero:
-            index = nonzero[0][1]
-        elif zeros:
-            index = zeros[0]
-        else:
-            return shown, SECONDARY
-        shown[index] = SECONDARY
-        cells[str(index)] = SECONDARY
-    return shown, total
-
-
-def guard_weeks(
-    weekly: Sequence[Mapping[str, Any]], period: Mapping[str, Any]
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """A breakdown per week next to the period's: every category's weeks guarded
-    against the period's figure of that category (:func:`guard_line`)."""
-    weeks = [dict(w) for w in weekly]
-    shown = dict(period)
-    for category, total in period.items():
-        line, shown[category] = guard_line([w.get(category) for w in weeks], total)
-        for week, value in zip(weeks, line, strict=True):
-            if category in week:
-                week[category] = value
-    return weeks, shown
+def derived_sum(parts: Sequence[Any]) -> Any:
+    """A period figure made from published weekly figures: their sum when every one is
+    published, else ``x``. It tells nothing the weeks do not already tell."""
+    if all(isinstance(p, int) and not isinstance(p, bool) for p in parts):
+        return sum(parts)
+    return SECONDARY
 
 
 def guarded(
     period: Mapping[str, Any], reports: Sequence[Mapping[str, Any]]
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Published reports of a period and its weeks as they may be shown together: the
-    weekly figures the dashboard shows (urgency counts, their n, the n of the time to
-    decision) guarded against the period's (:func:`guard_weeks`, :func:`guard_line`)."""
+    """Published reports of a period and its weeks as they may be shown together.
+
+    Each week is published by the small-number rules on its own. A period figure shown
+    beside them (the urgency counts, their n, the n of the time to decision) would let a
+    reader subtract the published weeks and get a hidden week back; so beside weeks it
+    is derived from the published weeks (:func:`derived_sum`) instead, and the period
+    adds nothing to what the weeks tell."""
     period = {**period, "indicators": {k: dict(v) for k, v in period["indicators"].items()}}
-    weeks = [{**r, "indicators": {k: dict(v) for k, v in r["indicators"].items()}} for r in reports]
-    p_urg = period["indicators"]["cases_by_urgency"]
+    weeks = [{**r, "indicators": {k: dict(v) for k, v in r["indicators"].items()}}
+             for r in reports]  # fmt: skip
+    if not weeks:
+        return period, weeks
+    urg = period["indicators"]["cases_by_urgency"]
     w_urg = [w["indicators"]["cases_by_urgency"] for w in weeks]
-    values, p_urg["value"] = guard_weeks(
-        [w.get("value") or {} for w in w_urg], p_urg.get("value") or {}
-    )
-    for entry, value in zip(w_urg, values, strict=True):
-        entry["value"] = value
+    cells = dict(urg.get("value") or {})
+    urg["value"] = {c: derived_sum([(w.get("value") or {}).get(c) for w in w_urg]) for c in cells}
     for key in ("cases_by_urgency", "time_to_decision"):
-        p_entry = period["indicators"][key]
-        w_entries = [w["indicators"][key] for w in weeks]
-        line, n = guard_line([e.get("n") for e in w_entries], p_entry.get("n"))
-        cells = p_urg["value"] if key == "cases_by_urgency" else {}
-        hidden = any(v == SECONDARY for v in cells.values())
-        if isinstance(n, int) and hidden and exposed(cells, n):
-            n = SECONDARY
-        if n != p_entry.get("n"):
-            p_entry["n"], p_entry["complete"] = n, NO_PCT
-        for entry, shown in zip(w_entries, line, strict=True):
-            if shown != entry.get("n"):
-                entry["n"], entry["complete"] = shown, NO_PCT
+        entry = period["indicators"][key]
+        n = derived_sum([w["indicators"][key].get("n") for w in weeks])
+        if n != entry.get("n"):
+            entry["complete"] = NO_PCT
+        entry["n"] = n
     return period, weeks
 
 
