@@ -4,7 +4,8 @@ QT_QPA_PLATFORM=offscreen .venv/bin/python tools/dashboard_screenshot.py \
     docs/screenshots/dashboard.png
 
 A temporary encrypted store with a coordinator profile, 90 synthetic cases in November
-2026 (tests/helpers/indicator_cases.py), the dashboard tab at 1280 × 900, grabbed.
+2026 (tests/helpers/indicator_cases.py), the dashboard tab at 1280 × 900, grabbed and
+saved in 256 colours (small).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def main(target: Path) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QImage
     from PySide6.QtWidgets import QApplication
 
     from desktop.ui.main_window import MainWindow
@@ -39,7 +42,9 @@ def main(target: Path) -> None:
         panel.resize(1280, 900)
         app.processEvents()
         target.parent.mkdir(parents=True, exist_ok=True)
-        window.grab().save(str(target), "PNG")
+        image = window.grab().toImage()
+        flags = Qt.ImageConversionFlag.AvoidDither | Qt.ImageConversionFlag.ThresholdDither
+        image.convertToFormat(QImage.Format.Format_Indexed8, flags).save(str(target), "PNG", 9)
         print(f"{target}: {target.stat().st_size // 1024} KB")
         window.close()
 
