@@ -354,13 +354,11 @@ def dashboard_pdf(dashboard: Dashboard, path: Path) -> int:
             lines.append(dashboard.notice)
         painter.setFont(_font(unit * 1.2))
         y = unit * 3.5
+        wrap = Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap
         for line in lines:
-            painter.drawText(
-                QRectF(0, y, page.width(), unit * 1.8),
-                Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap,
-                line,
-            )
-            y += unit * 1.9
+            box = painter.boundingRect(QRectF(0, y, page.width(), page.height()), wrap, line)
+            painter.drawText(box, wrap, line)
+            y += box.height() + unit * 0.3
         # then the charts: two per page, chart left and its table right
         slot_h = (page.height() - y - unit) / 2
         slots = [
@@ -379,10 +377,10 @@ def dashboard_pdf(dashboard: Dashboard, path: Path) -> int:
                 ]
                 index = 0
             slot = slots[index]
-            chart_rect = QRectF(slot.left(), slot.top(), slot.width() * 0.62, slot.height())
+            chart_rect = QRectF(slot.left(), slot.top(), slot.width() * 0.56, slot.height())
             paint_chart(painter, chart_rect, chart)
             table_rect = QRectF(
-                slot.left() + slot.width() * 0.64, slot.top(), slot.width() * 0.36, slot.height()
+                slot.left() + slot.width() * 0.58, slot.top(), slot.width() * 0.42, slot.height()
             )
             _paint_table(painter, table_rect, chart.table, unit * 0.8)
             index += 1
