@@ -276,11 +276,10 @@ class MainWindow(QMainWindow):
         self._build_dashboard_action()
 
     def _build_dashboard_action(self) -> None:
-        """Stuurinformatie, for coordinators (not in the training environment)."""
-        from desktop.ui.dashboard import may_see_dashboard
-
+        """Stuurinformatie, for coordinators (not in the training environment); the
+        dashboard's modules load only when it opens."""
         self.dashboard_action: QAction | None = None
-        if not may_see_dashboard(self.session):
+        if self.session.role != "coordinator" or self.session.training:
             return
         menu = self.menuBar().addMenu(_("Stuur&informatie"))
         self.dashboard_action = QAction(_("&Dashboard"), self)
