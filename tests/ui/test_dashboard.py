@@ -9,7 +9,7 @@ from pathlib import Path
 import pypdfium2
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QComboBox, QDateEdit
 from pytestqt.qtbot import QtBot
 
 from desktop.session.desk import DeskSession
@@ -177,3 +177,43 @@ def test_every_export_format_writes_a_readable_file(
     exports = [e for e in store.audit.events() if e.action == "export"]
     assert [e.details["format"] for e in exports] == ["png", "svg", "pdf"]
     assert all(e.details["what"] == "indicators" and e.case_id is None for e in exports)
+
+
+def test_every_focusable_widget_of_the_dashboard_has_a_name(qtbot: QtBot, store: Store) -> None:
+    session = coordinator(store)
+    seed_month(store, session, 10, datetime(2026, 11, 3, 9, 0, tzinfo=AMS))
+    window = open_window(qtbot, session)
+    panel = open_dashboard(qtbot, window)
+    from PySide6.QtWidgets import QAbstractScrollArea, QWidget
+
+    nameless, checked = [], 0
+    for widget in panel.findChildren(QWidget):
+        if not widget.isVisibleTo(panel) or widget.focusPolicy() == Qt.FocusPolicy.NoFocus:
+            continue
+        parent = widget.parentWidget()
+        if isinstance(parent, QDateEdit | QComboBox) or widget.objectName().startswith("qt_"):
+            continue  # the line edit inside a date or combo box speaks for its parent
+        if isinstance(widget, QAbstractScrollArea) and widget is panel.scroller:
+            continue
+        checked += 1
+        if not widget.accessibleName() and not getattr(widget, "text", lambda: "")():
+            nameless.append((type(widget).__name__, widget.objectName()))
+    assert nameless == [] and checked > 20
+
+
+def test_the_dashboard_in_english(qtbot: QtBot, store: Store) -> None:
+    from desktop.i18n import set_language
+
+    set_language("en")
+    try:
+        window = open_window(qtbot, coordinator(store))
+        panel = open_dashboard(qtbot, window)
+        assert window.tabs.tabText(window.tabs.currentIndex()) == "Management information"
+        assert panel.show_button.text() == "Sh&ow"
+        assert "Source: only this desk's cases (offline)" in panel.source_label.text()
+        board = panel.dashboard
+        assert board is not None
+        assert board.chart("free_places").empty == "not available (no data source yet)"
+        assert doubles(window) == {}
+    finally:
+        set_language("nl")
