@@ -141,6 +141,48 @@ def reports_for(
     return period, weekly
 
 
+def not_signed_in_text() -> str:
+    return _("Niet aangemeld bij de centrale server: de cijfers van deze desk.")
+
+
+def server_failed_text(exc: BaseException) -> str:
+    return _("De centrale server gaf geen cijfers ({reason}): de cijfers van deze desk.").format(
+        reason=str(exc) or type(exc).__name__
+    )
+
+
+def fetch_central(
+    central: CentralSource, filters: Filters, today: date | None = None
+) -> tuple[dict[str, Any], list[tuple[Week, dict[str, Any]]]]:
+    """The server's reports for ``filters`` (HTTP only: safe off the UI thread); closes
+    the source's connection. Raises :class:`desktop.sync.errors.SyncError`."""
+    try:
+        return reports_for(central, filters, today)
+    finally:
+        central.transport.close()
+
+
+def central_dashboard(
+    reports: tuple[dict[str, Any], list[tuple[Week, dict[str, Any]]]], filters: Filters
+) -> Dashboard:
+    period, weekly = reports
+    return build_dashboard(period, weekly, source="central", urgencies=filters.urgencies)
+
+
+def local_dashboard(
+    session: DeskSession, filters: Filters, notice: str = "", today: date | None = None
+) -> Dashboard:
+    """The dashboard over this desk's own cases (on the thread that owns the store)."""
+    source = LocalSource(session)
+    if session.training:
+        notice = _("Oefenomgeving: oefenmeldingen tellen nooit mee.")
+    period, weekly = reports_for(source, filters, today)
+    return build_dashboard(
+        period, weekly, source="local", urgencies=filters.urgencies, notice=notice,
+        last_sync=last_sync(session),
+    )  # fmt: skip
+
+
 def load_dashboard(
     session: DeskSession,
     filters: Filters,
@@ -149,39 +191,20 @@ def load_dashboard(
     use_keyring: bool = True,
     today: date | None = None,
 ) -> Dashboard:
-    """The dashboard for ``filters``: from the server when signed in (and ``prefer`` is
-    central), else — or when the server cannot answer — from this desk's own cases."""
+    """The dashboard for ``filters`` in one call: from the server when signed in (and
+    ``prefer`` is central), else — or when the server cannot answer — from this desk's
+    own cases. (The UI asks the server off its thread, with the same pieces.)"""
     from desktop.sync.errors import SyncError
 
-    notice = ""
-    source: IndicatorSource | None = None
-    if prefer == "central":
-        central = central_source(session, use_keyring=use_keyring)
-        if central is None:
-            notice = _("Niet aangemeld bij de centrale server: de cijfers van deze desk.")
-        else:
-            try:
-                period, weekly = reports_for(central, filters, today)
-                source = central
-            except SyncError as exc:
-                notice = _(
-                    "De centrale server gaf geen cijfers ({reason}): de cijfers van deze desk."
-                ).format(reason=str(exc) or type(exc).__name__)
-            finally:
-                central.transport.close()
-    if source is None:
-        source = LocalSource(session)
-        if session.training:
-            notice = _("Oefenomgeving: oefenmeldingen tellen nooit mee.")
-        period, weekly = reports_for(source, filters, today)
-    return build_dashboard(
-        period,
-        weekly,
-        source=source.kind,
-        urgencies=filters.urgencies,
-        notice=notice,
-        last_sync=last_sync(session) if source.kind == "local" else None,
-    )
+    if prefer != "central":
+        return local_dashboard(session, filters, today=today)
+    central = central_source(session, use_keyring=use_keyring)
+    if central is None:
+        return local_dashboard(session, filters, not_signed_in_text(), today)
+    try:
+        return central_dashboard(fetch_central(central, filters, today), filters)
+    except SyncError as exc:
+        return local_dashboard(session, filters, server_failed_text(exc), today)
 
 
 def record_export(session: DeskSession, dashboard: Dashboard, kind: str, file_name: str) -> None:

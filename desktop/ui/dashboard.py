@@ -9,19 +9,22 @@ figures as text with n and completeness, reachable by keyboard and read by scree
 readers. The source (central server, or this desk's own cases offline) and its *stand
 van* time are said above the charts.
 
-The figures come from :func:`desktop.session.indicators.load_dashboard`; the widgets
-only choose filters and draw. Export without dialogs: :meth:`DashboardPanel.export_chart`
+The figures come from :mod:`desktop.session.indicators` (the server is asked on a worker
+thread; the desk's own cases are read on the UI thread, which owns the store); the
+widgets only choose filters and draw. Export without dialogs: :meth:`DashboardPanel.export_chart`
 and :meth:`DashboardPanel.export_pdf`; the buttons ask for a file first.
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QRectF, QSize, Qt
+from PySide6.QtCore import QDate, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -58,13 +61,17 @@ from desktop.reports.dashboard import (
 )
 from desktop.session.indicators import (
     COORDINATOR,
-    load_dashboard,
+    central_dashboard,
+    central_source,
+    fetch_central,
+    local_dashboard,
+    not_signed_in_text,
     record_export,
+    server_failed_text,
     today_local,
 )
 from desktop.ui.dashboard_charts import chart_png, chart_svg, dashboard_pdf, paint_chart
 
-Loader = Callable[[Filters], Dashboard]
 FORMATS = ("png", "svg")
 
 
@@ -172,11 +179,12 @@ class ChartBlock(QFrame):
 class DashboardPanel(QWidget):
     """The dashboard tab: filters, the source, charts with tables, other tables, export."""
 
+    fetched = Signal(int, object, object)  # generation, filters, reports or the error
+
     def __init__(
         self,
         session: Any,
         *,
-        loader: Loader | None = None,
         today: date | None = None,
         use_keyring: bool = True,
         parent: QWidget | None = None,
@@ -184,9 +192,10 @@ class DashboardPanel(QWidget):
         super().__init__(parent)
         self.session = session
         self.today = today or today_local()
-        self._loader = loader or (
-            lambda f: load_dashboard(session, f, use_keyring=use_keyring, today=self.today)
-        )
+        self.use_keyring = use_keyring
+        self.loading = False  # the server is being asked (on a worker thread)
+        self._generation = 0  # answers to an older request are dropped
+        self.fetched.connect(self._on_fetched, Qt.ConnectionType.QueuedConnection)
         self.dashboard: Dashboard | None = None
         self.blocks: dict[str, ChartBlock] = {}
         self.setObjectName("dashboard")
@@ -304,7 +313,9 @@ class DashboardPanel(QWidget):
 
     def refresh(self) -> None:
         """Load the figures for the filters and show them; a bad period is said in Dutch,
-        naming the field, and the figures shown before stay."""
+        naming the field, and the figures shown before stay. Signed in, the server is
+        asked on a worker thread (the desk never waits on the network); the desk's own
+        cases are read here, on the thread that owns the store."""
         filters = self.filters()
         problem = filter_problem(filters.start, filters.end, self.today)
         if problem:
@@ -312,9 +323,44 @@ class DashboardPanel(QWidget):
             self.error.show()
             return
         self.error.hide()
+        self._generation += 1
+        central = central_source(self.session, use_keyring=self.use_keyring)
+        if central is None:
+            self.loading = False
+            self._show_local(filters, not_signed_in_text())
+            return
+        self.loading = True
+        self.source_label.setText(_("Cijfers ophalen bij de centrale server…"))
+        generation = self._generation
+        thread = threading.Thread(
+            target=self._fetch, args=(central, filters, generation), daemon=True,
+            name="dashboard-fetch",
+        )  # fmt: skip
+        thread.start()
+
+    def _fetch(self, central: Any, filters: Filters, generation: int) -> None:
+        """On the worker thread: HTTP only, then hand the outcome to the UI thread."""
+        outcome: object
+        try:
+            outcome = fetch_central(central, filters, self.today)
+        except Exception as exc:  # told on the UI thread, which falls back to local
+            outcome = exc
+        with contextlib.suppress(RuntimeError):  # the panel was closed meanwhile
+            self.fetched.emit(generation, filters, outcome)
+
+    def _on_fetched(self, generation: int, filters: Filters, outcome: object) -> None:
+        if generation != self._generation:
+            return  # a newer request is under way
+        self.loading = False
+        if isinstance(outcome, BaseException):
+            self._show_local(filters, server_failed_text(outcome))
+            return
+        self.show_dashboard(central_dashboard(outcome, filters))  # type: ignore[arg-type]
+
+    def _show_local(self, filters: Filters, notice: str) -> None:
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            dashboard = self._loader(filters)
+            dashboard = local_dashboard(self.session, filters, notice, self.today)
         finally:
             QApplication.restoreOverrideCursor()
         self.show_dashboard(dashboard)

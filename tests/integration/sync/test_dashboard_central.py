@@ -65,6 +65,9 @@ def test_the_dashboard_shows_the_servers_figures_for_the_region(
 
     panel = DashboardPanel(session, today=TODAY, use_keyring=False)
     qtbot.addWidget(panel)
+    assert panel.loading, "the server is asked off the UI thread"
+    assert panel.source_label.text() == "Cijfers ophalen bij de centrale server…"
+    qtbot.waitUntil(lambda: not panel.loading, timeout=30_000)
     board = panel.dashboard
     assert board is not None and board.source == "central"
     assert "Bron: centrale server (hele regio)" in panel.source_label.text()
@@ -97,13 +100,26 @@ def test_the_dashboard_shows_the_servers_figures_for_the_region(
     # published: the server's small-number rules, asked with ?public=true
     panel.public.setChecked(True)
     panel.refresh()
+    qtbot.waitUntil(lambda: not panel.loading, timeout=30_000)
     assert panel.dashboard is not None and panel.dashboard.public
     assert panel.dashboard.source == "central"
+
+    # the server does not answer (stopped): this desk's own figures, and why
+    central.stop()
+    try:
+        panel.refresh()
+        qtbot.waitUntil(lambda: not panel.loading, timeout=30_000)
+        down = panel.dashboard
+        assert down is not None and down.source == "local"
+        assert panel.notice.text().startswith("De centrale server gaf geen cijfers (")
+    finally:
+        central.start()
 
     # signed out: this desk's own cases, said in the notice
     assert engine.logout() is True
     panel.public.setChecked(False)
     panel.refresh()
+    assert not panel.loading, "signed out, nothing is asked of the server"
     after = panel.dashboard
     assert after is not None and after.source == "local"
     assert "Niet aangemeld bij de centrale server" in panel.notice.text()
