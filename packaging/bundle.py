@@ -92,7 +92,8 @@ EXCLUDED_MODULES = (
     # Pillow (needed by reportlab) image codecs the PDFs never use
     "PIL._avif",
     "PIL.AvifImagePlugin",
-    # Qt modules Doorloop does not use (it uses QtCore, QtGui, QtWidgets, QtPrintSupport;
+    # Qt modules Doorloop does not use (it uses QtCore, QtGui, QtWidgets, QtPrintSupport, and
+    # QtSvg for the dashboard's SVG export;
     # tests/packaging/test_packaging_config.py fails when the app imports an excluded module)
     "PySide6.QtQml",
     "PySide6.QtQuick",

@@ -8,6 +8,7 @@ desk starts fast.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -155,6 +156,18 @@ class HttpTransport:
 
     def logout(self) -> None:
         self._call("POST", "/v1/auth/logout")
+
+    def indicators(self, start: str, end: str, *, public: bool = False) -> dict[str, Any]:
+        """`GET /v1/indicators` of the user's region, [start, end) (coordinators only)."""
+        params = {"from": start, "to": end, "public": "true" if public else "false"}
+        content = self._call("GET", "/v1/indicators", params=params)
+        try:
+            data = json.loads(content)
+        except ValueError as exc:
+            raise NetworkError(f"unreadable indicators: {exc}") from exc
+        if not isinstance(data, dict) or not isinstance(data.get("indicators"), dict):
+            raise NetworkError("unreadable indicators: no indicators object")
+        return data
 
 
 def _error_detail(content: bytes) -> ErrorDetail | None:

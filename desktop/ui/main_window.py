@@ -186,6 +186,7 @@ class MainWindow(QMainWindow):
         self.session = session
         self._unlock_store = unlock or session.store.unlock
         self.sync_bridge: Any = None  # desktop.ui.sync_bridge.SyncBridge, set by the app
+        self.dashboard_options: dict[str, Any] = {}  # DashboardPanel keywords (tests)
         self.setObjectName("main_window")
         title = _("Doorloop")
         if session.training:
@@ -272,6 +273,36 @@ class MainWindow(QMainWindow):
             self.sandbox_action.triggered.connect(self.open_sandbox)
             training_menu.addAction(self.sandbox_action)
         self._build_sync_actions()
+        self._build_dashboard_action()
+
+    def _build_dashboard_action(self) -> None:
+        """Stuurinformatie, for coordinators (not in the training environment); the
+        dashboard's modules load only when it opens."""
+        self.dashboard_action: QAction | None = None
+        if self.session.role != "coordinator" or self.session.training:
+            return
+        menu = self.menuBar().addMenu(_("Stuur&informatie"))
+        self.dashboard_action = QAction(_("&Dashboard"), self)
+        self.dashboard_action.setObjectName("action_dashboard")
+        self.dashboard_action.setShortcut(QKeySequence("Ctrl+Shift+D"))
+        self.dashboard_action.triggered.connect(self.open_dashboard)
+        menu.addAction(self.dashboard_action)
+        self.addAction(self.dashboard_action)
+
+    def open_dashboard(self) -> Any:
+        """The dashboard tab (made once, then brought to the front)."""
+        from desktop.ui.dashboard import DashboardPanel
+
+        for i in range(self.tabs.count()):
+            panel = self.tabs.widget(i)
+            if isinstance(panel, DashboardPanel):
+                self.tabs.setCurrentIndex(i)
+                return panel
+        panel = DashboardPanel(self.session, **self.dashboard_options)
+        index = self.tabs.addTab(panel, _("Stuurinformatie"))
+        self.tabs.setCurrentIndex(index)
+        panel.start_edit.setFocus()
+        return panel
 
     def _build_sync_actions(self) -> None:
         menu = self.menuBar().addMenu(_("S&ynchronisatie"))
