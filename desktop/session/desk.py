@@ -223,7 +223,7 @@ class DeskSession:
         from desktop.sync.credentials import Credentials
         from desktop.sync.local import sync_status
 
-        state = SyncState(self.store.db)
+        state = SyncState(self.store.db, user=self.store.current_user)
         return sync_status(self.store, state, Credentials(state, use_keyring=use_keyring))
 
     def forget_sync_device(self, *, use_keyring: bool = True) -> None:
@@ -234,7 +234,7 @@ class DeskSession:
         from desktop.sync.credentials import Credentials
         from desktop.sync.local import forget_device
 
-        state = SyncState(self.store.db)
+        state = SyncState(self.store.db, user=self.store.current_user)
         credentials = Credentials(state, use_keyring=use_keyring)
         forget_device(self.store, state, credentials, revoked=False)
 

@@ -99,7 +99,7 @@ def sent(store: Store) -> list[dict[str, Any]]:
 
 def pull(store: Store, items: list[dict[str, Any]]) -> None:
     with store.atomic():
-        state = SyncState(store.db)
+        state = SyncState(store.db, user=store.current_user)
         for item in items:
             state.apply_version(item)
 
@@ -200,6 +200,6 @@ def test_migration_moves_resolves_into_their_table_and_derives_lost_deadlines(
     b.lock()
     b.unlock(PASSPHRASE)
     assert b.cases.summary(case_id).deadline == U1_DEADLINE  # type: ignore[union-attr]
-    assert SyncState(b.db).resolved_versions(case_id) == {"other-head"}
+    assert SyncState(b.db, user=b.current_user).resolved_versions(case_id) == {"other-head"}
     keys = b.sql.execute("SELECT count(*) FROM sync_checkpoint WHERE key LIKE 'reconcile%'")
     assert keys.fetchone()[0] == 0
