@@ -68,6 +68,21 @@ class EarlyOpen(threading.Thread):
         )
 
 
+def slot_named(data_dir: Path, training: bool, name: str | None) -> str | None:
+    """The key slot of the user ``name`` (display name, case-insensitive, or local id);
+    None when not given (then each slot is tried). An unknown name stays as it is: no
+    slot has that id, so the passphrase is refused rather than tried on everyone's."""
+    if not name:
+        return None
+    from desktop.store.keyslots import list_users
+
+    wanted = name.strip().casefold()
+    for info in list_users(data_dir, training=training):
+        if wanted in (info.slot_id.casefold(), info.name.strip().casefold()):
+            return info.slot_id
+    return name
+
+
 def _open_or_create(
     data_dir: Path,
     training: bool,
@@ -80,7 +95,7 @@ def _open_or_create(
     The passphrase that opened the store is appended to ``secrets`` (when given) so the
     caller can hand it to the sync worker once and then drop it.
     """
-    from desktop.store import WrongPassphrase, open_store, store_exists
+    from desktop.store import WrongPassphrase, list_users, open_store, store_exists
     from desktop.ui.access_dialogs import ProfileDialog, UnlockDialog
 
     exists = store_exists(data_dir, training=training)
@@ -101,13 +116,14 @@ def _open_or_create(
 
     if exists:
 
-        def unlock(secret: str) -> Store:
-            store = open_store(data_dir, secret, training=training)
+        def unlock(secret: str, user: str | None = None) -> Store:
+            store = open_store(data_dir, secret, training=training, user=user)
             if secrets is not None:
                 secrets.append(secret)
             return store
 
-        dialog = UnlockDialog(unlock)
+        # each user of the device unlocks with their own passphrase: the list says who
+        dialog = UnlockDialog(unlock, users=list_users(data_dir, training=training))
         if dialog.exec() != dialog.DialogCode.Accepted:
             return None
         store = dialog.result_value
@@ -167,7 +183,8 @@ def run(
     passphrase = os.environ.get("DOORLOOP_PASSPHRASE")
     early = None
     if passphrase and (smoke or database_path(data_dir, training=training).exists()):
-        early = EarlyOpen(data_dir, passphrase, training)
+        user = slot_named(data_dir, training, os.environ.get("DOORLOOP_USER"))
+        early = EarlyOpen(data_dir, passphrase, training, user)
         early.start()  # first: the key derivation is the longest single step
     set_language(language or os.environ.get("DOORLOOP_LANG") or "nl")
     _load_before_qt()

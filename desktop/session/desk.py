@@ -200,19 +200,34 @@ class DeskSession:
 
     # -- the lock --------------------------------------------------------------------------
 
-    def lock(self, before_close: Callable[[], None] | None = None) -> None:
-        """Audit the lock, then close the store (the key leaves this connection);
-        ``before_close`` runs in between (the UI hands the sync worker what is committed)."""
+    def lock(
+        self, before_close: Callable[[], None] | None = None, *, switching: bool = False
+    ) -> None:
+        """Audit the lock (``switch_user`` when handing the desk to another user), then
+        close the store (the key leaves this connection); ``before_close`` runs in
+        between (the UI hands the sync worker what is committed)."""
         if self.store.locked:
             return
-        self.store.audit.append(self.actor, "lock")
+        self.store.audit.append(self.actor, "switch_user" if switching else "lock")
         if before_close is not None:
             before_close()
         self.store.lock()
 
     def record_unlock(self) -> None:
-        """Audit an unlock (after the store was opened again with the passphrase)."""
-        self.store.audit.append(self.actor, "unlock")
+        """Audit an unlock (after the store was opened again with a passphrase). When
+        another user unlocked (*wissel gebruiker*), the session is theirs from now on:
+        every action, audit event and version names them, with their role."""
+        profile = self.store.profile()
+        details: dict[str, Any] = {}
+        if profile is not None and profile.local_id != self.profile.local_id:
+            details["switched_from"] = self.profile.display_name
+            self.profile = profile
+        self.store.audit.append(self.actor, "unlock", details=details or None)
+
+    @property
+    def may_manage_users(self) -> bool:
+        """Whether this user may add and remove users on the device."""
+        return self.store.may_manage_users(self.profile)
 
     # -- sync, where no engine runs ----------------------------------------------------------
 

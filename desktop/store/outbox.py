@@ -46,7 +46,10 @@ AUTHOR = (
     "ELSE json_extract(payload, '$.user_id') END"
 )
 """Who made an outbox item (a version's author, an audit event's user): each user's
-items go to the server with that user's own token only."""
+items go to the server with that user's own token only. An item that names no one (an
+unreadable payload) goes with whoever syncs: it acts for no one, and the server's
+refusal quarantines it with a notice instead of it waiting for ever."""
+_BY = f"({AUTHOR} = ? OR {AUTHOR} IS NULL)"
 
 
 def unsynced_count(
@@ -63,7 +66,7 @@ def unsynced_count(
         sql += " AND kind = ?"
         params.append(kind)
     if author is not None:
-        sql += f" AND {AUTHOR} = ?"
+        sql += f" AND {_BY}"
         params.append(author)
     return int(db.execute(sql, params).fetchone()[0])
 
@@ -145,7 +148,7 @@ class Outbox:
     ) -> list[tuple[Any, ...]]:
         """``author``: only items that user made (:data:`AUTHOR`); None: anyone's."""
         marks = ", ".join("?" * len(kinds))
-        mine = f"AND {AUTHOR} = ? " if author is not None else ""
+        mine = f"AND {_BY} " if author is not None else ""
         with self._db.atomic():
             rows = self._db.execute(
                 f"SELECT id, kind, item_id, case_id, {columns} "

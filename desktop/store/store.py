@@ -31,7 +31,7 @@ from desktop.store.errors import (
     StoreLocked,
     WrongPassphrase,
 )
-from desktop.store.keyslots import KeySlots, Opened, new_store_key, open_keyed
+from desktop.store.keyslots import KeySlots, Opened, SlotInfo, new_store_key, open_keyed
 from desktop.store.records import ROLES, Actor, Profile
 
 if TYPE_CHECKING:
@@ -253,6 +253,11 @@ class Store:
         if language not in LANGUAGES:
             raise StoreError(f"unknown language {language!r}")
         return display_name
+
+    def unlockable_users(self) -> list[SlotInfo]:
+        """Who may unlock this store (the names of its key slots); readable while locked,
+        for the lock screen."""
+        return self._slots().list()
 
     def may_manage_users(self, profile: Profile | None = None) -> bool:
         """Whether ``profile`` (default: the current user) may add and remove users: the
