@@ -14,7 +14,7 @@ from desktop.paths import database_path, default_data_dir
 
 # Imported on the main thread before the key derivation starts (see EarlyOpen); the
 # rest of the store loads while it runs.
-from desktop.store.keyslots import Opened, open_keyed
+from desktop.store.keyslots import Opened, open_keyed, slot_named
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QIcon
@@ -66,21 +66,6 @@ class EarlyOpen(threading.Thread):
         return open_store(
             self.data_dir, self.passphrase, training=self.training, opened=self.opened
         )
-
-
-def slot_named(data_dir: Path, training: bool, name: str | None) -> str | None:
-    """The key slot of the user ``name`` (display name, case-insensitive, or local id);
-    None when not given (then each slot is tried). An unknown name stays as it is: no
-    slot has that id, so the passphrase is refused rather than tried on everyone's."""
-    if not name:
-        return None
-    from desktop.store.keyslots import list_users
-
-    wanted = name.strip().casefold()
-    for info in list_users(data_dir, training=training):
-        if wanted in (info.slot_id.casefold(), info.name.strip().casefold()):
-            return info.slot_id
-    return name
 
 
 def _open_or_create(
@@ -183,7 +168,7 @@ def run(
     passphrase = os.environ.get("DOORLOOP_PASSPHRASE")
     early = None
     if passphrase and (smoke or database_path(data_dir, training=training).exists()):
-        user = slot_named(data_dir, training, os.environ.get("DOORLOOP_USER"))
+        user = slot_named(data_dir, os.environ.get("DOORLOOP_USER"), training=training)
         early = EarlyOpen(data_dir, passphrase, training, user)
         early.start()  # first: the key derivation is the longest single step
     set_language(language or os.environ.get("DOORLOOP_LANG") or "nl")

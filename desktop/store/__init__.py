@@ -20,7 +20,7 @@ if TYPE_CHECKING:
         StoreLocked,
         WrongPassphrase,
     )
-    from desktop.store.keyslots import SlotInfo, configure_kdf, list_users
+    from desktop.store.keyslots import SlotInfo, configure_kdf, list_users, slot_named
     from desktop.store.models import AuditEvent, Case, CaseVersion
     from desktop.store.records import ROLES, Actor, CaseSummary, Profile
     from desktop.store.store import (
@@ -40,6 +40,7 @@ _WHERE = {
     "SlotInfo": "keyslots",
     "configure_kdf": "keyslots",
     "list_users": "keyslots",
+    "slot_named": "keyslots",
     "StoreError": "errors",
     "StoreLocked": "errors",
     "WrongPassphrase": "errors",
@@ -96,6 +97,7 @@ __all__ = [
     "database_path",
     "list_users",
     "open_store",
+    "slot_named",
     "store_exists",
     "verify_audit_chain",
 ]

@@ -323,3 +323,16 @@ def list_users(data_dir: Path, *, training: bool = False) -> list[SlotInfo]:
     from desktop.paths import database_path
 
     return KeySlots(database_path(Path(data_dir), training=training)).list()
+
+
+def slot_named(data_dir: Path, name: str | None, *, training: bool = False) -> str | None:
+    """The key slot of the user ``name`` (display name, case-insensitive, or local id);
+    None when not given (then each slot is tried). An unknown name stays as it is: no
+    slot has that id, so the passphrase is refused rather than tried on everyone's."""
+    if not name:
+        return None
+    wanted = name.strip().casefold()
+    for info in list_users(data_dir, training=training):
+        if wanted in (info.slot_id.casefold(), info.name.strip().casefold()):
+            return info.slot_id
+    return name
