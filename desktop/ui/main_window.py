@@ -550,8 +550,9 @@ class MainWindow(QMainWindow):
         profile = self.session.profile
         self._show_user()
         self.idle.set_minutes(profile.idle_lock_minutes)
-        for view in self.case_views():
-            changed = getattr(view, "user_changed", None)
+        # open intakes and an exercise in progress (parents before their children)
+        for widget in self.findChildren(QWidget):
+            changed = getattr(widget, "user_changed", None)
             if callable(changed):
                 changed()
         self.list_page.refresh()
