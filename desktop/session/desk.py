@@ -229,6 +229,17 @@ class DeskSession:
         """Whether this user may add and remove users on the device."""
         return self.store.may_manage_users(self.profile)
 
+    def add_user(self, display_name: str, role: str, passphrase: str) -> Profile:
+        """Add a user of this device with their own passphrase (a key slot of their own);
+        raises PermissionDenied for who may not, StoreError for a name that is taken."""
+        if any(
+            u.display_name.casefold() == display_name.strip().casefold() for u in self.store.users()
+        ):
+            from desktop.store import StoreError
+
+            raise StoreError(f"a user named {display_name!r} exists")
+        return self.store.add_user(display_name, role, passphrase, language=self.profile.language)
+
     # -- sync, where no engine runs ----------------------------------------------------------
 
     def sync_status(self, *, use_keyring: bool = True) -> SyncStatus:

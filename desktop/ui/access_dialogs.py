@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
-from desktop.store import MIN_PASSPHRASE_LENGTH, ROLES, SlotInfo, WrongPassphrase
+from desktop.store import MIN_PASSPHRASE_LENGTH, ROLES, SlotInfo, StoreError, WrongPassphrase
 from desktop.ui.screen_fit import grow_to_content
 
 
@@ -52,21 +52,36 @@ def _error_label(name: str) -> QLabel:
 
 
 class ProfileDialog(QDialog):
-    """First start: who works here (name, role) and a passphrase entered twice."""
+    """First start: who works here (name, role) and a passphrase entered twice.
+
+    ``adding``: the same form for another user of this device (*Gebruiker toevoegen*),
+    whose own passphrase is typed by them; ``create`` raises :class:`StoreError` for a
+    name that is taken (shown at the name field)."""
 
     def __init__(
-        self, create: Callable[[str, str, str], Any], parent: QWidget | None = None
+        self,
+        create: Callable[[str, str, str], Any],
+        parent: QWidget | None = None,
+        *,
+        adding: bool = False,
     ) -> None:
         super().__init__(parent)
         self._create = create
         self.result_value: Any = None
-        self.setWindowTitle(_("Doorloop — nieuw profiel"))
-        intro = QLabel(
-            _(
+        if adding:
+            self.setWindowTitle(_("Doorloop — gebruiker toevoegen"))
+            text = _(
+                "Voeg een gebruiker van dit apparaat toe. Laat de nieuwe gebruiker zelf een "
+                "eigen wachtwoordzin kiezen en twee keer typen; daarmee ontgrendelt alleen "
+                "die gebruiker Doorloop."
+            )
+        else:
+            self.setWindowTitle(_("Doorloop — nieuw profiel"))
+            text = _(
                 "Welkom bij Doorloop. Maak een lokaal profiel aan. De gegevens op dit apparaat "
                 "worden versleuteld met uw wachtwoordzin; zonder die zin zijn ze niet te openen."
             )
-        )
+        intro = QLabel(text)
         intro.setWordWrap(True)
         self.name = QLineEdit()
         self.name.setObjectName("profile.display_name")
@@ -96,7 +111,9 @@ class ProfileDialog(QDialog):
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Profiel aanmaken"))
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(
+            _("Gebruiker toevoegen") if adding else _("Profiel aanmaken")
+        )
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Annuleren"))
         buttons.accepted.connect(self._submit)
         buttons.rejected.connect(self.reject)
@@ -135,7 +152,14 @@ class ProfileDialog(QDialog):
                     self.passphrase.setFocus()
             grow_to_content(self)  # a wrapped message is shown whole
             return
-        self.result_value = self._create(name, str(self.role.currentData()), passphrase)
+        try:
+            self.result_value = self._create(name, str(self.role.currentData()), passphrase)
+        except StoreError:
+            self.name_error.setText(_("Er is al een gebruiker met deze naam."))
+            self.name_error.show()
+            self.name.setFocus()
+            grow_to_content(self)
+            return
         self.accept()
 
 

@@ -216,6 +216,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self._build_actions()
         self._build_status_bar()
+        self._show_user_actions()
         # the real store lists its users (key slots): any of them may unlock; a window
         # given its own unlock callable (tests) unlocks with the passphrase alone
         self.overlay = LockOverlay(
@@ -264,6 +265,10 @@ class MainWindow(QMainWindow):
         )
         self.switch_user_action.triggered.connect(self.switch_user)
         menu.addAction(self.switch_user_action)
+        self.add_user_action = QAction(_("&Gebruiker toevoegen…"), self)
+        self.add_user_action.setObjectName("action_add_user")
+        self.add_user_action.triggered.connect(self.open_add_user)
+        menu.addAction(self.add_user_action)
         quit_action = QAction(_("&Afsluiten"), self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -518,8 +523,33 @@ class MainWindow(QMainWindow):
         self.idle.stop()
         self._status_timer.stop()
         self.menuBar().setEnabled(False)
+        # what is under the cover takes no keys (its Alt mnemonics would clash with the
+        # lock screen's); nothing is closed
+        self._set_covered(True)
         self.overlay.cover(idle=idle, switching=switching, current=current)
         self.locked.emit()
+
+    def _show_user_actions(self) -> None:
+        """*Gebruiker toevoegen* only for who may: the first user, a coordinator."""
+        self.add_user_action.setVisible(self.session.may_manage_users)
+
+    def open_add_user(self, checked: bool = False) -> QDialog | None:
+        """Add a user of this device with their own passphrase (audited as theirs who
+        adds: the store checks the right again)."""
+        del checked
+        if not self.session.may_manage_users:
+            return None
+        from desktop.ui.access_dialogs import ProfileDialog
+
+        dialog = ProfileDialog(self.session.add_user, self, adding=True)
+        dialog.setObjectName("add_user_dialog")
+        dialog.open()
+        return dialog
+
+    def _set_covered(self, covered: bool) -> None:
+        central = self.centralWidget()
+        if central is not None:
+            central.setEnabled(not covered)
 
     def switch_user(self, checked: bool = False) -> None:
         """*Wissel gebruiker*: lock, and let another user of this device unlock with their
@@ -534,6 +564,7 @@ class MainWindow(QMainWindow):
         if self.session.profile.local_id != before:
             self._user_switched()
         self.overlay.hide()
+        self._set_covered(False)
         self.menuBar().setEnabled(True)
         self.idle.restart()
         self._status_timer.start()
@@ -549,6 +580,7 @@ class MainWindow(QMainWindow):
         and the open cases editable as their role allows."""
         profile = self.session.profile
         self._show_user()
+        self._show_user_actions()
         self.idle.set_minutes(profile.idle_lock_minutes)
         # open intakes and an exercise in progress (parents before their children)
         for widget in self.findChildren(QWidget):

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.session.desk import DeskSession
@@ -22,6 +23,7 @@ from desktop.ui.intake_view import IntakeView
 from desktop.ui.main_window import MainWindow
 from tests.helpers.intake import answer, expect_focus, focused, press
 from tests.helpers.stores import PASSPHRASE
+from tests.ui.mnemonics import doubles
 from tests.ui.test_intake_keyboard import saved, type_the_intake
 
 ALT = Qt.KeyboardModifier.AltModifier
@@ -133,3 +135,76 @@ def test_the_triagist_takes_over_the_desk_and_decides_by_keyboard(
     assert store.audit.verify().ok
     versions = {v.version.created_by_name for v in store.cases.versions(case_id)}
     assert versions == {"Anna de Vries", "Tim Triagist"}
+
+
+def test_the_first_user_adds_a_colleague_who_then_unlocks_as_themselves(
+    qtbot: QtBot, two_users: Store
+) -> None:
+    store = two_users
+    anna = store.profile()
+    assert anna is not None
+    window = MainWindow(DeskSession(store, anna))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.add_user_action.isVisible(), "the device's first user may add users"
+    dialog = window.open_add_user()
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    assert dialog.windowTitle() == "Doorloop — gebruiker toevoegen"
+    assert focused().objectName() == "profile.display_name"
+    QTest.keyClicks(focused(), "tim triagist")  # the name is taken (any case)
+    QTest.keyClick(focused(), Qt.Key.Key_Tab)
+    QTest.keyClicks(focused(), "C")  # the role list's type-ahead: Coördinator
+    QTest.keyClick(focused(), Qt.Key.Key_Tab)
+    QTest.keyClicks(focused(), "carla haar eigen zin")
+    QTest.keyClick(focused(), Qt.Key.Key_Tab)
+    QTest.keyClicks(focused(), "carla haar eigen zin")
+    QTest.keyClick(focused(), Qt.Key.Key_Return)
+    assert dialog.isVisible() and "al een gebruiker" in dialog.name_error.text()
+    assert focused().objectName() == "profile.display_name"
+    focused().clear()  # type: ignore[attr-defined]
+    QTest.keyClicks(focused(), "Carla Smit")
+    QTest.keyClick(focused(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert [u.display_name for u in store.users()] == [
+        "Anna de Vries",
+        "Tim Triagist",
+        "Carla Smit",
+    ]
+    carla = store.users()[-1]
+    assert (carla.role, carla.added_by) == ("coordinator", anna.local_id)
+
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    window.switch_user()
+    panel = window.overlay.panel
+    assert not window.centralWidget().isEnabled(), "what is under the cover takes no keys"
+    assert doubles(window.overlay) == {}
+    QTest.keyClicks(panel.user, "Carla")
+    QTest.keyClick(panel.user, Qt.Key.Key_Tab)
+    with qtbot.waitSignal(window.unlocked, timeout=5000):
+        QTest.keyClicks(panel.passphrase, "carla haar eigen zin")
+        QTest.keyClick(panel.passphrase, Qt.Key.Key_Return)
+    assert window.user_label.text() == "Carla Smit — Coördinator / spelverdeler"
+    assert window.add_user_action.isVisible(), "a coordinator may add users"
+
+    window.switch_user()
+    # a new type-ahead search starts after the keyboard input interval (a person is slower)
+    qtbot.wait(QApplication.keyboardInputInterval() + 100)
+    QTest.keyClicks(panel.user, "Tim")
+    assert panel.user.currentText() == "Tim Triagist", panel.error.text()
+    QTest.keyClick(panel.user, Qt.Key.Key_Tab)
+    assert focused() is panel.passphrase
+    with qtbot.waitSignal(window.unlocked, timeout=5000):
+        QTest.keyClicks(panel.passphrase, TIM_PASSPHRASE)
+        QTest.keyClick(panel.passphrase, Qt.Key.Key_Return)
+    assert not window.add_user_action.isVisible(), "a triagist may not"
+    assert window.open_add_user() is None
+    added = [e for e in store.audit.events() if e.action == "user_added"]
+    assert [(e.display_name, e.details["name"]) for e in added] == [
+        ("Anna de Vries", "Tim Triagist"),
+        ("Anna de Vries", "Carla Smit"),
+    ]
