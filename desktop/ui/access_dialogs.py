@@ -217,13 +217,15 @@ class UnlockPanel(QWidget):
         """The users who may unlock (names, never passphrases); ``current`` is chosen,
         else no one (the person picks their own name). Hidden with fewer than two."""
         self.user.clear()
+        several = len(users) > 1
+        if several:
+            # a first row that is no one: the type-ahead then finds every name, the
+            # first one too (a search starts after the current row)
+            self.user.addItem(_("Kies uw naam"), None)
         for info in users:
             self.user.addItem(info.name or _("(naamloos)"), info.slot_id)
         index = self.user.findData(current) if current is not None else -1
-        self.user.setCurrentIndex(index if index >= 0 else (0 if len(users) == 1 else -1))
-        if self.user.currentIndex() < 0:
-            self.user.setPlaceholderText(_("Kies uw naam"))
-        several = len(users) > 1
+        self.user.setCurrentIndex(max(index, 0))
         self.user.setVisible(several)
         self._user_label.setVisible(several)
 

@@ -74,6 +74,7 @@ def test_the_triagist_takes_over_the_desk_and_decides_by_keyboard(
     assert "Wissel gebruiker" in panel.prompt.text()
     assert panel.user.isVisible() and panel.selected_user() is None, "the next person picks"
     assert [panel.user.itemText(i) for i in range(panel.user.count())] == [
+        "Kies uw naam",
         "Anna de Vries",
         "Tim Triagist",
     ]
