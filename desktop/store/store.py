@@ -486,6 +486,8 @@ def _connect(path: Path, passphrase: str, opened: Opened) -> Database:
             slot_id, name = (str(row[0]), str(row[1])) if row else (str(uuid.uuid4()), "")
             KeySlots(path).add(slot_id, name, passphrase, key)
         db.execute(f"PRAGMA rekey = \"x'{key.hex()}'\"")
+        # no frame under the old key stays behind in the write-ahead log
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     except BaseException:
         db.close()
         raise
