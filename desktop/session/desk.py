@@ -240,6 +240,15 @@ class DeskSession:
             raise StoreError(f"a user named {display_name!r} exists")
         return self.store.add_user(display_name, role, passphrase, language=self.profile.language)
 
+    def remove_user(self, local_id: str) -> None:
+        """Remove a user of this device (their key slot is erased); not oneself."""
+        self.store.remove_user(local_id)
+
+    def change_passphrase(self, old: str, new: str) -> None:
+        """This user's own new passphrase (only their key slot is wrapped again); raises
+        WrongPassphrase when ``old`` is not their passphrase."""
+        self.store.change_passphrase(old, new)
+
     # -- sync, where no engine runs ----------------------------------------------------------
 
     def sync_status(self, *, use_keyring: bool = True) -> SyncStatus:

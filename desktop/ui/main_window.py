@@ -269,6 +269,14 @@ class MainWindow(QMainWindow):
         self.add_user_action.setObjectName("action_add_user")
         self.add_user_action.triggered.connect(self.open_add_user)
         menu.addAction(self.add_user_action)
+        self.remove_user_action = QAction(_("Gebruiker ve&rwijderen…"), self)
+        self.remove_user_action.setObjectName("action_remove_user")
+        self.remove_user_action.triggered.connect(self.open_remove_user)
+        menu.addAction(self.remove_user_action)
+        self.passphrase_action = QAction(_("Wachtwoordzin w&ijzigen…"), self)
+        self.passphrase_action.setObjectName("action_change_passphrase")
+        self.passphrase_action.triggered.connect(self.open_change_passphrase)
+        menu.addAction(self.passphrase_action)
         quit_action = QAction(_("&Afsluiten"), self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -532,6 +540,9 @@ class MainWindow(QMainWindow):
     def _show_user_actions(self) -> None:
         """*Gebruiker toevoegen* only for who may: the first user, a coordinator."""
         self.add_user_action.setVisible(self.session.may_manage_users)
+        self.remove_user_action.setVisible(self.session.may_manage_users)
+        # training keeps its own users; a passphrase is changed where it was made
+        self.passphrase_action.setVisible(bool(self.session.profile.local_id))
 
     def open_add_user(self, checked: bool = False) -> QDialog | None:
         """Add a user of this device with their own passphrase (audited as theirs who
@@ -543,6 +554,24 @@ class MainWindow(QMainWindow):
 
         dialog = ProfileDialog(self.session.add_user, self, adding=True)
         dialog.setObjectName("add_user_dialog")
+        dialog.open()
+        return dialog
+
+    def open_remove_user(self, checked: bool = False) -> QDialog | None:
+        del checked
+        if not self.session.may_manage_users:
+            return None
+        from desktop.ui.user_dialogs import RemoveUserDialog
+
+        dialog = RemoveUserDialog(self.session, self)
+        dialog.open()
+        return dialog
+
+    def open_change_passphrase(self, checked: bool = False) -> QDialog:
+        del checked
+        from desktop.ui.user_dialogs import PassphraseDialog
+
+        dialog = PassphraseDialog(self.session, self)
         dialog.open()
         return dialog
 

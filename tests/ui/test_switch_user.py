@@ -209,3 +209,58 @@ def test_the_first_user_adds_a_colleague_who_then_unlocks_as_themselves(
         ("Anna de Vries", "Tim Triagist"),
         ("Anna de Vries", "Carla Smit"),
     ]
+
+
+def test_own_passphrase_and_removing_a_user_from_the_desk(qtbot: QtBot, two_users: Store) -> None:
+    from desktop.store import WrongPassphrase
+    from desktop.ui.user_dialogs import PassphraseDialog, RemoveUserDialog
+
+    store = two_users
+    anna = store.profile()
+    assert anna is not None
+    window = MainWindow(DeskSession(store, anna))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.remove_user_action.isVisible() and window.passphrase_action.isVisible()
+
+    dialog = window.open_change_passphrase()
+    assert isinstance(dialog, PassphraseDialog)
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    assert focused() is dialog.old
+    for text in ("niet mijn zin", "anna haar nieuwe zin", "anna haar nieuwe zin"):
+        QTest.keyClicks(focused(), text)
+        QTest.keyClick(focused(), Qt.Key.Key_Tab)
+    dialog.submit()
+    assert dialog.isVisible() and "Onjuiste wachtwoordzin" in dialog.old_error.text()
+    assert focused() is dialog.old
+    dialog.old.clear()
+    QTest.keyClicks(dialog.old, PASSPHRASE)
+    QTest.keyClick(dialog.old, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+
+    remove = window.open_remove_user()
+    assert isinstance(remove, RemoveUserDialog)
+    qtbot.waitExposed(remove)
+    assert [remove.user.itemText(i) for i in range(remove.user.count())] == [
+        "Tim Triagist — Triagist"
+    ], "not oneself"
+    remove.activateWindow()
+    qtbot.waitUntil(remove.isActiveWindow)
+    QTest.keyClick(focused(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not remove.isVisible())
+    assert [u.display_name for u in store.users()] == ["Anna de Vries"]
+
+    window.close()
+    store.close()
+    with pytest.raises(WrongPassphrase):
+        open_store(store.path.parent, TIM_PASSPHRASE)  # removed: his passphrase opens nothing
+    with pytest.raises(WrongPassphrase):
+        open_store(store.path.parent, PASSPHRASE)  # Anna's old one neither
+    reopened = open_store(store.path.parent, "anna haar nieuwe zin")
+    trail = [(e.action, e.display_name) for e in reopened.audit.events()]
+    reopened.close()
+    assert ("passphrase_changed", "Anna de Vries") in trail
+    assert ("user_removed", "Anna de Vries") in trail
