@@ -5,8 +5,10 @@
     doorloop export --case ID -o FILE [--data-dir DIR] [--training]
     doorloop legal-review [CASE.json ...] [--data-dir DIR] [--training] [--all]
     doorloop match CASE.json --directory DIRECTORY.json [--at ISO] [--lang nl|en]
+    doorloop user list|init|add|remove|passwd ...   (several users on one device)
 
-``DOORLOOP_PASSPHRASE`` may carry the passphrase for tests and kiosks only.
+``DOORLOOP_PASSPHRASE`` may carry the passphrase for tests and kiosks only (and
+``DOORLOOP_USER`` whose: a name or id; else each user's key slot is tried).
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ def gui_parser() -> argparse.ArgumentParser:
         description="Doorloop: triage-assistent voor crisisdiensten jeugd.",
         epilog=(
             "Subcommands: 'doorloop handover ...', 'doorloop export ...', "
-            "'doorloop legal-review ...', 'doorloop match ...' (use --help on each)."
+            "'doorloop legal-review ...', 'doorloop match ...', 'doorloop user ...' "
+            "(use --help on each)."
         ),
     )
     parser.add_argument("--data-dir", type=Path, help="map voor de lokale gegevens")
@@ -57,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
         from desktop.cli import legal_review_command
 
         return legal_review_command(args[1:])
+    if args[:1] == ["user"]:
+        from desktop.user_cli import user_command
+
+        return user_command(args[1:])
     if args[:1] == ["match"]:
         from coordination.cli import match_command
 

@@ -14,10 +14,9 @@ from desktop.paths import database_path, default_data_dir
 
 # Imported on the main thread before the key derivation starts (see EarlyOpen); the
 # rest of the store loads while it runs.
-from desktop.store.database import open_connection
+from desktop.store.keyslots import Opened, open_keyed, slot_named
 
 if TYPE_CHECKING:
-    import sqlcipher3
     from PySide6.QtGui import QIcon
 
     from desktop.store import Profile, Store
@@ -26,29 +25,33 @@ SMOKE_PROFILE_NAME = "Rooktest"
 
 
 class EarlyOpen(threading.Thread):
-    """Derives the store's key from ``DOORLOOP_PASSPHRASE`` while Qt loads on the main thread.
+    """Unwraps the store's key with ``DOORLOOP_PASSPHRASE`` while Qt loads on the main thread.
 
-    SQLCipher's key derivation releases the GIL, so the two overlap; start-up then
-    costs about the larger of the two instead of their sum. The thread only opens the
-    keyed connection (:func:`desktop.store.database.open_connection`), which imports
-    nothing: importing modules here while PySide6's import hook inspects modules on the
-    main thread is a race that made about one start in twenty fail. The main thread
+    The key derivation (Argon2id, SQLCipher's own for an older store) releases the GIL,
+    so the two overlap; start-up then costs about the larger of the two instead of their
+    sum. ``DOORLOOP_USER`` may name whose key slot to try (else each is tried). The
+    thread only opens the keyed connection (:func:`desktop.store.keyslots.open_keyed`),
+    which imports nothing: importing modules here while PySide6's import hook inspects
+    modules on the main thread is a race that made about one start in twenty fail. The main thread
     makes the store from the connection (:meth:`open_store`).
     """
 
-    def __init__(self, data_dir: Path, passphrase: str, training: bool) -> None:
+    def __init__(
+        self, data_dir: Path, passphrase: str, training: bool, user: str | None = None
+    ) -> None:
         super().__init__(name="doorloop-open-store", daemon=True)
         self.data_dir = data_dir
         self.passphrase = passphrase
         self.training = training
+        self.user = user
         self.path = database_path(data_dir, training=training)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.conn: sqlcipher3.Connection | None = None
+        self.opened: Opened | None = None
         self.error: BaseException | None = None
 
     def run(self) -> None:
         try:
-            self.conn = open_connection(self.path, self.passphrase)
+            self.opened = open_keyed(self.path, self.passphrase, self.user)
         except BaseException as exc:  # handed to the main thread, which reports it
             self.error = exc
 
@@ -60,7 +63,9 @@ class EarlyOpen(threading.Thread):
         self.join()
         if self.error is not None:
             raise self.error
-        return open_store(self.data_dir, self.passphrase, training=self.training, conn=self.conn)
+        return open_store(
+            self.data_dir, self.passphrase, training=self.training, opened=self.opened
+        )
 
 
 def _open_or_create(
@@ -75,7 +80,7 @@ def _open_or_create(
     The passphrase that opened the store is appended to ``secrets`` (when given) so the
     caller can hand it to the sync worker once and then drop it.
     """
-    from desktop.store import WrongPassphrase, open_store, store_exists
+    from desktop.store import WrongPassphrase, list_users, open_store, store_exists
     from desktop.ui.access_dialogs import ProfileDialog, UnlockDialog
 
     exists = store_exists(data_dir, training=training)
@@ -96,13 +101,14 @@ def _open_or_create(
 
     if exists:
 
-        def unlock(secret: str) -> Store:
-            store = open_store(data_dir, secret, training=training)
+        def unlock(secret: str, user: str | None = None) -> Store:
+            store = open_store(data_dir, secret, training=training, user=user)
             if secrets is not None:
                 secrets.append(secret)
             return store
 
-        dialog = UnlockDialog(unlock)
+        # each user of the device unlocks with their own passphrase: the list says who
+        dialog = UnlockDialog(unlock, users=list_users(data_dir, training=training))
         if dialog.exec() != dialog.DialogCode.Accepted:
             return None
         store = dialog.result_value
@@ -162,7 +168,8 @@ def run(
     passphrase = os.environ.get("DOORLOOP_PASSPHRASE")
     early = None
     if passphrase and (smoke or database_path(data_dir, training=training).exists()):
-        early = EarlyOpen(data_dir, passphrase, training)
+        user = slot_named(data_dir, os.environ.get("DOORLOOP_USER"), training=training)
+        early = EarlyOpen(data_dir, passphrase, training, user)
         early.start()  # first: the key derivation is the longest single step
     set_language(language or os.environ.get("DOORLOOP_LANG") or "nl")
     _load_before_qt()

@@ -9,10 +9,13 @@ from pathlib import Path
 import pytest
 
 from desktop.i18n import set_language
-from desktop.store import Store
+from desktop.store import Store, configure_kdf
 from tests.helpers.stores import opened_store
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Cheap Argon2 for the key slots of the many stores tests open (the stored parameters
+# travel with each slot; the app as a process uses the real ones).
+configure_kdf(time_cost=1, memory_cost=1024, parallelism=1)
 
 TESTS = Path(__file__).parent
 

@@ -200,19 +200,54 @@ class DeskSession:
 
     # -- the lock --------------------------------------------------------------------------
 
-    def lock(self, before_close: Callable[[], None] | None = None) -> None:
-        """Audit the lock, then close the store (the key leaves this connection);
-        ``before_close`` runs in between (the UI hands the sync worker what is committed)."""
+    def lock(
+        self, before_close: Callable[[], None] | None = None, *, switching: bool = False
+    ) -> None:
+        """Audit the lock (``switch_user`` when handing the desk to another user), then
+        close the store (the key leaves this connection); ``before_close`` runs in
+        between (the UI hands the sync worker what is committed)."""
         if self.store.locked:
             return
-        self.store.audit.append(self.actor, "lock")
+        self.store.audit.append(self.actor, "switch_user" if switching else "lock")
         if before_close is not None:
             before_close()
         self.store.lock()
 
     def record_unlock(self) -> None:
-        """Audit an unlock (after the store was opened again with the passphrase)."""
-        self.store.audit.append(self.actor, "unlock")
+        """Audit an unlock (after the store was opened again with a passphrase). When
+        another user unlocked (*wissel gebruiker*), the session is theirs from now on:
+        every action, audit event and version names them, with their role."""
+        profile = self.store.profile()
+        details: dict[str, Any] = {}
+        if profile is not None and profile.local_id != self.profile.local_id:
+            details["switched_from"] = self.profile.display_name
+            self.profile = profile
+        self.store.audit.append(self.actor, "unlock", details=details or None)
+
+    @property
+    def may_manage_users(self) -> bool:
+        """Whether this user may add and remove users on the device."""
+        return self.store.may_manage_users(self.profile)
+
+    def add_user(self, display_name: str, role: str, passphrase: str) -> Profile:
+        """Add a user of this device with their own passphrase (a key slot of their own);
+        raises PermissionDenied for who may not, StoreError for a name that is taken."""
+        if any(
+            u.display_name.casefold() == display_name.strip().casefold() for u in self.store.users()
+        ):
+            from desktop.store import StoreError
+
+            raise StoreError(f"a user named {display_name!r} exists")
+        return self.store.add_user(display_name, role, passphrase, language=self.profile.language)
+
+    def remove_user(self, local_id: str) -> None:
+        """Remove a user of this device (their key slot is erased); not oneself."""
+        self.store.remove_user(local_id)
+
+    def change_passphrase(self, old: str, new: str) -> None:
+        """This user's own new passphrase (only their key slot is wrapped again); raises
+        WrongPassphrase when ``old`` is not their passphrase."""
+        self.store.change_passphrase(old, new)
 
     # -- sync, where no engine runs ----------------------------------------------------------
 
@@ -223,7 +258,7 @@ class DeskSession:
         from desktop.sync.credentials import Credentials
         from desktop.sync.local import sync_status
 
-        state = SyncState(self.store.db)
+        state = SyncState(self.store.db, user=self.store.current_user)
         return sync_status(self.store, state, Credentials(state, use_keyring=use_keyring))
 
     def forget_sync_device(self, *, use_keyring: bool = True) -> None:
@@ -234,7 +269,7 @@ class DeskSession:
         from desktop.sync.credentials import Credentials
         from desktop.sync.local import forget_device
 
-        state = SyncState(self.store.db)
+        state = SyncState(self.store.db, user=self.store.current_user)
         credentials = Credentials(state, use_keyring=use_keyring)
         forget_device(self.store, state, credentials, revoked=False)
 

@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from desktop.store.audit import ChainReport, verify_audit_chain
-    from desktop.store.errors import NotFoundError, StoreError, StoreLocked, WrongPassphrase
+    from desktop.store.errors import (
+        NotFoundError,
+        PermissionDenied,
+        StoreError,
+        StoreLocked,
+        WrongPassphrase,
+    )
+    from desktop.store.keyslots import SlotInfo, configure_kdf, list_users, slot_named
     from desktop.store.models import AuditEvent, Case, CaseVersion
     from desktop.store.records import ROLES, Actor, CaseSummary, Profile
     from desktop.store.store import (
@@ -29,6 +36,11 @@ _WHERE = {
     "ChainReport": "audit",
     "verify_audit_chain": "audit",
     "NotFoundError": "errors",
+    "PermissionDenied": "errors",
+    "SlotInfo": "keyslots",
+    "configure_kdf": "keyslots",
+    "list_users": "keyslots",
+    "slot_named": "keyslots",
     "StoreError": "errors",
     "StoreLocked": "errors",
     "WrongPassphrase": "errors",
@@ -73,14 +85,19 @@ __all__ = [
     "CaseVersion",
     "ChainReport",
     "NotFoundError",
+    "PermissionDenied",
     "Profile",
+    "SlotInfo",
     "Store",
     "StoreError",
     "StoreLocked",
     "WrongPassphrase",
     "actor_for",
+    "configure_kdf",
     "database_path",
+    "list_users",
     "open_store",
+    "slot_named",
     "store_exists",
     "verify_audit_chain",
 ]

@@ -41,6 +41,10 @@ ACTIONS = frozenset(
         "unlock",
         "lock",
         "profile_created",
+        "user_added",
+        "user_removed",
+        "passphrase_changed",
+        "switch_user",
         "reconcile",
     }
 )

@@ -445,12 +445,19 @@ class CaseRepository:
         reason: str | None = None,
         seal: bool = False,
     ) -> None:
-        """The new content of the case's head: a new version on a sealed head, else the
-        open head rewritten; then the row derived from it (:func:`heads.set_head`)."""
+        """The new content of the case's head: a new version on a sealed head (or on an
+        open one of another author), else the open head rewritten; then the row derived
+        from it (:func:`heads.set_head`)."""
         now = _iso(_now())
         head = case.version
         base: str | None
-        if head.sealed:
+        sealed = head.sealed
+        if not sealed and head.created_by != actor.user_id:
+            # another user goes on with an open version (wissel gebruiker): theirs stays
+            # theirs, sealed as it is, and this change gets a version of its own
+            heads.seal(self._db, head.id)
+            sealed = True
+        if sealed:
             import uuid
 
             version_id, number, base = str(uuid.uuid4()), head.number + 1, head.id
@@ -473,7 +480,7 @@ class CaseRepository:
             reason=reason,
             sealed=seal,
         )
-        if head.sealed:
+        if sealed:
             heads.insert_version(self._db, version)
         else:
             heads.rewrite_open_version(self._db, version)

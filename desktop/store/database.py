@@ -1,8 +1,11 @@
 """Opening the encrypted database: SQLCipher key, pragmas, schema migrations.
 
-The key is derived by SQLCipher itself from the user's passphrase (PBKDF2-HMAC-SHA512,
-SQLCipher 4 defaults). Temporary tables and indices stay in memory so no plain
-temp file is ever written; the journal is WAL with ``synchronous=FULL``.
+The database is keyed with a random store key (SQLCipher's raw-key form), which each
+user's passphrase unwraps from their key slot (:mod:`desktop.store.keyslots`). Stores
+made before key slots were keyed by SQLCipher itself from the one passphrase
+(PBKDF2-HMAC-SHA512, SQLCipher 4 defaults); they are opened that way once and moved to
+a store key (:func:`desktop.store.store.open_store`). Temporary tables and indices stay
+in memory so no plain temp file is ever written; the journal is WAL with ``synchronous=FULL``.
 
 Opening is two steps so the app can overlap the slow one with loading Qt:
 :func:`open_connection` derives the key (about a quarter of a second, in SQLite with
@@ -100,8 +103,9 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def open_connection(path: Path, passphrase: str) -> sqlcipher3.Connection:
-    """Open (or create) the encrypted file at ``path`` with the key from ``passphrase``.
+def open_connection(path: Path, passphrase: str | bytes) -> sqlcipher3.Connection:
+    """Open (or create) the encrypted file at ``path`` with the key from ``passphrase``
+    (bytes: a raw 32-byte store key, used as it is).
 
     Derives the key and proves it by reading the schema; sets the pragmas. Imports
     nothing, so it is safe on a thread while the main thread imports Qt (see
@@ -113,7 +117,12 @@ def open_connection(path: Path, passphrase: str) -> sqlcipher3.Connection:
     conn = sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None)
     try:
         conn.execute("PRAGMA cipher_log_level = NONE")
-        conn.execute(f"PRAGMA key = {_quote(passphrase)}")
+        if isinstance(passphrase, bytes):
+            from desktop.store.keyslots import raw_key_pragma  # loaded on the main thread
+
+            conn.execute(raw_key_pragma(passphrase))
+        else:
+            conn.execute(f"PRAGMA key = {_quote(passphrase)}")
         conn.execute("PRAGMA temp_store = MEMORY")
         try:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -131,7 +140,9 @@ def open_connection(path: Path, passphrase: str) -> sqlcipher3.Connection:
     return conn
 
 
-def connect(path: Path, passphrase: str, *, conn: sqlcipher3.Connection | None = None) -> Database:
+def connect(
+    path: Path, passphrase: str | bytes, *, conn: sqlcipher3.Connection | None = None
+) -> Database:
     """Open (or create) the encrypted database at ``path`` and apply migrations.
 
     ``conn`` is a connection :func:`open_connection` already opened (on another thread).

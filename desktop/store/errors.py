@@ -17,3 +17,7 @@ class NotFoundError(StoreError):
 
 class StoreLocked(StoreError):
     """The store is locked (auto-lock): the key is no longer held."""
+
+
+class PermissionDenied(StoreError):
+    """The current user may not do this (e.g. add a user without being allowed to)."""

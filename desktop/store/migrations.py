@@ -147,4 +147,47 @@ def _003_resolves_and_decision_date(db: Database) -> None:
         set_head(db, case_id, head_id, status=status)
 
 
-MIGRATIONS = [_001_initial, _002_outbox_by_case, _003_resolves_and_decision_date]
+PER_USER_SYNC_KEYS = (
+    "server.url",
+    "auth.device_id",
+    "auth.needs_login",
+    "auth.user",
+    "auth.token",
+    "auth.token_location",
+    "pull.since",
+    "sync.last_success",
+    "sync.last_error",
+)
+"""Sync bookkeeping kept per user (desktop.store.sync_state): each user syncs with their
+own central login, device token and cursor."""
+
+
+def _004_users(db: Database) -> None:
+    # Several users on one device (issue 15): each has a profile row here and a key slot
+    # of their own (desktop.store.keyslots); the `profile` row keeps the device's id. The
+    # one profile of an older store becomes the first user, its slot id its user id then.
+    db.execute(
+        """CREATE TABLE users (
+            local_id TEXT PRIMARY KEY,  -- the id of the user's key slot; never changes
+            user_id TEXT NOT NULL,  -- the central user's id once linked at login
+            display_name TEXT NOT NULL, role TEXT NOT NULL, region TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            idle_lock_minutes INTEGER NOT NULL DEFAULT 5, language TEXT NOT NULL DEFAULT 'nl',
+            added_by TEXT,  -- local_id of who added this user; NULL: the first user
+            removed_at TEXT
+        )"""
+    )
+    db.execute(
+        "INSERT INTO users (local_id, user_id, display_name, role, region, created_at, "
+        "idle_lock_minutes, language) SELECT user_id, user_id, display_name, role, region, "
+        "created_at, idle_lock_minutes, language FROM profile WHERE id = 1"
+    )
+    row = db.execute("SELECT user_id FROM profile WHERE id = 1").fetchone()
+    if row is not None:
+        for key in PER_USER_SYNC_KEYS:
+            db.execute(
+                "UPDATE sync_checkpoint SET key = ? WHERE key = ?", [f"user:{row[0]}:{key}", key]
+            )
+
+
+MIGRATIONS = [_001_initial, _002_outbox_by_case, _003_resolves_and_decision_date, _004_users]

@@ -41,8 +41,22 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-def unsynced_count(db: sqlite_utils.Database | Database, kind: str | None = None) -> int:
-    """Outbox items (of ``kind``) not yet acknowledged, quarantined ones included.
+AUTHOR = (
+    "CASE kind WHEN 'version' THEN json_extract(payload, '$.created_by') "
+    "ELSE json_extract(payload, '$.user_id') END"
+)
+"""Who made an outbox item (a version's author, an audit event's user): each user's
+items go to the server with that user's own token only. An item that names no one (an
+unreadable payload) goes with whoever syncs: it acts for no one, and the server's
+refusal quarantines it with a notice instead of it waiting for ever."""
+_BY = f"({AUTHOR} = ? OR {AUTHOR} IS NULL)"
+
+
+def unsynced_count(
+    db: sqlite_utils.Database | Database, kind: str | None = None, author: str | None = None
+) -> int:
+    """Outbox items (of ``kind``, made by ``author``) not yet acknowledged, quarantined
+    ones included.
 
     A function of its own so the status bar can count at start-up without the outbox's
     item models (this module imports nothing heavy at load)."""
@@ -51,6 +65,9 @@ def unsynced_count(db: sqlite_utils.Database | Database, kind: str | None = None
     if kind is not None:
         sql += " AND kind = ?"
         params.append(kind)
+    if author is not None:
+        sql += f" AND {_BY}"
+        params.append(author)
     return int(db.execute(sql, params).fetchone()[0])
 
 
@@ -100,6 +117,7 @@ class Outbox:
         limit: int = 500,
         kinds: tuple[str, ...] = ("version", "audit"),
         after: int = 0,
+        author: str | None = None,
     ) -> list[WireItem]:
         """:meth:`take`, with each payload as the JSON text of its wire item.
 
@@ -116,19 +134,27 @@ class Outbox:
             limit,
             kinds,
             after,
+            author,
         )
         return [WireItem(row[0], row[1], row[2], row[3], row[4], bool(row[5])) for row in rows]
 
     def _take(
-        self, columns: str, limit: int, kinds: tuple[str, ...], after: int
+        self,
+        columns: str,
+        limit: int,
+        kinds: tuple[str, ...],
+        after: int,
+        author: str | None = None,
     ) -> list[tuple[Any, ...]]:
+        """``author``: only items that user made (:data:`AUTHOR`); None: anyone's."""
         marks = ", ".join("?" * len(kinds))
+        mine = f"AND {_BY} " if author is not None else ""
         with self._db.atomic():
             rows = self._db.execute(
                 f"SELECT id, kind, item_id, case_id, {columns} "
                 f"FROM outbox WHERE state IN ('pending', 'sending') AND kind IN ({marks}) "
-                f"AND id > ? ORDER BY id LIMIT ?",
-                [*kinds, after, limit],
+                f"AND id > ? {mine}ORDER BY id LIMIT ?",
+                [*kinds, after, *([author] if author is not None else []), limit],
             ).fetchall()
             ids = [row[0] for row in rows]
             if ids:
@@ -202,9 +228,10 @@ class Outbox:
                 [item_id],
             )
 
-    def unsynced_count(self, kind: str | None = None) -> int:
-        """Number of items (of ``kind``) not yet acknowledged, quarantined ones included."""
-        return unsynced_count(self._db, kind)
+    def unsynced_count(self, kind: str | None = None, author: str | None = None) -> int:
+        """Number of items (of ``kind``, by ``author``) not yet acknowledged, quarantined
+        ones included."""
+        return unsynced_count(self._db, kind, author)
 
     def items(self, state: str | None = None) -> list[OutboxItem]:
         from desktop.store.models import OutboxItem

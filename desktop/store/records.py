@@ -23,7 +23,8 @@ confused with :class:`desktop.store.sync_state.SyncState`, the sync engine's boo
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Profile:
-    """The local profile created at first start: who works on this device."""
+    """A user's local profile: who works on this device (several may, each with their own
+    passphrase; see :mod:`desktop.store.keyslots`)."""
 
     user_id: str
     display_name: str
@@ -33,6 +34,11 @@ class Profile:
     created_at: datetime
     idle_lock_minutes: int = 5
     language: Literal["nl", "en"] = "nl"
+    local_id: str = ""
+    """The id of the user's key slot on this device (never changes; ``user_id`` becomes
+    the central user's id at the first login)."""
+    added_by: str | None = None
+    """``local_id`` of who added this user; None for the first user of the device."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

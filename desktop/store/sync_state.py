@@ -25,6 +25,7 @@ import sqlite_utils
 
 from desktop.store import heads
 from desktop.store.heads import NewVersion
+from desktop.store.migrations import PER_USER_SYNC_KEYS
 
 PULL_SINCE = "pull.since"
 ApplyOutcome = Literal["known", "new_case", "advanced", "kept", "conflict"]
@@ -35,26 +36,41 @@ def _dumps(value: Any) -> str:
 
 
 class SyncState:
-    """Sync bookkeeping on one open store database."""
+    """Sync bookkeeping on one open store database.
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    ``user``: the local id of the user whose sync this is (``Store.current_user``). The
+    server address, device registration, token, cursor and last run are kept per user
+    (:data:`~desktop.store.migrations.PER_USER_SYNC_KEYS`): each user syncs with their own
+    central login, and one user's token is never read for another's. Without a user
+    (tests of the shared parts), those keys are the device's own.
+    """
+
+    def __init__(self, db: sqlite_utils.Database, user: str | None = None) -> None:
         self._db = db
+        self.user = user
 
     # -- key/value -------------------------------------------------------------------------
 
+    def _key(self, key: str) -> str:
+        if self.user is not None and key in PER_USER_SYNC_KEYS:
+            return f"user:{self.user}:{key}"
+        return key
+
     def get(self, key: str) -> str | None:
-        row = self._db.execute("SELECT value FROM sync_checkpoint WHERE key = ?", [key]).fetchone()
+        row = self._db.execute(
+            "SELECT value FROM sync_checkpoint WHERE key = ?", [self._key(key)]
+        ).fetchone()
         return None if row is None else str(row[0])
 
     def set(self, key: str, value: str) -> None:
         self._db.execute(
             "INSERT INTO sync_checkpoint (key, value) VALUES (?, ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [key, value],
+            [self._key(key), value],
         )
 
     def delete(self, key: str) -> None:
-        self._db.execute("DELETE FROM sync_checkpoint WHERE key = ?", [key])
+        self._db.execute("DELETE FROM sync_checkpoint WHERE key = ?", [self._key(key)])
 
     def pull_since(self) -> int:
         value = self.get(PULL_SINCE)

@@ -171,7 +171,8 @@ class SyncEngine:
         if not 1 <= push_batch <= MAX_BATCH_VERSIONS:
             raise ValueError(f"push_batch must be 1..{MAX_BATCH_VERSIONS}")
         self.store = store
-        self.state = SyncState(store.db)
+        # this user's server, device token and cursor (each user syncs as themselves)
+        self.state = SyncState(store.db, user=store.current_user)
         self.credentials = Credentials(self.state, use_keyring=use_keyring)
         self._transport_factory = transport_factory or (
             lambda url, token: HttpTransport(url, token)
@@ -279,6 +280,21 @@ class SyncEngine:
         self._logged_in = status.logged_in
         self._needs_login = status.needs_login
         return status
+
+    def author(self) -> str:
+        """The central id of the user this engine syncs for: only their outbox items are
+        pushed (the store's current user, as linked at their login)."""
+        profile = self.store.profile()
+        if profile is None:
+            raise NotLoggedIn("no user is signed in on this store")
+        return profile.user_id
+
+    def own_unsynced(self) -> int:
+        """This user's items not yet acknowledged (what a drain after a lock waits for)."""
+        profile = self.store.profile()
+        if profile is None:
+            return 0
+        return self.store.outbox.unsynced_count(author=profile.user_id)
 
     def quarantined(self) -> list[OutboxItem]:
         """Items the server refused, with the reason in ``last_error`` (for a notice list)."""
@@ -603,13 +619,16 @@ class SyncEngine:
         """
         self._connected()  # registers the transport here, before the sender uses it
         after = 0
+        # only what this user made goes with their token; other users' items wait for
+        # their own sync (one user's token is never used for another's actions)
+        author = self.author()
         # Sent or queued batches, oldest first: `push_in_flight` in flight, one queued.
         outstanding: deque[tuple[list[WireItem], Future[PushResponse]]] = deque()
         with ThreadPoolExecutor(self.push_in_flight, thread_name_prefix="doorloop-push") as sender:
             try:
                 while True:
                     items = self.store.outbox.take_wire(
-                        limit=self.push_batch, kinds=kinds, after=after
+                        limit=self.push_batch, kinds=kinds, after=after, author=author
                     )
                     if not items:
                         break

@@ -227,7 +227,7 @@ class SyncWorker:
         if version is None or version == self._data_version:
             return False
         self._data_version = version
-        return engine.store.outbox.unsynced_count() > 0  # a commit with something to send
+        return engine.own_unsynced() > 0  # a commit with something of this user's to send
 
     def _wait(self) -> float:
         with self._state:
@@ -278,7 +278,9 @@ class SyncWorker:
                 reason = "deadline"
             else:
                 status = engine.status()
-                if status.unsynced - status.quarantined > 0 or not status.online:
+                # this user's items only: another user's wait for that user's own sync
+                own = engine.own_unsynced() - len(engine.quarantined())
+                if own > 0 or not status.online:
                     return None
                 reason = "sent"
             self._ending = True

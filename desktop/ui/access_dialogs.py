@@ -2,7 +2,9 @@
 
 Neither dialog touches the database itself: each is given a callable that tries to
 open the store and raises :class:`WrongPassphrase`; the dialog shows the Dutch
-message at the field and lets the person try again.
+message at the field and lets the person try again. With several users on the device
+the unlock panel also asks who unlocks (a list of names; each user has their own
+passphrase) and hands the chosen user to the callable.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
-from desktop.store import MIN_PASSPHRASE_LENGTH, ROLES, WrongPassphrase
+from desktop.store import MIN_PASSPHRASE_LENGTH, ROLES, SlotInfo, StoreError, WrongPassphrase
 from desktop.ui.screen_fit import grow_to_content
 
 
@@ -50,21 +52,36 @@ def _error_label(name: str) -> QLabel:
 
 
 class ProfileDialog(QDialog):
-    """First start: who works here (name, role) and a passphrase entered twice."""
+    """First start: who works here (name, role) and a passphrase entered twice.
+
+    ``adding``: the same form for another user of this device (*Gebruiker toevoegen*),
+    whose own passphrase is typed by them; ``create`` raises :class:`StoreError` for a
+    name that is taken (shown at the name field)."""
 
     def __init__(
-        self, create: Callable[[str, str, str], Any], parent: QWidget | None = None
+        self,
+        create: Callable[[str, str, str], Any],
+        parent: QWidget | None = None,
+        *,
+        adding: bool = False,
     ) -> None:
         super().__init__(parent)
         self._create = create
         self.result_value: Any = None
-        self.setWindowTitle(_("Doorloop — nieuw profiel"))
-        intro = QLabel(
-            _(
+        if adding:
+            self.setWindowTitle(_("Doorloop — gebruiker toevoegen"))
+            text = _(
+                "Voeg een gebruiker van dit apparaat toe. Laat de nieuwe gebruiker zelf een "
+                "eigen wachtwoordzin kiezen en twee keer typen; daarmee ontgrendelt alleen "
+                "die gebruiker Doorloop."
+            )
+        else:
+            self.setWindowTitle(_("Doorloop — nieuw profiel"))
+            text = _(
                 "Welkom bij Doorloop. Maak een lokaal profiel aan. De gegevens op dit apparaat "
                 "worden versleuteld met uw wachtwoordzin; zonder die zin zijn ze niet te openen."
             )
-        )
+        intro = QLabel(text)
         intro.setWordWrap(True)
         self.name = QLineEdit()
         self.name.setObjectName("profile.display_name")
@@ -94,7 +111,9 @@ class ProfileDialog(QDialog):
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Profiel aanmaken"))
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(
+            _("Gebruiker toevoegen") if adding else _("Profiel aanmaken")
+        )
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Annuleren"))
         buttons.accepted.connect(self._submit)
         buttons.rejected.connect(self.reject)
@@ -133,25 +152,45 @@ class ProfileDialog(QDialog):
                     self.passphrase.setFocus()
             grow_to_content(self)  # a wrapped message is shown whole
             return
-        self.result_value = self._create(name, str(self.role.currentData()), passphrase)
+        try:
+            self.result_value = self._create(name, str(self.role.currentData()), passphrase)
+        except StoreError:
+            self.name_error.setText(_("Er is al een gebruiker met deze naam."))
+            self.name_error.show()
+            self.name.setFocus()
+            grow_to_content(self)
+            return
         self.accept()
 
 
 class UnlockPanel(QWidget):
-    """Passphrase field + message; used by the unlock dialog and the lock overlay."""
+    """Who unlocks (when several users may) + passphrase field + message; used by the
+    unlock dialog and the lock overlay.
+
+    ``unlock`` is called as ``unlock(passphrase)``, or with ``users`` given as
+    ``unlock(passphrase, local_id)`` for the user chosen in the list.
+    """
 
     def __init__(
         self,
-        unlock: Callable[[str], Any],
+        unlock: Callable[..., Any],
         on_unlocked: Callable[[Any], None],
         prompt: str,
         parent: QWidget | None = None,
+        *,
+        users: list[SlotInfo] | None = None,
     ) -> None:
         super().__init__(parent)
         self._unlock = unlock
         self._on_unlocked = on_unlocked
         self.prompt = QLabel(prompt)
         self.prompt.setWordWrap(True)
+        self.user = QComboBox()
+        self.user.setObjectName("unlock.user")
+        self.user.setAccessibleName(_("Gebruiker"))
+        self.user.setAccessibleDescription(
+            _("Kies uw naam; elke gebruiker heeft een eigen wachtwoordzin.")
+        )
         self.passphrase = QLineEdit()
         self.passphrase.setObjectName("unlock.passphrase")
         self.passphrase.setAccessibleName(_("Wachtwoordzin"))
@@ -164,41 +203,88 @@ class UnlockPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.prompt)
         form = QFormLayout()
+        self._user_label = QLabel(_("&Gebruiker"))
+        self._user_label.setBuddy(self.user)
+        form.addRow(self._user_label, self.user)
         form.addRow(_("&Wachtwoordzin"), self.passphrase)
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        self._with_users = users is not None
+        self.set_users(users or [])
+
+    def set_users(self, users: list[SlotInfo], current: str | None = None) -> None:
+        """The users who may unlock (names, never passphrases); ``current`` is chosen,
+        else no one (the person picks their own name). Hidden with fewer than two."""
+        self.user.clear()
+        several = len(users) > 1
+        if several:
+            # a first row that is no one: the type-ahead then finds every name, the
+            # first one too (a search starts after the current row)
+            self.user.addItem(_("Kies uw naam"), None)
+        for info in users:
+            self.user.addItem(info.name or _("(naamloos)"), info.slot_id)
+        index = self.user.findData(current) if current is not None else -1
+        self.user.setCurrentIndex(max(index, 0))
+        self.user.setVisible(several)
+        self._user_label.setVisible(several)
+
+    def selected_user(self) -> str | None:
+        data = self.user.currentData()
+        return str(data) if data else None
 
     def submit(self) -> None:
+        self.error.hide()
+        if self._with_users and self.user.count() > 1 and self.selected_user() is None:
+            self._refuse(_("Kies eerst uw naam in de lijst Gebruiker."), self.user)
+            return
         try:
-            value = self._unlock(self.passphrase.text())
+            if self._with_users:
+                value = self._unlock(self.passphrase.text(), self.selected_user())
+            else:
+                value = self._unlock(self.passphrase.text())
         except WrongPassphrase:
-            self.error.setText(_("Onjuiste wachtwoordzin. Probeer het opnieuw."))
-            self.error.show()
-            if isinstance(self.window(), QDialog):  # not the lock overlay's main window
-                grow_to_content(self.window())
+            self._refuse(_("Onjuiste wachtwoordzin. Probeer het opnieuw."), self.passphrase)
             self.passphrase.selectAll()
-            self.passphrase.setFocus()
             return
         self.error.hide()
         self.passphrase.clear()
         self._on_unlocked(value)
 
+    def _refuse(self, message: str, field: QWidget) -> None:
+        self.error.setText(message)
+        self.error.show()
+        if isinstance(self.window(), QDialog):  # not the lock overlay's main window
+            grow_to_content(self.window())
+        field.setFocus()
+
 
 class UnlockDialog(QDialog):
     """Later starts: the passphrase opens the store; a wrong one gives a retry."""
 
-    def __init__(self, unlock: Callable[[str], Any], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        unlock: Callable[..., Any],
+        parent: QWidget | None = None,
+        *,
+        users: list[SlotInfo] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.result_value: Any = None
         self.setWindowTitle(_("Doorloop — ontgrendelen"))
         self.panel = UnlockPanel(
-            unlock, self._done, _("Voer uw wachtwoordzin in om Doorloop te openen.")
+            unlock,
+            self._done,
+            _("Voer uw wachtwoordzin in om Doorloop te openen."),
+            users=users,
         )
         layout = QVBoxLayout(self)
         layout.addWidget(self.panel)
         self.setMinimumWidth(DIALOG_WIDTH)
-        self.panel.passphrase.setFocus()
+        if self.panel.user.isVisibleTo(self) and self.panel.selected_user() is None:
+            self.panel.user.setFocus()
+        else:
+            self.panel.passphrase.setFocus()
 
     def _done(self, value: Any) -> None:
         self.result_value = value

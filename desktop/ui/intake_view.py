@@ -634,6 +634,14 @@ class IntakeView(QWidget):
     def _being_edited(self, field_id: str) -> bool:
         return field_id in self._dirty or field_id in self._parse_errors or field_id in self._typing
 
+    def user_changed(self) -> None:
+        """Another user took over the desk (*wissel gebruiker*): what they may do here
+        follows their role (deciding, amending, the triage fields)."""
+        self.decide_button.setVisible(self.session.may_decide())
+        self.amend_button.setVisible(self.session.may_amend())
+        self._apply_editability()
+        self._refresh()
+
     def reload_from_store(self) -> None:
         """Bring the stored case to the screen; what the person is typing stays theirs."""
         if self.session.store.locked:

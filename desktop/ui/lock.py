@@ -10,6 +10,7 @@ from PySide6.QtGui import QGuiApplication, QWindow
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from desktop.i18n import _
+from desktop.store import SlotInfo
 from desktop.ui.access_dialogs import UnlockPanel
 
 _ACTIVITY = {
@@ -74,10 +75,19 @@ class IdleWatcher(QObject):
 
 
 class LockOverlay(QFrame):
-    """Opaque cover over the whole window with the unlock panel in the middle."""
+    """Opaque cover over the whole window with the unlock panel in the middle.
+
+    Any user of the device may unlock it with their own passphrase (the panel lists the
+    users): *Wissel gebruiker* is this cover with nobody chosen yet; open cases stay
+    open underneath, everything in them already committed."""
 
     def __init__(
-        self, unlock: Callable[[str], Any], on_unlocked: Callable[[Any], None], parent: QWidget
+        self,
+        unlock: Callable[..., Any],
+        on_unlocked: Callable[[Any], None],
+        parent: QWidget,
+        *,
+        users: Callable[[], list[SlotInfo]] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("lock_overlay")
@@ -85,7 +95,10 @@ class LockOverlay(QFrame):
         self.setStyleSheet("#lock_overlay { background: #263238; } QLabel { color: white; }")
         title = QLabel(_("Doorloop is vergrendeld"))
         title.setStyleSheet("font-size: 20px; font-weight: bold;")
-        self.panel = UnlockPanel(unlock, on_unlocked, self.prompt(idle=True))
+        self._users = users
+        self.panel = UnlockPanel(
+            unlock, on_unlocked, self.prompt(idle=True), users=[] if users else None
+        )
         self.panel.setMaximumWidth(480)
         layout = QVBoxLayout(self)
         layout.addStretch()
@@ -95,8 +108,14 @@ class LockOverlay(QFrame):
         self.hide()
 
     @staticmethod
-    def prompt(*, idle: bool) -> str:
-        """Why the window is locked: after idle minutes, or by hand (Ctrl+L)."""
+    def prompt(*, idle: bool, switching: bool = False) -> str:
+        """Why the window is locked: after idle minutes, by hand (Ctrl+L), or to let
+        another user in (*Wissel gebruiker*)."""
+        if switching:
+            return _(
+                "Wissel gebruiker: kies uw naam en voer uw eigen wachtwoordzin in. Open "
+                "casussen blijven open en alles is bewaard."
+            )
         if idle:
             return _(
                 "Na een periode zonder activiteit is Doorloop vergrendeld. Wat u had "
@@ -107,11 +126,21 @@ class LockOverlay(QFrame):
             "wachtwoordzin in om verder te gaan."
         )
 
-    def cover(self, *, idle: bool = True) -> None:
-        self.panel.prompt.setText(self.prompt(idle=idle))
+    def cover(
+        self, *, idle: bool = True, switching: bool = False, current: str | None = None
+    ) -> None:
+        """Show the cover; ``current``: the user who locked (chosen in the list, unless
+        ``switching``: then the next person picks their own name first)."""
+        self.panel.prompt.setText(self.prompt(idle=idle, switching=switching))
+        self.panel.error.hide()
+        if self._users is not None:
+            self.panel.set_users(self._users(), None if switching else current)
         parent = self.parentWidget()
         if parent is not None:
             self.setGeometry(parent.rect())
         self.show()
         self.raise_()
-        self.panel.passphrase.setFocus()
+        if self.panel.user.isVisibleTo(self) and self.panel.selected_user() is None:
+            self.panel.user.setFocus()
+        else:
+            self.panel.passphrase.setFocus()

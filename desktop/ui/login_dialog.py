@@ -132,6 +132,7 @@ def _known_server(bridge: Any) -> str:
         from desktop.store.sync_state import SyncState
         from desktop.sync.engine import SERVER_URL
 
-        return SyncState(bridge.window.session.store.db).get(SERVER_URL) or ""
+        store = bridge.window.session.store
+        return SyncState(store.db, user=store.current_user).get(SERVER_URL) or ""
     except Exception:
         return ""

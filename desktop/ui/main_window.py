@@ -217,7 +217,15 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self._build_actions()
         self._build_status_bar()
-        self.overlay = LockOverlay(self._unlock, self._after_unlock, self)
+        self._show_user_actions()
+        # the real store lists its users (key slots): any of them may unlock; a window
+        # given its own unlock callable (tests) unlocks with the passphrase alone
+        self.overlay = LockOverlay(
+            self._unlock,
+            self._after_unlock,
+            self,
+            users=session.store.unlockable_users if unlock is None else None,
+        )
         self.idle = IdleWatcher(session.profile.idle_lock_minutes, self)
         self.idle.idle.connect(self._lock_when_idle)
         for menu in self.menuBar().findChildren(QMenu):
@@ -250,11 +258,39 @@ class MainWindow(QMainWindow):
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
         self.lock_action.triggered.connect(self.lock)
         menu.addAction(self.lock_action)
+        self.switch_user_action = QAction(_("&Wissel gebruiker…"), self)
+        self.switch_user_action.setObjectName("action_switch_user")
+        self.switch_user_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        self.switch_user_action.setStatusTip(
+            _("Vergrendel en laat een andere gebruiker ontgrendelen; open casussen blijven open.")
+        )
+        self.switch_user_action.triggered.connect(self.switch_user)
+        menu.addAction(self.switch_user_action)
+        self.add_user_action = QAction(_("&Gebruiker toevoegen…"), self)
+        self.add_user_action.setObjectName("action_add_user")
+        self.add_user_action.triggered.connect(self.open_add_user)
+        menu.addAction(self.add_user_action)
+        self.remove_user_action = QAction(_("Gebruiker ve&rwijderen…"), self)
+        self.remove_user_action.setObjectName("action_remove_user")
+        self.remove_user_action.triggered.connect(self.open_remove_user)
+        menu.addAction(self.remove_user_action)
+        self.passphrase_action = QAction(_("Wachtwoordzin w&ijzigen…"), self)
+        self.passphrase_action.setObjectName("action_change_passphrase")
+        self.passphrase_action.triggered.connect(self.open_change_passphrase)
+        menu.addAction(self.passphrase_action)
         quit_action = QAction(_("&Afsluiten"), self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         menu.addAction(quit_action)
-        self.addActions([self.new_action, self.find_action, self.close_action, self.lock_action])
+        self.addActions(
+            [
+                self.new_action,
+                self.find_action,
+                self.close_action,
+                self.lock_action,
+                self.switch_user_action,
+            ]
+        )
         QShortcut(QKeySequence("Ctrl+Tab"), self, self._next_tab)
         # as in a browser; before a focused field sees the keys (a choice would move on them)
         QShortcut(QKeySequence("Ctrl+PgDown"), self, self._next_tab)
@@ -332,11 +368,9 @@ class MainWindow(QMainWindow):
         self.addActions([self.sync_now_action, self.reconcile_action])
 
     def _build_status_bar(self) -> None:
-        profile = self.session.profile
-        self.user_label = QLabel(
-            _("{name} — {role}").format(name=profile.display_name, role=role_names()[profile.role])
-        )
+        self.user_label = QLabel()
         self.user_label.setObjectName("status_user")
+        self._show_user()
         self.connection_label = QLabel()
         self.connection_label.setObjectName("status_connection")
         self.unsynced_label = QLabel()
@@ -349,6 +383,14 @@ class MainWindow(QMainWindow):
         self.refresh_status()
 
     # -- behaviour -------------------------------------------------------------------------
+
+    def _show_user(self) -> None:
+        profile = self.session.profile
+        text = _("{name} — {role}").format(
+            name=profile.display_name, role=role_names()[profile.role]
+        )
+        self.user_label.setText(text)
+        self.user_label.setAccessibleName(_("Aangemeld: {user}").format(user=text))
 
     def set_connection(self, text: str) -> None:
         self.connection_label.setText(text)
@@ -374,11 +416,12 @@ class MainWindow(QMainWindow):
         dialog.finished.connect(lambda _result: self.list_page.refresh())
         dialog.open()
 
-    def _unlock(self, secret: str) -> Any:
-        """Unlock the store; the passphrase goes on to the sync worker, not kept here."""
-        value = self._unlock_store(secret)
+    def _unlock(self, secret: str, user: str | None = None) -> Any:
+        """Unlock the store as ``user`` (any user of the device, with their own
+        passphrase); the passphrase goes on to the sync worker, not kept here."""
+        value = self._unlock_store(secret) if user is None else self._unlock_store(secret, user)
         if self.sync_bridge is not None:
-            self.sync_bridge.start(secret)
+            self.sync_bridge.start(secret, self.session.store.current_user)
         return value
 
     def refresh_status(self) -> None:
@@ -500,25 +543,88 @@ class MainWindow(QMainWindow):
     def _lock_when_idle(self) -> None:
         self.lock(idle=True)
 
-    def lock(self, checked: bool = False, *, idle: bool = False) -> None:
+    def lock(self, checked: bool = False, *, idle: bool = False, switching: bool = False) -> None:
         """Save what is pending, close the database (forget the key), cover the window;
-        ``idle``: locked by the idle timer (the cover says so), else by hand (Ctrl+L)."""
+        ``idle``: locked by the idle timer (the cover says so), else by hand (Ctrl+L);
+        ``switching``: *Wissel gebruiker*, the next person picks their own name."""
         del checked  # QAction.triggered's argument
         if self.session.store.locked:
             return
         self.flush_all()
         bridge = self.sync_bridge
+        current = self.session.profile.local_id or None
         # audited by the session; what is committed still goes to the region meanwhile
-        self.session.lock(bridge.keep_syncing_while_locked if bridge is not None else None)
+        # (with the token of who made it: the worker of the user who locks drains it)
+        self.session.lock(
+            bridge.keep_syncing_while_locked if bridge is not None else None,
+            switching=switching,
+        )
         self.idle.stop()
         self._status_timer.stop()
         self.menuBar().setEnabled(False)
-        self.overlay.cover(idle=idle)
+        # what is under the cover takes no keys (its Alt mnemonics would clash with the
+        # lock screen's); nothing is closed
+        self._set_covered(True)
+        self.overlay.cover(idle=idle, switching=switching, current=current)
         self.locked.emit()
 
+    def _show_user_actions(self) -> None:
+        """*Gebruiker toevoegen* only for who may: the first user, a coordinator."""
+        self.add_user_action.setVisible(self.session.may_manage_users)
+        self.remove_user_action.setVisible(self.session.may_manage_users)
+        # training keeps its own users; a passphrase is changed where it was made
+        self.passphrase_action.setVisible(bool(self.session.profile.local_id))
+
+    def open_add_user(self, checked: bool = False) -> QDialog | None:
+        """Add a user of this device with their own passphrase (audited as theirs who
+        adds: the store checks the right again)."""
+        del checked
+        if not self.session.may_manage_users:
+            return None
+        from desktop.ui.access_dialogs import ProfileDialog
+
+        dialog = ProfileDialog(self.session.add_user, self, adding=True)
+        dialog.setObjectName("add_user_dialog")
+        dialog.open()
+        return dialog
+
+    def open_remove_user(self, checked: bool = False) -> QDialog | None:
+        del checked
+        if not self.session.may_manage_users:
+            return None
+        from desktop.ui.user_dialogs import RemoveUserDialog
+
+        dialog = RemoveUserDialog(self.session, self)
+        dialog.open()
+        return dialog
+
+    def open_change_passphrase(self, checked: bool = False) -> QDialog:
+        del checked
+        from desktop.ui.user_dialogs import PassphraseDialog
+
+        dialog = PassphraseDialog(self.session, self)
+        dialog.open()
+        return dialog
+
+    def _set_covered(self, covered: bool) -> None:
+        central = self.centralWidget()
+        if central is not None:
+            central.setEnabled(not covered)
+
+    def switch_user(self, checked: bool = False) -> None:
+        """*Wissel gebruiker*: lock, and let another user of this device unlock with their
+        own passphrase. Open cases and intakes stay open (everything typed is committed
+        first); they then act as the new user, with that user's role."""
+        del checked
+        self.lock(switching=True)
+
     def _after_unlock(self, _value: Any) -> None:
+        before = self.session.profile.local_id
         self.session.record_unlock()
+        if self.session.profile.local_id != before:
+            self._user_switched()
         self.overlay.hide()
+        self._set_covered(False)
         self.menuBar().setEnabled(True)
         self.idle.restart()
         self._status_timer.start()
@@ -528,6 +634,20 @@ class MainWindow(QMainWindow):
         if current is not None:
             current.setFocus()
         self.unlocked.emit()
+
+    def _user_switched(self) -> None:
+        """Another user unlocked: their name and role in the status bar, their idle time,
+        and the open cases editable as their role allows."""
+        profile = self.session.profile
+        self._show_user()
+        self._show_user_actions()
+        self.idle.set_minutes(profile.idle_lock_minutes)
+        # open intakes and an exercise in progress (parents before their children)
+        for widget in self.findChildren(QWidget):
+            changed = getattr(widget, "user_changed", None)
+            if callable(changed):
+                changed()
+        self.list_page.refresh()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

@@ -7,7 +7,9 @@ main window's connection label, refreshes the case list after a pull, and shows
 non-blocking notices (a bar above the tabs) for refused items (422), for "log in again"
 (401/403, never retried by itself) and for cases that need reconciling.
 
-The worker needs the store passphrase to open its own connection. The bridge gets it at
+The worker needs the store passphrase to open its own connection, as the user who
+unlocked: each user syncs with their own central login (device token, cursor), and a
+switch of user switches the worker (:meth:`SyncBridge.start`). The bridge gets it at
 start-up (or at unlock when no worker runs) and hands it straight to the worker's opener,
 which drops it once the store is open; nothing keeps it. When the desk locks, the UI's
 store closes but the worker keeps syncing what was committed, then stops by itself (its
@@ -136,7 +138,7 @@ class SyncBridge(QObject):
         window: Any,
         data_dir: Path,
         *,
-        open_store: Callable[[Path, str], Store] | None = None,
+        open_store: Callable[[Path, str, str | None], Store] | None = None,
         interval: float = 60.0,
         engine_options: dict[str, Any] | None = None,
         locked_sync_seconds: float = 1800.0,
@@ -151,6 +153,8 @@ class SyncBridge(QObject):
         self.engine_options = dict(engine_options or {})
         self._open_store = open_store
         self._worker: SyncWorker | None = None
+        self._user: str | None = None  # whose worker it is (local id)
+        self._draining: list[SyncWorker] = []  # earlier users' workers, sending what they made
         self.status: SyncStatus | None = None
         self.reports: list[Any] = []
         self.notices = NoticeBar(window)
@@ -167,15 +171,29 @@ class SyncBridge(QObject):
     def running(self) -> bool:
         return self._worker is not None and self._worker.alive
 
-    def start(self, passphrase: str) -> None:
-        """Start the worker (or keep the one still syncing after a lock); ``passphrase``
-        goes to a new worker's opener and is dropped after use."""
+    def start(self, passphrase: str, user: str | None = None) -> None:
+        """Start the worker of ``user`` (the local id of who unlocked; None: whoever the
+        passphrase opens) or keep theirs still syncing after a lock; ``passphrase`` goes
+        to a new worker's opener and is dropped after use.
+
+        Each user syncs as themselves: after *wissel gebruiker* the previous user's worker
+        finishes sending what they committed (with their own token) and stops, and a
+        worker for the new user starts with their login; the previous one's reports are
+        no longer shown."""
         if self.training:
             return
-        if self._worker is not None and self._worker.resume():
+        if user is None:
+            user = self.window.session.store.current_user
+        if self._worker is not None and self._user == user and self._worker.resume():
             self._after_unlock()
             return
+        if self._worker is not None:
+            self._draining.append(self._worker)  # already draining since the lock
+        self._draining = [w for w in self._draining if w.alive]
         self._worker = None
+        self._user = user
+        self.status = None
+        self.notices.dismiss("login")
         self._after_unlock()
         from desktop.sync import SyncEngine, SyncWorker
 
@@ -185,21 +203,26 @@ class SyncBridge(QObject):
         options = dict(self.engine_options)
 
         def open_engine() -> SyncEngine:
-            store = opener(data_dir, secret.pop())
+            store = opener(data_dir, secret.pop(), user)
             try:
                 return SyncEngine(store, **options)
             except BaseException:
                 store.close()
                 raise
 
-        self._worker = SyncWorker(open_engine, self.worker_event.emit, interval=self.interval)
+        def listener(event: object) -> None:
+            if self._user == user:  # a previous user's worker reports to no one
+                self.worker_event.emit(event)
+
+        self._worker = SyncWorker(open_engine, listener, interval=self.interval)
         self._worker.start()
 
     def stop(self) -> None:
-        """Stop the worker and close its store (the window closes)."""
+        """Stop the workers and close their stores (the window closes)."""
         worker, self._worker = self._worker, None
-        if worker is not None:
-            worker.stop()
+        draining, self._draining = self._draining, []
+        for each in [*draining, *([worker] if worker is not None else [])]:
+            each.stop()
 
     def keep_syncing_while_locked(self) -> None:
         """The UI's store is about to lock: the worker sends what is committed, then ends."""
@@ -360,16 +383,17 @@ def _reconciliation_cases(store: Store) -> list[str]:
     return SyncState(store.db).reconciliation_cases()
 
 
-def _default_open_store(data_dir: Path, passphrase: str) -> Store:
+def _default_open_store(data_dir: Path, passphrase: str, user: str | None) -> Store:
     from desktop.store import open_store
 
-    return open_store(data_dir, passphrase)
+    return open_store(data_dir, passphrase, user=user)
 
 
 def install(window: Any, data_dir: Path, passphrase: str | None, **options: Any) -> SyncBridge:
-    """Build the bridge for ``window``, attach it, and start the worker when possible."""
+    """Build the bridge for ``window``, attach it, and start the worker of the user who
+    unlocked when possible."""
     bridge = SyncBridge(window, data_dir, **options)
     window.attach_sync(bridge)
     if passphrase is not None:
-        bridge.start(passphrase)
+        bridge.start(passphrase, window.session.store.current_user)
     return bridge

@@ -495,6 +495,12 @@ class TraineePage(QWidget):
         if self.resume_list.count() and self.script is None:
             self.resume_button.setFocus()
 
+    def user_changed(self) -> None:
+        """Another user took over the desk (*wissel gebruiker*): the exercise in progress
+        goes on as them (its intake view follows by itself)."""
+        if self.exercise is not None:
+            self.exercise.profile = self.session.profile
+
     def start(self) -> None:
         """A new exercise on the chosen scenario."""
         scenario_id = self.choice.currentData()

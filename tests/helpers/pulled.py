@@ -66,7 +66,7 @@ def pull_on_worker_thread(data_dir: Path, passphrase: str, item: dict[str, Any])
             store = open_store(data_dir, passphrase)
             try:
                 with store.atomic():
-                    outcome.append(SyncState(store.db).apply_version(item))
+                    outcome.append(SyncState(store.db, user=store.current_user).apply_version(item))
             finally:
                 store.close()
         except BaseException as exc:  # handed to the test's thread

@@ -288,7 +288,9 @@ def test_amend_needs_a_reason_and_keeps_the_earlier_decision(
     assert view.editors["triage.urgency"].widget.currentText() == "U2 Zeer dringend"
     history = view.open_history()
     rows = history.rows()
-    assert rows[0][4].startswith("Triagebesluit vastgelegd: U1 Direct")
+    # the desk worker's intake stays hers; the triagist's decision is a version of its own
+    assert rows[0][4].startswith("Intake aangemaakt") and rows[0][2] == "Anna de Vries"
+    assert rows[1][4].startswith("Triagebesluit vastgelegd: U1 Direct")
     assert rows[-1][4] == "Duo kan pas om 06:00; jeugdige is bij oma."
     assert rows[-1][2] == "Tim Triagist"
     assert rows[-1][0].startswith(f"{amended.version.number} (op basis van")

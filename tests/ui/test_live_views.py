@@ -132,7 +132,7 @@ def test_a_reconciliation_reaches_the_open_view(
     local = store.cases.save_answers(case_id, {"youth.municipality": "Zeist"}, session.actor)
     view = show(qtbot, IntakeView(session, case_id))
     with store.atomic():
-        SyncState(store.db).apply_version(
+        SyncState(store.db, user=store.current_user).apply_version(
             version_item(
                 case_id,
                 {"youth.municipality": "Amersfoort"},

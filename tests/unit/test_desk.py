@@ -216,7 +216,11 @@ def test_hand_over_and_close(desk: DeskSession, triagist: DeskSession) -> None:
     assert desk.close(case_id).status == "closed"
     history = desk.history(case_id)
     assert [h.number for h in history] == list(range(1, len(history) + 1))
-    assert history[0].why.startswith("Triagebesluit vastgelegd: U1")
+    # the desk worker's intake stays hers; the triagist's decision is a version of its own
+    assert history[0].why.startswith("Intake aangemaakt")
+    assert history[0].created_by_name == "Anna de Vries"
+    assert history[1].why.startswith("Triagebesluit vastgelegd: U1")
+    assert history[1].created_by_name == "Tim Triagist"
     assert history[-1].why == "Status: Getrieerd → Afgesloten"
     assert {h.created_by_name for h in history} == {"Anna de Vries", "Tim Triagist"}
     assert all(h.created_at and h.device_id for h in history)

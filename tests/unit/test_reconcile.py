@@ -60,7 +60,7 @@ def conflicting_case(store: Store) -> tuple[str, str, str, str]:
     assert local.version.base_version_id == base_id
     now = datetime.now(UTC).isoformat()
     pulled_id = str(uuid.uuid4())
-    outcome = SyncState(store.db).apply_version(
+    outcome = SyncState(store.db, user=store.current_user).apply_version(
         {
             "version_id": pulled_id,
             "case_id": case.id,
@@ -253,7 +253,7 @@ def test_a_reconciliation_pulled_from_another_desk_ends_the_competition_here(
     store.outbox.ack([i.item_id for i in store.outbox.items()])
     now = datetime.now(UTC).isoformat()
     resolved_id = str(uuid.uuid4())
-    outcome = SyncState(store.db).apply_version(
+    outcome = SyncState(store.db, user=store.current_user).apply_version(
         {
             "version_id": resolved_id,
             "case_id": case_id,
@@ -323,7 +323,7 @@ def notes_case(store: Store) -> tuple[str, str, str, str]:
         action="amend",
     )
     pulled_id = str(uuid.uuid4())
-    outcome = SyncState(store.db).apply_version(
+    outcome = SyncState(store.db, user=store.current_user).apply_version(
         {
             "version_id": pulled_id,
             "case_id": case.id,

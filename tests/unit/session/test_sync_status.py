@@ -14,7 +14,7 @@ from tests.unit.test_desk import ready_case
 def test_the_session_reports_what_the_engine_reports(desk: DeskSession) -> None:
     ready_case(desk)
     store = desk.store
-    state = SyncState(store.db)
+    state = SyncState(store.db, user=store.current_user)
     with store.atomic():
         state.set(SERVER_URL, "https://central.example")
         state.set(DEVICE_ID, "device-1")
@@ -30,7 +30,7 @@ def test_forgetting_the_device_without_the_server_is_audited_as_not_revoked(
     desk: DeskSession,
 ) -> None:
     store = desk.store
-    state = SyncState(store.db)
+    state = SyncState(store.db, user=store.current_user)
     with store.atomic():
         state.set(SERVER_URL, "https://central.example")
         state.set(DEVICE_ID, "device-1")

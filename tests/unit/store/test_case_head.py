@@ -99,7 +99,7 @@ def sent(store: Store) -> list[dict[str, Any]]:
 
 def pull(store: Store, items: list[dict[str, Any]]) -> None:
     with store.atomic():
-        state = SyncState(store.db)
+        state = SyncState(store.db, user=store.current_user)
         for item in items:
             state.apply_version(item)
 
@@ -195,10 +195,11 @@ def test_migration_moves_resolves_into_their_table_and_derives_lost_deadlines(
             [f"reconcile.resolves:{head}", json.dumps(["other-head"])],
         )
         sql.execute("UPDATE cases SET deadline = NULL WHERE id = ?", [case_id])
+        sql.execute("DROP TABLE users")  # schema 4's; made again from the profile row
         sql.execute("PRAGMA user_version = 2")
     b.lock()
     b.unlock(PASSPHRASE)
     assert b.cases.summary(case_id).deadline == U1_DEADLINE  # type: ignore[union-attr]
-    assert SyncState(b.db).resolved_versions(case_id) == {"other-head"}
+    assert SyncState(b.db, user=b.current_user).resolved_versions(case_id) == {"other-head"}
     keys = b.sql.execute("SELECT count(*) FROM sync_checkpoint WHERE key LIKE 'reconcile%'")
     assert keys.fetchone()[0] == 0

@@ -99,7 +99,7 @@ class TwoDesks(RuleBasedStateMachine):
         sender.outbox.ack([item.item_id for item in wire])
         now = datetime.now(UTC).isoformat()
         with receiver.atomic():
-            state = SyncState(receiver.db)
+            state = SyncState(receiver.db, user=receiver.current_user)
             for item in wire:
                 payload = json.loads(item.wire_json)
                 payload.setdefault("updated_at", now)

@@ -92,7 +92,7 @@ def test_case_state_withdrawal_outbox_ack_and_reconciliation_are_told(
     store: Store, actor: Actor
 ) -> None:
     case = store.cases.create(actor, answers={"youth.first_name": "Sem"})
-    state = SyncState(store.db)
+    state = SyncState(store.db, user=store.current_user)
     heard = Heard(store)
     with store.atomic():
         state.apply_case_state({"case_id": case.id, "needs_reconciliation": True})

@@ -1,0 +1,167 @@
+"""Dialogs for the users of one device: change one's own passphrase, remove a user.
+
+Adding a user is the profile form (:class:`desktop.ui.access_dialogs.ProfileDialog` with
+``adding=True``). Both dialogs here go through the desk session; the store checks who
+may do what again (:meth:`desktop.store.Store.may_manage_users`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.i18n import _
+from desktop.store import MIN_PASSPHRASE_LENGTH, StoreError, WrongPassphrase
+from desktop.ui.access_dialogs import DIALOG_WIDTH, _error_label, role_names
+from desktop.ui.screen_fit import grow_to_content
+
+if TYPE_CHECKING:
+    from desktop.session.desk import DeskSession
+
+
+def _secret(name: str, accessible: str) -> QLineEdit:
+    field = QLineEdit()
+    field.setObjectName(name)
+    field.setAccessibleName(accessible)
+    field.setEchoMode(QLineEdit.EchoMode.Password)
+    return field
+
+
+class PassphraseDialog(QDialog):
+    """*Wachtwoordzin wijzigen*: the current user's own passphrase; only their key slot
+    is wrapped again, nobody else's changes."""
+
+    def __init__(self, session: DeskSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.setObjectName("passphrase_dialog")
+        self.setWindowTitle(_("Doorloop — wachtwoordzin wijzigen"))
+        intro = QLabel(
+            _("Wijzig uw eigen wachtwoordzin ({name}). Die van anderen blijven zoals ze zijn.")
+            .format(name=session.profile.display_name)
+        )  # fmt: skip
+        intro.setWordWrap(True)
+        self.old = _secret("passphrase.current", _("Huidige wachtwoordzin"))
+        self.new = _secret("passphrase.new", _("Nieuwe wachtwoordzin"))
+        self.repeat = _secret("passphrase.repeat", _("Herhaal nieuwe wachtwoordzin"))
+        self.old_error = _error_label("passphrase.current.error")
+        self.new_error = _error_label("passphrase.new.error")
+        form = QFormLayout()
+        form.addRow(_("&Huidige wachtwoordzin"), self.old)
+        form.addRow("", self.old_error)
+        form.addRow(_("&Nieuwe wachtwoordzin"), self.new)
+        form.addRow(_("H&erhaal nieuwe wachtwoordzin"), self.repeat)
+        form.addRow("", self.new_error)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Wijzigen"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Annuleren"))
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(DIALOG_WIDTH)
+        self.old.setFocus()
+
+    def submit(self) -> None:
+        self.old_error.hide()
+        self.new_error.hide()
+        new = self.new.text()
+        problem = None
+        if len(new) < MIN_PASSPHRASE_LENGTH:
+            problem = _("De wachtwoordzin moet minstens {n} tekens lang zijn.").format(
+                n=MIN_PASSPHRASE_LENGTH
+            )
+        elif new != self.repeat.text():
+            problem = _("De twee wachtwoordzinnen zijn niet gelijk.")
+        if problem is not None:
+            self._show(self.new_error, problem, self.new)
+            return
+        try:
+            self.session.change_passphrase(self.old.text(), new)
+        except WrongPassphrase:
+            self._show(self.old_error, _("Onjuiste wachtwoordzin. Probeer het opnieuw."), self.old)
+            return
+        for field in (self.old, self.new, self.repeat):
+            field.clear()
+        self.accept()
+
+    def _show(self, label: QLabel, text: str, field: QLineEdit) -> None:
+        label.setText(text)
+        label.show()
+        field.selectAll()
+        field.setFocus()
+        grow_to_content(self)
+
+
+class RemoveUserDialog(QDialog):
+    """*Gebruiker verwijderen*: erases the chosen user's key slot, so their passphrase no
+    longer opens Doorloop here; their name stays in the history and audit trail."""
+
+    def __init__(self, session: DeskSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.setObjectName("remove_user_dialog")
+        self.setWindowTitle(_("Doorloop — gebruiker verwijderen"))
+        intro = QLabel(
+            _(
+                "De gekozen gebruiker kan Doorloop op dit apparaat niet meer ontgrendelen. "
+                "Wat die gebruiker deed, blijft met naam in de geschiedenis en het logboek."
+            )
+        )
+        intro.setWordWrap(True)
+        self.user = QComboBox()
+        self.user.setObjectName("remove_user.user")
+        self.user.setAccessibleName(_("Gebruiker"))
+        for profile in session.store.users():
+            if profile.local_id != session.profile.local_id:
+                self.user.addItem(
+                    f"{profile.display_name} — {role_names()[profile.role]}", profile.local_id
+                )
+        self.error = _error_label("remove_user.error")
+        form = QFormLayout()
+        label = QLabel(_("&Gebruiker"))
+        label.setBuddy(self.user)
+        form.addRow(label, self.user)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.remove_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.remove_button.setText(_("Verwijderen"))
+        self.remove_button.setEnabled(self.user.count() > 0)
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Annuleren"))
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(DIALOG_WIDTH)
+        self.user.setFocus()
+
+    def submit(self) -> None:
+        local_id = self.user.currentData()
+        if not local_id:
+            return
+        try:
+            self.session.remove_user(str(local_id))
+        except StoreError:
+            self.error.setText(_("U mag geen gebruikers beheren."))
+            self.error.show()
+            grow_to_content(self)
+            return
+        self.accept()
