@@ -241,6 +241,31 @@ region_secrets = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+# The web pages (central_api.web): each user's TOTP secret (server-side only, never shown
+# again after enrolment) and the browser sessions (only the hash of the cookie is kept).
+user_totp = Table(
+    "user_totp",
+    metadata,
+    Column("user_id", String(36), ForeignKey("users.id"), primary_key=True),
+    Column("secret", String(64), nullable=False),
+    Column("enrolled_at", DateTime(timezone=True), nullable=False),
+    # the last accepted 30-second step: a code is accepted once (no replay)
+    Column("last_step", BigInteger, nullable=True),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", String(36), ForeignKey("users.id"), nullable=False, index=True),
+    # "password": the password was right, the code is still due; "full": signed in
+    Column("stage", String(10), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("code_failures", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+)
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for `url`; SQLite gets WAL, FULL sync, a busy timeout and BEGIN IMMEDIATE."""
