@@ -81,6 +81,10 @@ def _parser() -> argparse.ArgumentParser:
     user_add.add_argument("--region", required=True)
     user_add.add_argument("--display-name")
     user_add.add_argument(
+        "--organization",
+        help="for --role receiver: the directory organisation id whose referrals it answers",
+    )
+    user_add.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     user_passwd = user.add_parser(
@@ -281,6 +285,7 @@ def _admin(storage: Storage, args: argparse.Namespace) -> int:
             role=args.role,
             region=args.region,
             display_name=args.display_name,
+            organization_id=args.organization,
         )
         print(f"user {args.username} added ({args.role}, {args.region}): {user_id}")
     elif command == ("user", "passwd"):
