@@ -1,7 +1,7 @@
 """The web pages' second factor (user_totp) and browser sessions (web_sessions).
 
 Revision ID: 0006_totp
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-03
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_totp"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
