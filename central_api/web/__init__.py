@@ -12,7 +12,9 @@ from central_api.web.pages import install_web
 
 def web_routers() -> list[APIRouter]:
     """The routers of the page areas, after the login pages."""
-    return []
+    from central_api.web.referrals import router as referrals
+
+    return [referrals]
 
 
 __all__ = ["install_web", "web_routers"]

@@ -57,6 +57,8 @@ class WebUser:
     role: str
     region_id: int
     region: str
+    # role "receiver": the directory organisation whose referrals the user answers
+    organization_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,7 @@ class WebStore:
                     db.users.c.role,
                     db.users.c.region_id,
                     db.users.c.active,
+                    db.users.c.organization_id,
                     db.regions.c.name.label("region"),
                 )
                 .join(db.users, db.users.c.id == db.web_sessions.c.user_id)
@@ -209,6 +212,7 @@ class WebStore:
             role=row.role,
             region_id=row.region_id,
             region=row.region,
+            organization_id=row.organization_id,
         )
         return WebSession(row.token_hash, row.stage, row.csrf, row.code_failures, user)
 
