@@ -310,6 +310,8 @@ web_sessions = Table(
     Column("stage", String(10), nullable=False),
     Column("csrf", String(64), nullable=False),
     Column("code_failures", Integer, nullable=False),
+    # sha256 of the user's password hash at sign-in: a new password ends the session
+    Column("credential", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("last_seen_at", DateTime(timezone=True), nullable=False),
 )

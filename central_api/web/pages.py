@@ -7,16 +7,20 @@ strict Content-Security-Policy (no inline or other script, styles only from
 it the session's own token (`central_api.web.store`). Cookies are HttpOnly,
 SameSite=Strict, and Secure when the request came over HTTPS.
 
+Feature pages (issue 16's `central_api.web.referrals`, and later areas) are routers of
+their own passed to `install_web`; they use `signed_in_as` (the session of a user of the
+right role, or the answer to give instead), `csrf_ok` with the session's token,
+`render` and `not_found`/`forbidden`, and mark their Dutch text for the catalogue.
+
 Signing in takes two steps: the password (the same accounts, argon2 hash gate and login
 throttle as ``POST /v1/auth/login``), then a TOTP code (throttled the same way under its
-own key). Feature pages (`central_api.web.referrals`, and later ones) use `signed_in`
-and `render`.
+own key).
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -149,6 +153,17 @@ def signed_in(request: Request) -> WebSession | Response:
     session = current_session(request)
     if session is None or session.stage != STAGE_FULL:
         return redirect(f"{PREFIX}/login?melding=verlopen" if session else f"{PREFIX}/login")
+    return session
+
+
+def signed_in_as(request: Request, roles: Collection[str]) -> WebSession | Response:
+    """The fully signed-in session of a user with one of `roles`; else the redirect to
+    the login page, or 403 for another role."""
+    session = signed_in(request)
+    if isinstance(session, Response):
+        return session
+    if session.user.role not in roles:
+        return forbidden(request, session)
     return session
 
 
@@ -452,3 +467,13 @@ def install_web(app: FastAPI, routers: list[APIRouter] | None = None) -> None:
     app.include_router(router)
     for extra in routers or []:
         app.include_router(extra)
+    app.include_router(fallback)
+
+
+# Last: any other address under /web answers the pages' own 404 (not the API's JSON).
+fallback = APIRouter(prefix=PREFIX, include_in_schema=False)
+
+
+@fallback.api_route("/{rest:path}", methods=["GET", "POST"], response_class=HTMLResponse)
+def unknown_page(request: Request, rest: str) -> Response:
+    return not_found(request, current_session(request))

@@ -47,7 +47,7 @@ from central_api.web.pages import (
     redirect,
     refused_form,
     render,
-    signed_in,
+    signed_in_as,
 )
 from central_api.web.store import WebSession
 from coordination.referrals import (
@@ -147,10 +147,8 @@ def local(value: datetime | None) -> str:
 
 
 def _receiver(request: Request) -> WebSession | Response:
-    session = signed_in(request)
-    if isinstance(session, Response):
-        return session
-    if session.user.role != RECEIVER_ROLE or not session.user.organization_id:
+    session = signed_in_as(request, {RECEIVER_ROLE})
+    if isinstance(session, WebSession) and not session.user.organization_id:
         return forbidden(request, session)
     return session
 

@@ -10,8 +10,9 @@ A browser session is a random token in an HttpOnly cookie; only its sha256 is st
 (``web_sessions``). After the password it is at stage ``password`` (only the code page
 may be used, for `PENDING_SECONDS`, with at most `MAX_CODE_FAILURES` wrong codes); a
 right code replaces it by a new session at stage ``full``. A session ends on logout,
-after `IDLE_SECONDS` without a request, after `ABSOLUTE_SECONDS`, or when its user is
-deactivated.
+after `IDLE_SECONDS` without a request, after `ABSOLUTE_SECONDS`, when its user is
+deactivated or gets a new password (the session keeps a digest of the password hash it
+was opened with), or when the user's TOTP is reset.
 """
 
 from __future__ import annotations
@@ -152,6 +153,9 @@ class WebStore:
         token = new_token()
         now = _now()
         with self.engine.begin() as conn:
+            password_hash = conn.execute(
+                select(db.users.c.password_hash).where(db.users.c.id == user_id)
+            ).scalar_one()
             conn.execute(
                 insert(db.web_sessions).values(
                     token_hash=token_hash(token),
@@ -159,6 +163,7 @@ class WebStore:
                     stage=stage,
                     csrf=secrets.token_urlsafe(32),
                     code_failures=0,
+                    credential=token_hash(password_hash),
                     created_at=now,
                     last_seen_at=now,
                 )
@@ -182,6 +187,7 @@ class WebStore:
                     db.users.c.region_id,
                     db.users.c.active,
                     db.users.c.organization_id,
+                    db.users.c.password_hash,
                     db.regions.c.name.label("region"),
                 )
                 .join(db.users, db.users.c.id == db.web_sessions.c.user_id)
@@ -194,6 +200,7 @@ class WebStore:
             limit = PENDING_SECONDS if row.stage == STAGE_PASSWORD else ABSOLUTE_SECONDS
             expired = (
                 not row.active
+                or not secrets.compare_digest(row.credential, token_hash(row.password_hash))
                 or now - created > timedelta(seconds=limit)
                 or now - seen > timedelta(seconds=IDLE_SECONDS)
             )

@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("stage", sa.String(10), nullable=False),
         sa.Column("csrf", sa.String(64), nullable=False),
         sa.Column("code_failures", sa.Integer, nullable=False),
+        sa.Column("credential", sa.String(64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
     )

@@ -226,3 +226,28 @@ def test_the_cli_enrols_and_resets_a_second_factor(
         assert not WebStore(storage.engine).check_code(user_id.id, old.at(at), at)
     finally:
         storage.close()
+
+
+def test_a_new_password_or_deactivation_ends_the_web_session(web: Api) -> None:
+    web.user("anna")
+    totp = enrol(web.storage, "anna")
+    sign_in(web, "anna", totp)
+    assert web.client.get("/web/").headers["location"] == "/web/verwijzingen"
+    web.storage.set_password("anna", "an entirely new sentence")
+    assert web.client.get("/web/").headers["location"] == "/web/login"
+    store = WebStore(web.storage.engine)
+    user = web.storage.authenticate("anna", "an entirely new sentence")
+    assert user is not None
+    token = store.start_session(user.id, "full")
+    assert store.session(token) is not None
+    web.storage.set_active("anna", False)
+    assert store.session(token) is None
+
+
+def test_an_unknown_page_answers_the_pages_own_404(web: Api) -> None:
+    response = web.client.get("/web/bestaat-niet")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Niet gevonden" in response.text
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+    assert web.client.get("/web/static/web.css").status_code == 200
