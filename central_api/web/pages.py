@@ -452,6 +452,7 @@ async def logout(request: Request) -> Response:
     if not csrf_ok(session.csrf, form.get("csrf")):
         return refused_form(request, session)
     web_store(request).end_session(session.token_hash)
+    web_store(request).audit("web.logout", "ok", session.user)
     response = redirect(f"{PREFIX}/login?melding=uitgelogd")
     response.delete_cookie(
         session_cookie(request), path="/", secure=secure(request), httponly=True, samesite="strict"

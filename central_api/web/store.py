@@ -153,6 +153,12 @@ class WebStore:
         token = new_token()
         now = _now()
         with self.engine.begin() as conn:
+            # sessions left without a request for the idle time are gone for good
+            conn.execute(
+                delete(db.web_sessions).where(
+                    db.web_sessions.c.last_seen_at < now - timedelta(seconds=IDLE_SECONDS)
+                )
+            )
             password_hash = conn.execute(
                 select(db.users.c.password_hash).where(db.users.c.id == user_id)
             ).scalar_one()

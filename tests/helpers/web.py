@@ -52,7 +52,13 @@ def _version(case_id: str, author: str) -> VersionItem:
 
 
 def _request(
-    referral_id: str, case_id: str, author: Any, device_id: str, organization: str, urgency: str
+    referral_id: str,
+    case_id: str,
+    author: Any,
+    device_id: str,
+    organization: str,
+    urgency: str,
+    acknowledge_in: timedelta,
 ) -> ReferralEventItem:
     now = datetime.now(UTC)
     return ReferralEventItem.model_validate(
@@ -71,7 +77,7 @@ def _request(
                 "to_unit_id": f"unit-{organization}",
                 "to_organization_id": organization,
                 "urgency": urgency,
-                "acknowledge_by": (now + timedelta(hours=2)).isoformat(),
+                "acknowledge_by": (now + acknowledge_in).isoformat(),
                 "first_contact_by": (now + timedelta(hours=24)).isoformat(),
                 "summary": {
                     "urgency": urgency,
@@ -91,9 +97,14 @@ def enrol(storage: Storage, username: str) -> pyotp.TOTP:
     return pyotp.TOTP(parse_qs(urlparse(uri).query)["secret"][0])
 
 
-def seed(storage: Storage, per_organization: dict[str, int]) -> World:
+def seed(
+    storage: Storage,
+    per_organization: dict[str, int],
+    acknowledge_in: timedelta = timedelta(hours=2),
+) -> World:
     """Region noord, triagist `tess`, receiver `rec-ORG` per organisation (TOTP
-    enrolled), and `per_organization[ORG]` requested referrals to each."""
+    enrolled), and `per_organization[ORG]` requested referrals to each, to be
+    acknowledged within `acknowledge_in` (negative: overdue at once)."""
     world = World()
     if "noord" not in storage.regions():
         storage.add_region("noord")
@@ -113,7 +124,9 @@ def seed(storage: Storage, per_organization: dict[str, int]) -> World:
         for index in range(count):
             case_id, referral_id = str(uuid.uuid4()), str(uuid.uuid4())
             urgency = "U2" if index % 2 == 0 else "U3"
-            request = _request(referral_id, case_id, tess, device_id, organization, urgency)
+            request = _request(
+                referral_id, case_id, tess, device_id, organization, urgency, acknowledge_in
+            )
             result = storage.push(
                 principal, [_version(case_id, tess.id)], [], referral_events=[request]
             )

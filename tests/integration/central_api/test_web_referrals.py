@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pyotp
 import pytest
@@ -170,3 +170,22 @@ def test_the_referral_pages_need_a_full_sign_in(web: tuple[Api, World]) -> None:
     response = api.client.post(f"/web/verwijzingen/{rid}/receive", data={"csrf": "x"})
     assert response.status_code == 303 and response.headers["location"] == "/web/login"
     assert api.storage.referral(rid).status.value == "requested"  # type: ignore[union-attr]
+
+
+def test_an_overdue_acknowledgement_is_marked_on_the_list_and_the_referral(
+    storage: Storage,
+) -> None:
+    world = seed(storage, {"org-1": 1}, acknowledge_in=-timedelta(minutes=10))
+    api = make_api(storage)
+    api.client.follow_redirects = False
+    with api.client:
+        sign_in(api, "rec-org-1", world.totp["rec-org-1"])
+        listing = api.client.get("/web/verwijzingen")
+        assert "Afspraak verlopen" in listing.text
+        page = api.client.get(f"/web/verwijzingen/{world.referrals['org-1'][0]}")
+        assert "verlopen" in page.text
+        received = api.client.post(
+            f"/web/verwijzingen/{world.referrals['org-1'][0]}/receive", data=form_of(page.text)
+        )
+        assert received.status_code == 303  # a late acknowledgement is still taken
+        assert "Afspraak verlopen" not in api.client.get("/web/verwijzingen").text
