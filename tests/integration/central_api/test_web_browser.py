@@ -11,72 +11,24 @@ missing browser fails instead of skipping.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from central_api.storage import Storage
+from tests.helpers.browser import PHONE, accessible, chromium, require_chromium, tab_to
 from tests.helpers.central import PASSWORD, serve
 from tests.helpers.web import FEEDBACK, HANDOVER, World, seed
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PHONE = {"width": 375, "height": 740}
-SERIOUS = {"serious", "critical"}
+require_chromium()
 
-if not CHROMIUM.exists():  # pragma: no cover - .ci/run installs it
-    if os.environ.get("CI") == "true":
-        raise RuntimeError(f"{CHROMIUM} is missing under CI=true: .ci/run installs chromium")
-    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)", allow_module_level=True)
-
-from axe_playwright_python.sync_playwright import Axe  # noqa: E402
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
-
-AXE = Axe()
+from playwright.sync_api import Browser, expect  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
-
-
-def accessible(page: Page) -> None:
-    """axe-core on the page as it is: no serious or critical violation; and no sideways
-    scrolling on the phone-sized screen."""
-    results = AXE.run(page)
-    assert len(results.response["passes"]) > 10, "axe-core did not run its rules"
-    minor = [(v["id"], v.get("impact")) for v in results.response["violations"]]
-    print(page.url, "axe:", len(results.response["passes"]), "rules passed; other:", minor)
-    bad = [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
-        for v in results.response["violations"]
-        if v.get("impact") in SERIOUS
-    ]
-    assert bad == [], f"{page.url}: {bad}"
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), page.url
-
-
-def tab_to(page: Page, selector: str, limit: int = 60) -> None:
-    """Press Tab until `selector` has the keyboard focus (it must be reachable)."""
-    target = page.locator(selector)
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if target.evaluate("element => element === document.activeElement"):
-            return
-    raise AssertionError(f"{selector} is not reachable by Tab on {page.url}")
 
 
 @pytest.fixture
