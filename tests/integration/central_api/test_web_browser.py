@@ -48,6 +48,13 @@ def test_a_receiver_answers_its_referrals_in_chromium(
         context = browser.new_context(
             base_url=server.base, viewport=PHONE, locale="nl-NL", timezone_id="Europe/Amsterdam"
         )
+        blocked: list[str] = []  # anything the Content-Security-Policy refused
+        context.on(
+            "console",
+            lambda message: (
+                blocked.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
         page = context.new_page()
 
         # sign in by keyboard: the skip link comes first, then the fields
@@ -153,6 +160,7 @@ def test_a_receiver_answers_its_referrals_in_chromium(
         page.goto("/web/verwijzingen")
         expect(page.locator("h1")).to_have_text("Sign in")
         context.close()
+        assert blocked == []
 
     storage = Storage.open(database_url)
     try:
