@@ -63,6 +63,9 @@ i18n: $(STAMP)
 	test -f desktop/locale/en/LC_MESSAGES/doorloop.po || $(BIN)/pybabel init -i desktop/locale/doorloop.pot -d desktop/locale -D doorloop -l en
 	$(BIN)/pybabel update -i desktop/locale/doorloop.pot -d desktop/locale -D doorloop -l en --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
 	$(BIN)/pybabel compile -d desktop/locale -D doorloop --statistics
+	cd central_api/web && ../../$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 --no-location --sort-output -o locale/doorloop_web.pot .
+	cd central_api/web && ../../$(BIN)/pybabel update -i locale/doorloop_web.pot -d locale -D doorloop_web -l en --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
+	cd central_api/web && ../../$(BIN)/pybabel compile -d locale -D doorloop_web --statistics
 
 # Resolve the lock again from pyproject.toml, keeping every pin that still fits.
 lock: $(STAMP)

@@ -1,6 +1,6 @@
 """`doorloop-central`: serve the central API and administer it (DESIGN.md contract 7).
 
-Subcommands: serve, migrate, region add, user add/passwd/deactivate/activate, device list,
+Subcommands: serve, migrate, region add, user add/passwd/deactivate/activate/totp, device list,
 device revoke,
 providers import, forms publish, case purge, compact, indicators, dataset. Each takes
 `--database-url`
@@ -81,6 +81,10 @@ def _parser() -> argparse.ArgumentParser:
     user_add.add_argument("--region", required=True)
     user_add.add_argument("--display-name")
     user_add.add_argument(
+        "--organization",
+        help="for --role receiver: the directory organisation id whose referrals it answers",
+    )
+    user_add.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     user_passwd = user.add_parser(
@@ -96,6 +100,13 @@ def _parser() -> argparse.ArgumentParser:
     user_deactivate.add_argument("username")
     user_activate = user.add_parser("activate", parents=[common], help="allow logins again")
     user_activate.add_argument("username")
+    user_totp = user.add_parser(
+        "totp",
+        parents=[common],
+        help="enrol (or reset) the user's second factor for the web pages; prints the "
+        "otpauth URI once (the old secret stops working, their web sessions end)",
+    )
+    user_totp.add_argument("username")
 
     device = sub.add_parser("device", help="devices").add_subparsers(dest="action", required=True)
     device_list = device.add_parser("list", parents=[common], help="list devices")
@@ -274,6 +285,7 @@ def _admin(storage: Storage, args: argparse.Namespace) -> int:
             role=args.role,
             region=args.region,
             display_name=args.display_name,
+            organization_id=args.organization,
         )
         print(f"user {args.username} added ({args.role}, {args.region}): {user_id}")
     elif command == ("user", "passwd"):
@@ -286,6 +298,12 @@ def _admin(storage: Storage, args: argparse.Namespace) -> int:
     elif command == ("user", "activate"):
         storage.set_active(args.username, True)
         print(f"user {args.username} activated")
+    elif command == ("user", "totp"):
+        from central_api.web.store import WebStore
+
+        uri = WebStore(storage.engine).enrol_totp(args.username)
+        print(f"second factor of {args.username} set; add it to an authenticator app:")
+        print(uri)
     elif command == ("device", "list"):
         devices = storage.list_devices(args.region)
         if args.json:

@@ -32,6 +32,7 @@ from central_api.routes.deps import ERROR_RESPONSES, Authenticated, authenticate
 from central_api.routes.service import API_VERSION
 from central_api.storage import CursorExpired, Storage
 from central_api.throttle import HashGate, LoginThrottle, ThrottlePolicy
+from central_api.web import install_web, web_routers
 from doorloop_protocol import PushRequest
 
 # Kept importable from here for the CLI, the tests and other modules.
@@ -159,6 +160,7 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(sync.router)
     app.include_router(events_router(authenticated))
+    install_web(app, web_routers())
 
     install_error_handlers(app)
     install_openapi(app)

@@ -57,6 +57,8 @@ users = Table(
     Column("region_id", Integer, ForeignKey("regions.id"), nullable=False),
     Column("active", Boolean, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # a user of role "receiver" answers the referrals of this directory organisation only
+    Column("organization_id", String(200), nullable=True),
 )
 
 devices = Table(
@@ -149,6 +151,8 @@ changes = Table(
     Column("region_id", Integer, nullable=True),
     Column("data", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # a referral event's addressee organisation: the only changes a receiver pulls
+    Column("organization_id", String(200), nullable=True),
 )
 
 audit_events = Table(
@@ -161,6 +165,50 @@ audit_events = Table(
     Column("content_hash", String(64), nullable=False),
     Column("body", Text, nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
+)
+
+# Referrals (coordination.referrals): every move is an immutable event; `referrals` is
+# the fold's summary the server needs for its rules and the breach sweep. A timer's due
+# column is set while it can still breach unrecorded, NULL once stopped or recorded.
+referral_events = Table(
+    "referral_events",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("referral_id", String(36), nullable=False, index=True),
+    Column("case_id", String(36), nullable=False, index=True),
+    Column("region_id", Integer, ForeignKey("regions.id"), nullable=False),
+    Column("seq", BigInteger, nullable=False, unique=True),
+    Column("move", String(20), nullable=False),
+    Column("organization_id", String(200), nullable=True),
+    Column("content_hash", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("pushed_by_device", String(36), nullable=False),
+)
+
+referrals = Table(
+    "referrals",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("case_id", String(36), nullable=False, index=True),
+    Column("region_id", Integer, ForeignKey("regions.id"), nullable=False),
+    Column("organization_id", String(200), nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("is_open", Boolean, nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("acknowledge_due", DateTime(timezone=True), nullable=True),
+    Column("first_contact_due", DateTime(timezone=True), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_referrals_region_ack_due", referrals.c.region_id, referrals.c.acknowledge_due)
+Index("ix_referrals_region_contact_due", referrals.c.region_id, referrals.c.first_contact_due)
+Index(
+    "ux_referrals_open_case",
+    referrals.c.case_id,
+    unique=True,
+    postgresql_where=referrals.c.is_open,
+    sqlite_where=referrals.c.is_open,
 )
 
 server_audit = Table(
@@ -239,6 +287,33 @@ region_secrets = Table(
     Column("region_id", Integer, ForeignKey("regions.id"), primary_key=True),
     Column("secret", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# The web pages (central_api.web): each user's TOTP secret (server-side only, never shown
+# again after enrolment) and the browser sessions (only the hash of the cookie is kept).
+user_totp = Table(
+    "user_totp",
+    metadata,
+    Column("user_id", String(36), ForeignKey("users.id"), primary_key=True),
+    Column("secret", String(64), nullable=False),
+    Column("enrolled_at", DateTime(timezone=True), nullable=False),
+    # the last accepted 30-second step: a code is accepted once (no replay)
+    Column("last_step", BigInteger, nullable=True),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", String(36), ForeignKey("users.id"), nullable=False, index=True),
+    # "password": the password was right, the code is still due; "full": signed in
+    Column("stage", String(10), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("code_failures", Integer, nullable=False),
+    # sha256 of the user's password hash at sign-in: a new password ends the session
+    Column("credential", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
 )
 
 

@@ -17,11 +17,13 @@ from central_api import errors
 from central_api.errors import ApiError
 from doorloop_protocol import (
     MAX_BATCH_AUDIT_EVENTS,
+    MAX_BATCH_REFERRAL_EVENTS,
     MAX_BATCH_VERSIONS,
     TEXT_CHECKED,
     AuditEventItem,
     PushRequest,
     PushResult,
+    ReferralEventItem,
     VersionItem,
     content_hash,
     json_text_is_storable,
@@ -59,12 +61,19 @@ def _rejected(item_id: str, field: str | None, message: str) -> PushResult:
     )
 
 
+_ITEM_KEYS = {"version": "version_id", "audit_event": "event_id", "referral_event": "event_id"}
+_LISTS = ("versions", "audit_events", "referral_events")
+
+
 def _item_rejection(
-    kind: str, index: int, raw: Any, model: type[VersionItem] | type[AuditEventItem]
-) -> VersionItem | AuditEventItem | PushResult:
+    kind: str,
+    index: int,
+    raw: Any,
+    model: type[VersionItem] | type[AuditEventItem] | type[ReferralEventItem],
+) -> VersionItem | AuditEventItem | ReferralEventItem | PushResult:
     """One pushed item (decoded JSON, or the raw bytes of an item the body was too deep
     to decode whole) as its model, or its rejection naming the field."""
-    key = "version_id" if kind == "version" else "event_id"
+    key = _ITEM_KEYS[kind]
     position = f"{kind}s.{index}"
     if isinstance(raw, bytes):
         if len(raw) > MAX_ITEM_BYTES:
@@ -119,7 +128,7 @@ def _envelope(body: bytes) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for member in members:
         name = member.key or ""
-        if name not in ("versions", "audit_events"):
+        if name not in _LISTS:
             data[name] = None
             continue
         try:
@@ -132,7 +141,7 @@ def _envelope(body: bytes) -> dict[str, Any]:
     return data
 
 
-def parse_push(body: bytes) -> tuple[list[Any], list[Any]]:
+def parse_push(body: bytes) -> tuple[list[Any], list[Any], list[Any]]:
     """Split a push body into per-item models or rejections; envelope errors raise 422.
 
     A valid batch (the usual case) is validated in one pass from the JSON bytes; only a
@@ -147,18 +156,24 @@ def parse_push(body: bytes) -> tuple[list[Any], list[Any]]:
     except ValidationError:
         pass
     else:
-        parsed: list[VersionItem | AuditEventItem] = [*whole.versions, *whole.audit_events]
+        parsed: list[VersionItem | AuditEventItem | ReferralEventItem] = [
+            *whole.versions,
+            *whole.audit_events,
+            *whole.referral_events,
+        ]
         if not any(_nested_too_deep(item) for item in parsed):
-            return list(whole.versions), list(whole.audit_events)
+            return list(whole.versions), list(whole.audit_events), list(whole.referral_events)
     data = _envelope(body)
-    unknown = sorted(set(data) - {"versions", "audit_events"})
+    unknown = sorted(set(data) - set(_LISTS))
     if unknown:
         raise ApiError(errors.INVALID_REQUEST, "Unknown field.", field=unknown[0])
     raw_versions = data.get("versions", [])
     raw_events = data.get("audit_events", [])
+    raw_referrals = data.get("referral_events", [])
     for name, raw, limit in (
         ("versions", raw_versions, MAX_BATCH_VERSIONS),
         ("audit_events", raw_events, MAX_BATCH_AUDIT_EVENTS),
+        ("referral_events", raw_referrals, MAX_BATCH_REFERRAL_EVENTS),
     ):
         if not isinstance(raw, list):
             raise ApiError(errors.INVALID_REQUEST, "Must be a list.", field=name)
@@ -170,17 +185,27 @@ def parse_push(body: bytes) -> tuple[list[Any], list[Any]]:
     events = [
         _item_rejection("audit_event", i, raw, AuditEventItem) for i, raw in enumerate(raw_events)
     ]
-    return versions, events
+    referrals = [
+        _item_rejection("referral_event", i, raw, ReferralEventItem)
+        for i, raw in enumerate(raw_referrals)
+    ]
+    return versions, events, referrals
 
 
-def _nested_too_deep(item: VersionItem | AuditEventItem) -> bool:
+def _nested_too_deep(item: VersionItem | AuditEventItem | ReferralEventItem) -> bool:
     """True when a free-form field of a parsed item nests deeper than the item limit
     (the fast path skips the per-field checks; this walks only the containers)."""
-    fields = (item.answers, item.legal_flags) if isinstance(item, VersionItem) else (item.details,)
+    fields: tuple[Any, ...]
+    if isinstance(item, VersionItem):
+        fields = (item.answers, item.legal_flags)
+    elif isinstance(item, ReferralEventItem):
+        fields = (item.payload,)
+    else:
+        fields = (item.details,)
     return any(too_deep(value, MAX_ITEM_DEPTH - 1) for value in fields)
 
 
-def _item_rule(item: VersionItem | AuditEventItem) -> tuple[str, str] | None:
+def _item_rule(item: VersionItem | AuditEventItem | ReferralEventItem) -> tuple[str, str] | None:
     """A problem of a parsed item that its model cannot see: (field, message) or None."""
     if isinstance(item, VersionItem):
         if item.base_version_id == item.version_id:
@@ -196,8 +221,8 @@ _DEVICE = {"device_id"}
 
 
 def prepare_push(
-    versions: list[Any], events: list[Any], device_id: str
-) -> tuple[list[Any], list[Any], dict[int, tuple[str, str]]]:
+    versions: list[Any], events: list[Any], device_id: str, referral_events: list[Any] | None = None
+) -> tuple[list[Any], list[Any], list[Any], dict[int, tuple[str, str]]]:
     """Hash and serialise each parsed item (outside the sequence lock); an item over
     the size limit or breaking a rule of its own becomes its rejection.
 
@@ -209,7 +234,7 @@ def prepare_push(
 
     def check(kind: str, items: list[Any]) -> list[Any]:
         out: list[Any] = []
-        key = "version_id" if kind == "version" else "event_id"
+        key = _ITEM_KEYS[kind]
         for item in items:
             if isinstance(item, PushResult):
                 out.append(item)
@@ -219,7 +244,7 @@ def prepare_push(
             if problem is not None:
                 out.append(_rejected(item_id, *problem))
                 continue
-            if isinstance(item, VersionItem):  # the device from the token, as the last key
+            if isinstance(item, VersionItem | ReferralEventItem):  # the token's device, last
                 stored = item.model_dump_json(exclude=_DEVICE)[:-1] + f',"device_id":"{device}"}}'
             else:
                 stored = item.model_dump_json()
@@ -234,4 +259,9 @@ def prepare_push(
             out.append(item)
         return out
 
-    return check("version", versions), check("audit_event", events), prepared
+    return (
+        check("version", versions),
+        check("audit_event", events),
+        check("referral_event", referral_events or []),
+        prepared,
+    )

@@ -29,10 +29,16 @@ from doorloop_protocol.vocab import ROLES as ROLES
 from doorloop_protocol.vocab import CaseStatus, Role
 
 PushOutcome = Literal["created", "duplicate", "conflict", "rejected", "held"]
-ChangeKind = Literal["case_version", "case_state", "provider", "form_definition", "tombstone"]
+ChangeKind = Literal[
+    "case_version", "case_state", "provider", "form_definition", "tombstone", "referral_event"
+]
+ReferralMove = Literal[
+    "request", "receive", "accept", "decline", "start", "complete", "cancel", "breach"
+]
 
 MAX_BATCH_VERSIONS = 1000
 MAX_BATCH_AUDIT_EVENTS = 5000
+MAX_BATCH_REFERRAL_EVENTS = 1000
 
 
 def check_text(value: Any, path: str = "") -> str | None:
@@ -228,9 +234,47 @@ AUDIT_CONTENT_FIELDS: tuple[str, ...] = (
 )
 
 
+class ReferralEventItem(WireModel):
+    """One immutable move of a referral (``coordination.referrals``; domain/coordination.md
+    §1). ``event_id`` is the idempotency key; ``after`` the last status event the actor
+    saw (None for ``request`` and ``breach``). The move's rules (who, from which status,
+    the payload's keys) are checked by ``coordination.referrals.check_move`` on both ends.
+    """
+
+    event_id: UUID
+    referral_id: UUID
+    case_id: UUID
+    region: Name
+    move: ReferralMove
+    actor_id: Name
+    actor_role: Name
+    actor_organization_id: ShortText | None = None
+    actor_name: ShortText | None = None
+    device_id: UUID
+    at: AwareDatetime
+    after: UUID | None = None
+    payload: JsonObject = Field(default_factory=dict)
+
+
+REFERRAL_EVENT_CONTENT_FIELDS: tuple[str, ...] = (
+    "referral_id",
+    "case_id",
+    "region",
+    "move",
+    "actor_id",
+    "actor_role",
+    "actor_organization_id",
+    "actor_name",
+    "at",
+    "after",
+    "payload",
+)
+
+
 # sets, not frozensets: pydantic types `include` as set or mapping (never modified)
 _VERSION_INCLUDE: set[str] = set(VERSION_CONTENT_FIELDS)
 _AUDIT_INCLUDE: set[str] = set(AUDIT_CONTENT_FIELDS)
+_REFERRAL_INCLUDE: set[str] = set(REFERRAL_EVENT_CONTENT_FIELDS)
 
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)
@@ -241,15 +285,21 @@ def canonical_json(data: Any) -> str:
     return _CANONICAL.encode(data)  # one encoder for all calls (json.dumps makes one each)
 
 
-def content_hash(item: VersionItem | AuditEventItem) -> str:
+def content_hash(item: VersionItem | AuditEventItem | ReferralEventItem) -> str:
     """sha256 (hex) of the canonical JSON of the item's content fields.
 
     For a version: VERSION_CONTENT_FIELDS (everything except `version_id`, the key itself,
     and `device_id`/`device_time`, which say where and when it was sent from). For an audit
-    event: AUDIT_CONTENT_FIELDS (everything except `event_id`). Datetimes are compared as
+    event: AUDIT_CONTENT_FIELDS (everything except `event_id`). For a referral event:
+    REFERRAL_EVENT_CONTENT_FIELDS (not `event_id`, not `device_id`). Datetimes are compared as
     written (offset included), so the client must not re-serialise a sealed version.
     """
-    fields = _VERSION_INCLUDE if isinstance(item, VersionItem) else _AUDIT_INCLUDE
+    if isinstance(item, VersionItem):
+        fields = _VERSION_INCLUDE
+    elif isinstance(item, ReferralEventItem):
+        fields = _REFERRAL_INCLUDE
+    else:
+        fields = _AUDIT_INCLUDE
     dumped = item.model_dump(mode="json", include=fields)
     return hashlib.sha256(canonical_json(dumped).encode("ascii")).hexdigest()
 
@@ -260,6 +310,9 @@ class PushRequest(WireModel):
     versions: list[VersionItem] = Field(default_factory=list, max_length=MAX_BATCH_VERSIONS)
     audit_events: list[AuditEventItem] = Field(
         default_factory=list, max_length=MAX_BATCH_AUDIT_EVENTS
+    )
+    referral_events: list[ReferralEventItem] = Field(
+        default_factory=list, max_length=MAX_BATCH_REFERRAL_EVENTS
     )
 
 
@@ -284,6 +337,7 @@ class PushResponse(WireModel):
     versions: list[PushResult]
     audit_events: list[PushResult]
     sync_run_id: int
+    referral_events: list[PushResult] = Field(default_factory=list)
 
 
 class CaseState(WireModel):
@@ -326,7 +380,9 @@ class FormDefinitionDoc(WireModel):
 
 
 class TombstoneData(WireModel):
-    object_kind: Literal["case_version", "case_state", "provider", "form_definition"]
+    object_kind: Literal[
+        "case_version", "case_state", "provider", "form_definition", "referral_event"
+    ]
 
 
 class _ChangeBase(WireModel):
@@ -354,13 +410,23 @@ class FormDefinitionChange(_ChangeBase):
     data: FormDefinitionDoc
 
 
+class ReferralEventChange(_ChangeBase):
+    kind: Literal["referral_event"]
+    data: ReferralEventItem
+
+
 class TombstoneChange(_ChangeBase):
     kind: Literal["tombstone"]
     data: TombstoneData
 
 
 Change = Annotated[
-    CaseVersionChange | CaseStateChange | ProviderChange | FormDefinitionChange | TombstoneChange,
+    CaseVersionChange
+    | CaseStateChange
+    | ProviderChange
+    | FormDefinitionChange
+    | TombstoneChange
+    | ReferralEventChange,
     Field(discriminator="kind"),
 ]
 
@@ -390,6 +456,7 @@ class UserInfo(WireModel):
     display_name: str
     role: Role
     region: str
+    organization_id: str | None = None  # role receiver: the organisation it answers for
 
 
 class LoginResponse(WireModel):

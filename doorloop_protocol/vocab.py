@@ -36,5 +36,7 @@ class Status(StrEnum):
 if tuple(Status) != CASE_STATUSES:  # pragma: no cover - held by tests/unit/test_vocab.py
     raise RuntimeError("doorloop_protocol.vocab: Status and CaseStatus disagree")
 
-Role = Literal["desk", "triagist", "outreach", "trainer", "coordinator"]
+Role = Literal["desk", "triagist", "outreach", "trainer", "coordinator", "receiver"]
+"""``receiver``: a user of a receiving party, bound to one organisation of the directory
+(answers that organisation's referrals only; domain/coordination.md §1)."""
 ROLES: tuple[Role, ...] = get_args(Role)

@@ -59,9 +59,13 @@ async def push(request: Request, principal: Authenticated, storage: StorageDep) 
     body = await _read_body(request, MAX_BODY_BYTES)
 
     def work() -> PushResponse:
-        versions, events = parse_push(body)
-        versions, events, prepared = prepare_push(versions, events, principal.device_id)
-        return storage.push(principal, versions, events, prepared=prepared)
+        versions, events, referral_events = parse_push(body)
+        versions, events, referral_events, prepared = prepare_push(
+            versions, events, principal.device_id, referral_events
+        )
+        return storage.push(
+            principal, versions, events, prepared=prepared, referral_events=referral_events
+        )
 
     async with request.app.state.push_gate:  # see central_api.load
         result = await run_in_threadpool(work)

@@ -56,9 +56,17 @@ class Accounts(StorageCore):
         role: str,
         region: str,
         display_name: str | None = None,
+        organization_id: str | None = None,
     ) -> str:
+        """A new user; a ``receiver`` is bound to one directory organisation (and only a
+        receiver is)."""
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+        organization_id = (organization_id or "").strip() or None
+        if role == "receiver" and organization_id is None:
+            raise ValueError("a receiver needs the organisation it answers for (organization)")
+        if role != "receiver" and organization_id is not None:
+            raise ValueError("only a receiver is bound to an organisation")
         if not username.strip():
             raise ValueError("a user needs a username")
         check_password(password, username.strip())
@@ -77,10 +85,17 @@ class Accounts(StorageCore):
                         region_id=region_id,
                         active=True,
                         created_at=utc_now(),
+                        organization_id=organization_id,
                     )
                 )
                 self._audit(
-                    conn, "admin.user_add", "ok", user_id=user_id, region_id=region_id, role=role
+                    conn,
+                    "admin.user_add",
+                    "ok",
+                    user_id=user_id,
+                    region_id=region_id,
+                    role=role,
+                    organization_id=organization_id,
                 )
         except IntegrityError as exc:
             raise AlreadyExists(f"user {username!r} exists") from exc
@@ -96,6 +111,7 @@ class Accounts(StorageCore):
             db.regions.c.name.label("region"),
             db.users.c.active,
             db.users.c.password_hash,
+            db.users.c.organization_id,
         ).join(db.regions, db.regions.c.id == db.users.c.region_id)
 
     def authenticate(self, username: str, password: str) -> UserRecord | None:
@@ -114,6 +130,7 @@ class Accounts(StorageCore):
             region_id=row.region_id,
             region=row.region,
             active=row.active,
+            organization_id=row.organization_id,
         )
 
     def register_device(
@@ -257,6 +274,7 @@ class Accounts(StorageCore):
                 db.users.c.role,
                 db.users.c.active,
                 db.users.c.region_id,
+                db.users.c.organization_id,
                 db.regions.c.name.label("region"),
             )
             .join(db.users, db.users.c.id == db.devices.c.user_id)
@@ -277,6 +295,7 @@ class Accounts(StorageCore):
             region_id=row.region_id,
             region=row.region,
             revoked=row.revoked_at is not None or not row.active,
+            organization_id=row.organization_id,
         )
 
     def list_devices(self, region: str | None = None) -> list[DeviceRecord]:

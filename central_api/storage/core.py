@@ -61,6 +61,7 @@ class Principal:
     region_id: int
     region: str
     revoked: bool
+    organization_id: str | None = None  # role "receiver": the organisation it answers for
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class UserRecord:
     region_id: int
     region: str
     active: bool
+    organization_id: str | None = None
 
 
 @dataclass(frozen=True)

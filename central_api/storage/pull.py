@@ -4,23 +4,30 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 
 from central_api import db
-from central_api.storage.core import CursorExpired, Principal, StorageCore, utc_now
+from central_api.storage.core import CursorExpired, Principal, utc_now
+from central_api.storage.referrals import Referrals
 
 MAX_PAGE_BYTES = 8 * 1024 * 1024  # a pull page ends after the change that passes this
 
 
-class Pull(StorageCore):
+class Pull(Referrals):
     """The pull of changes."""
 
     def pull(self, principal: Principal, since: int, limit: int) -> bytes:
         """The PullResponse JSON (bytes) of changes after `since` this principal may see:
         at most `limit` changes and about MAX_PAGE_BYTES (always at least one change).
 
+        A ``receiver`` sees reference data and the referral events addressed to its
+        organisation only. Breaches of the region not yet recorded are recorded first
+        (``Referrals.sweep_breaches``), so the page carries them.
+
         Raises CursorExpired when `0 < since < horizon`.
         """
+        if principal.role != "trainer":
+            self.sweep_breaches(principal.region_id)
         query = select(
             db.changes.c.seq, db.changes.c.kind, db.changes.c.object_id, db.changes.c.data
         ).where(
@@ -29,6 +36,16 @@ class Pull(StorageCore):
         )
         if principal.role == "trainer":
             query = query.where(db.changes.c.scope == "reference")
+        elif principal.role == "receiver":
+            query = query.where(
+                or_(
+                    db.changes.c.scope == "reference",
+                    and_(
+                        db.changes.c.kind == "referral_event",
+                        db.changes.c.organization_id == principal.organization_id,
+                    ),
+                )
+            )
         query = query.order_by(db.changes.c.seq).limit(limit + 1)
         with self.engine.begin() as conn:
             horizon = conn.execute(

@@ -11,8 +11,16 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, bindparam, delete, select, update
 
 from central_api import db
-from central_api.storage.core import Principal, StorageCore, chunks, insert_many, one_of, utc_now
-from doorloop_protocol import AuditEventItem, PushResponse, PushResult, VersionItem, content_hash
+from central_api.storage.core import Principal, chunks, insert_many, one_of, utc_now
+from central_api.storage.referrals import Referrals
+from doorloop_protocol import (
+    AuditEventItem,
+    PushResponse,
+    PushResult,
+    ReferralEventItem,
+    VersionItem,
+    content_hash,
+)
 from doorloop_protocol.limits import JsonLimitError, load_bounded
 from doorloop_protocol.workflow import Snapshot, Violation, check_version
 
@@ -66,8 +74,8 @@ class _PushWork:
         return self.seq
 
 
-class Push(StorageCore):
-    """The push of case versions and audit events."""
+class Push(Referrals):
+    """The push of case versions, audit events and referral events."""
 
     def push(
         self,
@@ -76,6 +84,7 @@ class Push(StorageCore):
         audit_events: Sequence[AuditEventItem | PushResult],
         *,
         prepared: dict[int, tuple[str, str]] | None = None,
+        referral_events: Sequence[ReferralEventItem | PushResult] = (),
     ) -> PushResponse:
         """Store a batch; every item gets its own result and no item undoes another.
 
@@ -90,7 +99,7 @@ class Push(StorageCore):
         if prepared is None:
             prepared = {
                 id(item): (content_hash(item), item.model_dump_json())
-                for item in [*versions, *audit_events]
+                for item in [*versions, *audit_events, *referral_events]
                 if not isinstance(item, PushResult)
             }
         with self._write() as (conn, seq):
@@ -105,6 +114,10 @@ class Push(StorageCore):
             self._release_held(conn, work)
             self._write_versions(conn, work)
             event_results = self._push_audit_events(conn, principal, audit_events, prepared)
+            # after the versions: a referral's case may arrive in the same batch
+            referral_results = self._push_referral_events(
+                conn, principal, referral_events, prepared, work.next_seq
+            )
             seq[0] = work.seq
             counts: dict[str, int] = {}
             for result in version_results:
@@ -118,6 +131,7 @@ class Push(StorageCore):
                 region_id=principal.region_id,
                 versions=counts,
                 audit_events=len(event_results),
+                referral_events=len(referral_results),
                 released=len(work.released),
                 held_refused=work.refused_held,
             )
@@ -127,8 +141,16 @@ class Push(StorageCore):
                 .values(last_seen_at=utc_now())
             )
         return PushResponse(
-            versions=version_results, audit_events=event_results, sync_run_id=run_id
+            versions=version_results,
+            audit_events=event_results,
+            referral_events=referral_results,
+            sync_run_id=run_id,
         )
+
+    def push_referral_event(self, principal: Principal, item: ReferralEventItem) -> PushResult:
+        """Store one referral event as if pushed (the web page's answers go through here:
+        the same rules, results and audit as a desk's push)."""
+        return self.push(principal, [], [], referral_events=[item]).referral_events[0]
 
     def _load_known(
         self, conn: Connection, work: _PushWork, items: Iterable[VersionItem | PushResult]

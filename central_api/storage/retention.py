@@ -7,11 +7,12 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 
 from central_api import db
-from central_api.storage.core import NotFound, StorageCore, chunks, insert_many, one_of, utc_now
+from central_api.storage.core import NotFound, chunks, insert_many, one_of, utc_now
+from central_api.storage.referrals import Referrals
 from doorloop_protocol import canonical_json
 
 
-class Retention(StorageCore):
+class Retention(Referrals):
     """Purging cases and compacting the change log."""
 
     def purge_case(self, case_id: str) -> int:
@@ -27,6 +28,8 @@ class Retention(StorageCore):
             )
             keys = {f"version:{v}": (v, "case_version") for v in version_ids}
             keys[f"case:{case_id}"] = (case_id, "case_state")
+            for event_id in self._purge_referrals(conn, case_id):
+                keys[f"referral_event:{event_id}"] = (event_id, "referral_event")
             for chunk in chunks(sorted(keys)):
                 conn.execute(delete(db.changes).where(one_of(conn, db.changes.c.object_key, chunk)))
             rows = []

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, tzinfo
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,6 +23,8 @@ from zoneinfo import ZoneInfo
 from desktop.forms.model import FormDefinition, UrgencyLevel
 from desktop.forms.values import is_empty, validate_value
 from desktop.i18n import _, ngettext, pick
+from doorloop_protocol.clock import add_target
+from doorloop_protocol.clock import add_working_days as add_working_days
 from legal_rules.facts import age_band, age_in_months
 from legal_rules.facts import birthday as legal_birthday
 
@@ -104,26 +106,11 @@ def age_on(birth: date, day: date) -> tuple[int, int] | None:
     return divmod(age_in_months(birth, day), 12)
 
 
-def add_working_days(start: datetime, days: int, zone: tzinfo) -> datetime:
-    """``start`` + ``days`` working days (Saturday and Sunday skipped), same wall-clock time."""
-    local = start.astimezone(zone)
-    day = local.date()
-    remaining = days
-    while remaining > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            remaining -= 1
-    wall = datetime.combine(day, local.time().replace(tzinfo=None))
-    return wall.replace(tzinfo=zone).astimezone(zone)
-
-
 def response_deadline(level: UrgencyLevel, received_at: datetime, zone: tzinfo) -> datetime | None:
     """``received_at`` + the level's target; None when the level has no target."""
-    if level.target_minutes is not None:
-        return received_at + timedelta(minutes=level.target_minutes)
-    if level.target_working_days is not None:
-        return add_working_days(received_at, level.target_working_days, zone)
-    return None
+    return add_target(
+        received_at, zone, minutes=level.target_minutes, working_days=level.target_working_days
+    )
 
 
 # --------------------------------------------------------------------------- derived

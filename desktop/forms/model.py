@@ -139,6 +139,9 @@ class UrgencyLevel(_Strict):
     help: Text
     target_minutes: Annotated[int, PydanticField(gt=0)] | None = None
     target_working_days: Annotated[int, PydanticField(gt=0)] | None = None
+    # the referral timer *acknowledge by* (coordination.referrals); neither = no timer
+    acknowledge_minutes: Annotated[int, PydanticField(gt=0)] | None = None
+    acknowledge_working_days: Annotated[int, PydanticField(gt=0)] | None = None
     acute: bool
     colour: Annotated[str, PydanticField(pattern=r"^#[0-9A-Fa-f]{6}$")]
 
@@ -377,6 +380,10 @@ def _prepare(form: FormDefinition) -> list[str]:
         if level.target_minutes is not None and level.target_working_days is not None:
             problems.append(
                 f"urgency[{index}]: give target_minutes or target_working_days, not both"
+            )
+        if level.acknowledge_minutes is not None and level.acknowledge_working_days is not None:
+            problems.append(
+                f"urgency[{index}]: give acknowledge_minutes or acknowledge_working_days, not both"
             )
     if not form.urgency:
         problems.append("urgency: the urgency scale is empty")

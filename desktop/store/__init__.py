@@ -23,6 +23,13 @@ if TYPE_CHECKING:
     from desktop.store.keyslots import SlotInfo, configure_kdf, list_users, slot_named
     from desktop.store.models import AuditEvent, Case, CaseVersion
     from desktop.store.records import ROLES, Actor, CaseSummary, Profile
+    from desktop.store.referrals import (
+        OverdueAlert,
+        PlacementNeeded,
+        ReferralRepository,
+        ReferralView,
+        RefusedEvent,
+    )
     from desktop.store.store import (
         MIN_PASSPHRASE_LENGTH,
         Store,
@@ -51,6 +58,11 @@ _WHERE = {
     "Actor": "records",
     "CaseSummary": "records",
     "Profile": "records",
+    "OverdueAlert": "referrals",
+    "PlacementNeeded": "referrals",
+    "ReferralRepository": "referrals",
+    "ReferralView": "referrals",
+    "RefusedEvent": "referrals",
     "MIN_PASSPHRASE_LENGTH": "store",
     "Store": "store",
     "actor_for": "store",
@@ -85,8 +97,13 @@ __all__ = [
     "CaseVersion",
     "ChainReport",
     "NotFoundError",
+    "OverdueAlert",
     "PermissionDenied",
+    "PlacementNeeded",
     "Profile",
+    "ReferralRepository",
+    "ReferralView",
+    "RefusedEvent",
     "SlotInfo",
     "Store",
     "StoreError",

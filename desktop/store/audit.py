@@ -46,6 +46,8 @@ ACTIONS = frozenset(
         "passphrase_changed",
         "switch_user",
         "reconcile",
+        "referral",
+        "referral_alert_ack",
     }
 )
 _FIELDS = (

@@ -190,4 +190,74 @@ def _004_users(db: Database) -> None:
             )
 
 
-MIGRATIONS = [_001_initial, _002_outbox_by_case, _003_resolves_and_decision_date, _004_users]
+
+def _005_referrals(db: Database) -> None:
+    # (IF NOT EXISTS: a test re-runs the migrations after 2 on a newer store.)
+    # Referrals (coordination.referrals): each move an immutable event. `state` is
+    # 'local' (made here, not yet stored centrally), 'synced' (pulled, with its server
+    # seq) or 'refused' (the central API refused it: kept and shown as a conflict).
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS referral_events (
+            n INTEGER PRIMARY KEY AUTOINCREMENT,
+            event_id TEXT NOT NULL UNIQUE,
+            referral_id TEXT NOT NULL, case_id TEXT NOT NULL,
+            move TEXT NOT NULL, at TEXT NOT NULL,
+            body TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'local',
+            server_seq INTEGER,
+            refused_reason TEXT
+        )"""
+    )
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS referral_events_referral ON referral_events (referral_id, n)"
+    )
+    # The fold of each referral's events, for the lists (rebuilt on each of its events).
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS referrals (
+            id TEXT PRIMARY KEY,
+            case_id TEXT NOT NULL,
+            status TEXT NOT NULL,
+            is_open INTEGER NOT NULL,
+            to_unit_id TEXT, to_organization_id TEXT, to_name TEXT,
+            urgency TEXT,
+            requested_at TEXT NOT NULL,
+            last_event_id TEXT NOT NULL,
+            conflicts INTEGER NOT NULL DEFAULT 0
+        )"""
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS referrals_case ON referrals (case_id, requested_at)")
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS referrals_org ON referrals (to_organization_id, is_open)"
+    )
+    # Both timers of each referral: `due` in UTC ('YYYY-MM-DDTHH:MM:SSZ', so text order
+    # is time order); `running` while the step is still awaited. Verlopen afspraken is
+    # the running timers with due < now, the oldest due first.
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS referral_timers (
+            referral_id TEXT NOT NULL, timer TEXT NOT NULL,
+            case_id TEXT NOT NULL,
+            due TEXT NOT NULL,
+            running INTEGER NOT NULL,
+            PRIMARY KEY (referral_id, timer)
+        )"""
+    )
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS referral_timers_due ON referral_timers (due) WHERE running = 1"
+    )
+    # A user's acknowledgement of a breach alert (the alert stays in the list, silenced).
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS referral_alert_acks (
+            referral_id TEXT NOT NULL, timer TEXT NOT NULL, user_id TEXT NOT NULL,
+            acknowledged_at TEXT NOT NULL,
+            PRIMARY KEY (referral_id, timer, user_id)
+        )"""
+    )
+
+
+MIGRATIONS = [
+    _001_initial,
+    _002_outbox_by_case,
+    _003_resolves_and_decision_date,
+    _004_users,
+    _005_referrals,
+]

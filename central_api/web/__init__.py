@@ -1,0 +1,20 @@
+"""Server-rendered web pages on the central API (under ``/web``), for parties without
+Doorloop: the frame and login (`pages`), the TOTP secrets and sessions (`store`), the
+text (`i18n`), and one module per area of pages (`referrals`: the receiving party's).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from central_api.web.pages import install_web
+
+
+def web_routers() -> list[APIRouter]:
+    """The routers of the page areas, after the login pages."""
+    from central_api.web.referrals import router as referrals
+
+    return [referrals]
+
+
+__all__ = ["install_web", "web_routers"]
