@@ -43,12 +43,13 @@ def _now() -> str:
 
 AUTHOR = (
     "CASE kind WHEN 'version' THEN json_extract(payload, '$.created_by') "
+    "WHEN 'referral_event' THEN json_extract(payload, '$.actor_id') "
     "ELSE json_extract(payload, '$.user_id') END"
 )
-"""Who made an outbox item (a version's author, an audit event's user): each user's
-items go to the server with that user's own token only. An item that names no one (an
-unreadable payload) goes with whoever syncs: it acts for no one, and the server's
-refusal quarantines it with a notice instead of it waiting for ever."""
+"""Who made an outbox item (a version's author, a referral move's actor, an audit event's
+user): each user's items go to the server with that user's own token only. An item that
+names no one (an unreadable payload) goes with whoever syncs: it acts for no one, and the
+server's refusal quarantines it with a notice instead of it waiting for ever."""
 _BY = f"({AUTHOR} = ? OR {AUTHOR} IS NULL)"
 
 

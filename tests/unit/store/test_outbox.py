@@ -75,3 +75,22 @@ def test_wire_items_are_the_stored_payloads_without_the_stores_own_keys(
     (version,) = [w for w in wire if w.kind == "version"]
     assert version.case_id == case.id
     assert json.loads(version.wire_json)["answers"]["youth.first_name"] == "Zoë"
+
+
+def test_each_item_goes_with_its_makers_token_a_referral_move_too(
+    store: Store, actor: Actor
+) -> None:
+    """Several users on one PC: a run takes only what the signed-in user made (a version by
+    its author, an audit event by its user, a referral move by its actor)."""
+    store.outbox.put(
+        "referral_event",
+        "ev-1",
+        {"event_id": "ev-1", "move": "request", "actor_id": "tim"},
+        None,
+    )
+    anna = actor.user_id
+    assert store.outbox.unsynced_count("referral_event", author="tim") == 1
+    assert store.outbox.unsynced_count("referral_event", author=anna) == 0
+    wire = store.outbox.take_wire(limit=10, kinds=("referral_event",), author="tim")
+    assert len(wire) == 1
+    assert store.outbox.take_wire(limit=10, kinds=("referral_event",), author=anna) == []
