@@ -121,7 +121,7 @@ class DeskSession:
         API bound its account to (learnt at login), else None."""
         from desktop.store.sync_state import SyncState
 
-        user = SyncState(self.store.db).get("auth.user")
+        user = SyncState(self.store.db, user=self.store.current_user).get("auth.user")
         if not user:
             return None
         value = json.loads(user).get("organization_id")

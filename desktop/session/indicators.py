@@ -108,7 +108,7 @@ def central_source(session: DeskSession, *, use_keyring: bool = True) -> Central
     from desktop.sync.local import DEVICE_ID, SERVER_URL
     from desktop.sync.transport import HttpTransport
 
-    state = SyncState(session.store.db)
+    state = SyncState(session.store.db, user=session.store.current_user)
     url, device = state.get(SERVER_URL), state.get(DEVICE_ID)
     if not url or not device:
         return None
@@ -122,7 +122,7 @@ def last_sync(session: DeskSession) -> datetime | None:
     from desktop.store.sync_state import SyncState
     from desktop.sync.local import last_success
 
-    return last_success(SyncState(session.store.db))
+    return last_success(SyncState(session.store.db, user=session.store.current_user))
 
 
 def today_local() -> date:
