@@ -52,6 +52,7 @@ class _ReferralDialog(QDialog):
         self.general_error.setWordWrap(True)
         self.general_error.hide()
         self.result_view: Any = None
+        self.first: QWidget | None = None
         layout = QVBoxLayout(self)
         self.intro = QLabel()
         self.intro.setObjectName(f"{name}_intro")
@@ -82,6 +83,11 @@ class _ReferralDialog(QDialog):
         self.form.addRow(caption, box)
         self.fields[key] = widget
         self.errors[key] = error
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self.first is not None:
+            self.first.setFocus()
 
     def add_buttons(self, send_text: str) -> QPushButton:
         send = self.buttons.addButton(send_text, QDialogButtonBox.ButtonRole.AcceptRole)
@@ -174,8 +180,7 @@ class ReferDialog(_ReferralDialog):
             )
         )
         self.intro.show()
-        first = self.cancel_reason if referral_id else self.target
-        first.setFocus()
+        self.first = self.cancel_reason if referral_id else self.target
 
     def _target_changed(self) -> None:
         other = self.target.currentData() is None
@@ -242,6 +247,9 @@ class AcceptDialog(_ReferralDialog):
         self.when.setDisplayFormat("dd-MM-yyyy HH:mm")
         self.when.setCalendarPopup(True)
         self.when.setDateTime(_qt_datetime(local))
+        inner = self.when.findChild(QLineEdit)  # the edit's own text field, for screen readers
+        if inner is not None:
+            inner.setAccessibleName(_("Afgesproken tijdstip van eerste contact"))
         self.add_field(
             "first_contact_at",
             _("&Afgesproken eerste contact"),
@@ -262,7 +270,7 @@ class AcceptDialog(_ReferralDialog):
         self.note = QLineEdit()
         self.add_field("note", _("N&otitie"), self.note, _("Notitie bij de acceptatie"))
         self.add_buttons(_("Acc&epteren"))
-        self.when.setFocus()
+        self.first = self.when
 
     def agreed(self) -> datetime:
         return _py_datetime(self.when.dateTime())
@@ -303,7 +311,7 @@ class DeclineDialog(_ReferralDialog):
         if self.behalf_shown:
             self.add_field("on_behalf_of", _("&Namens"), self.behalf, _("Namens wie"))
         self.add_buttons(_("Af&wijzen"))
-        self.reason.setFocus()
+        self.first = self.reason
 
     def send(self) -> None:
         self.clear_errors()
@@ -340,7 +348,7 @@ class CancelDialog(_ReferralDialog):
         self.reason = QLineEdit()
         self.add_field("cancel_reason", _("&Reden"), self.reason, _("Reden van intrekken"))
         self.add_buttons(_("&Intrekken"))
-        self.reason.setFocus()
+        self.first = self.reason
 
     def send(self) -> None:
         self.clear_errors()
