@@ -234,3 +234,20 @@ def test_a_pulled_answer_wins_and_the_refused_local_one_stays_visible(
     assert shown is not None and shown.conflicts == ()
     assert [r.event.event_id for r in shown.refused] == [local_id]
     assert shown.referral.status.value == "accepted"
+
+
+def test_a_referral_move_reaches_the_change_feed_after_the_commit(
+    store: Store, clock: Clock
+) -> None:
+    case_id = triaged_case(store, clock)
+    heard: list[frozenset[str]] = []
+    unsubscribe = store.changes.subscribe(lambda change: heard.append(change.case_ids))
+    try:
+        sender = session(store, "triagist", clock)
+        rid = sender.referrals.refer(case_id, name="Kliniek West").referral.id
+        assert heard and case_id in heard[-1]
+        heard.clear()
+        sender.referrals.cancel(rid, "Elders geplaatst")
+        assert heard == [frozenset({case_id})]
+    finally:
+        unsubscribe()
