@@ -75,6 +75,10 @@ def test_refer_computes_both_timers_and_queues_the_event(store: Store, clock: Cl
     queued = [item for item in store.outbox.items() if item.kind == "referral_event"]
     assert [item.payload["move"] for item in queued] == ["request"]
     assert queued[0].payload["region"] == sender.profile.region
+    summary = ref.summary  # what the receiving party sees before it accepts
+    assert summary["urgency"] == "U2" and summary["legal_route"] == "voluntary"
+    assert summary["age_band"] == "12_15" and summary["settings"] == ["ambulant_crisis"]
+    assert "youth.first_name" not in json.dumps(summary)
     actions = [e.action for e in store.audit.events(case_id=case_id)]
     assert actions[-1] == "referral"
 
