@@ -309,3 +309,20 @@ def test_the_referral_indicators_count_what_happened(api: Api) -> None:
     assert ind["placement_wait"]["value"] is None
     public = report(api.storage.engine, "noord", period, public=True)
     assert public["indicators"]["breaches"]["value"] == {"acknowledge": "<5", "first_contact": 0}
+
+
+def test_purging_a_case_removes_its_referrals_with_tombstones_for_the_receiver(
+    api: Api,
+) -> None:
+    sender = api.login("tess", role="triagist")
+    party = receiver(api, "rob", "org-1")
+    case_id = a_case(api, sender)
+    rid = str(uuid.uuid4())
+    req = event(api, sender, "request", referral_id=rid, case_id=case_id, payload=request_payload())
+    push(api, sender, req)
+    api.storage.purge_case(case_id)
+    assert api.storage.referral(rid) is None
+    changes = api.pull_all(party)
+    assert [(c["kind"], c["data"]) for c in changes if c["id"] == req["event_id"]] == [
+        ("tombstone", {"object_kind": "referral_event"})
+    ]
