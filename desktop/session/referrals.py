@@ -281,6 +281,11 @@ class ReferralDesk:
             now or self.session.clock(), user_id=self.session.actor.user_id
         )
 
+    def alerting(self, now: datetime | None = None) -> list[OverdueAlert]:
+        """The alerts of *Verlopen afspraken* this user has not acknowledged yet (what
+        the visible and audible alert is about)."""
+        return [alert for alert in self.overdue(now) if not alert.acknowledged]
+
     def needs_placement(self) -> list[PlacementNeeded]:
         """*Plaatsing nodig*: declined or cancelled, without a newer referral."""
         return self.session.store.referrals.needs_placement()

@@ -158,6 +158,7 @@ def test_overdue_alerts_longest_first_and_acknowledged_across_a_restart(
         ]
         assert [a.overdue for a in alerts] == [timedelta(minutes=m) for m in (30, 15, 3)]
         sender.referrals.acknowledge_alert(r1, "acknowledge")
+        assert len(sender.referrals.alerting()) == 2
         user = sender.actor.user_id
         profile = sender.profile
     with opened_store(tmp_path) as store:  # a restart: the acknowledgement is kept
