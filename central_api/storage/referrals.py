@@ -355,14 +355,17 @@ class Referrals(StorageCore):
         result.sort(key=lambda r: (r.requested_at, r.id), reverse=True)
         return result
 
-    def _purge_referrals(self, conn: Connection, case_id: str) -> list[str]:
+    def _purge_referrals(self, conn: Connection, case_id: str) -> list[tuple[str, str | None]]:
         """Remove a case's referral events and referrals (retention); returns the event
-        ids (their changes become tombstones)."""
-        ids = list(
-            conn.execute(
-                select(db.referral_events.c.id).where(db.referral_events.c.case_id == case_id)
-            ).scalars()
-        )
+        ids with their addressee organisation (their changes become tombstones)."""
+        ids = [
+            (row.id, row.organization_id)
+            for row in conn.execute(
+                select(db.referral_events.c.id, db.referral_events.c.organization_id).where(
+                    db.referral_events.c.case_id == case_id
+                )
+            )
+        ]
         conn.execute(delete(db.referral_events).where(db.referral_events.c.case_id == case_id))
         conn.execute(delete(db.referrals).where(db.referrals.c.case_id == case_id))
         return ids

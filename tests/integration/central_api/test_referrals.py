@@ -309,3 +309,42 @@ def test_the_referral_indicators_count_what_happened(api: Api) -> None:
     assert ind["placement_wait"]["value"] is None
     public = report(api.storage.engine, "noord", period, public=True)
     assert public["indicators"]["breaches"]["value"] == {"acknowledge": "<5", "first_contact": 0}
+
+
+def test_purging_a_case_removes_its_referrals_with_tombstones_for_the_receiver(
+    api: Api,
+) -> None:
+    sender = api.login("tess", role="triagist")
+    party = receiver(api, "rob", "org-1")
+    case_id = a_case(api, sender)
+    rid = str(uuid.uuid4())
+    req = event(api, sender, "request", referral_id=rid, case_id=case_id, payload=request_payload())
+    push(api, sender, req)
+    api.storage.purge_case(case_id)
+    assert api.storage.referral(rid) is None
+    changes = api.pull_all(party)
+    assert [(c["kind"], c["data"]) for c in changes if c["id"] == req["event_id"]] == [
+        ("tombstone", {"object_kind": "referral_event"})
+    ]
+
+
+def test_the_web_page_answers_through_the_same_rules(api: Api, storage: Storage) -> None:
+    sender = api.login("tess", role="triagist")
+    tokens = [receiver(api, name, "org-1")["Authorization"][7:] for name in ("rob", "ria")]
+    case_id = a_case(api, sender)
+    rid = str(uuid.uuid4())
+    req = event(api, sender, "request", referral_id=rid, case_id=case_id, payload=request_payload())
+    push(api, sender, req)
+    rob, ria = (storage.principal(token) for token in tokens)  # the web page's sign-in
+    assert rob is not None and ria is not None and rob.organization_id == "org-1"
+    [mine] = storage.referrals_of_organization(rob.region_id, "org-1")
+    assert mine.id == rid and mine.summary == {"urgency": "U2", "age_band": "12-15"}
+    seen = mine.last_event_id
+    first = storage.answer_referral(rob, rid, "accept", {"first_contact_at": NOW.isoformat()})
+    assert first.result == "created"
+    late = storage.answer_referral(ria, rid, "decline", {"reason": "age"}, after=seen)
+    assert (late.result, late.reason, late.stored) == ("conflict", "concurrent_move", False)
+    bad = storage.answer_referral(rob, rid, "start", {"colour": "red"})
+    assert (bad.result, bad.field) == ("rejected", "payload.colour")
+    unknown = storage.answer_referral(rob, str(uuid.uuid4()), "receive")
+    assert (unknown.reason, unknown.field) == ("unknown_referral", "referral_id")
