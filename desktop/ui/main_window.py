@@ -293,7 +293,7 @@ class MainWindow(QMainWindow):
         self._build_referral_actions()
 
     def _build_referral_actions(self) -> None:
-        menu = self.menuBar().addMenu(_("&Verwijzingen"))
+        menu = self.menuBar().addMenu(_("Verwi&jzingen"))
         self.overdue_action = QAction(_("&Verlopen afspraken"), self)
         self.overdue_action.setObjectName("action_overdue")
         self.overdue_action.setShortcut(QKeySequence("Ctrl+Shift+A"))
