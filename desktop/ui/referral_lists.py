@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 from coordination.referrals import Move, RefStatus
 from desktop import timefmt
 from desktop.i18n import _
-from desktop.session.referral_info import history, party_text, target_of
+from desktop.session.referral_info import history, move_labels, party_text, target_of
 from desktop.session.referrals import (
     ReferralRefused,
     decline_reason_labels,
@@ -509,7 +509,9 @@ class ReceiverPage(_ListPage):
             lines.append(entry + (f" ({line.detail})" if line.detail else ""))
         self.detail.setPlainText("\n".join(lines))
         texts = [
-            _("Uw stap '{move}' is geweigerd: {why}").format(move=r.event.move, why=r.reason)
+            _("Uw stap '{move}' is geweigerd: {why}").format(
+                move=move_labels().get(r.event.move, r.event.move), why=r.reason
+            )
             for r in view.refused
         ] + [problem.message for _event, problem in view.conflicts]
         self.conflict.setText(_("CONFLICT: ") + " ".join(texts) if texts else "")

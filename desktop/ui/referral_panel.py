@@ -27,10 +27,11 @@ from PySide6.QtWidgets import (
 from coordination.referrals import Move, TimerState
 from desktop import timefmt
 from desktop.i18n import _
-from desktop.session.referral_info import feedback_ready, history, party_text
+from desktop.session.referral_info import feedback_ready, history, move_labels, party_text
 from desktop.session.referrals import (
     REFERABLE_STATUSES,
     ReferralRefused,
+    decline_reason_labels,
     status_labels,
     timer_labels,
 )
@@ -155,7 +156,24 @@ class ReferralPanel(QGroupBox):
         views = self.session.referrals.of_case(self.case_id)
         return views[-1] if views else None
 
+    def _earlier(self) -> None:
+        """The case's earlier referrals, one line each under the current one's moves."""
+        statuses = status_labels()
+        for view in self.session.referrals.of_case(self.case_id)[:-1][::-1]:
+            referral = view.referral
+            reason = referral.decline_reason or referral.cancel_reason or ""
+            line = _("Eerdere verwijzing ({when}) aan {party}: {status}").format(
+                when=timefmt.format_moment(referral.requested_at),
+                party=party_text(self.session, referral),
+                status=statuses[referral.status.value],
+            )
+            if reason:
+                line += f" ({decline_reason_labels().get(reason, reason)})"
+            self.history.addItem(line)
+
     def refresh(self, case_status: str | None = None) -> None:
+        if self.session.store.locked:
+            return  # locked: shown again after unlocking
         if case_status is None:
             case_status = self.session.get_case(self.case_id).status
         view = self.current()
@@ -198,6 +216,7 @@ class ReferralPanel(QGroupBox):
             if line.detail:
                 entry += f" ({line.detail})"
             self.history.addItem(entry)
+        self._earlier()
         self._show_conflicts(view)
         self.tick()
 
@@ -208,7 +227,10 @@ class ReferralPanel(QGroupBox):
                 _(
                     "Uw stap '{move}' is door de centrale server geweigerd: {why}. De "
                     "opgeslagen stand hierboven geldt."
-                ).format(move=refused.event.move, why=refused.reason)
+                ).format(
+                    move=move_labels().get(refused.event.move, refused.event.move),
+                    why=refused.reason,
+                )
             )
         for event, problem in view.conflicts:
             texts.append(
@@ -221,6 +243,8 @@ class ReferralPanel(QGroupBox):
         self.conflict.setVisible(bool(texts))
 
     def tick(self) -> None:
+        if self.session.store.locked:
+            return
         view = self.current() if self.isVisible() else None
         if view is None:
             return

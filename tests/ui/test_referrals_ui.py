@@ -233,6 +233,14 @@ def test_a_coordinator_reassigns_from_verlopen_afspraken(
     assert views[0].referral.cancel_reason == "Geen reactie binnen de termijn"
     assert views[1].referral.to_unit_id == "u-2"
     assert page.table.rowCount() == 0
+    window.open_case(case_id)
+    panel = window.tabs.currentWidget().referral_panel  # type: ignore[union-attr]
+    lines = [panel.history.item(i).text() for i in range(panel.history.count())]
+    assert "Crisisbedden Zuid" in panel.status.text()
+    assert any(
+        line.startswith("Eerdere verwijzing") and "Ingetrokken (Geen reactie" in line
+        for line in lines
+    ), lines
 
 
 def test_plaatsing_nodig_after_a_decline(qtbot: QtBot, store: Store, clock: Clock) -> None:
@@ -271,6 +279,7 @@ def test_plaatsing_nodig_after_a_decline(qtbot: QtBot, store: Store, clock: Cloc
         lambda: isinstance(placement.dialog, ReferDialog) and placement.dialog.isVisible()
     )
     new = placement.dialog
+    qtbot.waitUntil(new.target.hasFocus)
     press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not new.isVisible())
     assert placement.table.rowCount() == 0
@@ -314,3 +323,23 @@ def test_names_and_mnemonics_of_the_referral_windows(
     rwindow, _b = window_for(qtbot, receiver)
     QApplication.processEvents()
     assert problems(rwindow) == [] and doubles(rwindow) == {}
+
+
+def test_a_refused_answer_shows_as_a_conflict_on_the_receiver_desk(
+    qtbot: QtBot, store: Store, clock: Clock
+) -> None:
+    directory(store)
+    case_id = triaged_case(store, clock)
+    sender = session(store, "triagist", clock)
+    rid = sender.referrals.refer(case_id, unit_id="u-1", organization_id="org-1").referral.id
+    bind_organization(store, "org-1")
+    receiver = session(store, "receiver", clock, "Rob Ontvanger")
+    accepted = receiver.referrals.accept(rid, T0 + timedelta(hours=1)).referral.last_event_id
+    # the central API refused it: another party answered first (kept, never applied)
+    store.referrals.mark_refused(accepted, "concurrent_move")
+    window, _beeps = window_for(qtbot, receiver)
+    page = window.receiver_page
+    assert page is not None
+    qtbot.waitUntil(page.conflict.isVisible)
+    assert page.conflict.text().startswith("CONFLICT: Uw stap 'Geaccepteerd' is geweigerd")
+    assert "Status: Verzonden" in page.detail.toPlainText()
