@@ -501,7 +501,9 @@ class ReceiverPage(_ListPage):
         for key in keys:
             value = summary.get(key)
             if value not in (None, ""):
-                lines.append(f"{labels[key]}: {value}")
+                text = str(value)
+                sep = "\n" if "\n" in text else " "  # a report's text on its own lines
+                lines.append(f"{labels[key]}:{sep}{text}")
         lines.append("")
         lines.append(_("Verloop:"))
         for line in history(self.session, view):
