@@ -343,3 +343,28 @@ def test_a_refused_answer_shows_as_a_conflict_on_the_receiver_desk(
     qtbot.waitUntil(page.conflict.isVisible)
     assert page.conflict.text().startswith("CONFLICT: Uw stap 'Geaccepteerd' is geweigerd")
     assert "Status: Verzonden" in page.detail.toPlainText()
+
+
+def test_the_feedback_letter_is_offered_once_accepted(
+    qtbot: QtBot, store: Store, clock: Clock
+) -> None:
+    directory(store)
+    case_id = triaged_case(store, clock)
+    sender = session(store, "triagist", clock)
+    rid = sender.referrals.refer(case_id, unit_id="u-1", organization_id="org-1").referral.id
+    window, _beeps = window_for(qtbot, sender)
+    window.open_case(case_id)
+    panel: Any = window.tabs.currentWidget().referral_panel  # type: ignore[union-attr]
+    assert not panel.buttons["feedback"].isVisibleTo(window)
+    bind_organization(store, "org-1")
+    session(store, "receiver", clock, "Rob Ontvanger").referrals.accept(
+        rid, T0 + timedelta(hours=1)
+    )
+    panel.refresh()
+    assert panel.buttons["feedback"].isVisibleTo(window)
+    assert "eerste contact afgesproken 23-11-2026 04:30" in panel.status.text()
+    panel.buttons["feedback"].setFocus()
+    press(qtbot, Qt.Key.Key_Z, ALT)  # Terugkoppeling voor verwijzer…
+    qtbot.waitUntil(lambda: panel.dialog is not None and panel.dialog.isVisible())
+    assert panel.dialog.kind.currentData() == "feedback"
+    panel.dialog.reject()
