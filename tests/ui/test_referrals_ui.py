@@ -360,8 +360,8 @@ def test_the_feedback_letter_is_offered_once_accepted(
     session(store, "receiver", clock, "Rob Ontvanger").referrals.accept(
         rid, T0 + timedelta(hours=1)
     )
-    panel.refresh()
-    assert panel.buttons["feedback"].isVisibleTo(window)
+    # the view follows the store's change feed: no refresh by hand
+    qtbot.waitUntil(lambda: panel.buttons["feedback"].isVisibleTo(window))
     assert "eerste contact afgesproken 23-11-2026 04:30" in panel.status.text()
     panel.buttons["feedback"].setFocus()
     press(qtbot, Qt.Key.Key_Z, ALT)  # Terugkoppeling voor verwijzer…
