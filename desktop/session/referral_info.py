@@ -123,6 +123,7 @@ def summary_for(session: DeskSession, case_id: str, lang: str = "nl") -> dict[st
     from desktop.forms.text import answer_text
     from desktop.i18n import pick
     from desktop.reports import feedback_contents, handover_contents
+    from desktop.reports.text import translator
 
     case = session.get_case(case_id)
     form = session.form_for(case)
@@ -138,6 +139,7 @@ def summary_for(session: DeskSession, case_id: str, lang: str = "nl") -> dict[st
             summary["urgency"] = str(code)
     band = AGE_BANDS.get(str(state.derived.get("youth.age_band")))
     if band:
+        _ = translator(lang)[0]  # the summary's language, as the reports
         summary["age_band"] = _("{band} jaar").format(band=band)
     for key, field_id in (("legal_route", "legal.care_type"), ("setting", "triage.intervention")):
         value = answers.get(field_id)
