@@ -304,6 +304,7 @@ class ReferralPanel(QGroupBox):
         dialog.accepted.connect(
             lambda: self._done(status_labels()[dialog.result_view.referral.status.value] + ".")
         )
+        dialog.finished.connect(lambda _result: self.history.setFocus())  # back in the panel
         dialog.open()
         return dialog
 
