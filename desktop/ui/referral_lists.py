@@ -350,7 +350,7 @@ class PlacementPage(_ListPage):
                         row.case_id[:8],
                         row.youth_name or "—",
                         statuses.get(row.status, row.status),
-                        reasons.get(row.closed_reason or "", row.closed_reason or ""),
+                        self._reason(row, reasons),
                         party,
                         urgency_text(row.urgency),
                         timefmt.format_moment(row.requested_at, style="datetime"),
@@ -360,6 +360,13 @@ class PlacementPage(_ListPage):
         self.fill(self.table, shown)
         for button in (self.refer_button, self.open_button):
             button.setEnabled(bool(self.rows))
+
+    def _reason(self, row: Any, reasons: dict[str, str]) -> str:
+        """The decline reason in words with its text, or the withdrawal reason."""
+        text = reasons.get(row.closed_reason or "", row.closed_reason or "")
+        view = self.session.referrals.get(row.referral_id)
+        extra = view.referral.decline_text if view is not None else None
+        return f"{text}: {extra}" if extra else text
 
     def open_selected(self) -> None:
         case_id = self.selected(self.table)

@@ -272,7 +272,8 @@ def test_plaatsing_nodig_after_a_decline(qtbot: QtBot, store: Store, clock: Cloc
     placement = window.placement_page
     assert placement is not None and placement.table.rowCount() == 1
     assert placement.table.item(0, 2).text() == "Afgewezen"
-    assert placement.table.item(0, 3).text() == "Anders (toelichting nodig)"
+    reason = placement.table.item(0, 3).text()
+    assert reason == "Anders (toelichting nodig): Wachtlijst tot volgende week"
     shot(window, "referral-placement.png")
     press(qtbot, Qt.Key.Key_N, ALT)  # Nieuwe verwijzing…
     qtbot.waitUntil(
