@@ -437,6 +437,50 @@ class _Builder:
         value = sep.join(self.value_text(fid, self.answers[fid]) for fid in ids)
         return Row(label, value, "field", tuple(ids))
 
+    def referral_rows(self, *, feedback: bool = False) -> list[Row]:
+        """The case's referral (``case["referral"]``, filled by the desk): the party,
+        its status and both agreed times; the feedback letter names who picked it up
+        and when instead of the timers."""
+        referral = self.case.get("referral")
+        if not isinstance(referral, Mapping):
+            return []
+        _ = self._
+        statuses = {
+            "requested": _("Verzonden"),
+            "received": _("Ontvangen"),
+            "accepted": _("Geaccepteerd"),
+            "declined": _("Afgewezen"),
+            "in_progress": _("Eerste contact gehad"),
+            "completed": _("Afgerond"),
+            "cancelled": _("Ingetrokken"),
+        }
+        status = str(referral.get("status") or "")
+        rows = [
+            Row(_("Verwezen naar"), str(referral.get("party") or "")),
+            Row(_("Status verwijzing"), statuses.get(status, status)),
+        ]
+
+        def when(key: str) -> str | None:
+            value = referral.get(key)
+            return self.moment(str(value)) if value else None
+
+        accepted_at = when("accepted_at")
+        if referral.get("accepted_by") and accepted_at:
+            picked = _("{who} op {when}").format(who=referral["accepted_by"], when=accepted_at)
+            rows.append(Row(_("Opgepakt door"), picked))
+        timed = [("first_contact_agreed", _("Eerste contact afgesproken"))]
+        if not feedback:
+            timed = [
+                ("acknowledge_by", _("Ontvangst bevestigen vóór")),
+                ("first_contact_by", _("Eerste contact vóór")),
+                *timed,
+            ]
+        for key, label in timed:
+            moment = when(key)
+            if moment:
+                rows.append(Row(label, moment))
+        return rows
+
     def summary_flag_rows(self) -> list[Row]:
         """The consents and authorizations needed: the required and warning flags (the
         rules version they were decided with follows in the full legal section)."""
@@ -537,6 +581,7 @@ def handover_contents(
             b.field_row("handover.consent_to_inform_parents"),
             b.field_row("handover.agreements", kind="text"),
             *b.section_rows("handover", skip=ON_FIRST_PAGE),
+            *b.referral_rows(),
         ],
     )
     add(
@@ -664,6 +709,7 @@ def feedback_contents(
             b.field_row("handover.to_contact", kind="field"),
             b.field_row("handover.to_phone", kind="field"),
             b.field_row("handover.next_contact_at"),
+            *b.referral_rows(feedback=True),
         ],
     )
     if "risk" in include:

@@ -137,6 +137,13 @@ def triage_amendments(session: DeskSession, case_id: str) -> list[dict[str, Any]
     ]
 
 
+def report_data(session: DeskSession, case_id: str) -> Any:
+    """The case's latest referral for the reports (``desktop.session.referral_info``)."""
+    from desktop.session.referral_info import report_data as referral_report
+
+    return referral_report(session, case_id)
+
+
 def prepare_report(
     session: DeskSession,
     case_id: str,
@@ -148,6 +155,9 @@ def prepare_report(
     case = session.store.cases.get(case_id)
     data = case.to_json()
     data["amendments"] = triage_amendments(session, case_id)
+    referral = report_data(session, case_id)
+    if referral is not None:
+        data["referral"] = dict(referral)
     form = load_form(case.form_id, case.form_version)
     printed_at = session.clock()
     if request.kind == "handover":

@@ -177,9 +177,32 @@ class ReferralDesk:
         ):
             if value is not None and value != "":
                 payload[key] = value
-        if summary:
-            payload["summary"] = dict(summary)
+        payload["summary"] = dict(summary) if summary is not None else self.summary_of(case_id)
         return self._move(Move.REQUEST, str(uuid.uuid4()), case_id, payload, after=None)
+
+    def summary_of(self, case_id: str) -> dict[str, Any]:
+        """What the receiving party sees before it accepts (domain/coordination.md §1):
+        urgency, age band, legal route and setting(s) of the case, nothing else."""
+        from coordination.asks import CaseError, asks_for_case
+        from legal_rules.facts import age_band
+
+        session = self.session
+        case = session.get_case(case_id)
+        answers = case.answers
+        summary: dict[str, Any] = {
+            "urgency": answers.get("triage.urgency"),
+            "intervention": answers.get("triage.intervention"),
+        }
+        try:
+            asks = asks_for_case(case.to_json(), session.clock())
+        except CaseError:
+            return {k: v for k, v in summary.items() if v is not None}
+        summary.update(
+            age_band=age_band(asks.age),
+            legal_route=asks.legal_route,
+            settings=list(asks.settings),
+        )
+        return {k: v for k, v in summary.items() if v is not None}
 
     def receive(self, referral_id: str, *, on_behalf_of: str | None = None) -> ReferralView:
         """The receiving party has seen the referral (stops *acknowledge by*)."""
@@ -257,6 +280,11 @@ class ReferralDesk:
         return self.session.store.referrals.overdue(
             now or self.session.clock(), user_id=self.session.actor.user_id
         )
+
+    def alerting(self, now: datetime | None = None) -> list[OverdueAlert]:
+        """The alerts of *Verlopen afspraken* this user has not acknowledged yet (what
+        the visible and audible alert is about)."""
+        return [alert for alert in self.overdue(now) if not alert.acknowledged]
 
     def needs_placement(self) -> list[PlacementNeeded]:
         """*Plaatsing nodig*: declined or cancelled, without a newer referral."""

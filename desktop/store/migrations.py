@@ -230,19 +230,25 @@ def _005_referrals(db: Database) -> None:
         "CREATE INDEX IF NOT EXISTS referrals_org ON referrals (to_organization_id, is_open)"
     )
     # Both timers of each referral: `due` in UTC ('YYYY-MM-DDTHH:MM:SSZ', so text order
-    # is time order); `running` while the step is still awaited. Verlopen afspraken is
-    # the running timers with due < now, the oldest due first.
+    # is time order); `running` while the step is still awaited; the referral's list
+    # columns copied in (rewritten with the timers on each event of the referral).
+    # Verlopen afspraken reads only the covering index: running timers with due < now,
+    # the oldest due (longest overdue) first.
     db.execute(
         """CREATE TABLE IF NOT EXISTS referral_timers (
             referral_id TEXT NOT NULL, timer TEXT NOT NULL,
             case_id TEXT NOT NULL,
             due TEXT NOT NULL,
             running INTEGER NOT NULL,
+            status TEXT NOT NULL, urgency TEXT,
+            to_unit_id TEXT, to_organization_id TEXT, to_name TEXT,
             PRIMARY KEY (referral_id, timer)
-        )"""
+        ) WITHOUT ROWID"""
     )
     db.execute(
-        "CREATE INDEX IF NOT EXISTS referral_timers_due ON referral_timers (due) WHERE running = 1"
+        "CREATE INDEX IF NOT EXISTS referral_timers_due ON referral_timers (due, referral_id, "
+        "timer, case_id, status, urgency, to_unit_id, to_organization_id, to_name) "
+        "WHERE running = 1"
     )
     # A user's acknowledgement of a breach alert (the alert stays in the list, silenced).
     db.execute(

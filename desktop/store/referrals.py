@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from coordination.referrals import (
     Folded,
@@ -48,7 +48,7 @@ def utc_text(moment: datetime) -> str:
 
 
 def _from_utc_text(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return datetime.fromisoformat(text)  # 'Z' is UTC
 
 
 @dataclass(frozen=True)
@@ -70,9 +70,9 @@ class ReferralView:
     pending: int  # moves of this desk not yet confirmed by the central API
 
 
-@dataclass(frozen=True)
-class OverdueAlert:
-    """One row of *Verlopen afspraken*: a running timer past its due time."""
+class OverdueAlert(NamedTuple):
+    """One row of *Verlopen afspraken*: a running timer past its due time (a named
+    tuple: 10,000 of them are made per query, a frozen dataclass costs 5x more)."""
 
     referral_id: str
     case_id: str
@@ -84,7 +84,6 @@ class OverdueAlert:
     to_organization_id: str | None
     to_name: str | None
     urgency: str | None
-    youth_name: str | None
     acknowledged: bool  # by the asking user: the alert is silenced, still listed
 
 
@@ -249,29 +248,28 @@ class ReferralRepository:
 
     def overdue(self, now: datetime, *, user_id: str | None = None) -> list[OverdueAlert]:
         """*Verlopen afspraken*: running timers past due at ``now``, the longest overdue
-        first; ``acknowledged`` tells whether ``user_id`` silenced the alert."""
+        first; ``acknowledged`` tells whether ``user_id`` silenced the alert.
+
+        One range scan of a covering index (no join): 10,000 open referrals in well
+        under 50 ms (``make bench``). The case's youth name is not here: the view asks
+        ``Store.cases.summary`` for the rows it shows."""
         rows = self._db.execute(
-            "SELECT t.referral_id, t.case_id, t.timer, t.due, r.status, r.to_unit_id, "
-            "r.to_organization_id, r.to_name, r.urgency, c.youth_name, "
-            "a.user_id IS NOT NULL "
-            "FROM referral_timers t INDEXED BY referral_timers_due "
-            "JOIN referrals r ON r.id = t.referral_id "
-            "LEFT JOIN cases c ON c.id = t.case_id "
-            "LEFT JOIN referral_alert_acks a ON a.referral_id = t.referral_id "
-            "AND a.timer = t.timer AND a.user_id = ? "
-            "WHERE t.running = 1 AND t.due < ? ORDER BY t.due, t.referral_id, t.timer",
-            [user_id or "", utc_text(now)],
+            "SELECT referral_id, case_id, timer, due, status, to_unit_id, "
+            "to_organization_id, to_name, urgency FROM referral_timers "
+            "INDEXED BY referral_timers_due WHERE running = 1 AND due < ? "
+            "ORDER BY due, referral_id, timer",
+            [utc_text(now)],
         ).fetchall()
+        silenced = self.acknowledged(user_id) if user_id else set()
         moment = now.astimezone(UTC)
-        alerts = []
-        for row in rows:
-            due = _from_utc_text(row[3])
-            alert = OverdueAlert(
-                row[0], row[1], row[2], due, moment - due, row[4], row[5], row[6],
-                row[7], row[8], row[9], bool(row[10]),
-            )  # fmt: skip
-            alerts.append(alert)
-        return alerts
+        parse = datetime.fromisoformat
+        make = OverdueAlert._make
+        return [
+            make((rid, case_id, timer, due, moment - due, status, unit, org, name, urgency,
+                  (rid, timer) in silenced))
+            for rid, case_id, timer, due_text, status, unit, org, name, urgency in rows
+            for due in (parse(due_text),)
+        ]  # fmt: skip
 
     def needs_placement(self) -> list[PlacementNeeded]:
         """*Plaatsing nodig*: cases whose latest referral was declined or cancelled and
@@ -365,8 +363,13 @@ class ReferralRepository:
             if state.due is None:
                 continue
             self._db.execute(
-                "INSERT INTO referral_timers (referral_id, timer, case_id, due, running) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [ref.id, state.timer, ref.case_id, utc_text(state.due), int(state.running)],
-            )
+                "INSERT INTO referral_timers (referral_id, timer, case_id, due, running, "
+                "status, urgency, to_unit_id, to_organization_id, to_name) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    ref.id, state.timer, ref.case_id, utc_text(state.due), int(state.running),
+                    ref.status.value, ref.urgency, ref.to_unit_id, ref.to_organization_id,
+                    ref.to_name,
+                ],
+            )  # fmt: skip
         return ref

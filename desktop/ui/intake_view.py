@@ -71,6 +71,7 @@ from desktop.ui.history_view import HistoryDialog, value_text
 from desktop.ui.intake_amend import AmendDialog
 from desktop.ui.labels import duration
 from desktop.ui.legal_panel import LegalPanel
+from desktop.ui.referral_panel import ReferralPanel
 from desktop.ui.store_events import events_for
 
 SAVE_DELAY_MS = 100
@@ -218,6 +219,9 @@ class IntakeView(QWidget):
         layout.addLayout(self.banner_box)
         layout.addWidget(self.action_message)
         layout.addLayout(body, 1)
+        self.referral_panel = ReferralPanel(self.session, self.case_id, self)
+        self.referral_panel.changed.connect(self._referral_moved)
+        layout.addWidget(self.referral_panel)
         layout.addLayout(buttons)
 
         app = QApplication.instance()
@@ -351,6 +355,7 @@ class IntakeView(QWidget):
             row = self.rows[field.id]
             chain += [self.editors[field.id].widget, row.take_button, row.keep_button]
         chain += self._buttons()
+        chain += [self.referral_panel.history, *self.referral_panel.buttons.values()]
         for first, second in pairwise(chain):
             QWidget.setTabOrder(first, second)
 
@@ -630,6 +635,8 @@ class IntakeView(QWidget):
         """The case changed in the store (pulled, merged, reconciled, saved): show it."""
         if self.case_id in case_ids:
             self.reload_from_store()
+            if not self.session.store.locked:
+                self.referral_panel.refresh(self.case.status)
 
     def _being_edited(self, field_id: str) -> bool:
         return field_id in self._dirty or field_id in self._parse_errors or field_id in self._typing
@@ -832,7 +839,17 @@ class IntakeView(QWidget):
         self._load_values()
         self._apply_editability()
         self._refresh()
+        self.referral_panel.refresh(case.status)
         self._say(message, error=False)
+
+    def _referral_moved(self) -> None:
+        """A referral move was stored: the case's status may show it (handed over)."""
+        self.referral_panel.refresh()
+
+    def open_refer(self) -> Any:
+        """*Overdragen aan…* (Ctrl+Shift+V): the referral dialog of this case."""
+        self.save_now()
+        return self.referral_panel.open_refer()
 
     def _say(self, text: str, *, error: bool = True) -> None:
         self.action_message.setText(text)

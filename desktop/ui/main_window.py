@@ -23,12 +23,14 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QPushButton,
     QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from coordination.referrals import RECEIVER_ROLE
 from desktop import timefmt
 from desktop.i18n import _, language, ngettext, pick
 from desktop.ui.access_dialogs import role_names
@@ -40,6 +42,7 @@ from desktop.ui.case_list_model import (
 )
 from desktop.ui.case_view import make_case_view
 from desktop.ui.lock import IdleWatcher, LockOverlay
+from desktop.ui.referral_lists import OverduePage, PlacementPage, ReceiverPage, ReferralAlerts
 from desktop.ui.screen_fit import fit_to_screen
 from desktop.ui.sort_arrow import point_arrows_the_way_rows_run
 from desktop.ui.store_events import events_for
@@ -213,13 +216,26 @@ class MainWindow(QMainWindow):
             )
             layout.addWidget(banner)
             self.setStyleSheet("QMainWindow { background: #F3E5F5; }")
+        self.alerts = ReferralAlerts(session, self)
+        self.alert_banner = QPushButton()
+        self.alert_banner.setObjectName("referral_alert_banner")
+        self.alert_banner.setStyleSheet(
+            "background: #B71C1C; color: white; font-weight: bold; padding: 6px; border: 0;"
+        )
+        self.alert_banner.clicked.connect(self.open_overdue)
+        self.alert_banner.hide()
+        layout.addWidget(self.alert_banner)
         layout.addWidget(self.tabs)
         self.setCentralWidget(central)
+        self.overdue_page: OverduePage | None = None
+        self.placement_page: PlacementPage | None = None
+        self.receiver_page: ReceiverPage | None = None
         self._build_actions()
         self._build_status_bar()
         self._show_user_actions()
         # the real store lists its users (key slots): any of them may unlock; a window
         # given its own unlock callable (tests) unlocks with the passphrase alone
+        self.alerts.changed.connect(self._show_alerts)
         self.overlay = LockOverlay(
             self._unlock,
             self._after_unlock,
@@ -235,6 +251,8 @@ class MainWindow(QMainWindow):
         self._status_timer.timeout.connect(self.refresh_status)
         self._status_timer.start()
         self.list_page.search.setFocus()
+        if session.role == RECEIVER_ROLE:  # a receiver has no cases: its referrals first
+            self.open_receiver()
 
     # -- building --------------------------------------------------------------------------
 
@@ -310,6 +328,7 @@ class MainWindow(QMainWindow):
             training_menu.addAction(self.sandbox_action)
         self._build_sync_actions()
         self._build_dashboard_action()
+        self._build_referral_actions()
 
     def _build_dashboard_action(self) -> None:
         """Stuurinformatie, for coordinators (not in the training environment); the
@@ -339,6 +358,88 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(index)
         panel.start_edit.setFocus()
         return panel
+
+    def _build_referral_actions(self) -> None:
+        menu = self.menuBar().addMenu(_("Verwi&jzingen"))
+        self.overdue_action = QAction(_("&Verlopen afspraken"), self)
+        self.overdue_action.setObjectName("action_overdue")
+        self.overdue_action.setShortcut(QKeySequence("Ctrl+Shift+A"))
+        self.overdue_action.triggered.connect(self.open_overdue)
+        self.placement_action = QAction(_("&Plaatsing nodig"), self)
+        self.placement_action.setObjectName("action_placement")
+        self.placement_action.setShortcut(QKeySequence("Ctrl+Shift+N"))
+        self.placement_action.triggered.connect(self.open_placement)
+        self.receiver_action = QAction(_("&Mijn verwijzingen"), self)
+        self.receiver_action.setObjectName("action_receiver")
+        self.receiver_action.setShortcut(QKeySequence("Ctrl+Shift+M"))
+        self.receiver_action.triggered.connect(self.open_receiver)
+        self.receiver_action.setVisible(self.session.role == RECEIVER_ROLE)
+        for action in (self.overdue_action, self.placement_action, self.receiver_action):
+            menu.addAction(action)
+        self.addActions([self.overdue_action, self.placement_action, self.receiver_action])
+
+    def _page_tab(self, page: QWidget, title: str) -> None:
+        index = self.tabs.indexOf(page)
+        if index < 0:
+            index = self.tabs.addTab(page, title)
+        self.tabs.setCurrentIndex(index)
+
+    def _wire_page(self, page: Any) -> None:
+        page.open_case.connect(self.open_case)
+        page.moved.connect(self._referrals_moved)
+
+    def open_overdue(self) -> OverduePage:
+        """*Verlopen afspraken* (Ctrl+Shift+A) as a tab; the table gets the focus."""
+        if self.overdue_page is None:
+            self.overdue_page = OverduePage(self.session, self.alerts)
+            self._wire_page(self.overdue_page)
+        self._page_tab(self.overdue_page, _("Verlopen afspraken"))
+        self.overdue_page.refresh()
+        self.overdue_page.table.setFocus()
+        return self.overdue_page
+
+    def open_placement(self) -> PlacementPage:
+        """*Plaatsing nodig* (Ctrl+Shift+N) as a tab."""
+        if self.placement_page is None:
+            self.placement_page = PlacementPage(self.session)
+            self._wire_page(self.placement_page)
+        self._page_tab(self.placement_page, _("Plaatsing nodig"))
+        self.placement_page.refresh()
+        self.placement_page.table.setFocus()
+        return self.placement_page
+
+    def open_receiver(self) -> ReceiverPage:
+        """A receiver's referrals for its organisation (Ctrl+Shift+M) as a tab."""
+        if self.receiver_page is None:
+            self.receiver_page = ReceiverPage(self.session)
+            self._wire_page(self.receiver_page)
+        self._page_tab(self.receiver_page, _("Mijn verwijzingen"))
+        self.receiver_page.refresh()
+        self.receiver_page.table.setFocus()
+        return self.receiver_page
+
+    def _referrals_moved(self) -> None:
+        self.list_page.refresh()
+        self.alerts.check()
+        for view in self.case_views():
+            panel = getattr(view, "referral_panel", None)
+            if panel is not None:
+                panel.refresh()
+
+    def _show_alerts(self, total: int, unacknowledged: int) -> None:
+        """The breach alert: a banner while a breach is not acknowledged, a badge in the
+        status bar while any is listed."""
+        text = self.alerts.text()
+        self.alert_badge.setText(text)
+        self.alert_badge.setAccessibleName(text)
+        self.alert_badge.setVisible(total > 0)
+        banner = _("LET OP: {text} — bekijk Verlopen afspraken (Ctrl+Shift+A)").format(text=text)
+        self.alert_banner.setText(banner)
+        self.alert_banner.setAccessibleName(banner)
+        self.alert_banner.setVisible(unacknowledged > 0)
+        for page in (self.overdue_page, self.placement_page, self.receiver_page):
+            if page is not None and page.isVisible():
+                page.refresh()
 
     def _build_sync_actions(self) -> None:
         menu = self.menuBar().addMenu(_("S&ynchronisatie"))
@@ -379,6 +480,13 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.user_label)
         bar.addPermanentWidget(self.connection_label)
         bar.addPermanentWidget(self.unsynced_label)
+        self.alert_badge = QLabel()
+        self.alert_badge.setObjectName("status_referral_alerts")
+        self.alert_badge.setStyleSheet(
+            "background: #B71C1C; color: white; font-weight: bold; padding: 1px 6px;"
+        )
+        self.alert_badge.hide()
+        bar.addPermanentWidget(self.alert_badge)
         self.set_connection(_("offline — geen centrale server ingesteld"))
         self.refresh_status()
 
@@ -427,6 +535,8 @@ class MainWindow(QMainWindow):
     def refresh_status(self) -> None:
         if self.session.store.locked:
             return
+        if self.isVisible():  # the first check (and its sound) once the window is shown
+            self.alerts.check()
         if self.session.training:
             self.unsynced_label.setText(_("oefengegevens worden niet verzonden"))
             return
@@ -524,7 +634,8 @@ class MainWindow(QMainWindow):
         if callable(flush):
             flush()
         self.tabs.removeTab(index)
-        if view is not None:
+        pages = (self.overdue_page, self.placement_page, self.receiver_page)
+        if view is not None and view not in pages:  # the list pages are kept for reopening
             view.deleteLater()
         self.list_page.refresh()
 
@@ -652,6 +763,7 @@ class MainWindow(QMainWindow):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.idle.watch(self.windowHandle())  # before it is activated
+        QTimer.singleShot(0, self.refresh_status)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

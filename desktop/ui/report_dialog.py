@@ -71,7 +71,14 @@ def busy() -> Iterator[None]:
 class ReportDialog(QDialog):
     """Preview, print and save a report of ``case_id``; open with ``exec()`` or ``open()``."""
 
-    def __init__(self, session: DeskSession, case_id: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        session: DeskSession,
+        case_id: str,
+        parent: QWidget | None = None,
+        *,
+        kind: str = "handover",
+    ) -> None:
         super().__init__(parent)
         self.session = session
         self.case_id = case_id
@@ -88,6 +95,7 @@ class ReportDialog(QDialog):
         self.kind.addItem(_("Overdrachtsformulier"), "handover")
         self.kind.addItem(_("Terugkoppeling aan verwijzer"), "feedback")
         self.kind.setAccessibleName(_("Soort rapport"))
+        self.kind.setCurrentIndex(max(0, self.kind.findData(kind)))
 
         self.lang = QComboBox()
         self.lang.setObjectName("reportLanguage")

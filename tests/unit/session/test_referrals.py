@@ -75,6 +75,10 @@ def test_refer_computes_both_timers_and_queues_the_event(store: Store, clock: Cl
     queued = [item for item in store.outbox.items() if item.kind == "referral_event"]
     assert [item.payload["move"] for item in queued] == ["request"]
     assert queued[0].payload["region"] == sender.profile.region
+    summary = ref.summary  # what the receiving party sees before it accepts
+    assert summary["urgency"] == "U2" and summary["legal_route"] == "voluntary"
+    assert summary["age_band"] == "12_15" and summary["settings"] == ["ambulant_crisis"]
+    assert "youth.first_name" not in json.dumps(summary)
     actions = [e.action for e in store.audit.events(case_id=case_id)]
     assert actions[-1] == "referral"
 
@@ -154,6 +158,7 @@ def test_overdue_alerts_longest_first_and_acknowledged_across_a_restart(
         ]
         assert [a.overdue for a in alerts] == [timedelta(minutes=m) for m in (30, 15, 3)]
         sender.referrals.acknowledge_alert(r1, "acknowledge")
+        assert len(sender.referrals.alerting()) == 2
         user = sender.actor.user_id
         profile = sender.profile
     with opened_store(tmp_path) as store:  # a restart: the acknowledgement is kept
@@ -234,3 +239,20 @@ def test_a_pulled_answer_wins_and_the_refused_local_one_stays_visible(
     assert shown is not None and shown.conflicts == ()
     assert [r.event.event_id for r in shown.refused] == [local_id]
     assert shown.referral.status.value == "accepted"
+
+
+def test_a_referral_move_reaches_the_change_feed_after_the_commit(
+    store: Store, clock: Clock
+) -> None:
+    case_id = triaged_case(store, clock)
+    heard: list[frozenset[str]] = []
+    unsubscribe = store.changes.subscribe(lambda change: heard.append(change.case_ids))
+    try:
+        sender = session(store, "triagist", clock)
+        rid = sender.referrals.refer(case_id, name="Kliniek West").referral.id
+        assert heard and case_id in heard[-1]
+        heard.clear()
+        sender.referrals.cancel(rid, "Elders geplaatst")
+        assert heard == [frozenset({case_id})]
+    finally:
+        unsubscribe()
