@@ -46,7 +46,9 @@ def session(store: Store, role: str, clock: Clock, name: str = "Tess") -> DeskSe
 
 
 def bind_organization(store: Store, organization: str) -> None:
-    SyncState(store.db).set("auth.user", json.dumps({"organization_id": organization}))
+    SyncState(store.db, user=store.current_user).set(
+        "auth.user", json.dumps({"organization_id": organization})
+    )
 
 
 @pytest.fixture
