@@ -145,8 +145,8 @@ def test_a_breach_is_recorded_once_and_shows_on_both_desks(
     central: Central, tmp_path: Path
 ) -> None:
     region = fresh_region(central)
-    then = datetime.now(AMS).replace(microsecond=0) - timedelta(hours=1)
-    clock = Clock(then)  # a desk that was offline an hour ago: the timers have passed
+    then = datetime.now(AMS).replace(microsecond=0) - timedelta(hours=2)
+    clock = Clock(then)  # a desk that was offline two hours: both U1 timers have passed
     a, engine_a = sender_desk(central, region, tmp_path / "a", clock)
     b, engine_b = receiver_desk(central, region, tmp_path / "b", clock)
     case_id = triaged(a, engine_a, then, "U1")
