@@ -5,8 +5,9 @@ SQLCipher 4 defaults). Temporary tables and indices stay in memory so no plain
 temp file is ever written; the journal is WAL with ``synchronous=FULL``.
 
 Opening is two steps so the app can overlap the slow one with loading Qt:
-:func:`open_connection` derives the key (about a quarter of a second, in SQLite with
-the GIL released) and imports nothing, so it may run on a helper thread;
+:func:`open_connection` (in :mod:`desktop.store.keyed`, which loads nothing else, so
+the app can start it first) derives the key (about a quarter of a second, in SQLite
+with the GIL released) and imports nothing, so it may run on a helper thread;
 :func:`connect` adds the schema migrations and the :class:`Database` handle.
 """
 
@@ -22,7 +23,7 @@ import sqlcipher3
 
 from desktop.store import changes
 from desktop.store.changes import ChangeFeed
-from desktop.store.errors import WrongPassphrase
+from desktop.store.keyed import open_connection
 from desktop.store.migrations import MIGRATIONS
 
 _savepoints = itertools.count(1)
@@ -94,41 +95,6 @@ class Database:
 
 
 Migration = Callable[[Database], None]
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def open_connection(path: Path, passphrase: str) -> sqlcipher3.Connection:
-    """Open (or create) the encrypted file at ``path`` with the key from ``passphrase``.
-
-    Derives the key and proves it by reading the schema; sets the pragmas. Imports
-    nothing, so it is safe on a thread while the main thread imports Qt (see
-    ``desktop.app.EarlyOpen``). Raises :class:`WrongPassphrase` when the passphrase
-    does not open an existing file.
-    """
-    if not passphrase:
-        raise WrongPassphrase("empty passphrase")
-    conn = sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None)
-    try:
-        conn.execute("PRAGMA cipher_log_level = NONE")
-        conn.execute(f"PRAGMA key = {_quote(passphrase)}")
-        conn.execute("PRAGMA temp_store = MEMORY")
-        try:
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        except sqlcipher3.DatabaseError as exc:
-            raise WrongPassphrase(str(exc)) from None
-        conn.execute("PRAGMA cache_size = -65536")  # 64 MiB of decrypted pages
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA busy_timeout = 5000")
-        conn.execute("PRAGMA recursive_triggers = ON")  # as sqlite-utils always set it
-    except BaseException:
-        conn.close()
-        raise
-    return conn
 
 
 def connect(path: Path, passphrase: str, *, conn: sqlcipher3.Connection | None = None) -> Database:

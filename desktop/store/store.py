@@ -253,7 +253,7 @@ def open_store(
 ) -> Store:
     """Open (creating when new) the store in ``data_dir``; raises WrongPassphrase.
 
-    ``conn`` is the connection :func:`desktop.store.database.open_connection` already
+    ``conn`` is the connection :func:`desktop.store.keyed.open_connection` already
     opened with ``passphrase`` (the app derives the key on a thread while Qt loads).
     """
     path = database_path(Path(data_dir), training=training)
