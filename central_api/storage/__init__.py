@@ -13,7 +13,8 @@ its parts live in one module per area:
 Every write that hands out server sequence numbers runs in one transaction holding the
 `counters` "seq" row lock (`StorageCore._write`), so sequence numbers are strictly
 increasing, never reused, and a pull never sees a later number before an earlier one has
-committed.
+committed. A push decides before it takes the lock and checks under it that what it read
+is unchanged (`StorageCore._write_late`, `push`).
 
 The change log (`changes`) holds one row per live object at its latest sequence number
 (case versions, case states, providers, form definitions) plus tombstones for removed

@@ -146,6 +146,31 @@ def inserted_id(result: CursorResult[Any]) -> int:
     return int(key[0])
 
 
+class SeqLock:
+    """The `counters` "seq" row lock of one write transaction (see `StorageCore._write`)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.start: int | None = None
+        self.holder: list[int] = []
+
+    def take(self) -> list[int]:
+        """Wait for the lock; [last seq], to be advanced by the caller (stored at commit)."""
+        if self.start is None:
+            self.start = int(
+                self.conn.execute(
+                    select(db.counters.c.value).where(db.counters.c.name == "seq").with_for_update()
+                ).scalar_one()
+            )
+            self.holder = [self.start]
+        return self.holder
+
+    def finish(self) -> None:
+        """Store the advanced counter; live streams learn of it at commit."""
+        if self.start is not None and self.holder[0] != self.start:
+            advance(self.conn, self.start, self.holder[0])
+
+
 class StorageCore:
     """The central database on one SQLAlchemy engine: transactions, health, audit."""
 
@@ -165,14 +190,19 @@ class StorageCore:
     @contextmanager
     def _write(self) -> Iterator[tuple[Connection, list[int]]]:
         """A write transaction holding the sequence lock; yields [last seq] to advance."""
+        with self._write_late() as (conn, lock):
+            yield conn, lock.take()
+
+    @contextmanager
+    def _write_late(self) -> Iterator[tuple[Connection, SeqLock]]:
+        """A write transaction that takes the sequence lock only when `lock.take()` is
+        called: what needs no sequence number (reads, checks, rows that do not depend on
+        the order of writes) goes before it, so other writers wait less. Whatever was read
+        before the lock may have been changed by a writer that committed meanwhile."""
         with self.engine.begin() as conn:
-            start = conn.execute(
-                select(db.counters.c.value).where(db.counters.c.name == "seq").with_for_update()
-            ).scalar_one()
-            holder = [int(start)]
-            yield conn, holder
-            if holder[0] != start:  # store it; live streams learn of it at commit
-                advance(conn, int(start), holder[0])
+            lock = SeqLock(conn)
+            yield conn, lock
+            lock.finish()
 
     def ping(self) -> str:
         with self.engine.connect() as conn:

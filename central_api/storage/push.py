@@ -1,4 +1,15 @@
-"""Push: store a batch of case versions and audit events, one result per item."""
+"""Push: store a batch of case versions and audit events, one result per item.
+
+A push decides everything before it takes the sequence lock (`StorageCore._write_late`):
+it reads what is stored, applies the rules, builds every row and writes the server
+audit. Under the lock it re-reads, in one query, exactly the rows its decisions were
+made on (the versions and cases it looked up, the held versions waiting on what it
+applies, the audit events it looked up); when a writer that committed meanwhile changed
+any of them, it decides again, now under the lock. Then it numbers the changes, inserts
+them and commits: the lock is held for a few round trips instead of the whole push, and
+a push still sees every push before it and none after it (exactly once, one result per
+item, seq strictly increasing in commit order).
+"""
 
 from __future__ import annotations
 
@@ -9,10 +20,29 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, bindparam, delete, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    String,
+    bindparam,
+    cast,
+    delete,
+    literal_column,
+    null,
+    select,
+    union_all,
+    update,
+)
 
 from central_api import db
-from central_api.storage.core import Principal, chunks, insert_many, one_of, utc_now
+from central_api.storage.core import (
+    Principal,
+    SeqLock,
+    chunks,
+    insert_many,
+    one_of,
+    utc_now,
+)
 from central_api.storage.referrals import Referrals
 from doorloop_protocol import (
     AuditEventItem,
@@ -25,6 +55,7 @@ from doorloop_protocol import (
 from doorloop_protocol.limits import JsonLimitError, load_bounded
 from doorloop_protocol.workflow import Snapshot, Violation, check_version
 
+_AUDIT_SAVEPOINT = "push_audit"
 MAX_BASE_WALK = 1000  # steps through held bases when looking for a cycle
 
 
@@ -50,10 +81,25 @@ class _Known:
 
 
 @dataclass
+class _Reads:
+    """The stored rows a push's decisions were made on, as read (checked again under the
+    sequence lock, see the module doc)."""
+
+    version_ids: set[str] = field(default_factory=set)  # looked up by id
+    versions: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> state, hash
+    held_bases: set[str] = field(default_factory=set)  # asked for held versions on these
+    held: set[str] = field(default_factory=set)  # held versions found on them
+    case_ids: set[str] = field(default_factory=set)
+    cases: dict[str, tuple[str, str, bool]] = field(default_factory=dict)  # status, heads, nr
+    event_ids: set[str] = field(default_factory=set)
+    events: dict[str, str] = field(default_factory=dict)  # id -> content hash
+
+
+@dataclass
 class _PushWork:
     """Everything one push transaction decides before it writes."""
 
-    seq: int
+    reads: _Reads = field(default_factory=_Reads)
     known: dict[str, _Known] = field(default_factory=dict)
     cases: dict[str, _Case] = field(default_factory=dict)
     dirty_cases: dict[str, None] = field(default_factory=dict)
@@ -69,10 +115,26 @@ class _PushWork:
     # pushing device -> (user id, role), for held versions applied in a later push
     pushers: dict[str, tuple[str, str]] = field(default_factory=dict)
     refused_held: list[str] = field(default_factory=list)
+    version_results: list[PushResult] = field(default_factory=list)
+    event_results: list[PushResult] = field(default_factory=list)
+    new_events: list[dict[str, Any]] = field(default_factory=list)
+    region_names: dict[int, str] = field(default_factory=dict)
+    new_cases: list[dict[str, Any]] = field(default_factory=list)
+    changed_cases: list[dict[str, Any]] = field(default_factory=list)
+    replaced_keys: list[str] = field(default_factory=list)  # case-state changes replaced
+    state_rows: list[dict[str, Any]] = field(default_factory=list)
 
-    def next_seq(self) -> int:
-        self.seq += 1
-        return self.seq
+    def detail(self) -> dict[str, Any]:
+        """The server audit's detail of this push."""
+        counts: dict[str, int] = {}
+        for result in self.version_results:
+            counts[result.result] = counts.get(result.result, 0) + 1
+        return {
+            "versions": counts,
+            "audit_events": len(self.event_results),
+            "released": len(self.released),
+            "held_refused": self.refused_held,
+        }
 
 
 class Push(Referrals):
@@ -95,57 +157,135 @@ class Push(Referrals):
         that names another user (or role) as its author is rejected (`identity_mismatch`),
         and a version is stored with the pushing device as its `device_id`.
         """
-        # The per-item CPU work happens before the sequence lock is taken, so that
-        # pushes served by other workers can write meanwhile.
+        # The per-item CPU work happens before the transaction, the reads and decisions
+        # before the sequence lock (see the module doc).
         if prepared is None:
             prepared = {
                 id(item): (content_hash(item), item.model_dump_json())
                 for item in [*versions, *audit_events, *referral_events]
                 if not isinstance(item, PushResult)
             }
-        with self._write() as (conn, seq):
-            work = _PushWork(seq=seq[0], prepared=prepared)
-            self._load_known(conn, work, versions)
-            version_results = [
-                item
-                if isinstance(item, PushResult)
-                else self._push_one(conn, principal, work, item)
-                for item in versions
-            ]
-            self._release_held(conn, work)
-            self._write_versions(conn, work)
-            event_results = self._push_audit_events(conn, principal, audit_events, prepared)
-            # after the versions: a referral's case may arrive in the same batch
-            referral_results = self._push_referral_events(
-                conn, principal, referral_events, prepared, work.next_seq
-            )
-            seq[0] = work.seq
-            counts: dict[str, int] = {}
-            for result in version_results:
-                counts[result.result] = counts.get(result.result, 0) + 1
-            run_id = self._audit(
-                conn,
-                "sync.push",
-                "ok",
-                user_id=principal.user_id,
-                device_id=principal.device_id,
-                region_id=principal.region_id,
-                versions=counts,
-                audit_events=len(event_results),
-                referral_events=len(referral_results),
-                released=len(work.released),
-                held_refused=work.refused_held,
-            )
+        with self._write_late() as (conn, lock):
             conn.execute(
                 update(db.devices)
                 .where(db.devices.c.id == principal.device_id)
                 .values(last_seen_at=utc_now())
             )
+            work = self._decide(conn, principal, versions, audit_events, prepared)
+            # the server audit is append-only: a push that must decide again drops this
+            # row by rolling back to the savepoint (never released: committed with the rest)
+            conn.exec_driver_sql(f"SAVEPOINT {_AUDIT_SAVEPOINT}")
+            run_id = self._audit_push(conn, principal, work, len(referral_events))
+            lock.take()
+            if not self._still_current(conn, work.reads):
+                conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {_AUDIT_SAVEPOINT}")
+                work = self._decide(conn, principal, versions, audit_events, prepared)
+                run_id = self._audit_push(conn, principal, work, len(referral_events))
+            self._write_rows(conn, work, lock)
+            # after the versions: a referral's case may arrive in the same batch. Referral
+            # moves are few and decided under the lock (their rules read the referral's
+            # last event, which another push may just have written).
+            seq = lock.take()
+
+            def next_seq() -> int:
+                seq[0] += 1
+                return seq[0]
+
+            referral_results = self._push_referral_events(
+                conn, principal, referral_events, prepared, next_seq
+            )
         return PushResponse(
-            versions=version_results,
-            audit_events=event_results,
+            versions=work.version_results,
+            audit_events=work.event_results,
             referral_events=referral_results,
             sync_run_id=run_id,
+        )
+
+    def _audit_push(
+        self, conn: Connection, principal: Principal, work: _PushWork, referral_events: int
+    ) -> int:
+        return self._audit(
+            conn,
+            "sync.push",
+            "ok",
+            user_id=principal.user_id,
+            device_id=principal.device_id,
+            region_id=principal.region_id,
+            **work.detail(),
+            referral_events=referral_events,
+        )
+
+    def _decide(
+        self,
+        conn: Connection,
+        principal: Principal,
+        versions: Sequence[VersionItem | PushResult],
+        audit_events: Sequence[AuditEventItem | PushResult],
+        prepared: dict[int, tuple[str, str]],
+    ) -> _PushWork:
+        """Read what is stored and decide every item: results, rows to write (without
+        sequence numbers) and the rows read, for `_still_current`. Writes nothing."""
+        work = _PushWork(prepared=prepared)
+        self._load_known(conn, work, versions)
+        work.version_results = [
+            item if isinstance(item, PushResult) else self._push_one(conn, principal, work, item)
+            for item in versions
+        ]
+        self._release_held(conn, work)
+        if work.dirty_cases:
+            work.region_names = {
+                row.id: row.name for row in conn.execute(select(db.regions.c.id, db.regions.c.name))
+            }
+            self._stage_cases(work)
+        self._decide_audit_events(conn, principal, work, audit_events)
+        return work
+
+    def _still_current(self, conn: Connection, reads: _Reads) -> bool:
+        """Under the sequence lock: True when the rows `reads` were made on are stored
+        unchanged (no writer that committed meanwhile touched them). One query."""
+        v, c, a = db.versions.c, db.cases.c, db.audit_events.c
+        parts = []
+        if reads.version_ids:
+            parts.append(
+                select(_kind("v"), v.id, v.state, v.content_hash, v.base_version_id).where(
+                    one_of(conn, v.id, sorted(reads.version_ids))
+                )
+            )
+        if reads.held_bases:
+            parts.append(
+                select(_kind("h"), v.id, v.state, v.content_hash, v.base_version_id).where(
+                    one_of(conn, v.base_version_id, sorted(reads.held_bases)), v.state == "held"
+                )
+            )
+        if reads.case_ids:
+            parts.append(
+                select(
+                    _kind("c"), c.id, c.status, c.heads, cast(c.needs_reconciliation, String)
+                ).where(one_of(conn, c.id, sorted(reads.case_ids)))
+            )
+        if reads.event_ids:
+            parts.append(
+                select(_kind("a"), a.id, a.content_hash, null(), null()).where(
+                    one_of(conn, a.id, sorted(reads.event_ids))
+                )
+            )
+        if not parts:
+            return True
+        now = _Reads()
+        for kind, key, one, two, three in conn.execute(union_all(*parts)):
+            if kind == "v":
+                now.versions[key] = (one, two)
+            elif kind == "h":
+                now.held.add(key)
+            elif kind == "c":
+                now.cases[key] = (one, two, three in {"1", "true"})
+            else:
+                now.events[key] = one
+        return (
+            now.versions == reads.versions
+            and now.held == reads.held
+            and now.cases == reads.cases
+            and now.events == reads.events
         )
 
     def push_referral_event(self, principal: Principal, item: ReferralEventItem) -> PushResult:
@@ -207,6 +347,7 @@ class Push(Referrals):
                 case_ids.add(str(item.case_id))
                 if item.base_version_id is not None:
                     ids.add(str(item.base_version_id))
+        work.reads.version_ids |= ids
         for chunk in chunks(sorted(ids)):
             rows = conn.execute(
                 select(
@@ -222,6 +363,7 @@ class Push(Referrals):
                 work.known[row.id] = _Known(
                     row.case_id, row.region_id, row.content_hash, row.state, row.base_version_id
                 )
+                work.reads.versions[row.id] = (row.state, row.content_hash)
         for chunk in chunks(sorted(case_ids)):
             self._load_cases(conn, work, chunk)
         # status and answers of bases and resolved heads already stored (workflow rules)
@@ -286,7 +428,9 @@ class Push(Referrals):
 
     def _load_cases(self, conn: Connection, work: _PushWork, case_ids: Sequence[str]) -> None:
         rows = conn.execute(select(db.cases).where(one_of(conn, db.cases.c.id, case_ids)))
+        work.reads.case_ids.update(case_ids)
         for row in rows:
+            work.reads.cases[row.id] = (row.status, row.heads, bool(row.needs_reconciliation))
             work.cases[row.id] = _Case(
                 id=row.id,
                 region_id=row.region_id,
@@ -317,8 +461,10 @@ class Push(Referrals):
                         db.versions.c.base_version_id,
                     ).where(db.versions.c.id == current)
                 ).first()
+                work.reads.version_ids.add(current)
                 if row is None:
                     return False
+                work.reads.versions[current] = (row.state, row.content_hash)
                 known = _Known(*row)
                 work.known[current] = known
             if known.state == "applied":
@@ -427,7 +573,6 @@ class Push(Referrals):
         work.applied.append(vid)
         work.change_rows.append(
             {
-                "seq": work.next_seq(),
                 "object_key": f"version:{vid}",
                 "object_id": vid,
                 "kind": "case_version",
@@ -472,6 +617,7 @@ class Push(Referrals):
                 new = work.new_versions[vid]
                 waiting.append((item, new["body"], new["region_id"], new["pushed_by_device"]))
                 del work.held_here[vid]
+        work.reads.held_bases.update(frontier)
         for chunk in chunks(frontier):
             rows = conn.execute(
                 select(
@@ -486,6 +632,7 @@ class Push(Referrals):
                 )
                 .order_by(db.versions.c.received_at, db.versions.c.id)
             ).all()
+            work.reads.held.update(row.id for row in rows)
             for row in rows:
                 if row.id in work.applied or row.id in work.refused_held:
                     continue
@@ -500,20 +647,10 @@ class Push(Referrals):
                 waiting.append((item, row.body, row.region_id, row.pushed_by_device))
         return waiting
 
-    def _write_versions(self, conn: Connection, work: _PushWork) -> None:
-        if work.new_versions:
-            insert_many(conn, db.versions, list(work.new_versions.values()))
-        for chunk in chunks(work.released):
-            conn.execute(
-                update(db.versions)
-                .where(one_of(conn, db.versions.c.id, chunk))
-                .values(state="applied")
-            )
-        if not work.dirty_cases:
-            return
+    def _stage_cases(self, work: _PushWork) -> None:
+        """The rows of the cases this push changed and their case-state changes (the
+        changes are numbered under the lock, `_write_rows`)."""
         now = utc_now()
-        new_cases: list[dict[str, Any]] = []
-        changed_cases: list[dict[str, Any]] = []
         for case_id in work.dirty_cases:
             case = work.cases[case_id]
             values = {
@@ -523,41 +660,20 @@ class Push(Referrals):
                 "updated_at": now,
             }
             if case.is_new:
-                new_cases.append({"id": case_id, "region_id": case.region_id, **values})
-                case.is_new = False
+                work.new_cases.append({"id": case_id, "region_id": case.region_id, **values})
             else:
-                changed_cases.append({"b_id": case_id, **values})
-        if new_cases:
-            insert_many(conn, db.cases, new_cases)
-        if changed_cases:
-            conn.execute(
-                update(db.cases)
-                .where(db.cases.c.id == bindparam("b_id"))
-                .values(
-                    status=bindparam("status"),
-                    heads=bindparam("heads"),
-                    needs_reconciliation=bindparam("needs_reconciliation"),
-                    updated_at=bindparam("updated_at"),
-                ),
-                changed_cases,
-            )
-        region_names = {
-            row.id: row.name for row in conn.execute(select(db.regions.c.id, db.regions.c.name))
-        }
-        state_rows: list[dict[str, Any]] = []
-        for case_id in work.dirty_cases:
-            case = work.cases[case_id]
+                work.changed_cases.append({"b_id": case_id, **values})
+                work.replaced_keys.append(f"case:{case_id}")  # a new case has none yet
             # The CaseState wire model, written directly (this runs once per case per push).
             state = {
                 "case_id": case.id,
-                "region": region_names[case.region_id],
+                "region": work.region_names[case.region_id],
                 "status": case.status,
                 "head_version_ids": case.heads,
                 "needs_reconciliation": case.needs_reconciliation,
             }
-            state_rows.append(
+            work.state_rows.append(
                 {
-                    "seq": work.next_seq(),
                     "object_key": f"case:{case_id}",
                     "object_id": case_id,
                     "kind": "case_state",
@@ -567,20 +683,52 @@ class Push(Referrals):
                     "created_at": now,
                 }
             )
-        keys = [row["object_key"] for row in state_rows]
-        for chunk in chunks(keys):
-            conn.execute(delete(db.changes).where(one_of(conn, db.changes.c.object_key, chunk)))
-        insert_many(conn, db.changes, work.change_rows + state_rows)
 
-    def _push_audit_events(
+    def _write_rows(self, conn: Connection, work: _PushWork, lock: SeqLock) -> None:
+        """Under the sequence lock: number the changes and write everything decided."""
+        seq = lock.take()
+        for row in [*work.change_rows, *work.state_rows]:
+            seq[0] += 1
+            row["seq"] = seq[0]
+        if work.new_versions:
+            insert_many(conn, db.versions, list(work.new_versions.values()))
+        for chunk in chunks(work.released):
+            conn.execute(
+                update(db.versions)
+                .where(one_of(conn, db.versions.c.id, chunk))
+                .values(state="applied")
+            )
+        if work.new_cases:
+            insert_many(conn, db.cases, work.new_cases)
+        if work.changed_cases:
+            conn.execute(
+                update(db.cases)
+                .where(db.cases.c.id == bindparam("b_id"))
+                .values(
+                    status=bindparam("status"),
+                    heads=bindparam("heads"),
+                    needs_reconciliation=bindparam("needs_reconciliation"),
+                    updated_at=bindparam("updated_at"),
+                ),
+                work.changed_cases,
+            )
+        for chunk in chunks(work.replaced_keys):
+            conn.execute(delete(db.changes).where(one_of(conn, db.changes.c.object_key, chunk)))
+        insert_many(conn, db.changes, work.change_rows + work.state_rows)
+        insert_many(conn, db.audit_events, work.new_events)
+
+    def _decide_audit_events(
         self,
         conn: Connection,
         principal: Principal,
+        work: _PushWork,
         items: Sequence[AuditEventItem | PushResult],
-        prepared: dict[int, tuple[str, str]],
-    ) -> list[PushResult]:
+    ) -> None:
+        """The audit events' results and the rows of the new ones (written under the lock)."""
+        prepared = work.prepared
         known: dict[str, str] = {}
         ids = sorted({str(i.event_id) for i in items if isinstance(i, AuditEventItem)})
+        work.reads.event_ids.update(ids)
         for chunk in chunks(ids):
             rows = conn.execute(
                 select(db.audit_events.c.id, db.audit_events.c.content_hash).where(
@@ -588,6 +736,7 @@ class Push(Referrals):
                 )
             )
             known.update({row.id: row.content_hash for row in rows})
+        work.reads.events.update(known)
         results: list[PushResult] = []
         new_rows: list[dict[str, Any]] = []
         now = utc_now()
@@ -640,9 +789,13 @@ class Push(Referrals):
                 }
             )
             results.append(PushResult(id=eid, result="created", stored=True))
-        if new_rows:
-            insert_many(conn, db.audit_events, new_rows)
-        return results
+        work.event_results = results
+        work.new_events = new_rows
+
+
+def _kind(letter: str) -> ColumnElement[str]:
+    """A constant column naming the part of `_still_current`'s union a row comes from."""
+    return literal_column(f"'{letter}'", String)
 
 
 def _rejected(vid: str, reason: str, message: str, field_name: str | None = None) -> PushResult:

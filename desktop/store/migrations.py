@@ -190,7 +190,6 @@ def _004_users(db: Database) -> None:
             )
 
 
-
 def _005_referrals(db: Database) -> None:
     # (IF NOT EXISTS: a test re-runs the migrations after 2 on a newer store.)
     # Referrals (coordination.referrals): each move an immutable event. `state` is
