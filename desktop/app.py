@@ -227,6 +227,7 @@ def run(
             from desktop.ui.sync_bridge import install
 
             bridge = install(window, data_dir, passphrase)
+            window.refresh_status()  # breaches found offline alert at once, not in 5 s
             window.offer_unfinished()
             if report_start:
                 elapsed = (time.perf_counter() - started) * 1000

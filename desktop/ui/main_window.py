@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QModelIndex, QProcess, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QResizeEvent, QShortcut, QShowEvent
@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coordination.referrals import RECEIVER_ROLE
 from desktop import timefmt
 from desktop.i18n import _, language, ngettext, pick
 from desktop.ui.access_dialogs import role_names
@@ -41,11 +40,17 @@ from desktop.ui.case_list_model import (
     received_text,
 )
 from desktop.ui.case_view import make_case_view
+from desktop.ui.first_paint import after_first_paint
 from desktop.ui.lock import IdleWatcher, LockOverlay
-from desktop.ui.referral_lists import OverduePage, PlacementPage, ReceiverPage, ReferralAlerts
+from desktop.ui.referral_alerts import ReferralAlerts
 from desktop.ui.screen_fit import fit_to_screen
 from desktop.ui.sort_arrow import point_arrows_the_way_rows_run
 from desktop.ui.store_events import events_for
+
+if TYPE_CHECKING:
+    from desktop.ui.referral_lists import OverduePage, PlacementPage, ReceiverPage
+
+RECEIVER_ROLE = "receiver"  # coordination.referrals.RECEIVER_ROLE (not loaded at start)
 
 
 class CaseTable(QTableView):
@@ -217,6 +222,9 @@ class MainWindow(QMainWindow):
             layout.addWidget(banner)
             self.setStyleSheet("QMainWindow { background: #F3E5F5; }")
         self.alerts = ReferralAlerts(session, self)
+        # the referral model loads with the first check, after the first paint
+        self.painted = False
+        after_first_paint(self, self._first_painted)
         self.alert_banner = QPushButton()
         self.alert_banner.setObjectName("referral_alert_banner")
         self.alert_banner.setStyleSheet(
@@ -390,6 +398,8 @@ class MainWindow(QMainWindow):
 
     def open_overdue(self) -> OverduePage:
         """*Verlopen afspraken* (Ctrl+Shift+A) as a tab; the table gets the focus."""
+        from desktop.ui.referral_lists import OverduePage
+
         if self.overdue_page is None:
             self.overdue_page = OverduePage(self.session, self.alerts)
             self._wire_page(self.overdue_page)
@@ -400,6 +410,8 @@ class MainWindow(QMainWindow):
 
     def open_placement(self) -> PlacementPage:
         """*Plaatsing nodig* (Ctrl+Shift+N) as a tab."""
+        from desktop.ui.referral_lists import PlacementPage
+
         if self.placement_page is None:
             self.placement_page = PlacementPage(self.session)
             self._wire_page(self.placement_page)
@@ -410,6 +422,8 @@ class MainWindow(QMainWindow):
 
     def open_receiver(self) -> ReceiverPage:
         """A receiver's referrals for its organisation (Ctrl+Shift+M) as a tab."""
+        from desktop.ui.referral_lists import ReceiverPage
+
         if self.receiver_page is None:
             self.receiver_page = ReceiverPage(self.session)
             self._wire_page(self.receiver_page)
@@ -535,7 +549,7 @@ class MainWindow(QMainWindow):
     def refresh_status(self) -> None:
         if self.session.store.locked:
             return
-        if self.isVisible():  # the first check (and its sound) once the window is shown
+        if self.painted:  # the first check (and its sound) once the window is on screen
             self.alerts.check()
         if self.session.training:
             self.unsynced_label.setText(_("oefengegevens worden niet verzonden"))
@@ -759,6 +773,10 @@ class MainWindow(QMainWindow):
             if callable(changed):
                 changed()
         self.list_page.refresh()
+
+    def _first_painted(self) -> None:
+        self.painted = True
+        self.refresh_status()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

@@ -9,8 +9,8 @@
 - :class:`ReceiverPage`: a ``receiver``'s referrals for its organisation, with only what
   §1 allows before acceptance, and the answers (acknowledge, accept, decline, first
   contact, complete);
-- :class:`ReferralAlerts`: counts the breaches and sounds (``beep``, replaceable for
-  tests) when a breach appears that this user has not acknowledged.
+The breach alert itself is :mod:`desktop.ui.referral_alerts` (on the start path, so it
+loads nothing of the referral model).
 
 Everything goes through the session (``DeskSession.referrals``,
 ``desktop.session.referral_info``); times are local (``desktop.timefmt``).
@@ -18,13 +18,11 @@ Everything goes through the session (``DeskSession.referrals``,
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -46,48 +44,10 @@ from desktop.session.referrals import (
     timer_labels,
 )
 from desktop.ui.labels import duration, urgency_text
+from desktop.ui.referral_alerts import ReferralAlerts
 from desktop.ui.referral_panel import BREACHED, timer_text
 
 ID_ROLE = Qt.ItemDataRole.UserRole
-
-
-class ReferralAlerts(QObject):
-    """The breach alert: ``changed(total, unacknowledged)`` after every check; ``beep``
-    sounds once for each breach this user has not acknowledged yet (a new breach alerts
-    again; an acknowledged one stays silent after a restart)."""
-
-    changed = Signal(int, int)
-
-    def __init__(self, session: Any, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.session = session
-        self.beep: Callable[[], None] = QApplication.beep
-        self.sounded: list[tuple[str, str]] = []
-        self.total = 0
-        self.unacknowledged = 0
-
-    def check(self) -> None:
-        if self.session.store.locked:
-            return
-        alerts = self.session.referrals.overdue()
-        waiting = [(a.referral_id, a.timer) for a in alerts if not a.acknowledged]
-        new = [key for key in waiting if key not in self.sounded]
-        if new:
-            self.sounded.extend(new)
-            self.beep()
-        self.total, self.unacknowledged = len(alerts), len(waiting)
-        self.changed.emit(self.total, self.unacknowledged)
-
-    def text(self) -> str:
-        from desktop.i18n import ngettext
-
-        if not self.total:
-            return ""
-        text = ngettext("{n} verlopen afspraak", "{n} verlopen afspraken", self.total)
-        text = text.format(n=self.total)
-        if self.unacknowledged:
-            text += " — " + _("{n} nieuw").format(n=self.unacknowledged)
-        return text
 
 
 def _table(name: str, accessible: str, headers: list[str]) -> QTableWidget:

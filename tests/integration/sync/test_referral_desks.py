@@ -40,6 +40,7 @@ def test_a_breach_shows_on_the_other_desk_within_one_sync(
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: window.painted)  # alerts are checked once it is on screen
     window.refresh_status()
     assert beeps == [] and not window.alert_banner.isVisible()
 
