@@ -29,6 +29,7 @@ from doorloop_protocol import (
     PullResponse,
     PushRequest,
     PushResponse,
+    UnitAnswer,
 )
 from doorloop_protocol.pages import PageUnreadable, PullPage, read_pull_page
 
@@ -58,6 +59,10 @@ class Transport(Protocol):
 
     def logout(self) -> None:
         """Revoke the calling device (its token stops working at once)."""
+        ...
+
+    def directory_call(self, method: str, path: str, body: str | None = None) -> UnitAnswer:
+        """A directory request (a hold, a capacity update); the unit as it now stands."""
         ...
 
     def close(self) -> None: ...
@@ -155,6 +160,9 @@ class HttpTransport:
 
     def logout(self) -> None:
         self._call("POST", "/v1/auth/logout")
+
+    def directory_call(self, method: str, path: str, body: str | None = None) -> UnitAnswer:
+        return self._request(method, path, UnitAnswer, content=body)
 
 
 def _error_detail(content: bytes) -> ErrorDetail | None:
