@@ -76,9 +76,7 @@ def test_import_reaches_the_desks_and_exports_in_both_formats(api: Api) -> None:
     pulled = load_directory(
         {
             "format": "doorloop-directory/1",
-            "organizations": [
-                c["data"] for c in changes if c["kind"] == "directory_organization"
-            ],
+            "organizations": [c["data"] for c in changes if c["kind"] == "directory_organization"],
             "units": list(units.values()),
         }
     )
@@ -120,9 +118,7 @@ def test_a_provider_updates_its_own_units_only_and_every_change_is_in_the_histor
     nothing = capacity(api, rob, "u-kompas-crisisgroep")
     assert nothing.status_code == 422
     # an intake stop, then lifted
-    stop = capacity(
-        api, rob, "u-kompas-crisisgroep", intake_stop={"reason": "Ziekte in het team"}
-    )
+    stop = capacity(api, rob, "u-kompas-crisisgroep", intake_stop={"reason": "Ziekte in het team"})
     assert stop.json()["unit"]["capacity"]["intake_stop"]["reason"] == "Ziekte in het team"
     lifted = capacity(api, rob, "u-kompas-crisisgroep", intake_stop=None)
     assert lifted.json()["unit"]["capacity"]["intake_stop"] is None
