@@ -70,7 +70,8 @@ def _rows(request: Request, session: WebSession, units: list[Unit]) -> list[dict
                 "updated": local(cap.updated),
                 "stale": age > limit * 3600,
                 "age": duration(max(age, 0), lang),
-                "stop": stop if stop is not None and (stop.until is None or now < stop.until)
+                "stop": stop
+                if stop is not None and (stop.until is None or now < stop.until)
                 else None,
                 "stop_from": local(stop.start) if stop else "",
             }
