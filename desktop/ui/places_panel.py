@@ -1,0 +1,205 @@
+"""*Plaats zoeken* (Ctrl+Shift+P in a case): the units that fit a triaged case, ranked,
+with their reasons; the units that do not fit with their reasons in words; *stand van*
+the desk's kept directory, stale figures marked *verouderd* with their age.
+
+*Reserveren* places a hold on the selected unit through the central API (in a thread;
+the answer comes back as a signal). Keyboard: the list of matches has the focus, arrows
+choose, Alt+R reserves, Esc closes. Calls :mod:`desktop.session.places` only.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from coordination.texts import route_label
+from desktop.i18n import _, language
+from desktop.session.places import PlaceError, PlaceOutcome, PlaceSearch, as_of_text
+
+UNIT_ROLE = Qt.ItemDataRole.UserRole
+
+
+def _named(widget: QWidget, name: str, accessible: str) -> None:
+    widget.setObjectName(name)
+    widget.setAccessibleName(accessible)
+
+
+class PlacesPanel(QDialog):
+    """Search and reserve a place for one case."""
+
+    reserved = Signal(object)  # the unit (JSON) as it now stands
+    _answered = Signal(object, object)  # (unit or None, error text or None), from a thread
+
+    def __init__(
+        self, session: Any, case_id: str, parent: QWidget | None = None, *, search: Any = None
+    ) -> None:
+        super().__init__(parent)
+        self.case_id = case_id
+        self.search: PlaceSearch = search or PlaceSearch(session)
+        self.outcome: PlaceOutcome | None = None
+        self.setWindowTitle(_("Plaats zoeken"))
+        _named(self, "places_panel", _("Plaats zoeken"))
+        layout = QVBoxLayout(self)
+        self.as_of = QLabel()
+        _named(self.as_of, "place_as_of", _("Stand van de sociale kaart"))
+        self.asks = QLabel()
+        self.asks.setWordWrap(True)
+        _named(self.asks, "place_asks", _("Wat de casus vraagt"))
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        _named(self.status, "place_status", _("Melding"))
+        matches_label = QLabel(_("&Passende units (best passend eerst)"))
+        self.matches = QListWidget()
+        _named(self.matches, "place_matches", _("Passende units"))
+        matches_label.setBuddy(self.matches)
+        self.reasons = QLabel()
+        self.reasons.setWordWrap(True)
+        self.reasons.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.reasons.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        _named(self.reasons, "place_reasons", _("Waarom deze unit past"))
+        excluded_label = QLabel(_("&Niet passend, met de reden"))
+        self.excluded = QListWidget()
+        _named(self.excluded, "place_excluded", _("Niet passende units"))
+        excluded_label.setBuddy(self.excluded)
+        self.reserve_button = QPushButton(_("&Reserveren"))
+        _named(self.reserve_button, "place_reserve", _("Reserveren"))
+        self.reserve_button.setEnabled(False)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close = buttons.button(QDialogButtonBox.StandardButton.Close)
+        close.setText(_("Sluiten"))
+        _named(close, "place_close", _("Sluiten"))
+        buttons.addButton(self.reserve_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.rejected.connect(self.reject)
+        for widget in (
+            self.as_of, self.asks, self.status, matches_label, self.matches, self.reasons,
+            excluded_label, self.excluded, buttons,
+        ):  # fmt: skip
+            layout.addWidget(widget)
+        self.matches.currentItemChanged.connect(self._show_reasons)
+        self.reserve_button.clicked.connect(self.reserve)
+        self._answered.connect(self._after_reserve, Qt.ConnectionType.QueuedConnection)
+        QWidget.setTabOrder(self.matches, self.reasons)
+        QWidget.setTabOrder(self.reasons, self.reserve_button)
+        QWidget.setTabOrder(self.reserve_button, self.excluded)
+        QWidget.setTabOrder(self.excluded, close)
+        self.resize(720, 560)
+        self.refresh()
+
+    # -- search ----------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Search again with the kept directory and the case as it stands."""
+        self.matches.clear()
+        self.excluded.clear()
+        self.reasons.clear()
+        try:
+            outcome = self.search.search(self.case_id)
+        except PlaceError as error:
+            self.outcome = None
+            self.as_of.setText("")
+            self.asks.setText("")
+            self._say(error.message)
+            self.reserve_button.setEnabled(False)
+            return
+        self.outcome = outcome
+        self.as_of.setText(as_of_text(outcome.as_of))
+        self.as_of.setAccessibleDescription(self.as_of.text())
+        if not outcome.placement_needed:
+            self.asks.setText(
+                _("Voor deze casus is geen plaatsing nodig (volgens de triagebeslissing).")
+            )
+        else:
+            self.asks.setText(self._asks_text(outcome))
+        for row in outcome.matches:
+            item = QListWidgetItem(row.line())
+            item.setData(UNIT_ROLE, row.unit_id)
+            item.setToolTip("\n".join(row.reasons))
+            self.matches.addItem(item)
+        for excluded_row in outcome.excluded:
+            item = QListWidgetItem(excluded_row.line())
+            item.setData(UNIT_ROLE, excluded_row.unit_id)
+            self.excluded.addItem(item)
+        if outcome.matches:
+            self.matches.setCurrentRow(0)
+            self._say("")
+        elif outcome.placement_needed:
+            self._say(_("Geen unit past. Hieronder staat per unit waarom niet."))
+        self.matches.setFocus()
+
+    def _asks_text(self, outcome: PlaceOutcome) -> str:
+        asks = outcome.result.asks
+        age = _("onbekend") if asks.age is None else str(asks.age)
+        route = route_label(asks.legal_route, language())
+        return _("Gezocht: leeftijd {age}, juridisch kader {route}, zorgvorm {settings}.").format(
+            age=age, route=route, settings=", ".join(asks.settings)
+        )
+
+    def _show_reasons(self, current: QListWidgetItem | None, _previous: Any = None) -> None:
+        if current is None or self.outcome is None:
+            self.reasons.clear()
+            self.reserve_button.setEnabled(False)
+            return
+        unit_id = current.data(UNIT_ROLE)
+        row = next((r for r in self.outcome.matches if r.unit_id == unit_id), None)
+        text = " ".join(row.reasons) if row else ""
+        self.reasons.setText(text)
+        self.reasons.setAccessibleDescription(text)
+        self.reserve_button.setEnabled(row is not None)
+
+    def _say(self, text: str) -> None:
+        self.status.setText(text)
+        self.status.setAccessibleDescription(text)
+
+    # -- reserve ---------------------------------------------------------------------------
+
+    def selected_unit(self) -> str | None:
+        item = self.matches.currentItem()
+        return None if item is None else str(item.data(UNIT_ROLE))
+
+    def reserve(self) -> None:
+        unit_id = self.selected_unit()
+        if unit_id is None:
+            return
+        try:
+            call = self.search.reserve_call(self.case_id, unit_id)
+        except PlaceError as error:
+            self._say(error.message)
+            return
+        self.reserve_button.setEnabled(False)
+        self._say(_("Reserveren…"))
+
+        def work() -> None:
+            try:
+                unit = call()
+            except PlaceError as error:
+                self._answered.emit(None, error.message)
+                return
+            except Exception as error:  # never a traceback for the desk worker
+                self._answered.emit(None, _("Niet gereserveerd: {why}").format(why=error))
+                return
+            self._answered.emit(unit, None)
+
+        threading.Thread(target=work, name="place-hold", daemon=True).start()
+
+    def _after_reserve(self, unit: dict[str, Any] | None, error: str | None) -> None:
+        if unit is None:
+            self._say(error or "")
+            self.reserve_button.setEnabled(self.selected_unit() is not None)
+            return
+        self.search.keep(unit)
+        name = str(unit.get("name", unit.get("id", "")))
+        self.refresh()
+        self._say(_("Plaats gereserveerd bij {name}. Maak nu de verwijzing.").format(name=name))
+        self.reserved.emit(unit)
