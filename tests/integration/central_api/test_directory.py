@@ -260,3 +260,26 @@ def test_storage_refuses_an_unknown_region(storage: Storage) -> None:
 
     with pytest.raises(NotFound):
         storage.import_directory("nergens", load_directory(demo()))
+
+
+def test_free_places_indicator_comes_from_the_capacity_history(api: Api) -> None:
+    from datetime import date
+
+    from central_api.indicators.service import parse_period, report
+
+    imported(api)
+    rob = receiver(api, "rob", "org-kompas")
+    assert capacity(api, rob, "u-kompas-gesloten", available=5).status_code == 200
+    today = datetime.now(UTC).date()
+    got = report(
+        api.storage.engine,
+        "noord",
+        parse_period(today - timedelta(days=30), today + timedelta(days=1)),
+    )
+    entry = got["indicators"]["free_places"]
+    assert entry.get("available", True) is not False
+    assert set(entry["value"]) == {"ambulant_crisis", "clinical", "crisis_bed", "intensive_home",
+                                   "secure_youth_care"}  # fmt: skip
+    assert entry["n"] == 12 and 0 < entry["complete"] <= 1
+    assert entry["value"]["secure_youth_care"]["mean_free"] > 0
+    assert date.fromisoformat(got["from"]) < today
