@@ -23,16 +23,25 @@ Owns ``domain/coordination.md`` §2 on the server:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, insert, select, update
 
 from central_api import db
-from central_api.storage.core import ImportSummary, NotFound, StorageCore, StorageError, utc_now
+from central_api.storage.core import (
+    ImportSummary,
+    NotFound,
+    StorageCore,
+    StorageError,
+    chunks,
+    insert_many,
+    utc_now,
+)
 from coordination.directory import (
     DEFAULT_FRESHNESS_HOURS,
     Capacity,
@@ -91,6 +100,23 @@ class HistoryRow:
 UNSET: Any = object()
 
 
+@dataclass
+class _NewUnits:
+    """The rows of an import's new units, written in a few statements at the end."""
+
+    units: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    history: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    changes: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
+    def write(self, conn: Connection) -> None:
+        keys = [row["object_key"] for row in self.changes]
+        for chunk in chunks(keys):  # a unit removed earlier left a tombstone
+            conn.execute(delete(db.changes).where(db.changes.c.object_key.in_(list(chunk))))
+        insert_many(conn, db.directory_units, self.units)
+        insert_many(conn, db.capacity_history, self.history)
+        insert_many(conn, db.changes, self.changes)
+
+
 def _stop_json(stop: IntakeStop | None) -> str | None:
     return canonical_json(stop.to_json()) if stop is not None else None
 
@@ -143,6 +169,12 @@ def _unit_from_row(row: Any, holds: Sequence[Hold]) -> Unit:
         tuple(c["genders"]), tuple(c["legal_routes"]), tuple(c["expertise"]),
         tuple(c["municipalities"]), capacity,
     )  # fmt: skip
+
+
+def _as_stored(unit: Unit, holds: Sequence[Hold]) -> dict[str, Any]:
+    """A unit as the desks get it: the file's holds replaced by the server's running ones
+    (holds are placed through the API, never imported)."""
+    return replace(unit, capacity=replace(unit.capacity, holds=tuple(holds))).to_json()
 
 
 def _running_holds(
@@ -339,11 +371,15 @@ class DirectoryStore(StorageCore):
                     select(db.directory_units).where(db.directory_units.c.region_id == region_id)
                 )
             }
+            running = _running_holds(conn, region_id, now)
+            new = _NewUnits()
             for unit in directory.units:
                 outcome = self._import_unit(
-                    conn, next_seq, region_id, unit, units.pop(unit.id, None), actor, now
-                )
+                    conn, next_seq, region_id, unit, units.pop(unit.id, None), actor, now,
+                    running.get(unit.id, []), new,
+                )  # fmt: skip
                 counts[outcome] += 1
+            new.write(conn)
             for unit_id in units:
                 conn.execute(
                     delete(db.directory_units).where(
@@ -403,6 +439,8 @@ class DirectoryStore(StorageCore):
         before: Any,
         actor: Actor,
         now: datetime,
+        holds: Sequence[Hold],
+        new: _NewUnits,
     ) -> str:
         cap = unit.capacity
         stop = _stop_json(cap.intake_stop)
@@ -415,17 +453,38 @@ class DirectoryStore(StorageCore):
             "maximum": cap.maximum,
             "intake_stop": stop,
         }
-        if before is None:
-            conn.execute(
-                insert(db.directory_units).values(
-                    region_id=region_id, id=unit.id, updated_at=cap.updated, **values
-                )
+        if before is None:  # new units are written together (see _write_new)
+            new.units.append(
+                {"region_id": region_id, "id": unit.id, "updated_at": cap.updated, **values}
             )
-            _history(
-                conn, region_id, unit.id, cap.updated, actor, "import",
-                (None, None), (cap.available, cap.maximum, stop),
-            )  # fmt: skip
-            publish_unit(conn, next_seq, region_id, unit.id, now)
+            new.history.append(
+                {
+                    "region_id": region_id,
+                    "unit_id": unit.id,
+                    "at": cap.updated,
+                    "author_user_id": actor.user_id,
+                    "author": actor.name,
+                    "source": "import",
+                    "available_old": None,
+                    "available_new": cap.available,
+                    "maximum": cap.maximum,
+                    "intake_stop_old": None,
+                    "intake_stop_new": stop,
+                }
+            )
+            key = f"{UNIT_KIND}:{region_id}:{unit.id}"
+            new.changes.append(
+                {
+                    "seq": next_seq(),
+                    "object_key": key,
+                    "object_id": unit.id,
+                    "kind": UNIT_KIND,
+                    "scope": "reference",
+                    "region_id": region_id,
+                    "data": canonical_json(_as_stored(unit, holds)),
+                    "created_at": now,
+                }
+            )
             return "created"
         same = all(getattr(before, key) == value for key, value in values.items())
         if same:
@@ -446,7 +505,9 @@ class DirectoryStore(StorageCore):
                 conn, region_id, unit.id, cap.updated, actor, "import",
                 (before.available, before.intake_stop), (cap.available, cap.maximum, stop),
             )  # fmt: skip
-        publish_unit(conn, next_seq, region_id, unit.id, now)
+        if not capacity_changed:
+            unit = replace(unit, capacity=replace(cap, updated=updated_at))
+        _publish(conn, next_seq, region_id, UNIT_KIND, unit.id, _as_stored(unit, holds))
         return "updated"
 
     def export_directory(self, region: str, at: datetime | None = None) -> Directory:
