@@ -200,6 +200,16 @@ referrals = Table(
     Column("acknowledge_due", DateTime(timezone=True), nullable=True),
     Column("first_contact_due", DateTime(timezone=True), nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # for the indicators (central_api.indicators.query): the timers, when they were met,
+    # whether their breach was recorded, the urgency and a decline's reason code
+    Column("urgency", String(10), nullable=True),
+    Column("acknowledge_by", DateTime(timezone=True), nullable=True),
+    Column("acknowledged_at", DateTime(timezone=True), nullable=True),
+    Column("first_contact_by", DateTime(timezone=True), nullable=True),
+    Column("first_contact_at", DateTime(timezone=True), nullable=True),
+    Column("acknowledge_breached", Boolean, nullable=False),
+    Column("first_contact_breached", Boolean, nullable=False),
+    Column("decline_reason", String(40), nullable=True),
 )
 Index("ix_referrals_region_ack_due", referrals.c.region_id, referrals.c.acknowledge_due)
 Index("ix_referrals_region_contact_due", referrals.c.region_id, referrals.c.first_contact_due)

@@ -522,6 +522,7 @@ class UserInfo(WireModel):
     display_name: str
     role: Role
     region: str
+    organization_id: str | None = None  # role receiver: the organisation it answers for
 
 
 class LoginResponse(WireModel):

@@ -14,12 +14,13 @@ from __future__ import annotations
 import math
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, and_, case, func, or_, select
 
 from central_api import db
 from coordination.indicators import Cells
 from coordination.indicators.availability import CapacityChange, FreePlaces
 from coordination.indicators.availability import free_places as compute_free_places
+from coordination.indicators.compute import ReferralCells
 
 D = db.indicator_daily.c
 F = db.indicator_facts.c
@@ -29,7 +30,13 @@ BREAKDOWNS = {"urgency", "age_band", "caller_role", "channel", "hour"}
 
 
 def cells(
-    conn: Connection, region_id: int, start: date, end: date, low: datetime, high: datetime
+    conn: Connection,
+    region_id: int,
+    start: date,
+    end: date,
+    low: datetime,
+    high: datetime,
+    now: datetime | None = None,
 ) -> Cells:
     """Counts of local days [start, end); minutes of cases received in [low, high) (UTC)."""
     out = Cells()
@@ -53,6 +60,80 @@ def cells(
     out.median = _percentile(conn, region_id, low, high, out.minutes_n, 0.5)
     out.p90 = _percentile(conn, region_id, low, high, out.minutes_n, 0.9)
     out.free_places = free_places(conn, region_id, low, high)
+    out.referrals = referral_cells(conn, region_id, low, high, now or datetime.now(UTC))
+    return out
+
+
+R = db.referrals.c
+
+
+def referral_cells(
+    conn: Connection, region_id: int, low: datetime, high: datetime, now: datetime
+) -> ReferralCells:
+    """Counts over the referrals of the cases received in [low, high) (their facts):
+    requested, declined (per reason), acknowledged on time, recorded breaches per
+    timer, and first contact on time per case and urgency (the case's earliest first
+    contact against its deadline, counted once the contact happened or the deadline
+    passed)."""
+    out = ReferralCells()
+    joined = db.referrals.join(db.indicator_facts, F.case_id == R.case_id)
+    period = and_(
+        R.region_id == region_id, F.region_id == region_id, F.received_at >= low,
+        F.received_at < high,
+    )  # fmt: skip
+    one = case((R.status == "declined", 1), else_=0)
+    met = and_(R.acknowledged_at.isnot(None), R.acknowledged_at <= R.acknowledge_by)
+    counted = and_(
+        R.acknowledge_by.isnot(None), or_(R.acknowledged_at.isnot(None), R.acknowledge_by < now)
+    )
+    row = conn.execute(
+        select(
+            func.count(),
+            func.sum(one),
+            func.sum(case((met, 1), else_=0)),
+            func.sum(case((counted, 1), else_=0)),
+            func.sum(case((R.acknowledge_breached, 1), else_=0)),
+            func.sum(case((R.first_contact_breached, 1), else_=0)),
+        )
+        .select_from(joined)
+        .where(period)
+    ).one()
+    out.requested = int(row[0] or 0)
+    out.declined = int(row[1] or 0)
+    out.acknowledged_on_time = int(row[2] or 0)
+    out.acknowledge_counted = int(row[3] or 0)
+    out.breaches = {"acknowledge": int(row[4] or 0), "first_contact": int(row[5] or 0)}
+    for reason, n in conn.execute(
+        select(R.decline_reason, func.count())
+        .select_from(joined)
+        .where(period, R.status == "declined")
+        .group_by(R.decline_reason)
+    ).all():
+        out.decline_reasons[str(reason)] = int(n)
+    per_case = (
+        select(
+            F.urgency.label("urgency"),
+            func.min(R.first_contact_at).label("first"),
+            func.max(R.first_contact_by).label("due"),
+        )
+        .select_from(joined)
+        .where(period, F.urgency.isnot(None))
+        .group_by(R.case_id, F.urgency)
+        .subquery()
+    )
+    on_time = and_(per_case.c.first.isnot(None), per_case.c.first <= per_case.c.due)
+    due = or_(per_case.c.first.isnot(None), per_case.c.due < now)
+    for urgency, good, total in conn.execute(
+        select(
+            per_case.c.urgency,
+            func.sum(case((on_time, 1), else_=0)),
+            func.sum(case((due, 1), else_=0)),
+        )
+        .where(per_case.c.due.isnot(None))
+        .group_by(per_case.c.urgency)
+    ).all():
+        out.contact_on_time[str(urgency)] = int(good or 0)
+        out.contact_counted[str(urgency)] = int(total or 0)
     return out
 
 

@@ -89,7 +89,7 @@ def report(
     with engine.connect() as conn:
         if conn.dialect.name == "postgresql":
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
-        cells = query.cells(conn, rid, period.start, period.end, low, high)
+        cells = query.cells(conn, rid, period.start, period.end, low, high, now)
         conn.rollback()
     return assemble(
         cells,

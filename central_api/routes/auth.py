@@ -55,6 +55,7 @@ def check_login(
             display_name=user.display_name,
             role=user.role,  # type: ignore[arg-type]
             region=user.region,
+            organization_id=user.organization_id,
         ),
     )
 

@@ -73,4 +73,5 @@ def user_info(p: Principal) -> UserInfo:
         display_name=p.display_name,
         role=p.role,  # type: ignore[arg-type]
         region=p.region,
+        organization_id=p.organization_id,
     )

@@ -111,6 +111,7 @@ class Accounts(StorageCore):
             db.regions.c.name.label("region"),
             db.users.c.active,
             db.users.c.password_hash,
+            db.users.c.organization_id,
         ).join(db.regions, db.regions.c.id == db.users.c.region_id)
 
     def authenticate(self, username: str, password: str) -> UserRecord | None:
@@ -129,6 +130,7 @@ class Accounts(StorageCore):
             region_id=row.region_id,
             region=row.region,
             active=row.active,
+            organization_id=row.organization_id,
         )
 
     def register_device(

@@ -73,6 +73,7 @@ class UserRecord:
     region_id: int
     region: str
     active: bool
+    organization_id: str | None = None
 
 
 @dataclass(frozen=True)

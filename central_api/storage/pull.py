@@ -40,8 +40,8 @@ class Pull(Referrals):
             query = query.where(
                 or_(
                     db.changes.c.scope == "reference",
-                    and_(
-                        db.changes.c.kind == "referral_event",
+                    and_(  # its referral events and their tombstones
+                        db.changes.c.kind.in_(("referral_event", "tombstone")),
                         db.changes.c.organization_id == principal.organization_id,
                     ),
                 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -151,6 +152,49 @@ class Push(Referrals):
         """Store one referral event as if pushed (the web page's answers go through here:
         the same rules, results and audit as a desk's push)."""
         return self.push(principal, [], [], referral_events=[item]).referral_events[0]
+
+    def answer_referral(
+        self,
+        principal: Principal,
+        referral_id: str,
+        move: str,
+        payload: dict[str, Any] | None = None,
+        *,
+        after: str | None = None,
+        at: datetime | None = None,
+    ) -> PushResult:
+        """Make ``move`` on a referral as ``principal`` (the web page of a receiving
+        party): an event on the referral as last seen (``after``: the ``last_event_id``
+        the page showed, so an answer given meanwhile elsewhere is a conflict, not
+        overwritten; default the current one), checked and stored like a pushed one."""
+        import uuid
+
+        referral = self.referral(referral_id)
+        if referral is None:
+            return _rejected(referral_id, "unknown_referral", "No such referral.", "referral_id")
+        event_id = str(uuid.uuid4())
+        data: dict[str, Any] = {
+            "event_id": event_id,
+            "referral_id": referral_id,
+            "case_id": referral.case_id,
+            "region": principal.region,
+            "move": move,
+            "actor_id": principal.user_id,
+            "actor_role": principal.role,
+            "actor_organization_id": principal.organization_id,
+            "actor_name": principal.display_name,
+            "device_id": principal.device_id,
+            "at": (at or utc_now()).isoformat(),
+            "after": after or referral.last_event_id,
+            "payload": payload or {},
+        }
+        try:
+            item = ReferralEventItem.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]
+            where = ".".join(str(p) for p in first["loc"]) or "body"
+            return _rejected(event_id, "invalid", str(first["msg"]), where)
+        return self.push_referral_event(principal, item)
 
     def _load_known(
         self, conn: Connection, work: _PushWork, items: Iterable[VersionItem | PushResult]

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, or_, select, update
@@ -211,7 +211,7 @@ class Referrals(StorageCore):
                 organization_id=referral.to_organization_id,
                 content_hash=digest,
                 body=body,
-                at=event.at,
+                at=_utc(event.at),
                 received_at=now,
                 pushed_by_device=event.device_id,
             )
@@ -233,16 +233,30 @@ class Referrals(StorageCore):
     def _save_referral(
         self, conn: Connection, referral: Referral, region_id: int, now: datetime, *, is_new: bool
     ) -> None:
-        dues = {t.timer: t.due for t in timers(referral, now) if t.running}
+        states = {t.timer: t for t in timers(referral, now)}
+        dues = {name: t.due for name, t in states.items() if t.running}
+        acknowledged = next(
+            (e.at for e in referral.events if e.move in ("receive", "accept", "decline")), None
+        )
         values = {
             "status": referral.status.value,
             "is_open": referral.is_open,
             # a timer's due stays set while it can still breach unrecorded
-            "acknowledge_due": None if ACKNOWLEDGE in referral.breaches else dues.get(ACKNOWLEDGE),
+            "acknowledge_due": None
+            if ACKNOWLEDGE in referral.breaches
+            else _utc(dues.get(ACKNOWLEDGE)),
             "first_contact_due": None
             if FIRST_CONTACT in referral.breaches
-            else dues.get(FIRST_CONTACT),
+            else _utc(dues.get(FIRST_CONTACT)),
             "updated_at": now,
+            "urgency": referral.urgency,
+            "acknowledge_by": _utc(referral.acknowledge_by),
+            "acknowledged_at": _utc(acknowledged),
+            "first_contact_by": _utc(referral.first_contact_by),
+            "first_contact_at": _utc(referral.started_at),
+            "acknowledge_breached": ACKNOWLEDGE in referral.breaches,
+            "first_contact_breached": FIRST_CONTACT in referral.breaches,
+            "decline_reason": referral.decline_reason,
         }
         if is_new:
             conn.execute(
@@ -251,7 +265,7 @@ class Referrals(StorageCore):
                     case_id=referral.case_id,
                     region_id=region_id,
                     organization_id=referral.to_organization_id,
-                    requested_at=referral.requested_at,
+                    requested_at=_utc(referral.requested_at),
                     **values,
                 )
             )
@@ -359,17 +373,26 @@ class Referrals(StorageCore):
         result.sort(key=lambda r: (r.requested_at, r.id), reverse=True)
         return result
 
-    def _purge_referrals(self, conn: Connection, case_id: str) -> list[str]:
+    def _purge_referrals(self, conn: Connection, case_id: str) -> list[tuple[str, str | None]]:
         """Remove a case's referral events and referrals (retention); returns the event
-        ids (their changes become tombstones)."""
-        ids = list(
-            conn.execute(
-                select(db.referral_events.c.id).where(db.referral_events.c.case_id == case_id)
-            ).scalars()
-        )
+        ids with their addressee organisation (their changes become tombstones)."""
+        ids = [
+            (row.id, row.organization_id)
+            for row in conn.execute(
+                select(db.referral_events.c.id, db.referral_events.c.organization_id).where(
+                    db.referral_events.c.case_id == case_id
+                )
+            )
+        ]
         conn.execute(delete(db.referral_events).where(db.referral_events.c.case_id == case_id))
         conn.execute(delete(db.referrals).where(db.referrals.c.case_id == case_id))
         return ids
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """In UTC: SQLite keeps a DateTime's wall-clock text without its offset, so every
+    stored moment is UTC (as ``utc_now``), and comparisons agree on both databases."""
+    return None if moment is None else moment.astimezone(UTC)
 
 
 def _identity_problem(principal: Principal, item: ReferralEventItem) -> tuple[str, str] | None:

@@ -28,8 +28,11 @@ class Retention(Referrals):
             )
             keys = {f"version:{v}": (v, "case_version") for v in version_ids}
             keys[f"case:{case_id}"] = (case_id, "case_state")
-            for event_id in self._purge_referrals(conn, case_id):
+            # a referral event's tombstone keeps its addressee, so its receivers hear of it
+            addressee: dict[str, str | None] = {}
+            for event_id, organization in self._purge_referrals(conn, case_id):
                 keys[f"referral_event:{event_id}"] = (event_id, "referral_event")
+                addressee[f"referral_event:{event_id}"] = organization
             for chunk in chunks(sorted(keys)):
                 conn.execute(delete(db.changes).where(one_of(conn, db.changes.c.object_key, chunk)))
             rows = []
@@ -45,6 +48,7 @@ class Retention(Referrals):
                         "region_id": case.region_id,
                         "data": canonical_json({"object_kind": kind}),
                         "created_at": utc_now(),
+                        "organization_id": addressee.get(key),
                     }
                 )
             insert_many(conn, db.changes, rows)

@@ -40,6 +40,28 @@ DIMENSIONS = {
 OVER_ALL_CASES = ("cases_by_age_band", "cases_by_caller_role", "cases_by_channel", "cases_by_hour")
 
 
+REFERRAL_INDICATORS = frozenset(
+    {"first_contact_on_time", "acknowledged_on_time", "breaches", "referrals_declined"}
+)
+"""The referral indicators computed from the central API's referrals (``ReferralCells``);
+``placement_wait`` still has no data source."""
+TIMERS = ("acknowledge", "first_contact")
+
+
+@dataclass
+class ReferralCells:
+    """Counts over the referrals of the cases of one region and period."""
+
+    requested: int = 0
+    declined: int = 0
+    decline_reasons: dict[str, int] = field(default_factory=dict)
+    acknowledged_on_time: int = 0
+    acknowledge_counted: int = 0  # timer met, or run out
+    breaches: dict[str, int] = field(default_factory=dict)  # per timer, recorded once
+    contact_on_time: dict[str, int] = field(default_factory=dict)  # per urgency (cases)
+    contact_counted: dict[str, int] = field(default_factory=dict)
+
+
 @dataclass
 class Cells:
     """Everything the indicators need, counted over the cases of one region and period."""
@@ -53,6 +75,7 @@ class Cells:
     minutes_n: int = 0
     median: float | None = None
     p90: float | None = None
+    referrals: ReferralCells | None = None  # None: no referral source (the desk)
     # the central API's capacity history (None: no directory, e.g. on the desk)
     free_places: FreePlaces | None = None
 
@@ -140,7 +163,9 @@ def assemble(
     total = cells.total
     for indicator in catalogue.indicators:
         entry: dict[str, Any]
-        if not indicator.available or (
+        if indicator.id in REFERRAL_INDICATORS and cells.referrals is not None:
+            entry = _referral_entry(indicator.id, cells.referrals, catalogue)
+        elif not indicator.available or (
             indicator.source == "availability" and cells.free_places is None
         ):
             entry = {"value": None, "available": False, "note": NOT_AVAILABLE, "n": 0,
@@ -189,6 +214,52 @@ def assemble(
         "public": public,
         "indicators": out,
     }
+
+
+def _referral_entry(key: str, r: ReferralCells, catalogue: Catalogue) -> dict[str, Any]:
+    if key == "first_contact_on_time":
+        urgencies = catalogue.categories["urgency"]
+        n = sum(r.contact_counted.values())
+        value = {
+            u: _ratio(r.contact_on_time.get(u, 0), r.contact_counted.get(u, 0)) for u in urgencies
+        }
+        return {"value": value, "n": n, "complete": 1.0 if n else None}
+    if key == "acknowledged_on_time":
+        n = r.acknowledge_counted
+        return {"value": _ratio(r.acknowledged_on_time, n), "n": n,
+                "complete": 1.0 if n else None}  # fmt: skip
+    if key == "breaches":
+        counts = {timer: r.breaches.get(timer, 0) for timer in TIMERS}
+        n = sum(counts.values())
+        return {"value": counts, "n": n, "complete": 1.0 if n else None}
+    # referrals_declined
+    from coordination.referrals import DECLINE_REASONS
+
+    reasons = {code: r.decline_reasons.get(code, 0) for code in DECLINE_REASONS}
+    value = {**_ratio(r.declined, r.requested), "reasons": reasons}
+    return {"value": value, "n": r.requested, "complete": 1.0 if r.requested else None}
+
+
+def _publish_referrals(out: dict[str, Any], exact: dict[str, Any]) -> None:
+    """The small-number rules for the referral indicators (when computed)."""
+    for key in REFERRAL_INDICATORS:
+        entry = exact.get(key)
+        if entry is None or entry.get("available") is False:
+            continue
+        value = entry["value"]
+        n: Published = SMALL if is_small(entry["n"]) else entry["n"]
+        if key == "first_contact_on_time":
+            shown: Any = {
+                u: suppress_ratio(r["numerator"], r["denominator"]) for u, r in value.items()
+            }
+        elif key == "acknowledged_on_time":
+            shown = suppress_ratio(value["numerator"], value["denominator"])
+        elif key == "breaches":
+            shown, n = suppress_breakdown(value, entry["n"])
+        else:
+            reasons, _total = suppress_breakdown(value["reasons"], value["numerator"])
+            shown = {**suppress_ratio(value["numerator"], value["denominator"]), "reasons": reasons}
+        out[key] = {**entry, "value": shown, "n": n}
 
 
 def publish(exact: dict[str, Any]) -> dict[str, Any]:
@@ -242,6 +313,7 @@ def publish(exact: dict[str, Any]) -> dict[str, Any]:
     if isinstance(shown_total, str):
         out["needs_reconciliation"]["value"]["denominator"] = shown_total
         out["needs_reconciliation"]["value"]["pct"] = NO_PCT
+    _publish_referrals(out, exact)
     return out
 
 

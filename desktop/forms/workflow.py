@@ -77,6 +77,7 @@ def role_label(role: str) -> str:
         "outreach": _("outreachmedewerker"),
         "trainer": _("trainer"),
         "coordinator": _("spelverdeler"),
+        "receiver": _("ontvangende partij"),
         SYNC_ACTOR: _("synchronisatie"),
     }
     return labels.get(role, role)

@@ -32,6 +32,7 @@ from doorloop_protocol.workflow import (  # the rules the central API enforces t
 
 if TYPE_CHECKING:
     from desktop.forms import FormDefinition, FormState
+    from desktop.session.referrals import ReferralDesk
     from desktop.store import Case
     from desktop.sync.events import SyncStatus
 
@@ -106,6 +107,25 @@ class DeskSession:
     @property
     def training(self) -> bool:
         return self.store.training
+
+    @property
+    def referrals(self) -> ReferralDesk:
+        """Referrals: *Overdragen aan…*, the answers, *Verlopen afspraken* and *Plaatsing
+        nodig* (``desktop.session.referrals``)."""
+        from desktop.session.referrals import ReferralDesk
+
+        return ReferralDesk(self, self.organization_id)
+
+    def organization_id(self) -> str | None:
+        """The directory organisation a ``receiver`` answers for: the one the central
+        API bound its account to (learnt at login), else None."""
+        from desktop.store.sync_state import SyncState
+
+        user = SyncState(self.store.db).get("auth.user")
+        if not user:
+            return None
+        value = json.loads(user).get("organization_id")
+        return None if value is None else str(value)
 
     # -- cases -----------------------------------------------------------------------------
 

@@ -16,6 +16,13 @@ if TYPE_CHECKING:
     from desktop.store.errors import NotFoundError, StoreError, StoreLocked, WrongPassphrase
     from desktop.store.models import AuditEvent, Case, CaseVersion
     from desktop.store.records import ROLES, Actor, CaseSummary, Profile
+    from desktop.store.referrals import (
+        OverdueAlert,
+        PlacementNeeded,
+        ReferralRepository,
+        ReferralView,
+        RefusedEvent,
+    )
     from desktop.store.store import (
         MIN_PASSPHRASE_LENGTH,
         Store,
@@ -39,6 +46,11 @@ _WHERE = {
     "Actor": "records",
     "CaseSummary": "records",
     "Profile": "records",
+    "OverdueAlert": "referrals",
+    "PlacementNeeded": "referrals",
+    "ReferralRepository": "referrals",
+    "ReferralView": "referrals",
+    "RefusedEvent": "referrals",
     "MIN_PASSPHRASE_LENGTH": "store",
     "Store": "store",
     "actor_for": "store",
@@ -73,7 +85,12 @@ __all__ = [
     "CaseVersion",
     "ChainReport",
     "NotFoundError",
+    "OverdueAlert",
+    "PlacementNeeded",
     "Profile",
+    "ReferralRepository",
+    "ReferralView",
+    "RefusedEvent",
     "Store",
     "StoreError",
     "StoreLocked",

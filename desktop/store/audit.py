@@ -42,6 +42,8 @@ ACTIONS = frozenset(
         "lock",
         "profile_created",
         "reconcile",
+        "referral",
+        "referral_alert_ack",
     }
 )
 _FIELDS = (

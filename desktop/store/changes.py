@@ -6,8 +6,9 @@ file (the desk's, the sync worker's), the case ids reach every listener of the f
 :class:`ChangeFeed` once the transaction has **committed** — never for a rollback.
 
 How writes are noticed: each connection gets temporary triggers (:func:`watch`) that
-note the case id of every row written to ``cases`` and ``case_versions`` in a temporary
-table; after a commit, :meth:`desktop.store.database.Database.atomic` takes the noted
+note the case id of every row written to ``cases``, ``case_versions`` and
+``referral_events`` (a referral of the case moved) in a temporary table; after a
+commit, :meth:`desktop.store.database.Database.atomic` takes the noted
 ids (:func:`take`) and publishes them. A writer therefore needs no call of its own, and
 a new writer cannot forget one. Only case ids travel, never content.
 
@@ -95,6 +96,12 @@ _TRIGGERS = (
     "BEGIN INSERT OR IGNORE INTO changed_cases VALUES (new.case_id); END",
     "CREATE TEMP TRIGGER IF NOT EXISTS note_version_update "
     "AFTER UPDATE OF answers, status, banners_shown ON main.case_versions "
+    "BEGIN INSERT OR IGNORE INTO changed_cases VALUES (new.case_id); END",
+    # a referral of the case moved (a local move, a pulled event, a refusal)
+    "CREATE TEMP TRIGGER IF NOT EXISTS note_referral_insert AFTER INSERT ON main.referral_events "
+    "BEGIN INSERT OR IGNORE INTO changed_cases VALUES (new.case_id); END",
+    "CREATE TEMP TRIGGER IF NOT EXISTS note_referral_update "
+    "AFTER UPDATE OF state, server_seq ON main.referral_events "
     "BEGIN INSERT OR IGNORE INTO changed_cases VALUES (new.case_id); END",
 )
 

@@ -147,4 +147,78 @@ def _003_resolves_and_decision_date(db: Database) -> None:
         set_head(db, case_id, head_id, status=status)
 
 
-MIGRATIONS = [_001_initial, _002_outbox_by_case, _003_resolves_and_decision_date]
+def _004_referrals(db: Database) -> None:
+    # (IF NOT EXISTS: a test re-runs the migrations after 2 on a newer store.)
+    # Referrals (coordination.referrals): each move an immutable event. `state` is
+    # 'local' (made here, not yet stored centrally), 'synced' (pulled, with its server
+    # seq) or 'refused' (the central API refused it: kept and shown as a conflict).
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS referral_events (
+            n INTEGER PRIMARY KEY AUTOINCREMENT,
+            event_id TEXT NOT NULL UNIQUE,
+            referral_id TEXT NOT NULL, case_id TEXT NOT NULL,
+            move TEXT NOT NULL, at TEXT NOT NULL,
+            body TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'local',
+            server_seq INTEGER,
+            refused_reason TEXT
+        )"""
+    )
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS referral_events_referral ON referral_events (referral_id, n)"
+    )
+    # The fold of each referral's events, for the lists (rebuilt on each of its events).
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS referrals (
+            id TEXT PRIMARY KEY,
+            case_id TEXT NOT NULL,
+            status TEXT NOT NULL,
+            is_open INTEGER NOT NULL,
+            to_unit_id TEXT, to_organization_id TEXT, to_name TEXT,
+            urgency TEXT,
+            requested_at TEXT NOT NULL,
+            last_event_id TEXT NOT NULL,
+            conflicts INTEGER NOT NULL DEFAULT 0
+        )"""
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS referrals_case ON referrals (case_id, requested_at)")
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS referrals_org ON referrals (to_organization_id, is_open)"
+    )
+    # Both timers of each referral: `due` in UTC ('YYYY-MM-DDTHH:MM:SSZ', so text order
+    # is time order); `running` while the step is still awaited; the referral's list
+    # columns copied in (rewritten with the timers on each event of the referral).
+    # Verlopen afspraken reads only the covering index: running timers with due < now,
+    # the oldest due (longest overdue) first.
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS referral_timers (
+            referral_id TEXT NOT NULL, timer TEXT NOT NULL,
+            case_id TEXT NOT NULL,
+            due TEXT NOT NULL,
+            running INTEGER NOT NULL,
+            status TEXT NOT NULL, urgency TEXT,
+            to_unit_id TEXT, to_organization_id TEXT, to_name TEXT,
+            PRIMARY KEY (referral_id, timer)
+        ) WITHOUT ROWID"""
+    )
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS referral_timers_due ON referral_timers (due, referral_id, "
+        "timer, case_id, status, urgency, to_unit_id, to_organization_id, to_name) "
+        "WHERE running = 1"
+    )
+    # A user's acknowledgement of a breach alert (the alert stays in the list, silenced).
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS referral_alert_acks (
+            referral_id TEXT NOT NULL, timer TEXT NOT NULL, user_id TEXT NOT NULL,
+            acknowledged_at TEXT NOT NULL,
+            PRIMARY KEY (referral_id, timer, user_id)
+        )"""
+    )
+
+
+MIGRATIONS = [
+    _001_initial,
+    _002_outbox_by_case,
+    _003_resolves_and_decision_date,
+    _004_referrals,
+]

@@ -139,7 +139,7 @@ class OutboxItem(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
     id: int
-    kind: Literal["version", "audit"]
+    kind: Literal["version", "audit", "referral_event"]
     item_id: str
     case_id: str | None
     payload: dict[str, Any]

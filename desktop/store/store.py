@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import sqlite_utils
 
     from desktop.store.outbox import Outbox
+    from desktop.store.referrals import ReferralRepository
 
 MIN_PASSPHRASE_LENGTH = 10
 LANGUAGES = ("nl", "en")
@@ -63,6 +64,7 @@ class Store:
         self._outbox: Outbox | None = None
         self._audit = AuditLog(db, None if self.training else self._queue)
         self._cases = CaseRepository(db, self._audit, self._queue)
+        self._referrals: ReferralRepository | None = None
 
     def _queue(self) -> Outbox:
         """The outbox, made on first use (it loads the sync models)."""
@@ -76,6 +78,18 @@ class Store:
     def cases(self) -> CaseRepository:
         self._require_unlocked()
         return self._cases
+
+    @property
+    def referrals(self) -> ReferralRepository:
+        """Referral events and the lists made from them (made on first use)."""
+        self._require_unlocked()
+        if self._referrals is None:
+            from desktop.store.referrals import ReferralRepository
+
+            self._referrals = ReferralRepository(
+                self.sql, self._audit, None if self.training else self._queue
+            )
+        return self._referrals
 
     @property
     def audit(self) -> AuditLog:

@@ -81,6 +81,7 @@ from doorloop_protocol import (
     PullResponse,
     PushResponse,
     PushResult,
+    ReferralEventChange,
     TombstoneChange,
     UnitAnswer,
     VersionItem,
@@ -108,11 +109,18 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+REFERRAL_KIND = "referral_event"  # desktop.store.referrals.OUTBOX_KIND
+_LISTS = (("version", "versions"), ("audit", "audit_events"), (REFERRAL_KIND, "referral_events"))
+
+
 def _push_body(ready: list[WireItem]) -> bytes:
     """The push request body, assembled from the items' stored wire JSON."""
-    versions = ",".join(i.wire_json for i in ready if i.kind == "version")
-    events = ",".join(i.wire_json for i in ready if i.kind != "version")
-    return f'{{"versions":[{versions}],"audit_events":[{events}]}}'.encode()
+    parts = []
+    for kind, name in _LISTS:
+        items = ",".join(i.wire_json for i in ready if i.kind == kind)
+        if items or kind != REFERRAL_KIND:
+            parts.append(f'"{name}":[{items}]')
+    return ("{" + ",".join(parts) + "}").encode()
 
 
 def _answers(
@@ -126,8 +134,12 @@ def _answers(
     matched by position alone.
     """
     paired: list[tuple[WireItem, PushResult | None]] = []
-    for kind, results in (("version", response.versions), ("audit", response.audit_events)):
-        items = [i for i in ready if (i.kind == "version") == (kind == "version")]
+    for kind, results in (
+        ("version", response.versions),
+        ("audit", response.audit_events),
+        (REFERRAL_KIND, response.referral_events),
+    ):
+        items = [i for i in ready if i.kind == kind]
         for index, item in enumerate(items):
             result = results[index] if index < len(results) else None
             if result is not None and result.stored and result.id != item.item_id:
@@ -477,6 +489,9 @@ class SyncEngine:
         error: str | None = None
         try:
             self._push(counts, conflicts)
+            # after every version batch is settled: a referral names a case the server
+            # must know already (batches in flight may arrive out of order)
+            self._push(counts, conflicts, (REFERRAL_KIND,))
             self._pull(counts, conflicts, resync)
         except NotLoggedIn as exc:
             outcome, error = "login_required", str(exc)
@@ -756,6 +771,10 @@ class SyncEngine:
         self.store.outbox.quarantine(item.item_id, f"{reason}: {detail}")
         if item.kind == "version":
             message = _("Een versie van een casus is door de centrale server geweigerd: {why}")
+        elif item.kind == REFERRAL_KIND:
+            # kept on this desk as a conflict of its referral, no longer applied
+            self.store.referrals.mark_refused(item.item_id, f"{reason}: {detail}")
+            message = _("Een stap in een verwijzing is door de centrale server geweigerd: {why}")
         else:
             message = _("Een auditregel is door de centrale server geweigerd: {why}")
         self._emit(
@@ -878,6 +897,8 @@ class SyncEngine:
             change, DirectoryUnitChange | DirectoryOrganizationChange | DirectoryRegionChange
         ):
             self.state.put_reference(change.kind, change.id, change.data, change.seq)
+        elif isinstance(change, ReferralEventChange):
+            self.store.referrals.apply_pulled(change.data.model_dump(mode="json"), change.seq)
         elif isinstance(change, TombstoneChange):
             kind = change.data.object_kind
             if kind in ("provider", "form_definition") or kind in DIRECTORY_KINDS:

@@ -33,6 +33,7 @@ def role_names() -> dict[str, str]:
         "outreach": _("Outreach (mobiel duo)"),
         "trainer": _("Trainer"),
         "coordinator": _("Coördinator / spelverdeler"),
+        "receiver": _("Ontvangende partij"),
     }
 
 

@@ -48,6 +48,14 @@ def upgrade() -> None:
         sa.Column("acknowledge_due", sa.DateTime(timezone=True), nullable=True),
         sa.Column("first_contact_due", sa.DateTime(timezone=True), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("urgency", sa.String(10), nullable=True),
+        sa.Column("acknowledge_by", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("acknowledged_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("first_contact_by", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("first_contact_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("acknowledge_breached", sa.Boolean, nullable=False),
+        sa.Column("first_contact_breached", sa.Boolean, nullable=False),
+        sa.Column("decline_reason", sa.String(40), nullable=True),
     )
     op.create_index("ix_referrals_region_ack_due", "referrals", ["region_id", "acknowledge_due"])
     op.create_index(

@@ -265,3 +265,86 @@ def test_a_bad_referral_event_names_its_field(api: Api) -> None:
     )  # fmt: skip
     [result] = push(api, sender, unknown_case)
     assert (result["reason"], result["field"]) == ("unknown_case", "case_id")
+
+
+def test_the_referral_indicators_count_what_happened(api: Api) -> None:
+    from central_api.indicators.service import parse_period, report
+
+    sender = api.login("tess", role="triagist")
+    party = receiver(api, "rob", "org-1")
+    received = NOW - timedelta(hours=3)
+    outcomes = []
+    for n in range(6):
+        item = version(answers={"call.received_at": received.isoformat(), "call.channel": "chat"})
+        api.push(sender, [item])
+        rid = str(uuid.uuid4())
+        ack = NOW - timedelta(hours=2) if n < 4 else NOW + timedelta(hours=1)
+        req = event(
+            api, sender, "request", referral_id=rid, case_id=item["case_id"],
+            at=NOW - timedelta(hours=2, minutes=30), payload=request_payload(ack=ack),
+        )  # fmt: skip
+        push(api, sender, req)
+        if n in (0, 4):  # answered on time (n=4) and late (n=0, breached)
+            reason = "other" if n == 0 else "no_capacity"
+            payload = {"reason": reason, "text": "vol"} if reason == "other" else {"reason": reason}
+            decline = event(
+                api, party, "decline", referral_id=rid, case_id=item["case_id"],
+                after=req["event_id"], payload=payload, organization="org-1",
+            )  # fmt: skip
+            outcomes.append(push(api, party, decline)[0]["result"])
+    assert outcomes == ["created", "created"]
+    today = NOW.date()
+    period = parse_period(today - timedelta(days=1), today + timedelta(days=1))
+    got = report(api.storage.engine, "noord", period)
+    ind = got["indicators"]
+    assert ind["referrals_declined"]["value"]["numerator"] == 2
+    assert ind["referrals_declined"]["value"]["denominator"] == 6
+    assert ind["referrals_declined"]["value"]["reasons"]["other"] == 1
+    assert ind["referrals_declined"]["value"]["reasons"]["no_capacity"] == 1
+    # acknowledge: n=0..3 due two hours ago (one answered late), n=4 answered in time
+    assert ind["acknowledged_on_time"]["value"] == {
+        "pct": 20.0, "numerator": 1, "denominator": 5,
+    }  # fmt: skip
+    assert ind["breaches"]["value"] == {"acknowledge": 4, "first_contact": 0}
+    assert ind["placement_wait"]["value"] is None
+    public = report(api.storage.engine, "noord", period, public=True)
+    assert public["indicators"]["breaches"]["value"] == {"acknowledge": "<5", "first_contact": 0}
+
+
+def test_purging_a_case_removes_its_referrals_with_tombstones_for_the_receiver(
+    api: Api,
+) -> None:
+    sender = api.login("tess", role="triagist")
+    party = receiver(api, "rob", "org-1")
+    case_id = a_case(api, sender)
+    rid = str(uuid.uuid4())
+    req = event(api, sender, "request", referral_id=rid, case_id=case_id, payload=request_payload())
+    push(api, sender, req)
+    api.storage.purge_case(case_id)
+    assert api.storage.referral(rid) is None
+    changes = api.pull_all(party)
+    assert [(c["kind"], c["data"]) for c in changes if c["id"] == req["event_id"]] == [
+        ("tombstone", {"object_kind": "referral_event"})
+    ]
+
+
+def test_the_web_page_answers_through_the_same_rules(api: Api, storage: Storage) -> None:
+    sender = api.login("tess", role="triagist")
+    tokens = [receiver(api, name, "org-1")["Authorization"][7:] for name in ("rob", "ria")]
+    case_id = a_case(api, sender)
+    rid = str(uuid.uuid4())
+    req = event(api, sender, "request", referral_id=rid, case_id=case_id, payload=request_payload())
+    push(api, sender, req)
+    rob, ria = (storage.principal(token) for token in tokens)  # the web page's sign-in
+    assert rob is not None and ria is not None and rob.organization_id == "org-1"
+    [mine] = storage.referrals_of_organization(rob.region_id, "org-1")
+    assert mine.id == rid and mine.summary == {"urgency": "U2", "age_band": "12-15"}
+    seen = mine.last_event_id
+    first = storage.answer_referral(rob, rid, "accept", {"first_contact_at": NOW.isoformat()})
+    assert first.result == "created"
+    late = storage.answer_referral(ria, rid, "decline", {"reason": "age"}, after=seen)
+    assert (late.result, late.reason, late.stored) == ("conflict", "concurrent_move", False)
+    bad = storage.answer_referral(rob, rid, "start", {"colour": "red"})
+    assert (bad.result, bad.field) == ("rejected", "payload.colour")
+    unknown = storage.answer_referral(rob, str(uuid.uuid4()), "receive")
+    assert (unknown.reason, unknown.field) == ("unknown_referral", "referral_id")
