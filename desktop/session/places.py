@@ -1,5 +1,5 @@
 """*Plaats zoeken*: match a triaged case against the directory this desk last pulled, and
-reserve a place (a hold on the central API).
+reserve a place (a hold on the central API) and refer the case to it.
 
 The search runs ``coordination.matching`` on the case as it stands and the desk's kept
 directory (``desktop.sync.directory``): it works offline, and says *stand van* (as of) the
@@ -7,18 +7,19 @@ last complete pull. A stale figure is shown with its age, never hidden. Reservin
 the central API: :meth:`PlaceSearch.reserve_call` reads the server address and token
 here (the store's thread) and returns a call that any thread may run (HTTP only); the
 unit it answers with goes into the kept directory with :meth:`PlaceSearch.keep`.
+:meth:`PlaceSearch.refer` is *Overdragen aan…* the unit (``desktop.session.referrals``).
 Qt-free; every user text in Dutch with English through ``desktop.i18n``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from coordination.asks import CaseError
-from coordination.directory import DirectoryError
+from coordination.directory import Directory, DirectoryError
 from coordination.matching import MatchResult, match_case
 from coordination.texts import code_text, duration
 from desktop.i18n import _, language
@@ -47,6 +48,7 @@ class MatchRow:
     age: str  # "14 uur"
     reasons: tuple[str, ...]
     flags: tuple[str, ...]
+    held_for_case: bool = False  # this case holds a place here
 
     def line(self) -> str:
         """One line for the list: rank, name, free places, freshness."""
@@ -55,13 +57,16 @@ class MatchRow:
             if self.stale
             else _("bijgewerkt {age} geleden").format(age=self.age)
         )
-        return _("{rank}. {name} ({organization}) — {free} vrij — {fresh}").format(
+        line = _("{rank}. {name} ({organization}) — {free} vrij — {fresh}").format(
             rank=self.rank,
             name=self.name,
             organization=self.organization,
             free=self.free,
             fresh=fresh,
         )
+        if self.held_for_case:
+            line += " — " + _("plaats gereserveerd voor deze casus")
+        return line
 
 
 @dataclass(frozen=True)
@@ -130,13 +135,20 @@ class PlaceSearch:
         moment = at or datetime.now(UTC)
         lang = language()
         try:
-            result = match_case(case.to_json(), kept.directory, moment, lang)
+            result = match_case(
+                case.to_json(), without_holds_of(kept.directory, case_id), moment, lang
+            )
         except CaseError as error:
             raise PlaceError(
                 _("De casus kan niet worden gematcht: {why}").format(why=error)
             ) from error
         directory = kept.directory
         names = {org.id: org.name for org in directory.organizations}
+        held_here = {
+            unit.id
+            for unit in directory.units
+            if any(hold.case_id == case_id for hold in unit.capacity.holds)
+        }
         matches = tuple(
             MatchRow(
                 outcome.unit.id,
@@ -148,6 +160,7 @@ class PlaceSearch:
                 duration(outcome.age_seconds, lang),
                 tuple(outcome.reasons(result.asks, lang)),
                 outcome.flags,
+                outcome.unit.id in held_here,
             )
             for rank, outcome in enumerate(result.matches, start=1)
         )
@@ -224,6 +237,25 @@ class PlaceSearch:
 
         return call
 
+    def refer(self, case_id: str, unit_id: str) -> Any:
+        """*Overdragen aan…* the unit: a ``requested`` referral to it (works offline; it
+        is sent with the next sync). Raises PlaceError with the Dutch reason."""
+        from desktop.session.referrals import ReferralRefused
+
+        kept = self.directory()
+        if kept is None:
+            raise PlaceError(_("Deze desk heeft nog geen sociale kaart met plaatsen."))
+        try:
+            unit = kept.directory.unit(unit_id)
+        except KeyError as error:
+            raise PlaceError(_("Deze unit staat niet meer in de sociale kaart.")) from error
+        try:
+            return self.session.referrals.refer(
+                case_id, unit_id=unit.id, organization_id=unit.organization_id
+            )
+        except ReferralRefused as refused:
+            raise PlaceError(" ".join(refused.reasons)) from refused
+
     def keep(self, unit: dict[str, Any]) -> None:
         """Store a unit the server answered with in the kept directory (this thread)."""
         unit_id = str(unit.get("id", ""))
@@ -233,6 +265,25 @@ class PlaceSearch:
         with self.session.store.atomic():
             seq = state.reference_seq("directory_unit", unit_id)
             state.put_reference("directory_unit", unit_id, unit, seq)
+
+
+def without_holds_of(directory: Directory, case_id: str) -> Directory:
+    """The directory as this case sees it: its own holds do not take its place away."""
+    if not any(hold.case_id == case_id for unit in directory.units for hold in unit.capacity.holds):
+        return directory
+    units = tuple(
+        replace(
+            unit,
+            capacity=replace(
+                unit.capacity,
+                holds=tuple(h for h in unit.capacity.holds if h.case_id != case_id),
+            ),
+        )
+        if any(hold.case_id == case_id for hold in unit.capacity.holds)
+        else unit
+        for unit in directory.units
+    )
+    return Directory(directory.organizations, units, directory.freshness_limit_hours)
 
 
 def reason_words(codes: tuple[str, ...]) -> list[str]:

@@ -4,7 +4,9 @@ the desk's kept directory, stale figures marked *verouderd* with their age.
 
 *Reserveren* places a hold on the selected unit through the central API (in a thread;
 the answer comes back as a signal). Keyboard: the list of matches has the focus, arrows
-choose, Alt+R reserves, Esc closes. Calls :mod:`desktop.session.places` only.
+choose, Alt+R reserves, Alt+O (*Overdragen aan…*) makes the ``requested`` referral to
+the unit (``desktop.session.referrals``; offline too, sent with the sync), Esc closes.
+Calls :mod:`desktop.session.places` only.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class PlacesPanel(QDialog):
     """Search and reserve a place for one case."""
 
     reserved = Signal(object)  # the unit (JSON) as it now stands
+    referred = Signal(str)  # the unit id a referral was made to
     _answered = Signal(object, object)  # (unit or None, error text or None), from a thread
 
     def __init__(
@@ -76,11 +79,15 @@ class PlacesPanel(QDialog):
         self.reserve_button = QPushButton(_("&Reserveren"))
         _named(self.reserve_button, "place_reserve", _("Reserveren"))
         self.reserve_button.setEnabled(False)
+        self.refer_button = QPushButton(_("&Overdragen aan…"))
+        _named(self.refer_button, "place_refer", _("Overdragen aan deze unit"))
+        self.refer_button.setEnabled(False)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close = buttons.button(QDialogButtonBox.StandardButton.Close)
         close.setText(_("Sluiten"))
         _named(close, "place_close", _("Sluiten"))
         buttons.addButton(self.reserve_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.refer_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         for widget in (
             self.as_of, self.asks, self.status, matches_label, self.matches, self.reasons,
@@ -89,10 +96,12 @@ class PlacesPanel(QDialog):
             layout.addWidget(widget)
         self.matches.currentItemChanged.connect(self._show_reasons)
         self.reserve_button.clicked.connect(self.reserve)
+        self.refer_button.clicked.connect(self.refer)
         self._answered.connect(self._after_reserve, Qt.ConnectionType.QueuedConnection)
         QWidget.setTabOrder(self.matches, self.reasons)
         QWidget.setTabOrder(self.reasons, self.reserve_button)
-        QWidget.setTabOrder(self.reserve_button, self.excluded)
+        QWidget.setTabOrder(self.reserve_button, self.refer_button)
+        QWidget.setTabOrder(self.refer_button, self.excluded)
         QWidget.setTabOrder(self.excluded, close)
         self.resize(720, 560)
         self.refresh()
@@ -112,6 +121,7 @@ class PlacesPanel(QDialog):
             self.asks.setText("")
             self._say(error.message)
             self.reserve_button.setEnabled(False)
+            self.refer_button.setEnabled(False)
             return
         self.outcome = outcome
         self.as_of.setText(as_of_text(outcome.as_of))
@@ -150,6 +160,7 @@ class PlacesPanel(QDialog):
         if current is None or self.outcome is None:
             self.reasons.clear()
             self.reserve_button.setEnabled(False)
+            self.refer_button.setEnabled(False)
             return
         unit_id = current.data(UNIT_ROLE)
         row = next((r for r in self.outcome.matches if r.unit_id == unit_id), None)
@@ -157,6 +168,7 @@ class PlacesPanel(QDialog):
         self.reasons.setText(text)
         self.reasons.setAccessibleDescription(text)
         self.reserve_button.setEnabled(row is not None)
+        self.refer_button.setEnabled(row is not None)
 
     def _say(self, text: str) -> None:
         self.status.setText(text)
@@ -193,6 +205,24 @@ class PlacesPanel(QDialog):
 
         threading.Thread(target=work, name="place-hold", daemon=True).start()
 
+    def refer(self) -> None:
+        """*Overdragen aan…* the selected unit (a requested referral, sent with the sync)."""
+        unit_id = self.selected_unit()
+        if unit_id is None or self.outcome is None:
+            return
+        row = next((r for r in self.outcome.matches if r.unit_id == unit_id), None)
+        try:
+            self.search.refer(self.case_id, unit_id)
+        except PlaceError as error:
+            self._say(error.message)
+            return
+        self._say(
+            _(
+                "Verwijzing aangemaakt naar {name}; die gaat mee met de volgende synchronisatie."
+            ).format(name=row.name if row else unit_id)
+        )
+        self.referred.emit(unit_id)
+
     def _after_reserve(self, unit: dict[str, Any] | None, error: str | None) -> None:
         if unit is None:
             self._say(error or "")
@@ -201,5 +231,8 @@ class PlacesPanel(QDialog):
         self.search.keep(unit)
         name = str(unit.get("name", unit.get("id", "")))
         self.refresh()
+        for row in range(self.matches.count()):  # keep the reserved unit chosen
+            if self.matches.item(row).data(UNIT_ROLE) == unit.get("id"):
+                self.matches.setCurrentRow(row)
         self._say(_("Plaats gereserveerd bij {name}. Maak nu de verwijzing.").format(name=name))
         self.reserved.emit(unit)

@@ -93,7 +93,21 @@ def test_ctrl_shift_p_shows_ranked_matches_and_reasons_offline(qtbot: QtBot, sto
     # offline: reserving says it needs the central API
     qtbot.keyClick(panel, Qt.Key.Key_R, ALT)
     qtbot.waitUntil(lambda: "alleen online" in panel.status.text())
-    for widget in (panel.matches, panel.excluded, panel.reserve_button, panel.reasons):
+    # Overdragen aan… the chosen unit: a requested referral, kept until the next sync
+    chosen = panel.selected_unit()
+    qtbot.keyClick(panel, Qt.Key.Key_O, ALT)
+    qtbot.waitUntil(lambda: "Verwijzing aangemaakt" in panel.status.text())
+    [view_of] = triagist.referrals.of_case(case_id)
+    referral = view_of.referral
+    assert referral.status.value == "requested" and referral.to_unit_id == chosen
+    assert view_of.pending == 1
+    for widget in (
+        panel.matches,
+        panel.excluded,
+        panel.reserve_button,
+        panel.refer_button,
+        panel.reasons,
+    ):
         assert widget.objectName() and widget.accessibleName()
     qtbot.keyClick(panel, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not panel.isVisible())
@@ -148,7 +162,16 @@ def test_reserveren_places_a_hold_on_the_real_server(
         kept = {u["id"]: u for u in SyncState(store.db).reference("directory_unit")}
         assert len(kept[unit_id]["capacity"]["holds"]) >= 1
         after = [r for r in panel.outcome.matches if r.unit_id == unit_id]  # type: ignore[union-attr]
-        assert not after or after[0].free == before - 1
+        # its own hold does not take the place away from this case; the row says so
+        assert after and after[0].free == before and after[0].held_for_case
+        assert panel.selected_unit() == unit_id
+        assert "gereserveerd voor deze casus" in panel.matches.currentItem().text()
+        # Overdragen aan… the reserved unit: the requested referral waits for the sync
+        # (the push of referrals is tested in tests/integration/sync/test_referrals.py)
+        qtbot.keyClick(panel.matches, Qt.Key.Key_O, ALT)
+        qtbot.waitUntil(lambda: "Verwijzing aangemaakt" in panel.status.text())
+        [sent] = triagist.referrals.of_case(case_id)
+        assert sent.referral.to_unit_id == unit_id and sent.pending == 1
     central = Storage.open(url)
     try:
         unit = central.export_directory("noord").unit(str(unit_id))
