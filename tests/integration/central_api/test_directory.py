@@ -283,3 +283,40 @@ def test_free_places_indicator_comes_from_the_capacity_history(api: Api) -> None
     assert entry["n"] == 12 and 0 < entry["complete"] <= 1
     assert entry["value"]["secure_youth_care"]["mean_free"] > 0
     assert date.fromisoformat(got["from"]) < today
+
+
+def test_the_directory_cli_as_a_process(database_url: str, tmp_path: Path) -> None:
+    from tests.helpers.central import central
+
+    url = ("--database-url", database_url)
+    assert central("region", "add", "noord", *url).returncode == 0
+    done = central("directory", "import", str(DEMO), "--region", "noord", *url)
+    assert done.returncode == 0, done.stderr
+    assert "12 new" in done.stdout
+    hsds = tmp_path / "noord-hsds.json"
+    exported = central("directory", "export", "--region", "noord", "--format", "hsds",
+                       "-o", str(hsds), *url)  # fmt: skip
+    assert exported.returncode == 0, exported.stderr
+    again = central("directory", "import", str(hsds), "--region", "noord", *url)
+    assert again.returncode == 0 and "0 new" in again.stdout and "removed" in again.stdout
+    plain = central("directory", "export", "--region", "noord", *url)
+    assert load_directory(json.loads(plain.stdout)).unit("u-zuidland-iht").capacity.maximum == 5
+    history = central("directory", "history", "--region", "noord", "--unit", "u-zuidland-iht",
+                      *url)  # fmt: skip
+    rows = [json.loads(line) for line in history.stdout.splitlines()]
+    assert rows[0]["source"] == "import" and rows[0]["available"] == [None, 2]
+    bad = demo()
+    bad["units"][0]["min_age"] = 19
+    bad["units"][1]["capacity"]["available"] = -1
+    bad["units"][2]["colour"] = "blue"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(bad), encoding="utf-8")
+    refused = central("directory", "import", str(path), "--region", "noord", *url)
+    assert refused.returncode == 2
+    assert 'units[0].min_age (unit "u-noordkust-crisisbedden"): 19 is more than max_age' in (
+        refused.stderr
+    )
+    assert "units[1].capacity.available" in refused.stderr
+    assert "units[2].colour" in refused.stderr and "unknown key" in refused.stderr
+    unknown = central("directory", "import", str(DEMO), "--region", "zuid", *url)
+    assert unknown.returncode == 1 and "no region 'zuid'" in unknown.stderr
