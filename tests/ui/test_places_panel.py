@@ -25,6 +25,8 @@ from desktop.ui.intake_view import IntakeView
 from desktop.ui.places_panel import PlacesPanel
 from tests.helpers.central import PASSWORD, serve
 from tests.helpers.intake import session_with_role
+from tests.ui.mnemonics import doubles
+from tests.ui.test_accessibility import problems
 from tests.ui.test_intake_view import INTAKE, show
 
 DEMO = Path(__file__).resolve().parents[2] / "coordination" / "examples" / "directory-demo.json"
@@ -68,6 +70,8 @@ def test_ctrl_shift_p_shows_ranked_matches_and_reasons_offline(qtbot: QtBot, sto
     view = show(qtbot, IntakeView(triagist, case_id))
     panel = panel_of(qtbot, view)
     assert panel.accessibleName() == "Plaats zoeken"
+    assert problems(panel) == []  # every control named and reachable by Tab
+    assert doubles(panel) == {}  # no mnemonic used twice
     assert panel.as_of.text().startswith("Stand van: ")
     assert panel.outcome is not None and panel.outcome.placement_needed
     assert panel.matches.count() >= 1
