@@ -320,3 +320,14 @@ def test_the_directory_cli_as_a_process(database_url: str, tmp_path: Path) -> No
     assert "units[2].colour" in refused.stderr and "unknown key" in refused.stderr
     unknown = central("directory", "import", str(DEMO), "--region", "zuid", *url)
     assert unknown.returncode == 1 and "no region 'zuid'" in unknown.stderr
+
+
+def test_purging_a_case_removes_its_holds(api: Api) -> None:
+    imported(api)
+    sender = api.login("tess", role="triagist")
+    case_id = a_case(api, sender)
+    assert hold(api, sender, "u-zuidland-iht", case_id).status_code == 200
+    api.storage.purge_case(case_id)
+    assert api.storage.export_directory("noord").unit("u-zuidland-iht").capacity.holds == ()
+    desk = api.login("dana")
+    assert units_pulled(api, desk)["u-zuidland-iht"]["capacity"]["holds"] == []
