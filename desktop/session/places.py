@@ -95,8 +95,20 @@ class PlaceOutcome:
 def as_of_text(as_of: datetime | None) -> str:
     if as_of is None:
         return _("Stand van: onbekend (nog niet volledig gesynchroniseerd)")
-    local = as_of.astimezone()
-    return _("Stand van: {time}").format(time=local.strftime("%d-%m-%Y %H:%M"))
+    from desktop.timefmt import format_datetime
+
+    return _("Stand van: {time}").format(time=format_datetime(as_of))
+
+
+def setting_labels() -> dict[str, str]:
+    """The settings of the directory in words (domain/coordination.md §2)."""
+    return {
+        "ambulant_crisis": _("ambulante crisiszorg"),
+        "intensive_home": _("intensieve behandeling thuis"),
+        "crisis_bed": _("crisisbed"),
+        "clinical": _("klinische opname"),
+        "secure_youth_care": _("gesloten jeugdhulp"),
+    }
 
 
 class PlaceSearch:

@@ -28,7 +28,13 @@ from PySide6.QtWidgets import (
 
 from coordination.texts import route_label
 from desktop.i18n import _, language
-from desktop.session.places import PlaceError, PlaceOutcome, PlaceSearch, as_of_text
+from desktop.session.places import (
+    PlaceError,
+    PlaceOutcome,
+    PlaceSearch,
+    as_of_text,
+    setting_labels,
+)
 
 UNIT_ROLE = Qt.ItemDataRole.UserRole
 
@@ -46,10 +52,17 @@ class PlacesPanel(QDialog):
     _answered = Signal(object, object)  # (unit or None, error text or None), from a thread
 
     def __init__(
-        self, session: Any, case_id: str, parent: QWidget | None = None, *, search: Any = None
+        self,
+        session: Any,
+        case_id: str,
+        parent: QWidget | None = None,
+        *,
+        search: Any = None,
+        at: Any = None,
     ) -> None:
         super().__init__(parent)
         self.case_id = case_id
+        self.at = at  # the moment searched for (None: now; tools fix it)
         self.search: PlaceSearch = search or PlaceSearch(session)
         self.outcome: PlaceOutcome | None = None
         self.setWindowTitle(_("Plaats zoeken"))
@@ -114,7 +127,7 @@ class PlacesPanel(QDialog):
         self.excluded.clear()
         self.reasons.clear()
         try:
-            outcome = self.search.search(self.case_id)
+            outcome = self.search.search(self.case_id, self.at)
         except PlaceError as error:
             self.outcome = None
             self.as_of.setText("")
@@ -152,8 +165,10 @@ class PlacesPanel(QDialog):
         asks = outcome.result.asks
         age = _("onbekend") if asks.age is None else str(asks.age)
         route = route_label(asks.legal_route, language())
+        labels = setting_labels()
+        settings = _(" of ").join(labels.get(code, code) for code in asks.settings)
         return _("Gezocht: leeftijd {age}, juridisch kader {route}, zorgvorm {settings}.").format(
-            age=age, route=route, settings=", ".join(asks.settings)
+            age=age, route=route, settings=settings
         )
 
     def _show_reasons(self, current: QListWidgetItem | None, _previous: Any = None) -> None:
