@@ -27,7 +27,7 @@ import dataclasses
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, insert, select, update
@@ -135,8 +135,6 @@ def _stop_from(text: str | None) -> IntakeStop | None:
 
 def _aware(value: datetime) -> datetime:
     """SQLite gives naive datetimes back; every stored time is UTC."""
-    from datetime import UTC
-
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
@@ -443,6 +441,7 @@ class DirectoryStore(StorageCore):
         new: _NewUnits,
     ) -> str:
         cap = unit.capacity
+        measured = cap.updated.astimezone(UTC)  # stored in UTC: SQLite keeps no offset
         stop = _stop_json(cap.intake_stop)
         values = {
             "organization_id": unit.organization_id,
@@ -455,13 +454,13 @@ class DirectoryStore(StorageCore):
         }
         if before is None:  # new units are written together (see _write_new)
             new.units.append(
-                {"region_id": region_id, "id": unit.id, "updated_at": cap.updated, **values}
+                {"region_id": region_id, "id": unit.id, "updated_at": measured, **values}
             )
             new.history.append(
                 {
                     "region_id": region_id,
                     "unit_id": unit.id,
-                    "at": cap.updated,
+                    "at": measured,
                     "author_user_id": actor.user_id,
                     "author": actor.name,
                     "source": "import",
@@ -494,7 +493,7 @@ class DirectoryStore(StorageCore):
             cap.maximum,
             stop,
         )
-        updated_at = cap.updated if capacity_changed else _aware(before.updated_at)
+        updated_at = measured if capacity_changed else _aware(before.updated_at)
         conn.execute(
             update(db.directory_units)
             .where(db.directory_units.c.region_id == region_id, db.directory_units.c.id == unit.id)
@@ -502,7 +501,7 @@ class DirectoryStore(StorageCore):
         )
         if capacity_changed:
             _history(
-                conn, region_id, unit.id, cap.updated, actor, "import",
+                conn, region_id, unit.id, measured, actor, "import",
                 (before.available, before.intake_stop), (cap.available, cap.maximum, stop),
             )  # fmt: skip
         if not capacity_changed:
@@ -718,7 +717,7 @@ class DirectoryStore(StorageCore):
                     region_id=actor.region_id,
                     unit_id=unit_id,
                     case_id=case_id,
-                    until=until,
+                    until=until.astimezone(UTC),
                     created_at=now,
                     created_by=actor.user_id or actor.name,
                 )

@@ -83,6 +83,11 @@ def test_import_reaches_the_desks_and_exports_in_both_formats(api: Api) -> None:
     assert {u.id for u in pulled.units} == {u["id"] for u in demo()["units"]}
     exported = api.storage.export_directory("noord")
     assert load_directory(exported.to_json()).units == exported.units
+    # the moments are the file's (stored in UTC: SQLite keeps no offset)
+    original = load_directory(demo())
+    for unit in original.units:
+        assert exported.unit(unit.id).capacity.updated == unit.capacity.updated
+        assert exported.unit(unit.id).capacity.intake_stop == unit.capacity.intake_stop
     assert {u.id for u in from_hsds(to_hsds(exported)).units} == {u.id for u in exported.units}
     # a unit left out of the next import is removed (a tombstone reaches the desk)
     smaller = demo()
