@@ -699,6 +699,14 @@ class DirectoryStore(StorageCore):
             ).first()
             if row is None:
                 raise DirectoryRefused(404, "unit_id", f"No unit {unit_id!r}.", "not_found")
+            # a case the server knows must be of this region (one not pushed yet may be held)
+            case_region = conn.execute(
+                select(db.cases.c.region_id).where(db.cases.c.id == case_id)
+            ).scalar()
+            if case_region is not None and case_region != actor.region_id:
+                raise DirectoryRefused(
+                    404, "case_id", "No case with this id in your region.", "not_found"
+                )
             holds = _running_holds(conn, actor.region_id, now, [unit_id]).get(unit_id, [])
             if any(hold.case_id == case_id for hold in holds):
                 raise DirectoryRefused(

@@ -16,7 +16,7 @@ import pytest
 from central_api.storage import Storage
 from coordination.directory import load_directory
 from coordination.hsds import from_hsds, to_hsds
-from tests.integration.central_api.conftest import Api
+from tests.integration.central_api.conftest import Api, version
 from tests.integration.central_api.test_referrals import (
     a_case,
     event,
@@ -336,3 +336,14 @@ def test_purging_a_case_removes_its_holds(api: Api) -> None:
     assert api.storage.export_directory("noord").unit("u-zuidland-iht").capacity.holds == ()
     desk = api.login("dana")
     assert units_pulled(api, desk)["u-zuidland-iht"]["capacity"]["holds"] == []
+
+
+def test_a_hold_for_a_case_of_another_region_is_refused(api: Api) -> None:
+    imported(api)
+    elsewhere = api.login("zoe", role="triagist", region="zuid")
+    item = version(region="zuid")
+    assert api.push(elsewhere, [item])["versions"][0]["result"] == "created"
+    their_case = str(item["case_id"])
+    sender = api.login("tess", role="triagist")
+    refused = hold(api, sender, "u-zuidland-iht", their_case)
+    assert refused.status_code == 404 and refused.json()["error"]["field"] == "case_id"
