@@ -18,9 +18,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from coordination.asks import CaseError
+from coordination.asks import Asks, CaseError
 from coordination.directory import Directory, DirectoryError
-from coordination.matching import MatchResult, match_case
+from coordination.matching import MatchResult, match, match_case
 from coordination.texts import code_text, duration
 from desktop.i18n import _, language
 from desktop.store.sync_state import SyncState
@@ -131,8 +131,11 @@ class PlaceSearch:
                 )
             ) from error
 
-    def search(self, case_id: str, at: datetime | None = None) -> PlaceOutcome:
-        """Match the case as it stands against the kept directory (offline too)."""
+    def search(
+        self, case_id: str, at: datetime | None = None, asks: Asks | None = None
+    ) -> PlaceOutcome:
+        """Match the case as it stands against the kept directory (offline too); with
+        ``asks``, what the desk worker edited instead of what the case gives."""
         kept = self.directory()
         if kept is None:
             raise PlaceError(
@@ -146,10 +149,12 @@ class PlaceSearch:
             raise PlaceError(_("Plaats zoeken kan na de triagebeslissing."))
         moment = at or datetime.now(UTC)
         lang = language()
+        seen = without_holds_of(kept.directory, case_id)
         try:
-            result = match_case(
-                case.to_json(), without_holds_of(kept.directory, case_id), moment, lang
-            )
+            if asks is None:
+                result = match_case(case.to_json(), seen, moment, lang)
+            else:
+                result = match(asks, seen, moment, lang)
         except CaseError as error:
             raise PlaceError(
                 _("De casus kan niet worden gematcht: {why}").format(why=error)

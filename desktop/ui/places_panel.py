@@ -16,17 +16,25 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from coordination.texts import route_label
+from coordination.asks import Asks
+from coordination.directory import EXPERTISE, LEGAL_ROUTES
+from coordination.texts import expertise_label, route_label
 from desktop.i18n import _, language
 from desktop.session.places import (
     PlaceError,
@@ -63,6 +71,7 @@ class PlacesPanel(QDialog):
         super().__init__(parent)
         self.case_id = case_id
         self.at = at  # the moment searched for (None: now; tools fix it)
+        self.edited: Asks | None = None  # the asks the desk worker searched with
         self.search: PlaceSearch = search or PlaceSearch(session)
         self.outcome: PlaceOutcome | None = None
         self.setWindowTitle(_("Plaats zoeken"))
@@ -89,6 +98,7 @@ class PlacesPanel(QDialog):
         self.excluded = QListWidget()
         _named(self.excluded, "place_excluded", _("Niet passende units"))
         excluded_label.setBuddy(self.excluded)
+        editor = self._asks_editor()
         self.reserve_button = QPushButton(_("&Reserveren"))
         _named(self.reserve_button, "place_reserve", _("Reserveren"))
         self.reserve_button.setEnabled(False)
@@ -103,8 +113,8 @@ class PlacesPanel(QDialog):
         buttons.addButton(self.refer_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         for widget in (
-            self.as_of, self.asks, self.status, matches_label, self.matches, self.reasons,
-            excluded_label, self.excluded, buttons,
+            self.as_of, self.asks, editor, self.status, matches_label, self.matches,
+            self.reasons, excluded_label, self.excluded, buttons,
         ):  # fmt: skip
             layout.addWidget(widget)
         self.matches.currentItemChanged.connect(self._show_reasons)
@@ -115,8 +125,119 @@ class PlacesPanel(QDialog):
         QWidget.setTabOrder(self.reasons, self.reserve_button)
         QWidget.setTabOrder(self.reserve_button, self.refer_button)
         QWidget.setTabOrder(self.refer_button, self.excluded)
-        QWidget.setTabOrder(self.excluded, close)
-        self.resize(720, 560)
+        QWidget.setTabOrder(self.excluded, self.ask_age)
+        QWidget.setTabOrder(self.ask_age, self.ask_route)
+        QWidget.setTabOrder(self.ask_route, self.ask_settings)
+        QWidget.setTabOrder(self.ask_settings, self.ask_expertise)
+        QWidget.setTabOrder(self.ask_expertise, self.search_button)
+        QWidget.setTabOrder(self.search_button, close)
+        self.resize(760, 640)
+        self.refresh()
+
+    def _asks_editor(self) -> QGroupBox:
+        """The asks derived from the case, editable before searching again (Alt+Z)."""
+        lang = language()
+        box = QGroupBox(_("Zoekvraag (aan te passen)"))
+        _named(box, "place_asks_editor", _("Zoekvraag"))
+        row = QHBoxLayout(box)
+        form = QFormLayout()
+        self.ask_age = QSpinBox()
+        self.ask_age.setRange(-1, 30)
+        self.ask_age.setSpecialValueText(_("onbekend"))
+        _named(self.ask_age, "place_ask_age", _("Leeftijd"))
+        inner = self.ask_age.findChild(QLineEdit)  # what screen readers land on
+        if inner is not None:
+            inner.setAccessibleName(_("Leeftijd"))
+        self.ask_route = QComboBox()
+        for code in LEGAL_ROUTES:
+            self.ask_route.addItem(route_label(code, lang), code)
+        _named(self.ask_route, "place_ask_route", _("Juridisch kader"))
+        age_label = QLabel(_("&Leeftijd"))
+        age_label.setBuddy(self.ask_age)
+        route_label_widget = QLabel(_("&Juridisch kader"))
+        route_label_widget.setBuddy(self.ask_route)
+        form.addRow(age_label, self.ask_age)
+        form.addRow(route_label_widget, self.ask_route)
+        self.search_button = QPushButton(_("&Zoeken"))
+        _named(self.search_button, "place_search", _("Opnieuw zoeken met deze zoekvraag"))
+        self.search_button.clicked.connect(self.search_edited)
+        form.addRow(self.search_button)
+        row.addLayout(form)
+        self.ask_settings = self._checklist(
+            "place_ask_settings", _("Zorgvormen"), list(setting_labels().items())
+        )
+        self.ask_expertise = self._checklist(
+            "place_ask_expertise",
+            _("Expertise"),
+            [(code, expertise_label(code, lang)) for code in EXPERTISE],
+        )
+        for label_text, widget in (
+            (_("Zorg&vorm"), self.ask_settings),
+            (_("&Expertise"), self.ask_expertise),
+        ):
+            column = QVBoxLayout()
+            label = QLabel(label_text)
+            label.setBuddy(widget)
+            column.addWidget(label)
+            column.addWidget(widget)
+            row.addLayout(column)
+        return box
+
+    @staticmethod
+    def _checklist(name: str, accessible: str, items: list[tuple[str, str]]) -> QListWidget:
+        widget = QListWidget()
+        _named(widget, name, accessible)
+        widget.setMaximumHeight(110)
+        for code, text in items:
+            item = QListWidgetItem(text)
+            item.setData(UNIT_ROLE, code)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            widget.addItem(item)
+        return widget
+
+    def _show_asks(self, asks: Asks) -> None:
+        self.ask_age.setValue(-1 if asks.age is None else asks.age)
+        index = self.ask_route.findData(asks.legal_route)
+        self.ask_route.setCurrentIndex(max(index, 0))
+        for widget, chosen in (
+            (self.ask_settings, asks.settings),
+            (self.ask_expertise, asks.expertise),
+        ):
+            for row in range(widget.count()):
+                item = widget.item(row)
+                on = item.data(UNIT_ROLE) in chosen
+                item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+
+    def edited_asks(self) -> Asks | None:
+        """The asks as the fields now say (gender and municipality from the case)."""
+        if self.outcome is None:
+            return None
+        derived = self.outcome.result.asks
+
+        def checked(widget: QListWidget) -> tuple[str, ...]:
+            return tuple(
+                str(widget.item(row).data(UNIT_ROLE))
+                for row in range(widget.count())
+                if widget.item(row).checkState() == Qt.CheckState.Checked
+            )
+
+        age = self.ask_age.value()
+        return Asks(
+            None if age < 0 else age,
+            derived.gender,
+            str(self.ask_route.currentData()),
+            checked(self.ask_settings),
+            checked(self.ask_expertise),
+            derived.municipality,
+        )
+
+    def search_edited(self) -> None:
+        """Search again with the edited asks."""
+        asks = self.edited_asks()
+        if asks is None:
+            return
+        self.edited = asks
         self.refresh()
 
     # -- search ----------------------------------------------------------------------------
@@ -127,7 +248,7 @@ class PlacesPanel(QDialog):
         self.excluded.clear()
         self.reasons.clear()
         try:
-            outcome = self.search.search(self.case_id, self.at)
+            outcome = self.search.search(self.case_id, self.at, self.edited)
         except PlaceError as error:
             self.outcome = None
             self.as_of.setText("")
@@ -137,6 +258,8 @@ class PlacesPanel(QDialog):
             self.refer_button.setEnabled(False)
             return
         self.outcome = outcome
+        if self.edited is None:
+            self._show_asks(outcome.result.asks)
         self.as_of.setText(as_of_text(outcome.as_of))
         self.as_of.setAccessibleDescription(self.as_of.text())
         if not outcome.placement_needed:

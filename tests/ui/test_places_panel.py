@@ -94,6 +94,23 @@ def test_ctrl_shift_p_shows_ranked_matches_and_reasons_offline(qtbot: QtBot, sto
         assert panel.matches.currentRow() == 1
     assert panel.reasons.text()
     assert panel.reserve_button.isEnabled()
+    # the asks are shown and editable: an 11-year-old finds other units than a 14-year-old
+    assert panel.ask_age.value() == 14
+    first_matches = {r.unit_id for r in panel.outcome.matches}
+    qtbot.keyClick(panel, Qt.Key.Key_L, ALT)
+    qtbot.waitUntil(lambda: panel.ask_age.hasFocus())
+    panel.ask_age.selectAll()
+    qtbot.keyClicks(panel.ask_age, "11")
+    qtbot.keyClick(panel, Qt.Key.Key_Z, ALT)
+    qtbot.waitUntil(lambda: panel.outcome is not None and panel.outcome.result.asks.age == 11)
+    assert "leeftijd 11" in panel.asks.text()
+    assert {r.unit_id for r in panel.outcome.matches} != first_matches
+    panel.ask_age.selectAll()
+    qtbot.keyClicks(panel.ask_age, "14")
+    qtbot.keyClick(panel, Qt.Key.Key_Z, ALT)
+    qtbot.waitUntil(lambda: panel.outcome is not None and panel.outcome.result.asks.age == 14)
+    assert {r.unit_id for r in panel.outcome.matches} == first_matches
+    panel.matches.setFocus()
     # offline: reserving says it needs the central API
     qtbot.keyClick(panel, Qt.Key.Key_R, ALT)
     qtbot.waitUntil(lambda: "alleen online" in panel.status.text())
@@ -182,3 +199,17 @@ def test_reserveren_places_a_hold_on_the_real_server(
         assert [hold.case_id for hold in unit.capacity.holds] == [case_id]
     finally:
         central.close()
+
+
+def test_the_panel_in_english_has_no_double_mnemonics(qtbot: QtBot, store: Store) -> None:
+    from desktop.i18n import set_language
+
+    case_id = triaged(store)
+    keep_directory(store, json.loads(DEMO.read_text("utf-8")), datetime.now(UTC))
+    set_language("en")
+    panel = PlacesPanel(session_with_role(store, "triagist", "Tim Triagist"), case_id)
+    qtbot.addWidget(panel)
+    panel.show()
+    assert panel.windowTitle() == "Find a place"
+    assert panel.matches.item(0).text().startswith("1. ") and "free" in panel.matches.item(0).text()
+    assert problems(panel) == [] and doubles(panel) == {}
