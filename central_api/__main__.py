@@ -1,9 +1,8 @@
 """`doorloop-central`: serve the central API and administer it (DESIGN.md contract 7).
 
 Subcommands: serve, migrate, region add, user add/passwd/deactivate/activate/totp, device list,
-device revoke,
-providers import, forms publish, case purge, compact, indicators, dataset. Each takes
-`--database-url`
+device revoke, providers import, directory import/export/history, forms publish, case purge,
+compact, indicators, dataset. Each takes `--database-url`
 (default: $DOORLOOP_CENTRAL_DATABASE_URL, else a SQLite file in the user data dir).
 Exit codes: 0 success, 1 not found / already exists, 2 bad input.
 """
@@ -123,6 +122,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     providers_import.add_argument("file", type=Path)
     providers_import.add_argument("--region", required=True)
+
+    from central_api import directory_cli
+
+    directory_cli.add_parsers(sub, common)
 
     forms = sub.add_parser("forms", help="form definitions").add_subparsers(
         dest="action", required=True
@@ -265,6 +268,10 @@ def _admin(storage: Storage, args: argparse.Namespace) -> int:
         from central_api.indicators import cli as indicators_cli
 
         return indicators_cli.run(storage, args)
+    if args.command == "directory":
+        from central_api import directory_cli
+
+        return directory_cli.run(storage, args)
     if command == ("migrate", None):
         print("database is up to date")
     elif command == ("after-restore", None):

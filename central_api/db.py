@@ -146,7 +146,7 @@ changes = Table(
     Column("seq", BigInteger, primary_key=True, autoincrement=False),
     Column("object_key", String(300), nullable=False, unique=True),
     Column("object_id", String(300), nullable=False),
-    Column("kind", String(20), nullable=False),
+    Column("kind", String(40), nullable=False),
     Column("scope", String(10), nullable=False),
     Column("region_id", Integer, nullable=True),
     Column("data", Text, nullable=False),
@@ -325,6 +325,81 @@ web_sessions = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("last_seen_at", DateTime(timezone=True), nullable=False),
 )
+
+
+# The provider directory (central_api.storage.directory; domain/coordination.md §2): the
+# organisations and units of each region, the current capacity of every unit, the
+# append-only history of every capacity change (who, when, old -> new), holds and the
+# region's freshness limit. The desks get units and organisations as reference changes.
+directory_settings = Table(
+    "directory_settings",
+    metadata,
+    Column("region_id", Integer, ForeignKey("regions.id"), primary_key=True),
+    Column("freshness_limit_hours", Float(precision=53), nullable=False),
+)
+
+directory_organizations = Table(
+    "directory_organizations",
+    metadata,
+    Column("region_id", Integer, ForeignKey("regions.id"), primary_key=True),
+    Column("id", String(200), primary_key=True),
+    Column("name", String(300), nullable=False),
+    Column("phone_24_7", String(100), nullable=True),
+)
+
+directory_units = Table(
+    "directory_units",
+    metadata,
+    Column("region_id", Integer, ForeignKey("regions.id"), primary_key=True),
+    Column("id", String(200), primary_key=True),
+    Column("organization_id", String(200), nullable=False),
+    Column("name", String(300), nullable=False),
+    # setting, ages, genders, legal routes, expertise, municipalities as JSON
+    Column("characteristics", Text, nullable=False),
+    Column("capacity_unit", String(40), nullable=False),
+    Column("available", Integer, nullable=False),
+    Column("maximum", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("intake_stop", Text, nullable=True),  # JSON {"reason", "from", "until"} or NULL
+)
+
+capacity_history = Table(
+    "capacity_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("region_id", Integer, ForeignKey("regions.id"), nullable=False),
+    Column("unit_id", String(200), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("author_user_id", String(36), nullable=True),
+    Column("author", String(200), nullable=False),
+    # import, web, api, referral_accepted
+    Column("source", String(30), nullable=False),
+    Column("available_old", Integer, nullable=True),
+    Column("available_new", Integer, nullable=False),
+    Column("maximum", Integer, nullable=False),
+    Column("intake_stop_old", Text, nullable=True),
+    Column("intake_stop_new", Text, nullable=True),
+)
+Index("ix_capacity_history_region_at", capacity_history.c.region_id, capacity_history.c.at)
+Index("ix_capacity_history_unit", capacity_history.c.region_id, capacity_history.c.unit_id)
+
+directory_holds = Table(
+    "directory_holds",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("region_id", Integer, ForeignKey("regions.id"), nullable=False),
+    Column("unit_id", String(200), nullable=False),
+    Column("case_id", String(36), nullable=False),
+    Column("until", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(36), nullable=False),
+    # set when the referral for the case and unit is declined, cancelled or accepted,
+    # or the hold is released; a hold whose `until` passed simply stops counting
+    Column("ended_at", DateTime(timezone=True), nullable=True),
+    Column("end_reason", String(30), nullable=True),
+)
+Index("ix_directory_holds_unit", directory_holds.c.region_id, directory_holds.c.unit_id)
+Index("ix_directory_holds_case", directory_holds.c.case_id)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

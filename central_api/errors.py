@@ -27,6 +27,9 @@ INVALID_CREDENTIALS = ErrorCode(
 FORBIDDEN = ErrorCode("forbidden", 111, 403, "This role may not do that.")
 NOT_FOUND = ErrorCode("not_found", 120, 404, "No such resource.")
 METHOD_NOT_ALLOWED = ErrorCode("method_not_allowed", 121, 405, "Method not allowed here.")
+CONFLICT = ErrorCode(
+    "conflict", 122, 409, "The request conflicts with the current state; look again."
+)
 CURSOR_EXPIRED = ErrorCode(
     "cursor_expired",
     110,
@@ -49,6 +52,7 @@ CATALOGUE: tuple[ErrorCode, ...] = (
     RATE_LIMITED,
     NOT_FOUND,
     METHOD_NOT_ALLOWED,
+    CONFLICT,
     SERVICE_UNAVAILABLE,
     INTERNAL_ERROR,
 )

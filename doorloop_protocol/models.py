@@ -20,6 +20,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictInt,
     StringConstraints,
     ValidationInfo,
 )
@@ -30,7 +31,15 @@ from doorloop_protocol.vocab import CaseStatus, Role
 
 PushOutcome = Literal["created", "duplicate", "conflict", "rejected", "held"]
 ChangeKind = Literal[
-    "case_version", "case_state", "provider", "form_definition", "tombstone", "referral_event"
+    "case_version",
+    "case_state",
+    "provider",
+    "form_definition",
+    "tombstone",
+    "referral_event",
+    "directory_unit",
+    "directory_organization",
+    "directory_region",
 ]
 ReferralMove = Literal[
     "request", "receive", "accept", "decline", "start", "complete", "cancel", "breach"
@@ -381,7 +390,14 @@ class FormDefinitionDoc(WireModel):
 
 class TombstoneData(WireModel):
     object_kind: Literal[
-        "case_version", "case_state", "provider", "form_definition", "referral_event"
+        "case_version",
+        "case_state",
+        "provider",
+        "form_definition",
+        "referral_event",
+        "directory_unit",
+        "directory_organization",
+        "directory_region",
     ]
 
 
@@ -415,6 +431,26 @@ class ReferralEventChange(_ChangeBase):
     data: ReferralEventItem
 
 
+class DirectoryUnitChange(_ChangeBase):
+    """A unit of the region's directory with its capacity and running holds, as in
+    ``doorloop-directory/1`` (checked by ``coordination.directory`` on the desk)."""
+
+    kind: Literal["directory_unit"]
+    data: JsonObject
+
+
+class DirectoryOrganizationChange(_ChangeBase):
+    kind: Literal["directory_organization"]
+    data: JsonObject
+
+
+class DirectoryRegionChange(_ChangeBase):
+    """The region's directory settings: ``{"freshness_limit_hours": 12.0}``."""
+
+    kind: Literal["directory_region"]
+    data: JsonObject
+
+
 class TombstoneChange(_ChangeBase):
     kind: Literal["tombstone"]
     data: TombstoneData
@@ -426,9 +462,39 @@ Change = Annotated[
     | ProviderChange
     | FormDefinitionChange
     | TombstoneChange
-    | ReferralEventChange,
+    | ReferralEventChange
+    | DirectoryUnitChange
+    | DirectoryOrganizationChange
+    | DirectoryRegionChange,
     Field(discriminator="kind"),
 ]
+
+
+class CapacityUpdate(WireModel):
+    """Body of ``PUT /v1/directory/units/{unit_id}/capacity``: the new ``available``
+    (0..maximum) and/or ``intake_stop`` (``{"reason", "from"?, "until"?}``; ``null`` lifts
+    it; left out: unchanged). Checked by the server, which names the refused field."""
+
+    available: StrictInt | None = None
+    intake_stop: JsonObject | None = None
+
+
+class HoldRequest(WireModel):
+    """Body of ``POST /v1/directory/holds``: reserve a place of a unit for a case until
+    ``until`` (at most 24 hours ahead). ``hold_id`` is the idempotency key."""
+
+    hold_id: UUID
+    unit_id: Name
+    case_id: UUID
+    until: AwareDatetime
+
+
+class UnitAnswer(WireModel):
+    """A directory answer: ``result`` (``updated``, ``created``, ``duplicate``,
+    ``released``) and the unit as it stands now (``doorloop-directory/1``)."""
+
+    result: str
+    unit: JsonObject
 
 
 class PullResponse(WireModel):

@@ -18,10 +18,14 @@ from sqlalchemy import Connection, and_, case, func, or_, select
 
 from central_api import db
 from coordination.indicators import Cells
+from coordination.indicators.availability import CapacityChange, FreePlaces
+from coordination.indicators.availability import free_places as compute_free_places
 from coordination.indicators.compute import ReferralCells
 
 D = db.indicator_daily.c
 F = db.indicator_facts.c
+H = db.capacity_history.c
+U = db.directory_units.c
 BREAKDOWNS = {"urgency", "age_band", "caller_role", "channel", "hour"}
 
 
@@ -55,6 +59,7 @@ def cells(
             out.minutes_n = n
     out.median = _percentile(conn, region_id, low, high, out.minutes_n, 0.5)
     out.p90 = _percentile(conn, region_id, low, high, out.minutes_n, 0.9)
+    out.free_places = free_places(conn, region_id, low, high)
     out.referrals = referral_cells(conn, region_id, low, high, now or datetime.now(UTC))
     return out
 
@@ -159,3 +164,41 @@ def _percentile(
     if len(values) == 1:
         return values[0]
     return values[0] + (h - k) * (values[1] - values[0])
+
+
+def free_places(
+    conn: Connection, region_id: int, low: datetime, high: datetime
+) -> FreePlaces | None:
+    """``free_places`` from the capacity history of the region's current units: the
+    changes in [low, high) plus each unit's last change before ``low``; None when the
+    region has no directory."""
+    import json
+
+    units = {
+        row.id: json.loads(row.characteristics)["setting"]
+        for row in conn.execute(select(U.id, U.characteristics).where(U.region_id == region_id))
+    }
+    if not units:
+        return None
+    before = (
+        select(func.max(H.id))
+        .where(H.region_id == region_id, H.at < low)
+        .group_by(H.unit_id)
+        .scalar_subquery()
+    )
+    rows = conn.execute(
+        select(H.unit_id, H.at, H.available_new, H.intake_stop_new)
+        .where(H.region_id == region_id)
+        .where(((H.at >= low) & (H.at < high)) | H.id.in_(before))
+        .order_by(H.unit_id, H.at, H.id)
+    ).all()
+    changes = [
+        CapacityChange(
+            row.unit_id,
+            row.at if row.at.tzinfo else row.at.replace(tzinfo=UTC),
+            int(row.available_new),
+            json.loads(row.intake_stop_new) if row.intake_stop_new else None,
+        )
+        for row in rows
+    ]
+    return compute_free_places(changes, units, low, high)

@@ -7,7 +7,8 @@ its parts live in one module per area:
 - `accounts`: regions, users, devices and the principal behind a token;
 - `push`: versions and audit events pushed by the desks (held versions, workflow rules);
 - `pull`: the changes a principal may see after a cursor;
-- `reference`: provider directories and form definitions;
+- `reference`: provider lists and form definitions;
+- `directory`: the region directories: units, live capacity with history, holds;
 - `retention`: purging cases and compacting the change log.
 
 Every write that hands out server sequence numbers runs in one transaction holding the
@@ -35,6 +36,7 @@ from central_api.storage.core import (
     StorageError,
     UserRecord,
 )
+from central_api.storage.directory import DirectoryStore
 from central_api.storage.pull import Pull
 from central_api.storage.push import Push
 from central_api.storage.reference import Reference
@@ -53,5 +55,5 @@ __all__ = [
 ]
 
 
-class Storage(Accounts, Push, Pull, Reference, Retention):
+class Storage(Accounts, Push, Pull, Reference, DirectoryStore, Retention):
     """The central database, opened on one SQLAlchemy engine (see the parts above)."""

@@ -32,6 +32,7 @@ from sqlalchemy import Connection, delete, insert, or_, select, update
 
 from central_api import db
 from central_api.storage.core import Principal, StorageCore, utc_now
+from central_api.storage.directory import Actor, referral_moved
 from coordination.referrals import (
     ACKNOWLEDGE,
     FIRST_CONTACT,
@@ -158,6 +159,23 @@ class Referrals(StorageCore):
         )
         updated = self._record_breaches(conn, updated, principal.region_id, next_seq, now)
         self._save_referral(conn, updated, principal.region_id, now, is_new=referral is None)
+        if event.move in ("accept", "decline", "cancel"):  # holds end, an accept takes a place
+            referral_moved(
+                conn,
+                next_seq,
+                principal.region_id,
+                case_id=updated.case_id,
+                unit_id=updated.to_unit_id,
+                status=updated.status.value,
+                actor=Actor(
+                    principal.user_id,
+                    principal.display_name,
+                    principal.role,
+                    principal.region_id,
+                    principal.organization_id,
+                ),
+                now=now,
+            )
         return PushResult(id=event_id, result="created", stored=True)
 
     # ------------------------------------------------------------------------- storing

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
 
 from central_api import db
 from central_api.storage.core import NotFound, chunks, insert_many, one_of, utc_now
+from central_api.storage.directory import publish_unit
 from central_api.storage.referrals import Referrals
 from doorloop_protocol import canonical_json
 
@@ -52,6 +54,26 @@ class Retention(Referrals):
                     }
                 )
             insert_many(conn, db.changes, rows)
+            # the case's holds go too; the units they were on are published again
+
+            def next_seq() -> int:
+                seq[0] += 1
+                return seq[0]
+
+            held = sorted(
+                set(
+                    conn.execute(
+                        select(db.directory_holds.c.unit_id).where(
+                            db.directory_holds.c.case_id == case_id,
+                            db.directory_holds.c.region_id == case.region_id,
+                        )
+                    ).scalars()
+                )
+            )
+            conn.execute(delete(db.directory_holds).where(db.directory_holds.c.case_id == case_id))
+            for unit_id in held:
+                with contextlib.suppress(NotFound):  # a unit removed since
+                    publish_unit(conn, next_seq, case.region_id, unit_id, utc_now())
             conn.execute(delete(db.versions).where(db.versions.c.case_id == case_id))
             conn.execute(delete(db.cases).where(db.cases.c.id == case_id))
             self._audit(

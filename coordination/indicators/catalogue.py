@@ -34,7 +34,7 @@ class Indicator:
 
     @property
     def available(self) -> bool:
-        return self.source == "cases"
+        return self.source in ("cases", "availability")
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from coordination.indicators.availability import FreePlaces
 from coordination.indicators.catalogue import NOT_AVAILABLE, Catalogue, load_catalogue
 from coordination.indicators.facts import ZONE, CaseFacts
 from coordination.indicators.suppression import (
@@ -75,6 +76,8 @@ class Cells:
     median: float | None = None
     p90: float | None = None
     referrals: ReferralCells | None = None  # None: no referral source (the desk)
+    # the central API's capacity history (None: no directory, e.g. on the desk)
+    free_places: FreePlaces | None = None
 
     def add(self, dim: str, category: str, count: int) -> None:
         bucket = self.by.setdefault(dim, {})
@@ -162,9 +165,14 @@ def assemble(
         entry: dict[str, Any]
         if indicator.id in REFERRAL_INDICATORS and cells.referrals is not None:
             entry = _referral_entry(indicator.id, cells.referrals, catalogue)
-        elif not indicator.available:
+        elif not indicator.available or (
+            indicator.source == "availability" and cells.free_places is None
+        ):
             entry = {"value": None, "available": False, "note": NOT_AVAILABLE, "n": 0,
                      "complete": None}  # fmt: skip
+        elif indicator.source == "availability" and cells.free_places is not None:
+            places = cells.free_places
+            entry = {"value": places.value, "n": places.n, "complete": places.complete}
         elif indicator.kind == "count":
             entry = {"value": total, "n": total, "complete": 1.0 if total else None}
         elif indicator.kind == "breakdown":

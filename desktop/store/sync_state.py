@@ -98,6 +98,13 @@ class SyncState:
             [kind, item_id, seq],
         )
 
+    def reference_seq(self, kind: str, item_id: str) -> int:
+        """The server sequence of a stored reference item (0 when not stored)."""
+        row = self._db.execute(
+            "SELECT server_seq FROM reference_data WHERE kind = ? AND id = ?", [kind, item_id]
+        ).fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
     def clear_reference(self) -> None:
         """Forget all reference data (a full resync sends it all again)."""
         self._db.execute("DELETE FROM reference_data")

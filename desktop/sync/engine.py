@@ -26,6 +26,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from desktop.i18n import _
 from desktop.store import Store, actor_for
@@ -34,6 +35,7 @@ from desktop.store.outbox import LOCAL_KEYS, WireItem
 from desktop.store.sync_state import SyncState
 from desktop.sync.backoff import Backoff
 from desktop.sync.credentials import Credentials
+from desktop.sync.directory import DIRECTORY_AS_OF, DIRECTORY_KINDS, DeskDirectory, desk_directory
 from desktop.sync.errors import (
     AuthRequired,
     CursorExpired,
@@ -68,7 +70,11 @@ from doorloop_protocol import (
     AuditEventItem,
     CaseStateChange,
     CaseVersionChange,
+    DirectoryOrganizationChange,
+    DirectoryRegionChange,
+    DirectoryUnitChange,
     FormDefinitionChange,
+    HoldRequest,
     LoginRequest,
     LoginResponse,
     ProviderChange,
@@ -77,6 +83,7 @@ from doorloop_protocol import (
     PushResult,
     ReferralEventChange,
     TombstoneChange,
+    UnitAnswer,
     VersionItem,
 )
 from doorloop_protocol.pages import PullPage, UnreadableChange
@@ -823,6 +830,8 @@ class SyncEngine:
                 raise RequestRejected("the server's cursor did not advance", status=200)
             since = page.next_since
             if not page.has_more:
+                with self.store.atomic():  # the desk's copy is current as of now
+                    self.state.set(DIRECTORY_AS_OF, _now().isoformat())
                 return
 
     def _apply_page(
@@ -903,11 +912,15 @@ class SyncEngine:
             self.state.put_reference(
                 "form_definition", change.id, change.data.model_dump(mode="json"), change.seq
             )
+        elif isinstance(
+            change, DirectoryUnitChange | DirectoryOrganizationChange | DirectoryRegionChange
+        ):
+            self.state.put_reference(change.kind, change.id, change.data, change.seq)
         elif isinstance(change, ReferralEventChange):
             self.store.referrals.apply_pulled(change.data.model_dump(mode="json"), change.seq)
         elif isinstance(change, TombstoneChange):
             kind = change.data.object_kind
-            if kind in ("provider", "form_definition"):
+            if kind in ("provider", "form_definition") or kind in DIRECTORY_KINDS:
                 self.state.remove_reference(kind, change.id, change.seq)
             elif kind == "case_state":
                 self.state.withdraw_case(change.id)
@@ -917,6 +930,52 @@ class SyncEngine:
 
     def providers(self) -> list[dict[str, Any]]:
         return self.state.reference("provider")
+
+    def directory(self) -> DeskDirectory | None:
+        """The region's directory as last pulled, with its *stand van* time (offline too)."""
+        return desk_directory(self.state)
+
+    def place_hold(
+        self, unit_id: str, case_id: str, until: datetime, hold_id: str | None = None
+    ) -> UnitAnswer:
+        """Reserve a place of a unit for a case on the central API (online only); the unit
+        as it now stands replaces the desk's copy at once."""
+        body = HoldRequest.model_validate(
+            {
+                "hold_id": hold_id or str(uuid.uuid4()),
+                "unit_id": unit_id,
+                "case_id": case_id,
+                "until": until.isoformat(),
+            }
+        ).model_dump_json()
+        answer = self._call(
+            lambda transport: transport.directory_call("POST", "/v1/directory/holds", body)
+        )
+        self._keep_unit(answer)
+        return answer
+
+    def update_capacity(
+        self, unit_id: str, available: int | None, intake_stop: dict[str, Any] | bool | None = False
+    ) -> UnitAnswer:
+        """A provider sets a unit's free places and/or intake stop (``False``: leave the
+        stop as it is, ``None``: lift it)."""
+        payload: dict[str, Any] = {}
+        if available is not None:
+            payload["available"] = available
+        if intake_stop is not False:
+            payload["intake_stop"] = intake_stop
+        body = json.dumps(payload)
+        path = f"/v1/directory/units/{quote(unit_id, safe='')}/capacity"
+        answer = self._call(lambda transport: transport.directory_call("PUT", path, body))
+        self._keep_unit(answer)
+        return answer
+
+    def _keep_unit(self, answer: UnitAnswer) -> None:
+        unit_id = str(answer.unit.get("id", ""))
+        if unit_id:
+            with self.store.atomic():
+                current = self.state.reference_seq("directory_unit", unit_id)
+                self.state.put_reference("directory_unit", unit_id, answer.unit, current)
 
     def form_definitions(self) -> list[dict[str, Any]]:
         return self.state.reference("form_definition")

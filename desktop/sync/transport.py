@@ -30,6 +30,7 @@ from doorloop_protocol import (
     PullResponse,
     PushRequest,
     PushResponse,
+    UnitAnswer,
 )
 from doorloop_protocol.pages import PageUnreadable, PullPage, read_pull_page
 
@@ -59,6 +60,10 @@ class Transport(Protocol):
 
     def logout(self) -> None:
         """Revoke the calling device (its token stops working at once)."""
+        ...
+
+    def directory_call(self, method: str, path: str, body: str | None = None) -> UnitAnswer:
+        """A directory request (a hold, a capacity update); the unit as it now stands."""
         ...
 
     def close(self) -> None: ...
@@ -168,6 +173,9 @@ class HttpTransport:
         if not isinstance(data, dict) or not isinstance(data.get("indicators"), dict):
             raise NetworkError("unreadable indicators: no indicators object")
         return data
+
+    def directory_call(self, method: str, path: str, body: str | None = None) -> UnitAnswer:
+        return self._request(method, path, UnitAnswer, content=body)
 
 
 def _error_detail(content: bytes) -> ErrorDetail | None:

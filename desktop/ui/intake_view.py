@@ -339,6 +339,7 @@ class IntakeView(QWidget):
             ("Ctrl+Shift+Return", self.previous_section),
             ("Ctrl+Shift+Enter", self.previous_section),
             ("Ctrl+P", self.open_report),
+            ("Ctrl+Shift+P", self.open_places),
         ):
             QShortcut(QKeySequence(keys), self, slot, context=context)
         for number in range(1, min(9, len(self.form.sections)) + 1):
@@ -929,6 +930,16 @@ class IntakeView(QWidget):
         dialog = ReportDialog(self.session, self.case_id, parent=self)
         self.report_dialog = dialog
         dialog.exec()
+
+    def open_places(self) -> QWidget:
+        """*Plaats zoeken* for this case (offline with the kept directory)."""
+        from desktop.ui.places_panel import PlacesPanel
+
+        self.save_now()
+        dialog = PlacesPanel(self.session, self.case_id, self)
+        self.places_panel = dialog
+        dialog.open()
+        return dialog
 
     def open_history(self) -> HistoryDialog:
         self.save_now()

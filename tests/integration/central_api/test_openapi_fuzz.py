@@ -148,6 +148,7 @@ def test_no_generated_request_gets_a_server_error(storage: Storage) -> None:
         operations = [result.ok() for result in schema.get_all_operations()]
         labels = sorted(f"{op.method.upper()} {op.path}" for op in operations)
         assert labels == [
+            "DELETE /v1/directory/holds/{hold_id}",
             "GET /v1/health",
             "GET /v1/indicators",
             "GET /v1/me",
@@ -155,7 +156,9 @@ def test_no_generated_request_gets_a_server_error(storage: Storage) -> None:
             "GET /v1/sync/pull",
             "POST /v1/auth/login",
             "POST /v1/auth/logout",
+            "POST /v1/directory/holds",
             "POST /v1/sync/push",
+            "PUT /v1/directory/units/{unit_id}/capacity",
         ]
         failures: list[str] = []
         for operation in operations:
