@@ -266,9 +266,16 @@ class PlaceSearch:
             unit = kept.directory.unit(unit_id)
         except KeyError as error:
             raise PlaceError(_("Deze unit staat niet meer in de sociale kaart.")) from error
+        from desktop.session.referral_info import summary_for
+
         try:
+            # with the summary the receiving party reads (handover and feedback texts),
+            # as Overdragen aan… in the case view makes it
             return self.session.referrals.refer(
-                case_id, unit_id=unit.id, organization_id=unit.organization_id
+                case_id,
+                unit_id=unit.id,
+                organization_id=unit.organization_id,
+                summary=summary_for(self.session, case_id),
             )
         except ReferralRefused as refused:
             raise PlaceError(" ".join(refused.reasons)) from refused

@@ -122,6 +122,8 @@ def test_ctrl_shift_p_shows_ranked_matches_and_reasons_offline(qtbot: QtBot, sto
     referral = view_of.referral
     assert referral.status.value == "requested" and referral.to_unit_id == chosen
     assert view_of.pending == 1
+    # what the receiving party reads before and after accepting (its web page, its desk)
+    assert {"urgency", "age_band", "feedback", "handover"} <= set(referral.summary)
     for widget in (
         panel.matches,
         panel.excluded,
