@@ -77,7 +77,11 @@ class Database:
                 raise
             conn.execute(f"RELEASE SAVEPOINT {savepoint}")
             return
-        conn.execute("BEGIN")
+        # IMMEDIATE: the write lock is taken (waiting up to busy_timeout) at the start. A
+        # deferred transaction that read first cannot wait for it: when another
+        # connection (the sync worker's) committed meanwhile, its first write fails at
+        # once with "database is locked" (SQLITE_BUSY_SNAPSHOT), whatever the timeout.
+        conn.execute("BEGIN IMMEDIATE")
         try:
             yield self
         except BaseException:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from central_api.storage import Storage
-from tests.helpers.central import RIGHT, WRONG
+from tests.helpers.central import PASSWORD, RIGHT, WRONG
 from tests.integration.central_api.conftest import Api, make_api
 
 
@@ -212,18 +212,33 @@ def test_migration_0002_keeps_the_devices_of_a_0001_database(storage: Storage) -
     from datetime import UTC, datetime
 
     from alembic import command
-    from sqlalchemy import insert
+    from sqlalchemy import insert, text
 
     from central_api import db
-    from central_api.security import new_token, token_hash
+    from central_api.security import hash_password, new_token, token_hash
 
     config = db.alembic_config(storage.engine)
     command.downgrade(config, "0001")
     api = make_api(storage)
-    api.user("anna")  # users and devices as 0001 had them
     token = new_token()
-    with storage.engine.begin() as conn:
-        user_id = conn.exec_driver_sql("SELECT id FROM users").scalar_one()
+    user_id = str(uuid.uuid4())
+    with storage.engine.begin() as conn:  # a region, user and device as 0001 had them
+        conn.execute(insert(db.regions).values(name="noord", created_at=datetime.now(UTC)))
+        region_id = conn.exec_driver_sql("SELECT id FROM regions").scalar_one()
+        conn.execute(
+            text(
+                "INSERT INTO users (id, username, display_name, password_hash, role, "
+                "region_id, active, created_at) VALUES (:id, 'anna', 'Anna', :hash, 'desk', "
+                ":region, :active, :now)"
+            ),
+            {
+                "id": user_id,
+                "hash": hash_password(PASSWORD),
+                "region": region_id,
+                "active": True,
+                "now": datetime.now(UTC),
+            },
+        )
         conn.execute(
             insert(db.devices).values(
                 id=str(uuid.uuid4()),

@@ -95,7 +95,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 def test_a_provider_updates_a_unit_in_three_actions_in_chromium(database_url: str) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    from tests.integration.central_api.test_web_browser import (
+    from tests.helpers.browser import (
         FLAGS,
         PHONE,
         accessible,

@@ -24,8 +24,9 @@ def test_a_breach_shows_on_the_other_desk_within_one_sync(
     qtbot: QtBot, central: Central, tmp_path: Path
 ) -> None:
     region = fresh_region(central)
-    then = datetime.now(AMS).replace(microsecond=0) - timedelta(hours=1)
-    clock = Clock(then)  # the referral was made an hour ago on a desk that was offline
+    then = datetime.now(AMS).replace(microsecond=0) - timedelta(hours=2)
+    clock = Clock(then)  # the referral was made two hours ago on a desk that was offline
+    # (U1: both timers, 15 minutes and the 1-hour response deadline, are well past now)
     a, engine_a = sender_desk(central, region, tmp_path / "a", clock)
     b, engine_b = sender_desk(central, region, tmp_path / "b", clock)
     case_id = triaged(a, engine_a, then, "U1")
