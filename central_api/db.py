@@ -241,6 +241,35 @@ region_secrets = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+# Privacy by design (issue 21, central_api.privacy): a region's window, retention and
+# desk keep periods (defaults in doorloop_protocol.privacy when the region has no row),
+# and the break-the-glass openings that put a case in one user's view for a while.
+region_privacy = Table(
+    "region_privacy",
+    metadata,
+    Column("region_id", Integer, ForeignKey("regions.id"), primary_key=True),
+    Column("window_days", Integer, nullable=False),
+    Column("retention_production_days", Integer, nullable=False),
+    Column("retention_training_days", Integer, nullable=False),
+    Column("keep_closed_days", Integer, nullable=False),
+    Column("keep_closed_days_outreach", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+case_grants = Table(
+    "case_grants",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(36), nullable=False, index=True),
+    Column("region_id", Integer, ForeignKey("regions.id"), nullable=False),
+    Column("user_id", String(36), ForeignKey("users.id"), nullable=False),
+    Column("device_id", String(36), nullable=True),
+    Column("reason", String(40), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("granted_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for `url`; SQLite gets WAL, FULL sync, a busy timeout and BEGIN IMMEDIATE."""

@@ -5,7 +5,7 @@ server audit, the named errors and records, and batch helpers for both databases
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -149,6 +149,8 @@ class StorageCore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # the time visibility and retention are judged at (a fake clock in tests)
+        self.clock: Callable[[], datetime] = utc_now
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Self:

@@ -1,4 +1,8 @@
-"""Pull: the changes after a cursor that a principal may see, as one JSON page."""
+"""Pull: the changes after a cursor that a principal may see, as one JSON page.
+
+A user gets only the versions and states of the cases they see
+(`central_api.storage.access.visible_changes`); tombstones and reference data go region-wide.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import json
 from sqlalchemy import or_, select, update
 
 from central_api import db
+from central_api.storage.access import privacy_of, visible_changes
 from central_api.storage.core import CursorExpired, Principal, StorageCore, utc_now
 
 MAX_PAGE_BYTES = 8 * 1024 * 1024  # a pull page ends after the change that passes this
@@ -21,16 +26,22 @@ class Pull(StorageCore):
 
         Raises CursorExpired when `0 < since < horizon`.
         """
-        query = select(
-            db.changes.c.seq, db.changes.c.kind, db.changes.c.object_id, db.changes.c.data
-        ).where(
-            db.changes.c.seq > since,
-            or_(db.changes.c.region_id == principal.region_id, db.changes.c.region_id.is_(None)),
-        )
-        if principal.role == "trainer":
-            query = query.where(db.changes.c.scope == "reference")
-        query = query.order_by(db.changes.c.seq).limit(limit + 1)
         with self.engine.begin() as conn:
+            query = select(
+                db.changes.c.seq, db.changes.c.kind, db.changes.c.object_id, db.changes.c.data
+            ).where(
+                db.changes.c.seq > since,
+                or_(
+                    db.changes.c.region_id == principal.region_id,
+                    db.changes.c.region_id.is_(None),
+                ),
+            )
+            if principal.role == "trainer":
+                query = query.where(db.changes.c.scope == "reference")
+            else:  # only the cases this user may see (issue 21)
+                settings = privacy_of(conn, principal.region_id)
+                query = query.where(visible_changes(conn, principal, self.clock(), settings))
+            query = query.order_by(db.changes.c.seq).limit(limit + 1)
             horizon = conn.execute(
                 select(db.counters.c.value).where(db.counters.c.name == "horizon")
             ).scalar_one()
