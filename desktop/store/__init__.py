@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from desktop.store.audit import ChainReport, verify_audit_chain
     from desktop.store.errors import NotFoundError, StoreError, StoreLocked, WrongPassphrase
     from desktop.store.models import AuditEvent, Case, CaseVersion
-    from desktop.store.records import ROLES, Actor, CaseSummary, Profile
+    from desktop.store.records import ROLES, Actor, CaseSummary, CaseView, Profile
     from desktop.store.store import (
         MIN_PASSPHRASE_LENGTH,
         Store,
@@ -38,6 +38,7 @@ _WHERE = {
     "ROLES": "records",
     "Actor": "records",
     "CaseSummary": "records",
+    "CaseView": "records",
     "Profile": "records",
     "MIN_PASSPHRASE_LENGTH": "store",
     "Store": "store",
@@ -71,6 +72,7 @@ __all__ = [
     "Case",
     "CaseSummary",
     "CaseVersion",
+    "CaseView",
     "ChainReport",
     "NotFoundError",
     "Profile",

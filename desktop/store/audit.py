@@ -42,6 +42,7 @@ ACTIONS = frozenset(
         "lock",
         "profile_created",
         "reconcile",
+        "break_glass",
     }
 )
 _FIELDS = (

@@ -147,4 +147,20 @@ def _003_resolves_and_decision_date(db: Database) -> None:
         set_head(db, case_id, head_id, status=status)
 
 
-MIGRATIONS = [_001_initial, _002_outbox_by_case, _003_resolves_and_decision_date]
+def _004_privacy_view(db: Database) -> None:
+    # Who sees what (issue 21): the case list keeps a person's own cases (versions they
+    # wrote) and their break-the-glass openings in view; both are looked up by index.
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS case_versions_author ON case_versions (created_by, case_id)"
+    )
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS audit_action_user ON audit_log (action, user_id, at_utc)"
+    )
+
+
+MIGRATIONS = [
+    _001_initial,
+    _002_outbox_by_case,
+    _003_resolves_and_decision_date,
+    _004_privacy_view,
+]
