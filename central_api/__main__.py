@@ -2,7 +2,8 @@
 
 Subcommands: serve, migrate, region add, user add/passwd/deactivate/activate, device list,
 device revoke,
-providers import, forms publish, case purge, compact, indicators, dataset. Each takes
+providers import, forms publish, case purge, compact, indicators, dataset,
+audit case, audit review. Each takes
 `--database-url`
 (default: $DOORLOOP_CENTRAL_DATABASE_URL, else a SQLite file in the user data dir).
 Exit codes: 0 success, 1 not found / already exists, 2 bad input.
@@ -136,6 +137,9 @@ def _parser() -> argparse.ArgumentParser:
     from central_api.indicators import cli as indicators_cli
 
     indicators_cli.add_parsers(sub, common)
+    from central_api.privacy import cli as privacy_cli
+
+    privacy_cli.add_parsers(sub, common)
     sub.add_parser(
         "after-restore",
         parents=[common],
@@ -254,6 +258,10 @@ def _admin(storage: Storage, args: argparse.Namespace) -> int:
         from central_api.indicators import cli as indicators_cli
 
         return indicators_cli.run(storage, args)
+    if args.command == "audit":
+        from central_api.privacy import cli as privacy_cli
+
+        return privacy_cli.run(storage, args)
     if command == ("migrate", None):
         print("database is up to date")
     elif command == ("after-restore", None):

@@ -74,3 +74,20 @@ def view_for(
         wide=profile.role in WIDE_ROLES,
         nothing=profile.role in NO_CASE_ROLES,
     )
+
+
+def action_names() -> dict[str, str]:
+    """The audit actions as the access list names them."""
+    return {
+        "create": _("aangemaakt"),
+        "read": _("geopend"),
+        "update": _("gewijzigd"),
+        "print": _("afgedrukt"),
+        "export": _("geëxporteerd"),
+        "status": _("status gewijzigd"),
+        "decide": _("triagebesluit"),
+        "amend": _("besluit gewijzigd"),
+        "break_glass": _("noodtoegang"),
+        "reconcile": _("samengevoegd"),
+        "banner_shown": _("melding getoond"),
+    }

@@ -165,6 +165,27 @@ class DeskSession:
         )
         return self.store.cases.open(case_id, self.actor)
 
+    def access_log(self, case_id: str) -> list[dict[str, Any]]:
+        """Wie heeft dit dossier ingezien: this desk's audit events of the case (who,
+        when, what, from which device, under which reason), oldest first. The whole
+        region's answer is ``doorloop-central audit case``."""
+        rows = []
+        for event in self.store.audit.events(case_id=case_id):
+            details = event.details or {}
+            reason = " — ".join(
+                str(part) for part in (details.get("reason"), details.get("note")) if part
+            )
+            rows.append(
+                {
+                    "at": event.at_local,
+                    "who": f"{event.display_name} ({event.role})",
+                    "action": event.action,
+                    "device": event.device_id,
+                    "reason": reason,
+                }
+            )
+        return rows
+
     def search_outside_view(
         self, search: str, reason: str, note: str, *, limit: int = 50
     ) -> list[CaseSummary]:

@@ -246,6 +246,11 @@ class MainWindow(QMainWindow):
         self.older_action.triggered.connect(self.search_outside_view)
         self.older_action.setVisible(not self.session.training)
         menu.addAction(self.older_action)
+        self.access_log_action = QAction(_("&Wie heeft dit dossier ingezien…"), self)
+        self.access_log_action.setObjectName("action_access_log")
+        self.access_log_action.setShortcut(QKeySequence("Ctrl+Shift+I"))
+        self.access_log_action.triggered.connect(self.show_access_log)
+        menu.addAction(self.access_log_action)
         self.close_action = QAction(_("Tabblad &sluiten"), self)
         self.close_action.setShortcut(QKeySequence("Ctrl+W"))
         self.close_action.triggered.connect(lambda: self.close_tab(self.tabs.currentIndex()))
@@ -264,6 +269,7 @@ class MainWindow(QMainWindow):
                 self.new_action,
                 self.find_action,
                 self.older_action,
+                self.access_log_action,
                 self.close_action,
                 self.lock_action,
             ]
@@ -407,6 +413,16 @@ class MainWindow(QMainWindow):
         index = self.tabs.addTab(view, _("Casus {id}").format(id=case_id[:8]))
         self.tabs.setCurrentIndex(index)
         view.setFocus()
+
+    def show_access_log(self) -> None:
+        """Wie heeft dit dossier ingezien, for the case in the current tab."""
+        case_id = getattr(self.tabs.currentWidget(), "case_id", None)
+        if case_id is None:
+            self.statusBar().showMessage(_("Open eerst een casus."), 5000)
+            return
+        from desktop.ui.access_log import AccessLogDialog
+
+        AccessLogDialog(self.session, str(case_id), self).exec()
 
     def search_outside_view(self) -> None:
         """Search older and closed cases: only with a reason (break-the-glass)."""

@@ -94,3 +94,18 @@ def test_searching_older_cases_from_the_menu(qtbot: QtBot, store: Store) -> None
     assert seen and "Noor" in seen[0]
     views = window.case_views()
     assert [getattr(v, "case_id", None) for v in views] == [case_id]
+
+
+def test_who_opened_this_file_lists_the_break_the_glass_reason(qtbot: QtBot, store: Store) -> None:
+    from desktop.ui.access_log import AccessLogDialog
+
+    session, case_id = old_session(store)
+    session.break_glass(case_id, "emergency", "Politie aan de lijn")
+    rows = session.access_log(case_id)
+    assert [r["action"] for r in rows] == ["create", "break_glass", "read"]
+    assert rows[1]["reason"] == "emergency — Politie aan de lijn"
+    dialog = AccessLogDialog(session, case_id)
+    qtbot.addWidget(dialog)
+    assert dialog.tree.accessibleName() and dialog.tree.topLevelItemCount() == 3
+    assert dialog.tree.topLevelItem(1).text(2) == "noodtoegang"
+    assert "Politie" in dialog.tree.topLevelItem(1).text(4)
