@@ -3,7 +3,7 @@
 Subcommands: serve, migrate, region add, user add/passwd/deactivate/activate, device list,
 device revoke,
 providers import, forms publish, case purge, compact, indicators, dataset,
-audit case, audit review. Each takes
+audit case, audit review, retention run/set/show. Each takes
 `--database-url`
 (default: $DOORLOOP_CENTRAL_DATABASE_URL, else a SQLite file in the user data dir).
 Exit codes: 0 success, 1 not found / already exists, 2 bad input.
@@ -258,7 +258,7 @@ def _admin(storage: Storage, args: argparse.Namespace) -> int:
         from central_api.indicators import cli as indicators_cli
 
         return indicators_cli.run(storage, args)
-    if args.command == "audit":
+    if args.command in {"audit", "retention"}:
         from central_api.privacy import cli as privacy_cli
 
         return privacy_cli.run(storage, args)

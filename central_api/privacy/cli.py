@@ -1,10 +1,12 @@
-"""`doorloop-central audit case CASE_ID` and `doorloop-central audit review --region R
---from DATE --to DATE --out FILE.pdf` (issue 21, NEN 7513). Bad input raises ValueError
-naming the option (exit 2)."""
+"""`doorloop-central audit case CASE_ID`, `doorloop-central audit review --region R
+--from DATE --to DATE --out FILE.pdf` (issue 21, NEN 7513) and `doorloop-central
+retention run [--dry-run]` / `retention set|show --region R`. Bad input raises
+ValueError naming the option (exit 2)."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from datetime import date
 from pathlib import Path
@@ -30,6 +32,60 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     rev.add_argument("--out", type=Path, required=True, help="the PDF to write")
     rev.add_argument("--json", action="store_true", help="also print the review as JSON")
 
+    retention = sub.add_parser("retention", help="retention (WGBO 7:454)").add_subparsers(
+        dest="action", required=True
+    )
+    run_ = retention.add_parser(
+        "run", parents=[common], help="purge expired cases; desks get tombstones (idempotent)"
+    )
+    run_.add_argument("--dry-run", action="store_true", help="only report what would go")
+    run_.add_argument("--json", action="store_true")
+    set_ = retention.add_parser(
+        "set", parents=[common], help="a region's view window, retention and keep periods"
+    )
+    set_.add_argument("--region", required=True)
+    for option, name in OPTIONS.items():
+        set_.add_argument(f"--{option}", dest=name, type=int, help="days")
+    show = retention.add_parser("show", parents=[common], help="a region's privacy settings")
+    show.add_argument("--region", required=True)
+
+
+OPTIONS = {
+    "window-days": "window_days",
+    "production-days": "retention_production_days",
+    "training-days": "retention_training_days",
+    "keep-closed-days": "keep_closed_days",
+    "outreach-keep-closed-days": "keep_closed_days_outreach",
+}
+
+
+def _retention(storage: Storage, args: argparse.Namespace) -> int:
+    if args.action == "run":
+        report = storage.retention_run(dry_run=args.dry_run)
+        if args.json:
+            rows = [{**r, "closed": r["closed"].isoformat()} for r in report]
+            print(json.dumps(rows, indent=2))
+            return 0
+        verb = "would be purged" if args.dry_run else "purged"
+        for row in report:
+            print(f"{row['case_id']}  {row['region']:12}  closed {row['closed']:%Y-%m-%d}")
+        print(f"{len(report)} expired cases {verb}")
+        return 0
+    if args.action == "set":
+        values = {
+            name: getattr(args, name)
+            for name in OPTIONS.values()
+            if getattr(args, name) is not None
+        }
+        for option, name in OPTIONS.items():
+            if name in values and values[name] < 1:
+                raise ValueError(f"--{option}: at least 1 day")
+        settings = storage.set_region_privacy(args.region, **values)
+    else:
+        settings = storage.region_privacy(args.region)
+    print(json.dumps(dataclasses.asdict(settings), indent=2))
+    return 0
+
 
 def _day(value: str, option: str) -> date:
     try:
@@ -39,6 +95,8 @@ def _day(value: str, option: str) -> date:
 
 
 def run(storage: Storage, args: argparse.Namespace) -> int:
+    if args.command == "retention":
+        return _retention(storage, args)
     if args.action == "case":
         rows = case_access(storage, args.case_id)
         if args.json:

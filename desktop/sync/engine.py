@@ -24,7 +24,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from desktop.i18n import _
@@ -471,6 +471,7 @@ class SyncEngine:
         try:
             self._push(counts, conflicts)
             self._pull(counts, conflicts, resync)
+            self._drop_closed()
         except NotLoggedIn as exc:
             outcome, error = "login_required", str(exc)
         except AuthRequired as exc:
@@ -505,6 +506,18 @@ class SyncEngine:
         )
         self._record(report)
         return report
+
+    def _drop_closed(self) -> list[str]:
+        """After a good push and pull: drop the closed cases kept here longer than the
+        role's keep period (issue 21; outreach laptops briefly). The central copy is
+        the record; a case with a version still to send is kept."""
+        from doorloop_protocol.privacy import RegionPrivacy
+
+        role = str((self.user() or {}).get("role") or "desk")
+        days = RegionPrivacy().keep_closed_for(role)
+        cutoff = (_now().astimezone(UTC) - timedelta(days=days)).isoformat(timespec="milliseconds")
+        with self.store.atomic():
+            return self.state.drop_closed(cutoff)
 
     def _record(self, report: SyncReport) -> None:
         """Audit the run (action ``sync``) and, after a good run, push that event too."""
