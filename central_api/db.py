@@ -72,6 +72,9 @@ devices = Table(
     # the desk's installation id (LoginRequest.installation_id): a retried login from the
     # same installation gets the same live device instead of an orphan one
     Column("installation_id", String(36), nullable=True),
+    # remote wipe (issue 21): the admin revoked it as lost; the desk confirmed its erase
+    Column("wipe_requested_at", DateTime(timezone=True), nullable=True),
+    Column("wipe_confirmed_at", DateTime(timezone=True), nullable=True),
 )
 Index(
     "ux_devices_user_installation",

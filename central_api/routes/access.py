@@ -4,13 +4,18 @@
 at once, audited as `case.break_glass`, and the case stays in the user's pulls for a
 while (`doorloop_protocol.privacy.GRANT_HOURS`). An empty or unknown reason answers 422
 naming the field; a trainer gets 403; a case of another region answers 404.
+
+`POST /v1/devices/wipe-confirmed`: a device revoked as lost (401 `device_wipe`) erased
+its local store; the admin sees it in `doorloop-central device list`.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -22,6 +27,28 @@ from doorloop_protocol import ErrorResponse
 from doorloop_protocol.privacy import BREAK_GLASS_REASONS, MAX_NOTE_LENGTH
 
 router = APIRouter(tags=["access"])
+
+
+_bearer = HTTPBearer(auto_error=False, description="The (revoked) device's token.")
+
+
+@router.post(
+    "/v1/devices/wipe-confirmed",
+    status_code=204,
+    responses={401: {"model": ErrorResponse, "description": "Unknown token, or no wipe asked."}},
+)
+def wipe_confirmed(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Response:
+    """A device revoked as lost confirms that it erased its local store (issue 21).
+    Takes the revoked token (nothing else accepts it)."""
+    storage = request.app.state.storage
+    token = credentials.credentials if credentials is not None else ""
+    principal = storage.principal(token) if token and len(token) <= 200 else None
+    if principal is None or not storage.confirm_wipe(principal):
+        raise ApiError(errors.UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
+    return Response(status_code=204)
 
 
 class BreakGlassRequest(BaseModel):

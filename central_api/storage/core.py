@@ -61,6 +61,8 @@ class Principal:
     region_id: int
     region: str
     revoked: bool
+    wipe: bool = False
+    """Revoked as lost: the desk must erase its local store and confirm (issue 21)."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,8 @@ class DeviceRecord:
     created_at: datetime
     last_seen_at: datetime | None
     revoked_at: datetime | None
+    wipe_requested_at: datetime | None = None
+    wipe_confirmed_at: datetime | None = None
 
 
 @dataclass(frozen=True)

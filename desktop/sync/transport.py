@@ -60,6 +60,10 @@ class Transport(Protocol):
         """Revoke the calling device (its token stops working at once)."""
         ...
 
+    def confirm_wipe(self) -> None:
+        """Tell the server this (revoked, lost) device erased its local store."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -155,6 +159,9 @@ class HttpTransport:
 
     def logout(self) -> None:
         self._call("POST", "/v1/auth/logout")
+
+    def confirm_wipe(self) -> None:
+        self._call("POST", "/v1/devices/wipe-confirmed")
 
 
 def _error_detail(content: bytes) -> ErrorDetail | None:

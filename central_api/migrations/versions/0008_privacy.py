@@ -1,4 +1,5 @@
-"""Privacy by design (issue 21): region privacy settings and break-the-glass grants.
+"""Privacy by design (issue 21): region privacy settings, break-the-glass grants, and
+the remote wipe of devices revoked as lost.
 
 Revision ID: 0008_privacy
 Revises: 0004
@@ -40,9 +41,15 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_case_grants_case_id", "case_grants", ["case_id"])
+    with op.batch_alter_table("devices") as batch:
+        batch.add_column(sa.Column("wipe_requested_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("wipe_confirmed_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("devices") as batch:
+        batch.drop_column("wipe_confirmed_at")
+        batch.drop_column("wipe_requested_at")
     op.drop_index("ix_case_grants_case_id", "case_grants")
     op.drop_table("case_grants")
     op.drop_table("region_privacy")

@@ -156,6 +156,7 @@ def test_no_generated_request_gets_a_server_error(storage: Storage) -> None:
             "POST /v1/auth/login",
             "POST /v1/auth/logout",
             "POST /v1/cases/{case_id}/break-glass",
+            "POST /v1/devices/wipe-confirmed",
             "POST /v1/sync/push",
         ]
         failures: list[str] = []
