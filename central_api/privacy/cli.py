@@ -49,6 +49,27 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     show = retention.add_parser("show", parents=[common], help="a region's privacy settings")
     show.add_argument("--region", required=True)
 
+    person = sub.add_parser("person", help="the young person's rights").add_subparsers(
+        dest="action", required=True
+    )
+    helps = {
+        "find": "all cases of one person in the region",
+        "export": "inzage export (JSON and PDF), audited",
+        "destroy": "a destruction request: purge, or refuse with the legal reason",
+    }
+    for name, text in helps.items():
+        command = person.add_parser(name, parents=[common], help=text)
+        command.add_argument("--region", required=True)
+        command.add_argument("--bsn")
+        command.add_argument("--first-name")
+        command.add_argument("--last-name")
+        command.add_argument("--birth-date", help="YYYY-MM-DD")
+        if name == "export":
+            command.add_argument("--json-out", type=Path, required=True)
+            command.add_argument("--pdf-out", type=Path, required=True)
+        if name == "destroy":
+            command.add_argument("--legal-hold", help="why the law requires keeping it")
+
 
 OPTIONS = {
     "window-days": "window_days",
@@ -94,9 +115,34 @@ def _day(value: str, option: str) -> date:
         raise ValueError(f"{option}: not a date (YYYY-MM-DD): {value!r}") from exc
 
 
+def _person(storage: Storage, args: argparse.Namespace) -> int:
+    from central_api.privacy import rights
+
+    who = rights.Person(args.bsn, args.first_name, args.last_name, args.birth_date)
+    if args.action == "find":
+        cases = rights.find(storage, args.region, who)
+        for case in cases:
+            print(f"{case['case_id']}  {case['status']:22}  {len(case['versions'])} versions")
+        print(f"{len(cases)} cases found")
+    elif args.action == "export":
+        document = rights.export(storage, args.region, who)
+        args.json_out.write_text(
+            json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        args.pdf_out.write_bytes(rights.export_pdf(document))
+        print(f"{len(document['cases'])} cases exported to {args.json_out} and {args.pdf_out}")
+    else:
+        result = rights.destroy(storage, args.region, who, legal_hold=args.legal_hold)
+        print(json.dumps(result, indent=2))
+        return 0
+    return 0
+
+
 def run(storage: Storage, args: argparse.Namespace) -> int:
     if args.command == "retention":
         return _retention(storage, args)
+    if args.command == "person":
+        return _person(storage, args)
     if args.action == "case":
         rows = case_access(storage, args.case_id)
         if args.json:
