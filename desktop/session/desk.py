@@ -562,6 +562,49 @@ class DeskSession:
             action="amend",
         )
 
+    def correct(self, case_id: str, changes: Mapping[str, Any], reason: str) -> Case:
+        """A correction on request of the young person or parent (AVG art. 16): a new
+        sealed version with the reason, on any status (a closed case too); the earlier
+        version stays in the history. The triage decision is changed by
+        :meth:`amend_triage` only; a correction needs a reason."""
+        from desktop.forms import evaluate
+        from desktop.forms.workflow import TransitionError
+
+        if not (reason or "").strip():
+            raise TransitionError((_("Geef de reden van de correctie (verzoek van wie, wat)."),))
+        case = self.store.cases.get(case_id)
+        form = self.form_for(case)
+        decision = sorted(fid for fid in changes if fid in self.decision_fields(form))
+        unknown = sorted(fid for fid in changes if not form.has_field(fid))
+        if decision or unknown:
+            raise TransitionError(
+                (
+                    _("Deze velden zijn zo niet te corrigeren: {f}.").format(
+                        f=", ".join(decision + unknown)
+                    ),
+                )
+            )
+        now = self.clock()
+        state = evaluate(form, _merged(case.answers, changes), now=now)
+        problems = [
+            f"{pick(form.field(fid).label)}: {state.errors[fid]}"
+            for fid in changes
+            if fid in state.errors
+        ]
+        if problems:
+            raise TransitionError(tuple(problems))
+        if not case.version.sealed:  # keep what stood before: the correction builds on it
+            self.store.cases.set_status(case_id, case.status, self.actor, seal=True)
+        return self.store.cases.set_status(
+            case_id,
+            case.status,
+            self.actor,
+            answers=dict(changes),
+            seal=True,
+            reason=f"AVG art. 16: {reason.strip()}",  # stored data: one language
+            action="amend",
+        )
+
     def hand_over(self, case_id: str) -> Case:
         """``triaged → handed_over`` when the handover requirements are met."""
         from desktop.forms.workflow import Status

@@ -98,3 +98,24 @@ def test_a_coordinator_sees_old_open_cases_and_a_trainer_none(store: Store) -> N
     assert trainer.summaries() == []
     with pytest.raises(BreakGlassRequired):
         trainer.open_case(theirs)
+
+
+def test_a_correction_is_a_new_version_with_its_reason(store: Store) -> None:
+    from desktop.forms.workflow import TransitionError
+
+    desk = at(store, "desk", now_local())
+    case = desk.new_case({"youth.first_name": "Noor", "youth.birth_date": "2011-04-02"})
+    with pytest.raises(TransitionError) as empty:
+        desk.correct(case.id, {"youth.birth_date": "2011-04-03"}, " ")
+    assert "reden" in empty.value.reasons[0]
+    with pytest.raises(TransitionError):
+        desk.correct(case.id, {"triage.urgency": "U1"}, "verzoek moeder")
+    with pytest.raises(TransitionError):
+        desk.correct(case.id, {"youth.birth_date": "2999-01-01"}, "verzoek moeder")
+    corrected = desk.correct(case.id, {"youth.birth_date": "2011-04-03"}, "verzoek moeder")
+    assert corrected.answers["youth.birth_date"] == "2011-04-03"
+    history = desk.history(case.id)
+    assert history[-1].reason and "AVG art. 16" in history[-1].reason
+    assert history[-1].sealed and len(history) >= 2
+    assert any(e.answers.get("youth.birth_date") == "2011-04-02" for e in history[:-1])
+    assert store.verify_audit_chain().ok
