@@ -154,7 +154,8 @@ def _004_privacy_view(db: Database) -> None:
         "CREATE INDEX IF NOT EXISTS case_versions_author ON case_versions (created_by, case_id)"
     )
     db.execute(
-        "CREATE INDEX IF NOT EXISTS audit_action_user ON audit_log (action, user_id, at_utc)"
+        "CREATE INDEX IF NOT EXISTS audit_action_user "
+        "ON audit_log (action, user_id, case_id, at_utc)"
     )
 
 

@@ -95,8 +95,12 @@ class CaseView:
             else "(status != 'closed' AND updated_at >= ?)"
         )
         return (
-            f"{ordinary} OR id IN (SELECT case_id FROM case_versions WHERE created_by = ?) "
-            "OR id IN (SELECT case_id FROM audit_log WHERE action = 'break_glass' "
-            "AND user_id = ? AND at_utc >= ? AND outcome = 'success' AND case_id IS NOT NULL)",
+            # correlated EXISTS, answered by index per row: the list stops after a page,
+            # so only the rows shown are probed (an IN list would collect every own case)
+            f"{ordinary} OR EXISTS (SELECT 1 FROM case_versions v "
+            "WHERE v.created_by = ? AND v.case_id = cases.id) "
+            "OR EXISTS (SELECT 1 FROM audit_log a WHERE a.action = 'break_glass' "
+            "AND a.user_id = ? AND a.case_id = cases.id AND a.at_utc >= ? "
+            "AND a.outcome = 'success')",
             [self.since, self.user_id, self.user_id, self.grants_since],
         )
