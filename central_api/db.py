@@ -247,6 +247,9 @@ region_secrets = Table(
 # Privacy by design (issue 21, central_api.privacy): a region's window, retention and
 # desk keep periods (defaults in doorloop_protocol.privacy when the region has no row),
 # and the break-the-glass openings that put a case in one user's view for a while.
+# "the cases they worked on" (central_api.storage.access) is looked up by pushing device
+Index("ix_versions_pushed_by_device_case", versions.c.pushed_by_device, versions.c.case_id)
+
 region_privacy = Table(
     "region_privacy",
     metadata,

@@ -13,7 +13,19 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, exists, false, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    case,
+    exists,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from central_api import db
 from central_api.storage.core import NotFound, Principal, StorageCore, StorageError
@@ -89,22 +101,29 @@ def visible_cases(
 
 def visible_changes(
     conn: Connection, principal: Principal, now: datetime, settings: RegionPrivacy
-) -> ColumnElement[bool]:
-    """A condition on `db.changes`: reference data and tombstones, and the versions and
-    states of the cases the principal sees. Any other case-scoped kind is left out."""
+) -> tuple[Any, ColumnElement[bool]]:
+    """What a pull selects from, and the condition: reference data and tombstones, and
+    the versions and states of the cases the principal sees. Any other case-scoped kind
+    is left out. The case of each change is joined by primary key (a version's through
+    `versions`), so a page checks only its own rows, in seq order."""
     seen = visible_cases(conn, principal, now, settings)
-    state_seen = exists().where(db.cases.c.id == db.changes.c.object_id, seen)
-    version_seen = exists(
-        select(1)
-        .select_from(db.versions.join(db.cases, db.cases.c.id == db.versions.c.case_id))
-        .where(db.versions.c.id == db.changes.c.object_id, seen)
+    version = db.versions.alias("pulled_version")
+    case_id = func.coalesce(
+        version.c.case_id,
+        case((db.changes.c.kind == "case_state", db.changes.c.object_id), else_=None),
     )
-    return or_(
+    source = db.changes.outerjoin(
+        version,
+        and_(db.changes.c.kind == "case_version", version.c.id == db.changes.c.object_id),
+    ).outerjoin(db.cases, db.cases.c.id == case_id)
+    condition = or_(
         db.changes.c.scope != "case",
         db.changes.c.kind == "tombstone",
-        and_(db.changes.c.kind == "case_state", state_seen),
-        and_(db.changes.c.kind == "case_version", version_seen),
+        and_(
+            db.changes.c.kind.in_(("case_state", "case_version")), db.cases.c.id.isnot(None), seen
+        ),
     )
+    return source, condition
 
 
 class Access(StorageCore):

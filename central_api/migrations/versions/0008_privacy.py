@@ -41,12 +41,16 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_case_grants_case_id", "case_grants", ["case_id"])
+    op.create_index(
+        "ix_versions_pushed_by_device_case", "versions", ["pushed_by_device", "case_id"]
+    )
     with op.batch_alter_table("devices") as batch:
         batch.add_column(sa.Column("wipe_requested_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("wipe_confirmed_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_index("ix_versions_pushed_by_device_case", "versions")
     with op.batch_alter_table("devices") as batch:
         batch.drop_column("wipe_confirmed_at")
         batch.drop_column("wipe_requested_at")
