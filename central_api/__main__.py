@@ -2,7 +2,8 @@
 
 Subcommands: serve, migrate, region add, user add/passwd/deactivate/activate/totp, device list,
 device revoke, providers import, directory import/export/history, forms publish, case purge,
-compact, indicators, dataset. Each takes `--database-url`
+compact, indicators, dataset, audit case, audit review, retention run/set/show, person
+find/export/destroy. Each takes `--database-url`
 (default: $DOORLOOP_CENTRAL_DATABASE_URL, else a SQLite file in the user data dir).
 Exit codes: 0 success, 1 not found / already exists, 2 bad input.
 """
@@ -113,6 +114,11 @@ def _parser() -> argparse.ArgumentParser:
     device_list.add_argument("--json", action="store_true")
     device_revoke = device.add_parser("revoke", parents=[common], help="revoke a device")
     device_revoke.add_argument("device_id")
+    device_revoke.add_argument(
+        "--wipe",
+        action="store_true",
+        help="lost or stolen: the device erases its local data at its next contact",
+    )
 
     providers = sub.add_parser("providers", help="provider directory").add_subparsers(
         dest="action", required=True
@@ -150,6 +156,9 @@ def _parser() -> argparse.ArgumentParser:
     from central_api.indicators import cli as indicators_cli
 
     indicators_cli.add_parsers(sub, common)
+    from central_api.privacy import cli as privacy_cli
+
+    privacy_cli.add_parsers(sub, common)
     sub.add_parser(
         "after-restore",
         parents=[common],
@@ -272,6 +281,10 @@ def _admin(storage: Storage, args: argparse.Namespace) -> int:
         from central_api import directory_cli
 
         return directory_cli.run(storage, args)
+    if args.command in {"audit", "retention", "person"}:
+        from central_api.privacy import cli as privacy_cli
+
+        return privacy_cli.run(storage, args)
     if command == ("migrate", None):
         print("database is up to date")
     elif command == ("after-restore", None):
@@ -323,6 +336,10 @@ def _admin(storage: Storage, args: argparse.Namespace) -> int:
                     "created_at": d.created_at.isoformat(),
                     "last_seen_at": d.last_seen_at.isoformat() if d.last_seen_at else None,
                     "revoked": d.revoked_at is not None,
+                    "wipe_requested": d.wipe_requested_at is not None,
+                    "wipe_confirmed_at": (
+                        d.wipe_confirmed_at.isoformat() if d.wipe_confirmed_at else None
+                    ),
                 }
                 for d in devices
             ]
@@ -330,11 +347,14 @@ def _admin(storage: Storage, args: argparse.Namespace) -> int:
         else:
             for d in devices:
                 state = "revoked" if d.revoked_at else "active"
+                if d.wipe_requested_at is not None:
+                    state = "wiped" if d.wipe_confirmed_at else "wipe-pending"
                 seen = d.last_seen_at.strftime("%Y-%m-%d %H:%M") if d.last_seen_at else "never"
-                print(f"{d.id}  {state:7}  {d.region:12}  {d.username:16}  {seen:16}  {d.name}")
+                print(f"{d.id}  {state:12}  {d.region:12}  {d.username:16}  {seen:16}  {d.name}")
     elif command == ("device", "revoke"):
-        storage.revoke_device(args.device_id)
-        print(f"device {args.device_id} revoked")
+        storage.revoke_device(args.device_id, wipe=args.wipe)
+        wiped = "; it erases its local data at its next contact" if args.wipe else ""
+        print(f"device {args.device_id} revoked{wiped}")
     elif command == ("providers", "import"):
         from central_api.providers_csv import parse_providers
 

@@ -27,7 +27,7 @@ from central_api.events import ChangeFeed, events_router
 from central_api.load import PushGate, tune_interpreter
 from central_api.push_body import field_of, parse_push, prepare_push
 from central_api.rate_limit import rate_limiter
-from central_api.routes import auth, directory, service, sync
+from central_api.routes import access, auth, directory, service, sync
 from central_api.routes.deps import ERROR_RESPONSES, Authenticated, authenticated, error_response
 from central_api.routes.service import API_VERSION
 from central_api.storage import CursorExpired, Storage
@@ -160,6 +160,7 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(sync.router)
     app.include_router(directory.router)
+    app.include_router(access.router)
     app.include_router(events_router(authenticated))
     install_web(app, web_routers())
 

@@ -74,6 +74,9 @@ devices = Table(
     # the desk's installation id (LoginRequest.installation_id): a retried login from the
     # same installation gets the same live device instead of an orphan one
     Column("installation_id", String(36), nullable=True),
+    # remote wipe (issue 21): the admin revoked it as lost; the desk confirmed its erase
+    Column("wipe_requested_at", DateTime(timezone=True), nullable=True),
+    Column("wipe_confirmed_at", DateTime(timezone=True), nullable=True),
 )
 Index(
     "ux_devices_user_installation",
@@ -400,6 +403,37 @@ directory_holds = Table(
 )
 Index("ix_directory_holds_unit", directory_holds.c.region_id, directory_holds.c.unit_id)
 Index("ix_directory_holds_case", directory_holds.c.case_id)
+# Privacy by design (issue 21, central_api.privacy): a region's window, retention and
+# desk keep periods (defaults in doorloop_protocol.privacy when the region has no row),
+# and the break-the-glass openings that put a case in one user's view for a while.
+# "the cases they worked on" (central_api.storage.access) is looked up by pushing device
+Index("ix_versions_pushed_by_device_case", versions.c.pushed_by_device, versions.c.case_id)
+
+region_privacy = Table(
+    "region_privacy",
+    metadata,
+    Column("region_id", Integer, ForeignKey("regions.id"), primary_key=True),
+    Column("window_days", Integer, nullable=False),
+    Column("retention_production_days", Integer, nullable=False),
+    Column("retention_training_days", Integer, nullable=False),
+    Column("keep_closed_days", Integer, nullable=False),
+    Column("keep_closed_days_outreach", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+case_grants = Table(
+    "case_grants",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(36), nullable=False, index=True),
+    Column("region_id", Integer, ForeignKey("regions.id"), nullable=False),
+    Column("user_id", String(36), ForeignKey("users.id"), nullable=False),
+    Column("device_id", String(36), nullable=True),
+    Column("reason", String(40), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("granted_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -21,6 +21,9 @@ PAYLOAD_TOO_LARGE = ErrorCode(
 )
 UNAUTHORIZED = ErrorCode("unauthorized", 104, 401, "A valid bearer token is required.")
 DEVICE_REVOKED = ErrorCode("device_revoked", 105, 401, "This device has been revoked.")
+DEVICE_WIPE = ErrorCode(
+    "device_wipe", 108, 401, "This device was revoked as lost: erase its local data and confirm."
+)
 INVALID_CREDENTIALS = ErrorCode(
     "invalid_credentials", 106, 401, "Unknown username or wrong password."
 )
@@ -46,6 +49,7 @@ CATALOGUE: tuple[ErrorCode, ...] = (
     PAYLOAD_TOO_LARGE,
     UNAUTHORIZED,
     DEVICE_REVOKED,
+    DEVICE_WIPE,
     INVALID_CREDENTIALS,
     CURSOR_EXPIRED,
     FORBIDDEN,

@@ -54,6 +54,9 @@ def authenticated(
     principal = storage.principal(token)
     if principal is None:
         raise ApiError(errors.UNAUTHORIZED, headers=challenge)
+    if principal.revoked and principal.wipe:
+        storage.record("auth.denied", "device_wipe", principal)
+        raise ApiError(errors.DEVICE_WIPE, headers=challenge)
     if principal.revoked:
         storage.record("auth.denied", "device_revoked", principal)
         raise ApiError(errors.DEVICE_REVOKED, headers=challenge)

@@ -9,7 +9,8 @@ its parts live in one module per area:
 - `pull`: the changes a principal may see after a cursor;
 - `reference`: provider lists and form definitions;
 - `directory`: the region directories: units, live capacity with history, holds;
-- `retention`: purging cases and compacting the change log.
+- `retention`: purging cases and compacting the change log;
+- `access`: who sees which case, region privacy settings, break-the-glass (issue 21).
 
 Every write that hands out server sequence numbers runs in one transaction holding the
 `counters` "seq" row lock (`StorageCore._write`), so sequence numbers are strictly
@@ -25,6 +26,7 @@ objects. `compact` drops old tombstones and raises the horizon; a pull with
 
 from __future__ import annotations
 
+from central_api.storage.access import Access, AccessRefused, BadReason
 from central_api.storage.accounts import Accounts
 from central_api.storage.core import (
     AlreadyExists,
@@ -43,7 +45,9 @@ from central_api.storage.reference import Reference
 from central_api.storage.retention import Retention
 
 __all__ = [
+    "AccessRefused",
     "AlreadyExists",
+    "BadReason",
     "CursorExpired",
     "DeviceRecord",
     "ImportSummary",
@@ -55,5 +59,5 @@ __all__ = [
 ]
 
 
-class Storage(Accounts, Push, Pull, Reference, DirectoryStore, Retention):
+class Storage(Accounts, Push, Pull, Reference, DirectoryStore, Retention, Access):
     """The central database, opened on one SQLAlchemy engine (see the parts above)."""

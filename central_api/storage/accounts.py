@@ -268,6 +268,7 @@ class Accounts(StorageCore):
             select(
                 db.devices.c.id.label("device_id"),
                 db.devices.c.revoked_at,
+                db.devices.c.wipe_requested_at,
                 db.users.c.id.label("user_id"),
                 db.users.c.username,
                 db.users.c.display_name,
@@ -296,6 +297,7 @@ class Accounts(StorageCore):
             region=row.region,
             revoked=row.revoked_at is not None or not row.active,
             organization_id=row.organization_id,
+            wipe=row.wipe_requested_at is not None,
         )
 
     def list_devices(self, region: str | None = None) -> list[DeviceRecord]:
@@ -308,6 +310,8 @@ class Accounts(StorageCore):
                 db.devices.c.created_at,
                 db.devices.c.last_seen_at,
                 db.devices.c.revoked_at,
+                db.devices.c.wipe_requested_at,
+                db.devices.c.wipe_confirmed_at,
             )
             .join(db.users, db.users.c.id == db.devices.c.user_id)
             .join(db.regions, db.regions.c.id == db.users.c.region_id)
@@ -320,8 +324,15 @@ class Accounts(StorageCore):
             conn.rollback()
         return [DeviceRecord(*row) for row in rows]
 
-    def revoke_device(self, device_id: str) -> None:
-        """Revoke a device: its token answers 401 from now on. Raises NotFound."""
+    def revoke_device(self, device_id: str, *, wipe: bool = False) -> None:
+        """Revoke a device: its token answers 401 from now on. Raises NotFound.
+
+        With `wipe` (a lost or stolen device, issue 21) its next contact answers
+        `device_wipe`: the desk erases its local store and confirms
+        (:meth:`confirm_wipe`). A plain revocation (logout, new password) keeps the
+        desk's data, so unsent work survives a new login."""
+        if wipe:
+            self._request_wipe(device_id)
         with self.engine.begin() as conn:
             result = conn.execute(
                 update(db.devices)
@@ -335,4 +346,37 @@ class Accounts(StorageCore):
                 if exists is None:
                     raise NotFound(f"no device {device_id!r}")
                 return
-            self._audit(conn, "admin.device_revoke", "ok", device_id=device_id)
+            self._audit(conn, "admin.device_revoke", "ok", device_id=device_id, wipe=wipe)
+
+    def _request_wipe(self, device_id: str) -> None:
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(db.devices)
+                .where(db.devices.c.id == device_id, db.devices.c.wipe_requested_at.is_(None))
+                .values(wipe_requested_at=utc_now())
+            )
+            if result.rowcount:
+                self._audit(conn, "admin.device_wipe", "requested", device_id=device_id)
+
+    def confirm_wipe(self, principal: Principal) -> bool:
+        """The desk erased its store: record it (once). False when no wipe was asked."""
+        if not principal.wipe:
+            return False
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(db.devices)
+                .where(
+                    db.devices.c.id == principal.device_id,
+                    db.devices.c.wipe_confirmed_at.is_(None),
+                )
+                .values(wipe_confirmed_at=utc_now())
+            )
+            self._audit(
+                conn,
+                "device.wipe_confirmed",
+                "ok",
+                user_id=principal.user_id,
+                device_id=principal.device_id,
+                region_id=principal.region_id,
+            )
+        return True

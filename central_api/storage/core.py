@@ -5,7 +5,7 @@ server audit, the named errors and records, and batch helpers for both databases
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -62,6 +62,8 @@ class Principal:
     region: str
     revoked: bool
     organization_id: str | None = None  # role "receiver": the organisation it answers for
+    wipe: bool = False
+    """Revoked as lost: the desk must erase its local store and confirm (issue 21)."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,8 @@ class DeviceRecord:
     created_at: datetime
     last_seen_at: datetime | None
     revoked_at: datetime | None
+    wipe_requested_at: datetime | None = None
+    wipe_confirmed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +180,8 @@ class StorageCore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # the time visibility and retention are judged at (a fake clock in tests)
+        self.clock: Callable[[], datetime] = utc_now
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Self:

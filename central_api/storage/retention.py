@@ -1,13 +1,16 @@
-"""Retention and compaction: purging a case and dropping old tombstones."""
+"""Retention and compaction: purging a case (by hand, or every expired one with
+`retention_run`, issue 21) and dropping old tombstones."""
 
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 
 from central_api import db
+from central_api.storage.access import privacy_of
 from central_api.storage.core import NotFound, chunks, insert_many, one_of, utc_now
 from central_api.storage.directory import publish_unit
 from central_api.storage.referrals import Referrals
@@ -17,8 +20,11 @@ from doorloop_protocol import canonical_json
 class Retention(Referrals):
     """Purging cases and compacting the change log."""
 
-    def purge_case(self, case_id: str) -> int:
-        """Remove a case's versions (retention); pulls get tombstones. Returns versions removed."""
+    def purge_case(self, case_id: str, *, reason: str = "manual") -> int:
+        """Remove a case's versions (retention); pulls get tombstones. Returns versions removed.
+
+        One transaction: an interrupted purge leaves the case whole, never half-deleted;
+        running it again finishes it."""
         with self._write() as (conn, seq):
             case = conn.execute(select(db.cases).where(db.cases.c.id == case_id)).first()
             if case is None:
@@ -75,6 +81,7 @@ class Retention(Referrals):
                 with contextlib.suppress(NotFound):  # a unit removed since
                     publish_unit(conn, next_seq, case.region_id, unit_id, utc_now())
             conn.execute(delete(db.versions).where(db.versions.c.case_id == case_id))
+            conn.execute(delete(db.case_grants).where(db.case_grants.c.case_id == case_id))
             conn.execute(delete(db.cases).where(db.cases.c.id == case_id))
             self._audit(
                 conn,
@@ -83,8 +90,57 @@ class Retention(Referrals):
                 region_id=case.region_id,
                 case_id=case_id,
                 versions=len(version_ids),
+                reason=reason,
             )
         return len(version_ids)
+
+    def expired_cases(self) -> list[dict[str, Any]]:
+        """Closed cases past their region's retention (production: years after closing,
+        WGBO 7:454), judged at `self.clock()`: id, region, closed (last change)."""
+        now = self.clock()
+        with self.engine.connect() as conn:
+            regions = conn.execute(select(db.regions.c.id, db.regions.c.name)).all()
+            found: list[dict[str, Any]] = []
+            for region in regions:
+                keep = privacy_of(conn, region.id).retention_production_days
+                rows = conn.execute(
+                    select(db.cases.c.id, db.cases.c.updated_at)
+                    .where(
+                        db.cases.c.region_id == region.id,
+                        db.cases.c.status == "closed",
+                        db.cases.c.updated_at < now - timedelta(days=keep),
+                    )
+                    .order_by(db.cases.c.updated_at, db.cases.c.id)
+                ).all()
+                found += [
+                    {"case_id": row.id, "region": region.name, "closed": row.updated_at}
+                    for row in rows
+                ]
+            conn.rollback()
+        return found
+
+    def retention_run(self, *, dry_run: bool = False) -> list[dict[str, Any]]:
+        """Purge every expired case (with tombstones for the desks); idempotent. Each
+        case is purged in its own transaction, so a run that stops half-way leaves
+        whole cases only and the next run takes up the rest. Returns the report: one
+        row per case (id, region, closed, versions removed; None on a dry run)."""
+        report = []
+        for row in self.expired_cases():
+            removed = None
+            if not dry_run:
+                try:
+                    removed = self.purge_case(row["case_id"], reason="retention")
+                except NotFound:  # purged meanwhile (another run): nothing left to do
+                    removed = 0
+            report.append({**row, "versions": removed})
+        self.record(
+            "retention.run",
+            "dry_run" if dry_run else "ok",
+            None,
+            cases=len(report),
+            versions=sum(r["versions"] or 0 for r in report),
+        )
+        return report
 
     def compact(
         self, *, before: datetime | None = None, up_to_seq: int | None = None

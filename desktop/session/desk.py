@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop.i18n import _, pick
-from desktop.store import Actor, CaseSummary, Profile, Store, actor_for
+from desktop.store import Actor, CaseSummary, CaseView, Profile, Store, actor_for
 from doorloop_protocol.workflow import (  # the rules the central API enforces too
     FOLLOW_UP_FIELDS,
     RECORDED_DECISION_FIELDS,
@@ -142,15 +142,96 @@ class DeskSession:
             training=self.store.training,
         )
 
+    # -- who sees what (issue 21) ---------------------------------------------------------
+
+    @property
+    def view(self) -> CaseView | None:
+        """The cases this person sees without a reason (None: the training store, whose
+        cases are exercises, shows them all)."""
+        if self.store.training:
+            return None
+        from desktop.session.access import view_for
+
+        return view_for(self.profile, self.clock())
+
+    def may_open(self, case_id: str) -> bool:
+        """Whether the case opens without a reason (else: break-the-glass)."""
+        view = self.view
+        return view is None or self.store.cases.visible(case_id, view)
+
     def open_case(self, case_id: str) -> Case:
+        """Open a case in view (audited as a read); raises BreakGlassRequired for any
+        other case: it opens through :meth:`break_glass` with a reason."""
+        if not self.may_open(case_id):
+            from desktop.session.access import BreakGlassRequired
+
+            raise BreakGlassRequired(case_id)
         return self.store.cases.open(case_id, self.actor)
+
+    def break_glass(self, case_id: str, reason: str, note: str) -> Case:
+        """Open a case outside the view with a reason from the list and a note: allowed
+        at once, audited as ``break_glass`` (the case then stays in view for a while).
+        Raises ReasonRefused (Dutch message, the field named) for an empty reason."""
+        from desktop.session.access import check_reason
+
+        check_reason(reason, note)
+        self.store.cases.get(case_id)  # an unknown case: NotFoundError, nothing audited
+        self.store.audit.append(
+            self.actor,
+            "break_glass",
+            case_id=case_id,
+            details={"reason": reason, "note": note.strip()},
+            at=self.clock(),
+        )
+        return self.store.cases.open(case_id, self.actor)
+
+    def access_log(self, case_id: str) -> list[dict[str, Any]]:
+        """Wie heeft dit dossier ingezien: this desk's audit events of the case (who,
+        when, what, from which device, under which reason), oldest first. The whole
+        region's answer is ``doorloop-central audit case``."""
+        rows = []
+        for event in self.store.audit.events(case_id=case_id):
+            details = event.details or {}
+            reason = " — ".join(
+                str(part) for part in (details.get("reason"), details.get("note")) if part
+            )
+            rows.append(
+                {
+                    "at": event.at_local,
+                    "who": f"{event.display_name} ({event.role})",
+                    "action": event.action,
+                    "device": event.device_id,
+                    "reason": reason,
+                }
+            )
+        return rows
+
+    def search_outside_view(
+        self, search: str, reason: str, note: str, *, limit: int = 50
+    ) -> list[CaseSummary]:
+        """Older or closed cases matching `search` that are not in view: only with a
+        reason (audited as ``break_glass`` with the search, no case yet)."""
+        from desktop.session.access import check_reason
+
+        check_reason(reason, note)
+        view = self.view
+        if view is None:
+            return []
+        self.store.audit.append(
+            self.actor,
+            "break_glass",
+            details={"reason": reason, "note": note.strip(), "search": search},
+            at=self.clock(),
+        )
+        return self.store.cases.summaries(search, limit=limit, view=view, hidden=True)
 
     def get_case(self, case_id: str) -> Case:
         """The current state of a case without a read event (the view already opened it)."""
         return self.store.cases.get(case_id)
 
     def summaries(self, search: str = "", **kwargs: Any) -> list[CaseSummary]:
-        return self.store.cases.summaries(search, **kwargs)
+        """The case list's rows: only the cases in this person's view."""
+        return self.store.cases.summaries(search, view=self.view, **kwargs)
 
     def summary(self, case_id: str) -> CaseSummary | None:
         """One case's list row as stored now (None when unknown or withdrawn)."""
@@ -533,6 +614,49 @@ class DeskSession:
             legal_decision_date=decided_on,
             seal=True,
             reason=reason.strip(),
+            action="amend",
+        )
+
+    def correct(self, case_id: str, changes: Mapping[str, Any], reason: str) -> Case:
+        """A correction on request of the young person or parent (AVG art. 16): a new
+        sealed version with the reason, on any status (a closed case too); the earlier
+        version stays in the history. The triage decision is changed by
+        :meth:`amend_triage` only; a correction needs a reason."""
+        from desktop.forms import evaluate
+        from desktop.forms.workflow import TransitionError
+
+        if not (reason or "").strip():
+            raise TransitionError((_("Geef de reden van de correctie (verzoek van wie, wat)."),))
+        case = self.store.cases.get(case_id)
+        form = self.form_for(case)
+        decision = sorted(fid for fid in changes if fid in self.decision_fields(form))
+        unknown = sorted(fid for fid in changes if not form.has_field(fid))
+        if decision or unknown:
+            raise TransitionError(
+                (
+                    _("Deze velden zijn zo niet te corrigeren: {f}.").format(
+                        f=", ".join(decision + unknown)
+                    ),
+                )
+            )
+        now = self.clock()
+        state = evaluate(form, _merged(case.answers, changes), now=now)
+        problems = [
+            f"{pick(form.field(fid).label)}: {state.errors[fid]}"
+            for fid in changes
+            if fid in state.errors
+        ]
+        if problems:
+            raise TransitionError(tuple(problems))
+        if not case.version.sealed:  # keep what stood before: the correction builds on it
+            self.store.cases.set_status(case_id, case.status, self.actor, seal=True)
+        return self.store.cases.set_status(
+            case_id,
+            case.status,
+            self.actor,
+            answers=dict(changes),
+            seal=True,
+            reason=f"AVG art. 16: {reason.strip()}",  # stored data: one language
             action="amend",
         )
 

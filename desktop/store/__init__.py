@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     )
     from desktop.store.keyslots import SlotInfo, configure_kdf, list_users, slot_named
     from desktop.store.models import AuditEvent, Case, CaseVersion
-    from desktop.store.records import ROLES, Actor, CaseSummary, Profile
+    from desktop.store.records import ROLES, Actor, CaseSummary, CaseView, Profile
     from desktop.store.referrals import (
         OverdueAlert,
         PlacementNeeded,
@@ -57,6 +57,7 @@ _WHERE = {
     "ROLES": "records",
     "Actor": "records",
     "CaseSummary": "records",
+    "CaseView": "records",
     "Profile": "records",
     "OverdueAlert": "referrals",
     "PlacementNeeded": "referrals",
@@ -95,6 +96,7 @@ __all__ = [
     "Case",
     "CaseSummary",
     "CaseVersion",
+    "CaseView",
     "ChainReport",
     "NotFoundError",
     "OverdueAlert",

@@ -48,6 +48,7 @@ ACTIONS = frozenset(
         "reconcile",
         "referral",
         "referral_alert_ack",
+        "break_glass",
     }
 )
 _FIELDS = (

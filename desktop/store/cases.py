@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from desktop.store import heads
 from desktop.store.errors import NotFoundError
 from desktop.store.heads import NewVersion
-from desktop.store.records import Actor, CaseStatus, CaseSummary
+from desktop.store.records import Actor, CaseStatus, CaseSummary, CaseView
 
 if TYPE_CHECKING:
     from desktop.store.audit import AuditLog
@@ -151,10 +151,17 @@ class CaseRepository:
         statuses: Iterable[str] | None = None,
         order: str = "received_at",
         descending: bool = True,
+        view: CaseView | None = None,
+        hidden: bool = False,
     ) -> list[CaseSummary]:
         """Rows for the case list, newest first, filtered by a search over name,
-        caller and municipality."""
+        caller and municipality; with `view`, only the cases it shows (or, with
+        `hidden`, only those it does not: the break-the-glass search)."""
         sql, params = self._summary_where(search, statuses)
+        if view is not None:
+            clause, extra = view.sql()
+            sql += f" AND {'NOT ' if hidden else ''}({clause})"
+            params += extra
         column = {
             "received_at": "received_at",
             "youth_name": "youth_name",
@@ -189,6 +196,14 @@ class CaseRepository:
             [case_id],
         ).fetchone()
         return None if row is None else (str(row[0]), str(row[1]), str(row[2]))
+
+    def visible(self, case_id: str, view: CaseView) -> bool:
+        """Whether `view` shows this case without a reason."""
+        clause, extra = view.sql()
+        row = self._db.execute(
+            f"SELECT 1 FROM cases WHERE id = ? AND ({clause})", [case_id, *extra]
+        ).fetchone()
+        return row is not None
 
     def count(self, search: str = "", *, statuses: Iterable[str] | None = None) -> int:
         sql, params = self._summary_where(search, statuses)

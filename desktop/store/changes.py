@@ -92,6 +92,9 @@ _TRIGGERS = (
     "BEGIN INSERT OR IGNORE INTO changed_cases VALUES (new.id); END",
     "CREATE TEMP TRIGGER IF NOT EXISTS note_case_update AFTER UPDATE ON main.cases "
     "BEGIN INSERT OR IGNORE INTO changed_cases VALUES (new.id); END",
+    # a case dropped here (retention, issue 21): the list and any open view must know
+    "CREATE TEMP TRIGGER IF NOT EXISTS note_case_delete AFTER DELETE ON main.cases "
+    "BEGIN INSERT OR IGNORE INTO changed_cases VALUES (old.id); END",
     "CREATE TEMP TRIGGER IF NOT EXISTS note_version_insert AFTER INSERT ON main.case_versions "
     "BEGIN INSERT OR IGNORE INTO changed_cases VALUES (new.case_id); END",
     "CREATE TEMP TRIGGER IF NOT EXISTS note_version_update "

@@ -358,6 +358,39 @@ def withdraw(db: Executes, case_id: str) -> None:
     )
 
 
+def drop(db: Executes, case_id: str) -> bool:
+    """Remove a case and its versions from this device (retention, issue 21): the
+    central copy is the record. Refused (False, the case only withdrawn) while a local
+    version waits to be sent, so nothing typed here is lost. Audit events stay: they
+    hold no case content and keep the hash chain whole."""
+    waiting = db.execute(
+        "SELECT count(*) FROM outbox WHERE case_id = ? AND kind = 'version' AND state != 'acked'",
+        [case_id],
+    ).fetchone()[0]
+    if waiting:
+        withdraw(db, case_id)
+        return False
+    db.execute(
+        "DELETE FROM version_resolves WHERE version_id IN "
+        "(SELECT version_id FROM case_versions WHERE case_id = ?)",
+        [case_id],
+    )
+    db.execute("DELETE FROM outbox WHERE case_id = ? AND kind = 'version'", [case_id])
+    db.execute("DELETE FROM case_versions WHERE case_id = ?", [case_id])
+    db.execute("DELETE FROM cases WHERE id = ?", [case_id])
+    return True
+
+
+def closed_before(db: Executes, cutoff: str) -> list[str]:
+    """Closed, synced cases last changed before `cutoff` (UTC ISO): kept no longer here."""
+    rows = db.execute(
+        "SELECT id FROM cases WHERE status = 'closed' AND sync_state = 'synced' "
+        "AND updated_at < ? ORDER BY id",
+        [cutoff],
+    ).fetchall()
+    return [str(row[0]) for row in rows]
+
+
 # -- reconciliation links ---------------------------------------------------------------------
 
 

@@ -259,10 +259,23 @@ def _005_referrals(db: Database) -> None:
     )
 
 
+def _006_privacy_view(db: Database) -> None:
+    # Who sees what (issue 21): the case list keeps a person's own cases (versions they
+    # wrote) and their break-the-glass openings in view; both are looked up by index.
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS case_versions_author ON case_versions (created_by, case_id)"
+    )
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS audit_action_user "
+        "ON audit_log (action, user_id, case_id, at_utc)"
+    )
+
+
 MIGRATIONS = [
     _001_initial,
     _002_outbox_by_case,
     _003_resolves_and_decision_date,
     _004_users,
     _005_referrals,
+    _006_privacy_view,
 ]

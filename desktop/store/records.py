@@ -10,11 +10,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from doorloop_protocol.vocab import ROLES, CaseStatus, Role
 
-__all__ = ["ROLES", "Actor", "CaseStatus", "CaseSummary", "CaseSyncState", "Profile", "Role"]
+__all__ = [
+    "ROLES",
+    "Actor",
+    "CaseStatus",
+    "CaseSummary",
+    "CaseSyncState",
+    "CaseView",
+    "Profile",
+    "Role",
+]
 
 CaseSyncState = Literal["local", "pending", "synced", "conflict"]
 """Where a case stands with the central API (the case list's sync column); not to be
@@ -66,3 +75,38 @@ class CaseSummary:
     deadline: str | None
     sync_state: CaseSyncState
     updated_at: str
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """Which cases a person sees in the list without a reason (issue 21; the rule is
+    ``doorloop_protocol.privacy.may_see``): open cases changed since `since`, the cases
+    they wrote a version of, those they opened by break-the-glass since `grants_since`;
+    a coordinator (`wide`) also every open case; `nothing` for a trainer. Timestamps
+    are UTC ISO texts, as the store keeps them."""
+
+    user_id: str
+    since: str
+    grants_since: str
+    wide: bool = False
+    nothing: bool = False
+
+    def sql(self) -> tuple[str, list[Any]]:
+        """A condition on `cases` and its parameters."""
+        if self.nothing:
+            return "n < 0", []  # nothing (a constant 0 defeats INDEXED BY)
+        ordinary = (
+            "(status != 'closed' OR updated_at >= ?)"
+            if self.wide
+            else "(status != 'closed' AND updated_at >= ?)"
+        )
+        return (
+            # correlated EXISTS, answered by index per row: the list stops after a page,
+            # so only the rows shown are probed (an IN list would collect every own case)
+            f"{ordinary} OR EXISTS (SELECT 1 FROM case_versions v "
+            "WHERE v.created_by = ? AND v.case_id = cases.id) "
+            "OR EXISTS (SELECT 1 FROM audit_log a WHERE a.action = 'break_glass' "
+            "AND a.user_id = ? AND a.case_id = cases.id AND a.at_utc >= ? "
+            "AND a.outcome = 'success')",
+            [self.since, self.user_id, self.user_id, self.grants_since],
+        )

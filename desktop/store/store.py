@@ -420,6 +420,24 @@ class Store:
                 raise WrongPassphrase("this user was removed")
         return self.profile()
 
+    def drop_expired_training(self, days: int | None = None) -> int:
+        """Training data is kept only days (issue 21): drop the exercises' cases last
+        changed longer ago (default: the region default). Returns how many went."""
+        if not self.training:
+            return 0
+        from datetime import UTC, datetime, timedelta
+
+        from desktop.store import heads
+        from doorloop_protocol.privacy import DEFAULT_RETENTION_TRAINING_DAYS
+
+        keep = DEFAULT_RETENTION_TRAINING_DAYS if days is None else days
+        cutoff = (datetime.now(UTC) - timedelta(days=keep)).isoformat(timespec="milliseconds")
+        with self.atomic():
+            rows = self.sql.execute(
+                "SELECT id FROM cases WHERE updated_at < ?", [cutoff]
+            ).fetchall()
+            return sum(heads.drop(self.sql, str(row[0])) for row in rows)
+
     def close(self) -> None:
         self.lock()
 
@@ -472,6 +490,8 @@ def open_store(
     if store.profile() is None and store.users():
         store.close()
         raise WrongPassphrase("this user was removed")
+    if training:
+        store.drop_expired_training()
     return store
 
 

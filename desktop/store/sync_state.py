@@ -240,8 +240,15 @@ class SyncState:
         heads.flag_reconciliation(self._db, case_id)
 
     def withdraw_case(self, case_id: str) -> None:
-        """A case removed on the server (retention): hide it from the list, keep history."""
-        heads.withdraw(self._db, case_id)
+        """A case removed on the server (retention, a destruction request): drop it here
+        too, or only hide it while a local version of it still waits to be sent."""
+        heads.drop(self._db, case_id)
+
+    def drop_closed(self, cutoff: str) -> list[str]:
+        """Drop the closed, synced cases last changed before `cutoff` (UTC ISO): a desk
+        keeps closed cases only a while (issue 21). Returns the ids dropped. The caller
+        runs it in one transaction (``Store.atomic``)."""
+        return [c for c in heads.closed_before(self._db, cutoff) if heads.drop(self._db, c)]
 
     def reconciliation_cases(self) -> list[str]:
         rows = self._db.execute(

@@ -24,7 +24,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -208,6 +208,7 @@ class SyncEngine:
         self._run_lock = threading.Lock()
         self._transport: Transport | None = None
         self._online = False
+        self._wiped = False
         # requests on the wire right now (push sends up to `push_in_flight` at once)
         self._requests = 0
         self._requests_lock = threading.Lock()
@@ -488,9 +489,11 @@ class SyncEngine:
         network or server trouble: the report's ``outcome`` says what happened."""
         with self._run_lock:
             self._stop.clear()
-            self.status()  # the counts the request-by-request status shows
+            if not self._wiped:
+                self.status()  # the counts the request-by-request status shows
             report = self._run()
-            self._emit_status()  # first: whoever waits for the run's end sees its status
+            if not self._wiped:  # a wiped store has no status to read
+                self._emit_status()  # first: whoever waits for the run's end sees it
             self._emit(SyncFinished(report))
             return report
 
@@ -499,6 +502,8 @@ class SyncEngine:
         counts = {"pushed": 0, "acknowledged": 0, "quarantined": 0, "pulled": 0, "skipped": 0}
         conflicts: list[str] = []
         resync = [False]
+        if self._wiped:  # the store is gone: nothing to sync, ever
+            return SyncReport("wiped", error="this device was wiped", started_at=started)
         if self.needs_login:
             return SyncReport("login_required", error="log in again", started_at=started)
         outcome = "ok"
@@ -509,9 +514,13 @@ class SyncEngine:
             # must know already (batches in flight may arrive out of order)
             self._push(counts, conflicts, (REFERRAL_KIND,))
             self._pull(counts, conflicts, resync)
+            self._drop_closed()
         except NotLoggedIn as exc:
             outcome, error = "login_required", str(exc)
         except AuthRequired as exc:
+            if exc.code == "device_wipe":
+                self._wipe()
+                return SyncReport("wiped", error=str(exc), started_at=started)
             outcome, error = "login_required", str(exc)
             self.state.set(NEEDS_LOGIN, "1")
             self._close_transport()
@@ -543,6 +552,53 @@ class SyncEngine:
         )
         self._record(report)
         return report
+
+    @property
+    def wiped(self) -> bool:
+        """True once this device erased its store on the server's order."""
+        return self._wiped
+
+    def _wipe(self) -> None:
+        """Revoked as lost (issue 21): erase the local store (cryptographically), then
+        confirm to the server with the old token. Nothing is audited here: the store is
+        gone; the server records the confirmation."""
+        from desktop.sync.wipe import erase_store
+
+        url, device = self.server_url, self.device_id
+        token = self.credentials.token(url, device) if url and device else None
+        self._close_transport()
+        self.credentials.forget(url, device)  # the keyring's copy too, while it can
+        erase_store(self.store)
+        self._wiped = True
+        if url and token:
+            transport = self._transport_factory(url, token)
+            try:
+                transport.confirm_wipe()
+            except SyncError:
+                pass  # the data is gone either way; the admin sees it unconfirmed
+            finally:
+                transport.close()
+        self._emit(
+            LoginRequired(
+                _(
+                    "Dit apparaat is ingetrokken. De gegevens op dit apparaat zijn gewist; "
+                    "sluit Doorloop af."
+                ),
+                status=401,
+            )
+        )
+
+    def _drop_closed(self) -> list[str]:
+        """After a good push and pull: drop the closed cases kept here longer than the
+        role's keep period (issue 21; outreach laptops briefly). The central copy is
+        the record; a case with a version still to send is kept."""
+        from doorloop_protocol.privacy import RegionPrivacy
+
+        role = str((self.user() or {}).get("role") or "desk")
+        days = RegionPrivacy().keep_closed_for(role)
+        cutoff = (_now().astimezone(UTC) - timedelta(days=days)).isoformat(timespec="milliseconds")
+        with self.store.atomic():
+            return self.state.drop_closed(cutoff)
 
     def _record(self, report: SyncReport) -> None:
         """Audit the run (action ``sync``) and, after a good run, push that event too."""

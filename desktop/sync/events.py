@@ -14,7 +14,7 @@ from typing import Literal
 from desktop.i18n import _
 from desktop.timefmt import format_moment
 
-RunOutcome = Literal["ok", "offline", "login_required", "failed", "stopped"]
+RunOutcome = Literal["ok", "offline", "login_required", "failed", "stopped", "wiped"]
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,10 @@ class Transport(Protocol):
         """A directory request (a hold, a capacity update); the unit as it now stands."""
         ...
 
+    def confirm_wipe(self) -> None:
+        """Tell the server this (revoked, lost) device erased its local store."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -176,6 +180,9 @@ class HttpTransport:
 
     def directory_call(self, method: str, path: str, body: str | None = None) -> UnitAnswer:
         return self._request(method, path, UnitAnswer, content=body)
+
+    def confirm_wipe(self) -> None:
+        self._call("POST", "/v1/devices/wipe-confirmed")
 
 
 def _error_detail(content: bytes) -> ErrorDetail | None:

@@ -275,6 +275,17 @@ class MainWindow(QMainWindow):
         self.find_action.setShortcut(QKeySequence.StandardKey.Find)
         self.find_action.triggered.connect(self.focus_search)
         menu.addAction(self.find_action)
+        self.older_action = QAction(_("&Ouder of afgesloten dossier zoeken…"), self)
+        self.older_action.setObjectName("action_break_glass_search")
+        self.older_action.setShortcut(QKeySequence("Ctrl+Shift+F"))
+        self.older_action.triggered.connect(self.search_outside_view)
+        self.older_action.setVisible(not self.session.training)
+        menu.addAction(self.older_action)
+        self.access_log_action = QAction(_("&Wie heeft dit dossier ingezien…"), self)
+        self.access_log_action.setObjectName("action_access_log")
+        self.access_log_action.setShortcut(QKeySequence("Ctrl+Shift+I"))
+        self.access_log_action.triggered.connect(self.show_access_log)
+        menu.addAction(self.access_log_action)
         self.close_action = QAction(_("Tabblad &sluiten"), self)
         self.close_action.setShortcut(QKeySequence("Ctrl+W"))
         self.close_action.triggered.connect(lambda: self.close_tab(self.tabs.currentIndex()))
@@ -312,6 +323,8 @@ class MainWindow(QMainWindow):
             [
                 self.new_action,
                 self.find_action,
+                self.older_action,
+                self.access_log_action,
                 self.close_action,
                 self.lock_action,
                 self.switch_user_action,
@@ -581,10 +594,35 @@ class MainWindow(QMainWindow):
             if getattr(self.tabs.widget(index), "case_id", None) == case_id:
                 self.tabs.setCurrentIndex(index)
                 return
+        if not self.session.may_open(case_id):  # break-the-glass: only with a reason
+            from desktop.ui.break_glass import BreakGlassDialog
+
+            dialog = BreakGlassDialog(self.session, case_id, self)
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return
         view = make_case_view(self.session, case_id, self)
         index = self.tabs.addTab(view, _("Casus {id}").format(id=case_id[:8]))
         self.tabs.setCurrentIndex(index)
         view.setFocus()
+
+    def show_access_log(self) -> None:
+        """Wie heeft dit dossier ingezien, for the case in the current tab."""
+        case_id = getattr(self.tabs.currentWidget(), "case_id", None)
+        if case_id is None:
+            self.statusBar().showMessage(_("Open eerst een casus."), 5000)
+            return
+        from desktop.ui.access_log import AccessLogDialog
+
+        AccessLogDialog(self.session, str(case_id), self).exec()
+
+    def search_outside_view(self) -> None:
+        """Search older and closed cases: only with a reason (break-the-glass)."""
+        from desktop.ui.break_glass import BreakGlassDialog
+
+        dialog = BreakGlassDialog(self.session, None, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.opened_case_id:
+            self.list_page.refresh()
+            self.open_case(dialog.opened_case_id)
 
     def offer_unfinished(self) -> None:
         """At start-up: offer the intakes that were not finished (after a crash too)."""

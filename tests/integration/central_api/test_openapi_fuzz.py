@@ -156,6 +156,8 @@ def test_no_generated_request_gets_a_server_error(storage: Storage) -> None:
             "GET /v1/sync/pull",
             "POST /v1/auth/login",
             "POST /v1/auth/logout",
+            "POST /v1/cases/{case_id}/break-glass",
+            "POST /v1/devices/wipe-confirmed",
             "POST /v1/directory/holds",
             "POST /v1/sync/push",
             "PUT /v1/directory/units/{unit_id}/capacity",

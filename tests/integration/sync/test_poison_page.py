@@ -80,7 +80,10 @@ def poison(central: Central, region: str) -> list[str]:
                         object_key=f"poison:{object_id}",
                         object_id=object_id,
                         kind=kind,
-                        scope="case",
+                        # not "case": a pull sends case changes only of cases the user
+                        # sees (issue 21), and these name no stored case; as reference
+                        # rows they reach the desk, which reads each by its kind
+                        scope="reference",
                         region_id=region_id,
                         data=data,
                         created_at=datetime.now(UTC),
