@@ -114,6 +114,61 @@ TABLES: dict[str, tuple[str, str, str, str]] = {
         "privacy officer",
         "as the case (removed with it)",
     ),
+    "referrals": (
+        "the agreement with a receiving party (afspraak is afspraak): status and timers",
+        CARE,
+        WHO_CASE + "; the addressed organisation's receivers (before acceptance: urgency, "
+        "age band, legal route, setting, referrer feedback only)",
+        RETENTION_CASE,
+    ),
+    "referral_events": (
+        "every move of a referral (never overwritten), breaches",
+        CARE,
+        WHO_CASE + "; the addressed organisation's receivers",
+        RETENTION_CASE + " (removed with the case; tombstones go to the receivers)",
+    ),
+    "user_totp": (
+        "the second factor of the web pages (server-side secret)",
+        "AVG art. 32; NEN 7510",
+        "nobody (automatic); admins can reset it",
+        "while the user exists",
+    ),
+    "web_sessions": (
+        "signed-in browser sessions (hash of the cookie only)",
+        "AVG art. 32",
+        "nobody (automatic)",
+        "30 minutes idle, 12 hours at most",
+    ),
+    "directory_settings": (
+        "a region's freshness limit for availability",
+        "AVG art. 6(1)(e)",
+        "admins",
+        "while the region exists",
+    ),
+    "directory_organizations": (
+        "the providers of the region's directory (organisations, no persons)",
+        "AVG art. 6(1)(e); Jeugdwet",
+        "every user of the region",
+        "while listed",
+    ),
+    "directory_units": (
+        "units with their characteristics and live availability (no persons)",
+        "AVG art. 6(1)(e); Jeugdwet",
+        "every user of the region; providers update their own",
+        "while listed",
+    ),
+    "capacity_history": (
+        "who changed a unit's availability and when (capacity indicators)",
+        "AVG art. 6(1)(e), art. 89",
+        "coordinators, admins",
+        "permanent (no case data; the author is a provider's user)",
+    ),
+    "directory_holds": (
+        "a place reserved for a case while its referral is open",
+        CARE,
+        WHO_CASE,
+        "until the referral is answered; removed with the case",
+    ),
 }
 
 
