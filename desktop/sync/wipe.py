@@ -1,10 +1,11 @@
 """Remote wipe (issue 21): a device the administrator revoked as lost erases its store.
 
-The store is SQLCipher: its key comes from the passphrase *and* the random salt in the
-first bytes of the database file. Overwriting the file's first page with random bytes
-(and syncing it to disk) makes every copy of the remaining pages, the WAL included,
-undecryptable even with the passphrase: a cryptographic erase. The files are then
-removed. Qt-free.
+The store is SQLCipher, keyed with a random store key that each user's passphrase
+unwraps from their key slot (``desktop.store.keyslots``); the page checks also need the
+random salt in the first bytes of the database file. Overwriting every key slot and the
+file's first page with random bytes (and syncing them to disk) leaves no way to the
+store key and makes every copy of the remaining pages, the WAL included, unreadable even
+with a passphrase: a cryptographic erase. The files are then removed. Qt-free.
 """
 
 from __future__ import annotations
@@ -29,12 +30,20 @@ def _overwrite(path: Path) -> None:
 
 
 def erase_store(store: Store) -> list[Path]:
-    """Close the store, destroy its key material and remove its files (the database, its
-    WAL and shared memory). Returns the files erased."""
+    """Close the store, destroy its key material (every user's key slot) and remove its
+    files (the database, its WAL and shared memory). Returns the files erased."""
+    from desktop.store.keyslots import slots_dir
+
     path = Path(store.path)
     if not store.locked:
         store.close()
     erased = []
+    slots = slots_dir(path)
+    if slots.is_dir():
+        for slot in sorted(p for p in slots.rglob("*") if p.is_file()):
+            _overwrite(slot)
+            slot.unlink()
+            erased.append(slot)
     for candidate in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         if candidate.exists():
             _overwrite(candidate)

@@ -92,7 +92,7 @@ class BreakGlassDialog(QDialog):
             self.results.setObjectName("break_glass.results")
             self.results.setAccessibleName(_("Gevonden dossiers"))
             self.results.itemActivated.connect(lambda _item: self.accept())
-            form.insertRow(0, _("&Zoeken naar"), self.search)
+            form.insertRow(0, _("Zoeken &naar"), self.search)
             layout.addWidget(self.search_button)
             layout.addWidget(self.results)
         buttons = QDialogButtonBox(

@@ -335,6 +335,8 @@ class ReconcileListDialog(QDialog):
         self.setWindowTitle(_("Samenvoegen nodig"))
         self.list = QListWidget()
         self.list.setObjectName("reconcile_cases")
+        self.list.setAccessibleName(_("Casussen die samengevoegd moeten worden"))
+        self.list.setAccessibleDescription(_("Enter opent de casus om samen te voegen."))
         self.list.itemActivated.connect(self._open_item)
         self.empty = QLabel(_("Er zijn geen casussen die samengevoegd moeten worden."))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)

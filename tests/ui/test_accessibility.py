@@ -136,6 +136,35 @@ def test_dialogs(qtbot: QtBot, session: DeskSession) -> None:
         assert doubles(dialog) == {}, dialog.windowTitle()
 
 
+def test_the_other_dialogs(qtbot: QtBot, session: DeskSession) -> None:
+    """Amend, merge, break-the-glass, access log, referral and user dialogs."""
+    from desktop.ui.access_log import AccessLogDialog
+    from desktop.ui.break_glass import BreakGlassDialog
+    from desktop.ui.intake_amend import AmendDialog
+    from desktop.ui.reconcile_view import ReconcileListDialog
+    from desktop.ui.referral_dialogs import ReferDialog
+    from desktop.ui.user_dialogs import PassphraseDialog, RemoveUserDialog
+
+    case_id = legal_case(session)
+    case = session.get_case(case_id)
+    dialogs: list[QWidget] = [
+        AmendDialog(session, session.form_for(case), case, lambda _case: None),
+        ReconcileListDialog(session),
+        BreakGlassDialog(session, case_id),
+        BreakGlassDialog(session),  # the search of older cases
+        AccessLogDialog(session, case_id),
+        ReferDialog(session, case_id),
+        PassphraseDialog(session),
+        RemoveUserDialog(session),
+    ]
+    for dialog in dialogs:
+        qtbot.addWidget(dialog)
+        dialog.show()
+        QApplication.processEvents()
+        assert problems(dialog) == [], dialog.windowTitle()
+        assert doubles(dialog) == {}, dialog.windowTitle()
+
+
 def test_the_legal_panel_is_reached_by_tab_and_vul_in_works_by_keyboard(
     qtbot: QtBot, session: DeskSession
 ) -> None:

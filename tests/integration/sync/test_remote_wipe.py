@@ -11,6 +11,7 @@ from pathlib import Path
 
 from central_api.__main__ import main
 from desktop.store import database_path, open_store
+from desktop.store.keyslots import slots_dir
 from desktop.sync import LoginRequired, SyncEvent
 from tests.integration.sync.conftest import Central, add_user, fresh_region, new_device
 from tests.integration.sync.helpers import offline_work
@@ -27,6 +28,12 @@ def test_a_device_revoked_as_lost_erases_its_store_and_confirms(
     path = database_path(tmp_path / "lost")
     assert path.exists()
     before = path.read_bytes()[:16]  # SQLCipher's salt: the key needs it
+    slots = slots_dir(path)  # each user's wrapped store key
+
+    def slot_files() -> list[Path]:
+        return [p for p in slots.rglob("*") if p.is_file()] if slots.exists() else []
+
+    assert slot_files()
     device_id = engine.device_id or ""
 
     out = io.StringIO()
@@ -40,6 +47,7 @@ def test_a_device_revoked_as_lost_erases_its_store_and_confirms(
     report = engine.sync()
     assert report.outcome == "wiped" and engine.wiped
     assert not path.exists() and not path.with_name(path.name + "-wal").exists()
+    assert slot_files() == []  # no passphrase can unwrap the store key any more
     assert [e for e in events if isinstance(e, LoginRequired) and "gewist" in e.message]
     assert engine.sync().outcome == "wiped"  # and it never knocks again
     fresh = open_store(tmp_path / "lost", "correct horse battery staple")
