@@ -13,8 +13,8 @@ from desktop.i18n import _, set_language
 from desktop.paths import database_path, default_data_dir
 
 # Imported on the main thread before the key derivation starts (see EarlyOpen); the
-# rest of the store loads while it runs.
-from desktop.store.keyslots import Opened, open_keyed, slot_named
+# rest of the store, SQLCipher included, loads while it runs.
+from desktop.store.slot_kdf import derive, first_candidate, slot_for_name
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QIcon
@@ -29,47 +29,52 @@ START_REPORT_ENV = "DOORLOOP_START_REPORT"
 
 
 class EarlyOpen(threading.Thread):
-    """Unwraps the store's key with ``DOORLOOP_PASSPHRASE`` while Qt loads on the main thread.
+    """Derives the key-slot key from ``DOORLOOP_PASSPHRASE`` while Qt loads on the main thread.
 
-    The key derivation (Argon2id, SQLCipher's own for an older store) releases the GIL,
-    so the two overlap; start-up then costs about the larger of the two instead of their
-    sum. ``DOORLOOP_USER`` may name whose key slot to try (else each is tried). The
-    thread only opens the keyed connection (:func:`desktop.store.keyslots.open_keyed`),
-    which imports nothing: importing modules here while PySide6's import hook inspects
-    modules on the main thread is a race that made about one start in twenty fail. The main thread
-    makes the store from the connection (:meth:`open_store`).
+    Argon2id releases the GIL, so the derivation and loading the window overlap; start-up
+    then costs about the larger of the two instead of their sum. ``DOORLOOP_USER`` may
+    name whose key slot to try (else the first, then each). The thread only runs the
+    derivation (:func:`desktop.store.slot_kdf.derive`), which imports nothing: importing
+    modules there while PySide6's import hook inspects modules on the main thread is a
+    race that made about one start in twenty fail. The main thread opens the slot and the
+    store with the derived key (:meth:`open_store`); a new store, or one from before key
+    slots, is opened there as usual.
     """
 
     def __init__(
         self, data_dir: Path, passphrase: str, training: bool, user: str | None = None
     ) -> None:
-        super().__init__(name="doorloop-open-store", daemon=True)
+        super().__init__(name="doorloop-derive-key", daemon=True)
         self.data_dir = data_dir
         self.passphrase = passphrase
         self.training = training
         self.user = user
         self.path = database_path(data_dir, training=training)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.opened: Opened | None = None
+        self.candidate = first_candidate(self.path, user)
+        self.derived: dict[str, bytes] = {}
         self.error: BaseException | None = None
 
     def run(self) -> None:
+        if self.candidate is None:
+            return
+        slot_id, kdf = self.candidate
         try:
-            self.opened = open_keyed(self.path, self.passphrase, self.user)
+            self.derived[slot_id] = derive(self.passphrase, kdf)
         except BaseException as exc:  # handed to the main thread, which reports it
             self.error = exc
 
     def open_store(self) -> Store:
-        """Wait for the key, then make the store on this (the main) thread; raises what
+        """Wait for the key, then open the store on this (the main) thread; raises what
         opening raised (``WrongPassphrase``)."""
         from desktop.store import open_store
+        from desktop.store.keyslots import open_keyed
 
         self.join()
         if self.error is not None:
             raise self.error
-        return open_store(
-            self.data_dir, self.passphrase, training=self.training, opened=self.opened
-        )
+        opened = open_keyed(self.path, self.passphrase, self.user, self.derived)
+        return open_store(self.data_dir, self.passphrase, training=self.training, opened=opened)
 
 
 def _open_or_create(
@@ -172,7 +177,9 @@ def run(
     passphrase = os.environ.get("DOORLOOP_PASSPHRASE")
     early = None
     if passphrase and (smoke or database_path(data_dir, training=training).exists()):
-        user = slot_named(data_dir, os.environ.get("DOORLOOP_USER"), training=training)
+        user = slot_for_name(
+            database_path(data_dir, training=training), os.environ.get("DOORLOOP_USER")
+        )
         early = EarlyOpen(data_dir, passphrase, training, user)
         early.start()  # first: the key derivation is the longest single step
     set_language(language or os.environ.get("DOORLOOP_LANG") or "nl")
@@ -188,7 +195,8 @@ def run(
     app = cast(QApplication, QApplication.instance() or QApplication(sys.argv[:1]))
     app.setApplicationName("Doorloop")
     app.setOrganizationName("Doorloop")
-    app.setWindowIcon(_app_icon())
+    if early is None:  # a dialog asks first: it shows the icon (else after the first paint)
+        app.setWindowIcon(_app_icon())
     from desktop.i18n import language as current_language
     from desktop.ui.qt_translations import install_qt_translations
 
@@ -222,6 +230,8 @@ def run(
         def after_first_paint() -> None:
             if report_start:
                 print(f"ready in {(time.perf_counter() - started) * 1000:.0f} ms", flush=True)
+            if early is not None:  # decoding the icon (~10 ms) waited for the first paint
+                app.setWindowIcon(_app_icon())
             # the sync modules load only now, after the window is on screen (httpx only
             # once a server is configured); the passphrase goes to the worker's opener
             from desktop.ui.sync_bridge import install

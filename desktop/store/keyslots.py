@@ -36,26 +36,33 @@ import json
 import os
 import secrets
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import argon2.low_level  # imported on the main thread before the key derivation starts
 import sqlcipher3
 
 from desktop.store.database import open_connection
 from desktop.store.errors import StoreError, WrongPassphrase
+from desktop.store.slot_kdf import (
+    FORMAT,
+    INDEX,
+    KEY_BYTES,
+    derive,
+    read_index,
+    slot_for_name,
+    usable_kdf,
+)
+from desktop.store.slot_kdf import SLOTS_DIR as SLOTS_DIR
+from desktop.store.slot_kdf import slots_dir as slots_dir
 
-SLOTS_DIR = "keyslots"
-INDEX = "slots.json"
-FORMAT = 1
-KEY_BYTES = 32
 SALT_BYTES = 16
 
-# argon2-cffi's RFC 9106 low-memory profile (64 MiB, 3 passes, 4 lanes); tests lower it
-_kdf: dict[str, int] = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}
-# bounds for parameters read from disk: a tampered slots.json must not exhaust memory
-_MAX = {"time_cost": 20, "memory_cost": 1 << 20, "parallelism": 16}
+# RFC 9106's low-memory choice of 64 MiB and 3 passes, in one lane (tests lower it).
+# One lane costs an attacker the same memory and work per guess as four; on the desk it
+# leaves the other cores to the window loading beside the derivation at start-up.
+_kdf: dict[str, int] = {"time_cost": 3, "memory_cost": 65536, "parallelism": 1}
 
 
 def configure_kdf(*, time_cost: int, memory_cost: int, parallelism: int) -> None:
@@ -72,10 +79,6 @@ class SlotInfo:
     name: str
 
 
-def slots_dir(database: Path) -> Path:
-    return database.parent / SLOTS_DIR
-
-
 def new_store_key() -> bytes:
     return secrets.token_bytes(KEY_BYTES)
 
@@ -85,18 +88,6 @@ def raw_key_pragma(key: bytes) -> str:
     if len(key) != KEY_BYTES:
         raise StoreError("a store key has 32 bytes")
     return f"PRAGMA key = \"x'{key.hex()}'\""
-
-
-def _derive(passphrase: str, kdf: dict[str, Any]) -> bytes:
-    return argon2.low_level.hash_secret_raw(
-        passphrase.encode("utf-8"),
-        bytes.fromhex(kdf["salt"]),
-        time_cost=int(kdf["time_cost"]),
-        memory_cost=int(kdf["memory_cost"]),
-        parallelism=int(kdf["parallelism"]),
-        hash_len=KEY_BYTES,
-        type=argon2.low_level.Type.ID,
-    )
 
 
 def _fsync_dir(path: Path) -> None:
@@ -119,16 +110,7 @@ class KeySlots:
     # -- the index -------------------------------------------------------------------------
 
     def _read(self) -> dict[str, dict[str, Any]]:
-        try:
-            data = json.loads((self.dir / INDEX).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as exc:
-            raise StoreError(f"the key slot list cannot be read: {exc}") from None
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise StoreError("the key slot list has an unknown format")
-        slots = data.get("slots")
-        return slots if isinstance(slots, dict) else {}
+        return read_index(self.database)
 
     def _write(self, slots: dict[str, dict[str, Any]]) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -202,7 +184,7 @@ class KeySlots:
         conn = sqlcipher3.connect(str(temporary), isolation_level=None)
         try:
             conn.execute("PRAGMA cipher_log_level = NONE")
-            conn.execute(raw_key_pragma(_derive(passphrase, kdf)))
+            conn.execute(raw_key_pragma(derive(passphrase, kdf)))
             conn.execute("PRAGMA journal_mode = MEMORY")  # no plain side file
             conn.execute("PRAGMA temp_store = MEMORY")
             conn.execute(
@@ -231,9 +213,15 @@ class KeySlots:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def unwrap(self, passphrase: str, slot_id: str | None = None) -> tuple[str, bytes]:
+    def unwrap(
+        self,
+        passphrase: str,
+        slot_id: str | None = None,
+        derived: Mapping[str, bytes] | None = None,
+    ) -> tuple[str, bytes]:
         """The slot the passphrase opens and the store key in it: ``slot_id``'s only, or
-        else the first that opens. Raises :class:`WrongPassphrase`."""
+        else the first that opens. ``derived``: slot keys already derived from this
+        passphrase (the app's start-up thread). Raises :class:`WrongPassphrase`."""
         if not passphrase:
             raise WrongPassphrase("empty passphrase")
         slots = self._read()
@@ -242,22 +230,16 @@ class KeySlots:
             entry = slots.get(candidate)
             if entry is None:
                 continue
-            key = self._open(candidate, entry, passphrase)
+            key = self._open(candidate, entry, passphrase, (derived or {}).get(candidate))
             if key is not None:
                 return candidate, key
         raise WrongPassphrase("no key slot opens with this passphrase")
 
-    def _open(self, slot_id: str, entry: dict[str, Any], passphrase: str) -> bytes | None:
-        kdf = entry.get("kdf")
-        if not isinstance(kdf, dict) or kdf.get("type") != "argon2id":
-            return None
-        try:
-            for name, most in _MAX.items():
-                if not 1 <= int(kdf[name]) <= most:
-                    return None
-            if len(bytes.fromhex(str(kdf["salt"]))) < 8:
-                return None
-        except (KeyError, TypeError, ValueError):
+    def _open(
+        self, slot_id: str, entry: dict[str, Any], passphrase: str, derived: bytes | None
+    ) -> bytes | None:
+        kdf = usable_kdf(entry)
+        if kdf is None:
             return None
         path = self.dir / str(entry.get("file", ""))
         if path.parent != self.dir or not path.is_file():
@@ -266,7 +248,7 @@ class KeySlots:
         conn = sqlcipher3.connect(uri, uri=True, isolation_level=None)
         try:
             conn.execute("PRAGMA cipher_log_level = NONE")
-            conn.execute(raw_key_pragma(_derive(passphrase, kdf)))
+            conn.execute(raw_key_pragma(derived or derive(passphrase, kdf)))
             try:
                 row = conn.execute("SELECT slot_id, store_key FROM slot WHERE id = 1").fetchone()
             except sqlcipher3.DatabaseError:
@@ -295,15 +277,20 @@ class Opened:
     legacy: bool = False
 
 
-def open_keyed(database: Path, passphrase: str, slot_id: str | None = None) -> Opened:
+def open_keyed(
+    database: Path,
+    passphrase: str,
+    slot_id: str | None = None,
+    derived: Mapping[str, bytes] | None = None,
+) -> Opened:
     """Open ``database`` with ``passphrase`` through its key slots; a new database gets a
-    fresh store key and a first slot. No Python imports: safe on a thread (the app derives
-    the key while Qt loads). Raises :class:`WrongPassphrase`."""
+    fresh store key and a first slot. ``derived``: slot keys the app derived from this
+    passphrase at start-up (:mod:`desktop.store.slot_kdf`). Raises :class:`WrongPassphrase`."""
     if not passphrase:
         raise WrongPassphrase("empty passphrase")
     slots = KeySlots(database)
     if slots.exist():
-        opened_slot, key = slots.unwrap(passphrase, slot_id)
+        opened_slot, key = slots.unwrap(passphrase, slot_id, derived)
         try:
             return Opened(open_connection(database, key), opened_slot, key)
         except WrongPassphrase:
@@ -327,12 +314,7 @@ def list_users(data_dir: Path, *, training: bool = False) -> list[SlotInfo]:
 
 def slot_named(data_dir: Path, name: str | None, *, training: bool = False) -> str | None:
     """The key slot of the user ``name`` (display name, case-insensitive, or local id);
-    None when not given (then each slot is tried). An unknown name stays as it is: no
-    slot has that id, so the passphrase is refused rather than tried on everyone's."""
-    if not name:
-        return None
-    wanted = name.strip().casefold()
-    for info in list_users(data_dir, training=training):
-        if wanted in (info.slot_id.casefold(), info.name.strip().casefold()):
-            return info.slot_id
-    return name
+    None when not given (see :func:`desktop.store.slot_kdf.slot_for_name`)."""
+    from desktop.paths import database_path
+
+    return slot_for_name(database_path(Path(data_dir), training=training), name)

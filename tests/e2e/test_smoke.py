@@ -111,4 +111,12 @@ def test_the_start_loads_no_case_models_and_no_sqlite_utils(tmp_path: Path) -> N
         if line.startswith("import time:")
     }
     assert {"sqlcipher3", "desktop.store.store", "desktop.ui.main_window"} <= imported
+    # the key derivation starts before SQLCipher and the store load (they load beside it)
+    order = [
+        line.rpartition("|")[2].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:")
+    ]
+    assert order.index("desktop.store.slot_kdf") < order.index("sqlcipher3")
+    assert order.index("desktop.app") < order.index("sqlcipher3")
     assert not {"pydantic", "pydantic_core", "sqlite_utils"} & imported

@@ -273,3 +273,32 @@ def test_training_has_slots_of_its_own(tmp_path: Path) -> None:
     assert [u.name for u in list_users(tmp_path, training=True)] == ["Bert Jansen"]
     with pytest.raises(WrongPassphrase):
         open_store(tmp_path, PASSPHRASE, training=True)
+
+
+def test_a_key_derived_at_start_up_opens_the_store_without_deriving_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app derives the slot key on a thread while Qt loads (desktop.app.EarlyOpen);
+    opening the store with that key must not pay for the derivation a second time, and
+    must open the named user's slot."""
+    from desktop.paths import database_path
+    from desktop.store import keyslots, slot_kdf
+
+    anna, bert, _carla = three_users(tmp_path)
+    database = database_path(tmp_path)
+    candidate = slot_kdf.first_candidate(database, slot_kdf.slot_for_name(database, "bert jansen"))
+    assert candidate is not None and candidate[0] == bert
+    derived = {bert: slot_kdf.derive(TRIAGIST_PASSPHRASE, candidate[1])}
+
+    calls: list[str] = []
+    monkeypatch.setattr(keyslots, "derive", lambda *args: calls.append("derive") or b"")
+    opened = keyslots.open_keyed(database, TRIAGIST_PASSPHRASE, bert, derived)
+    try:
+        assert opened.slot_id == bert and not calls
+    finally:
+        opened.conn.close()
+    # a key derived from another passphrase opens nothing
+    wrong = {bert: slot_kdf.derive(PASSPHRASE, candidate[1])}
+    with pytest.raises(WrongPassphrase):
+        keyslots.open_keyed(database, TRIAGIST_PASSPHRASE, bert, wrong)
+    assert anna != bert

@@ -1,0 +1,98 @@
+"""A key slot's key derivation on its own: Argon2id with the parameters the slot stored.
+
+Split from :mod:`desktop.store.keyslots` so that the app can start deriving the key on a
+thread right at start-up, before SQLCipher and the rest of the store load: this module
+imports only the standard library and argon2 (whose C function releases the GIL), and
+the derivation imports nothing (importing on a thread while PySide6's import hook runs
+on the main thread is a race, see ``desktop.app.EarlyOpen``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import argon2.low_level
+
+from desktop.store.errors import StoreError
+
+SLOTS_DIR = "keyslots"
+INDEX = "slots.json"
+FORMAT = 1
+KEY_BYTES = 32
+# bounds for parameters read from disk: a tampered slots.json must not exhaust memory
+MAX_KDF = {"time_cost": 20, "memory_cost": 1 << 20, "parallelism": 16}
+
+
+def slots_dir(database: Path) -> Path:
+    return database.parent / SLOTS_DIR
+
+
+def read_index(database: Path) -> dict[str, dict[str, Any]]:
+    """The slot list of ``database`` (empty when it has none)."""
+    try:
+        data = json.loads((slots_dir(database) / INDEX).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise StoreError(f"the key slot list cannot be read: {exc}") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise StoreError("the key slot list has an unknown format")
+    slots = data.get("slots")
+    return slots if isinstance(slots, dict) else {}
+
+
+def usable_kdf(entry: dict[str, Any]) -> dict[str, Any] | None:
+    """The slot's Argon2id parameters when they are within bounds, else None."""
+    kdf = entry.get("kdf")
+    if not isinstance(kdf, dict) or kdf.get("type") != "argon2id":
+        return None
+    try:
+        for name, most in MAX_KDF.items():
+            if not 1 <= int(kdf[name]) <= most:
+                return None
+        if len(bytes.fromhex(str(kdf["salt"]))) < 8:
+            return None
+    except (KeyError, TypeError, ValueError):
+        return None
+    return kdf
+
+
+def derive(passphrase: str, kdf: dict[str, Any]) -> bytes:
+    """The slot key: Argon2id of ``passphrase`` with the slot's salt and parameters."""
+    return argon2.low_level.hash_secret_raw(
+        passphrase.encode("utf-8"),
+        bytes.fromhex(kdf["salt"]),
+        time_cost=int(kdf["time_cost"]),
+        memory_cost=int(kdf["memory_cost"]),
+        parallelism=int(kdf["parallelism"]),
+        hash_len=KEY_BYTES,
+        type=argon2.low_level.Type.ID,
+    )
+
+
+def first_candidate(database: Path, slot_id: str | None) -> tuple[str, dict[str, Any]] | None:
+    """The slot to try first for a passphrase (``slot_id``'s, or else the first listed)
+    with its usable parameters; None when the store has no slots yet (new or older)."""
+    slots = read_index(database)
+    if not slots:
+        return None
+    candidate = slot_id if slot_id is not None else next(iter(slots))
+    entry = slots.get(candidate)
+    kdf = usable_kdf(entry) if isinstance(entry, dict) else None
+    return (candidate, kdf) if kdf is not None else None
+
+
+def slot_for_name(database: Path, name: str | None) -> str | None:
+    """The key slot of the user ``name`` (display name, case-insensitive, or slot id);
+    None when not given (then each slot is tried). An unknown name stays as it is: no
+    slot has that id, so the passphrase is refused rather than tried on everyone's."""
+    if not name:
+        return None
+    wanted = name.strip().casefold()
+    for slot_id, entry in read_index(database).items():
+        shown = str(entry.get("name", "")) if isinstance(entry, dict) else ""
+        if wanted in (slot_id.casefold(), shown.strip().casefold()):
+            return slot_id
+    return name
