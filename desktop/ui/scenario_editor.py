@@ -148,6 +148,8 @@ class TextTable(QWidget):
         else:
             self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setWordWrap(True)
+        # a row is as tall as its wrapped text: a long line is never cut off
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemChanged.connect(lambda _item: self.changed.emit())
         self.table.setMinimumHeight(110)
         row = QHBoxLayout()
@@ -310,6 +312,8 @@ class ScriptTable(TextTable):
         self.table.setItemDelegateForColumn(1, SecondsDelegate(self.table))
         self.table.setColumnWidth(0, 220)
         self.table.setColumnWidth(3, 320)
+        self.table.setColumnWidth(5, 320)  # the translation as wide as the text
+        self.table.setMinimumHeight(220)
 
     def moments(self) -> list[tuple[str, str]]:
         """(label, key) of every moment a line can have; ``after`` is a timed line."""
@@ -425,8 +429,8 @@ class QuestionTable(TextTable):
             ),
         )
         self.form = form
-        self.table.setColumnWidth(0, 300)
-        self.table.setColumnWidth(1, 260)
+        for column, width in enumerate((240, 220, 180)):  # the translations readable too
+            self.table.setColumnWidth(column, width)
         choices = [
             (field.id, f"{pick(section.title)} — {pick(field.label)}")
             for section in form.sections

@@ -722,6 +722,10 @@ class ScenarioEditorPage(QWidget):
         self.list.setObjectName("scenario_list")
         self.list.setAccessibleName(_("Casussen"))
         self.list.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
+        # long titles wrap instead of running off a narrow list
+        self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.list.currentRowChanged.connect(self._load_current)
         list_label = QLabel(_("&Alle casussen"))
         list_label.setBuddy(self.list)
@@ -758,6 +762,11 @@ class ScenarioEditorPage(QWidget):
         right.addWidget(self.editor, 1)
         problems_label = QLabel(_("Problemen"))
         problems_label.setBuddy(self.problems)
+        # shown only when there are problems: the form gets the height otherwise
+        model = self.problems.model()
+        for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset):
+            signal.connect(self._problems_shown)  # a method: gone with the page
+        self._problems_label = problems_label
         right.addWidget(problems_label)
         right.addWidget(self.problems)
         right.addWidget(self.status)
@@ -765,7 +774,13 @@ class ScenarioEditorPage(QWidget):
         body = QHBoxLayout(self)
         body.addLayout(left, 1)
         body.addLayout(right, 4)
+        self._problems_shown()
         self.reload()
+
+    def _problems_shown(self, *_changed: object) -> None:
+        shown = self.problems.count() > 0
+        self._problems_label.setVisible(shown)
+        self.problems.setVisible(shown)
 
     # -- the list --------------------------------------------------------------------------
 
@@ -780,6 +795,7 @@ class ScenarioEditorPage(QWidget):
                 + ")"
             )
             item.setData(Qt.ItemDataRole.UserRole, scenario.id)
+            item.setToolTip(item.text())
             self.list.addItem(item)
         ids = [s.id for s in self.scenarios]
         if self.dirty and select is None:
@@ -1218,7 +1234,7 @@ class GroupResultsPage(QWidget):
         self.overview_table.resizeColumnsToContents()
         for column in (4, 5):  # long lists wrap instead of running off the table
             width = self.overview_table.columnWidth(column)
-            self.overview_table.setColumnWidth(column, min(width, 380))
+            self.overview_table.setColumnWidth(column, min(width, 320))
         self.overview_table.resizeRowsToContents()
         self.overview_summary.setText(
             _("{n} poging(en), gemiddelde score {average}.").format(

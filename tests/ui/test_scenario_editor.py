@@ -355,3 +355,27 @@ def test_signals_changed_by_the_trainer_stop_following_the_rules(
     assert editor.save()
     saved = panel.library.get(editor.origin_id)  # type: ignore[arg-type]
     assert saved.expected.flags == kept and saved.expected.flags_reason is not None
+
+
+def test_a_long_script_line_is_shown_whole_and_problems_only_when_there_are_some(
+    qtbot: QtBot, panel: TrainingPanel
+) -> None:
+    editor = panel.editor
+    assert editor is not None
+    form = editor.editor
+    assert not editor.problems.isVisible()  # nothing wrong: the form gets the height
+    editor.copy()
+    table = form.script.table
+    table.item(0, 3).setText("Ik maak me zorgen om hem, hij zegt dat hij niet meer wil. " * 4)
+    table.item(0, 5).setText("I'm worried about him, he says he doesn't want to go on. " * 4)
+    qtbot.wait(20)
+    assert table.rowHeight(0) >= table.sizeHintForRow(0)  # every wrapped line of it
+    assert table.rowHeight(0) > table.verticalHeader().defaultSectionSize()
+    form.views.setCurrentIndex(1)
+    form.yaml.setPlainText("id: [kapot\n")
+    assert editor.validate() is None
+    assert editor.problems.isVisible() and editor.problems.count() > 0
+    form.yaml.setPlainText(yaml_text := form.yaml.toPlainText().replace("[kapot", "kapot"))
+    assert yaml_text.startswith("id: kapot")
+    editor.problems.clear()
+    assert not editor.problems.isVisible()

@@ -357,6 +357,12 @@ def test_a_trainer_runs_one_scenario_for_a_group_and_exports_the_overview(
     assert "Zijn er middelen in huis" in table.item(0, 4).text()
     assert table.item(1, 4).text() == "geen"
     assert "binnen doeltijd" in table.item(1, 2).text()
+    # on a 1280x720 laptop the long lists wrap: no column runs off the table
+    panel.resize(1200, 640)
+    qtbot.wait(20)
+    results.show_overview()
+    qtbot.wait(20)
+    assert table.horizontalScrollBar().maximum() == 0
 
     pdf_path, csv_path = tmp_path / "groep.pdf", tmp_path / "groep.csv"
     assert results.export_overview_pdf(pdf_path) and results.export_overview_csv(csv_path)
