@@ -2,17 +2,25 @@
 
 Earlier triage decisions stay visible here after an amendment ("afspraak is afspraak").
 Data comes from ``DeskSession.history``; this view never edits anything.
+
+Readable on a small laptop screen (1280×720): the dialog fits the screen, the field labels
+are shown whole, and under the list the selected version's changes are written out in
+full, wrapped (a long text such as a merged "both texts" does not fit a list cell).
 """
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
+    QSplitter,
+    QTextBrowser,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -42,7 +50,6 @@ class HistoryDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("history_dialog")
         self.setWindowTitle(_("Geschiedenis van casus {id}").format(id=case_id[:8]))
-        self.resize(900, 500)
         zone = ZoneInfo(form.timezone)
         self.tree = QTreeWidget()
         self.tree.setObjectName("history")
@@ -50,6 +57,7 @@ class HistoryDialog(QDialog):
         self.tree.setHeaderLabels([_("Versie"), _("Wanneer"), _("Wie"), _("Status"), _("Waarom")])
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.entries = session.history(case_id)
+        self._details: list[str] = []
         for entry in self.entries:
             if entry.base_number is not None:
                 number = _("{n} (op basis van versie {base})").format(
@@ -63,23 +71,70 @@ class HistoryDialog(QDialog):
             item = QTreeWidgetItem(
                 [number, when, entry.created_by_name, form.status_label(entry.status), entry.why]
             )
+            title = _("Versie {number}").format(number=number)
+            parts = [
+                f"<p><b>{escape(title)}</b> — "
+                f"{escape(entry.created_by_name)}, {escape(when)} — {escape(entry.why)}</p>"
+            ]
             for field_id in entry.changed:
                 label = pick(form.field(field_id).label) if form.has_field(field_id) else field_id
                 before = value_text(form, field_id, entry.base_answers.get(field_id), zone)
                 after = value_text(form, field_id, entry.answers.get(field_id), zone)
-                QTreeWidgetItem(item, ["", "", "", label, f"{before} → {after}"])
+                child = QTreeWidgetItem(item, ["", "", "", label, f"{before} → {after}"])
+                child.setToolTip(4, f"{before} → {after}")
+                parts.append(
+                    f"<p><b>{escape(label)}</b><br>{_html(before)}<br>→ {_html(after)}</p>"
+                )
+            if not entry.changed:
+                nothing = _("Geen antwoorden gewijzigd.")
+                parts.append(f"<p>{escape(nothing)}</p>")
+            self._details.append("".join(parts))
             self.tree.addTopLevelItem(item)
+        self.tree.expandAll()  # the columns fit the field labels too, not only the versions
         for column in range(4):
             self.tree.resizeColumnToContents(column)
+        self.tree.collapseAll()
+        self.detail = QTextBrowser()
+        self.detail.setObjectName("history_detail")
+        self.detail.setAccessibleName(_("Wijzigingen van de gekozen versie"))
+        self.tree.currentItemChanged.connect(lambda *_args: self._show_detail())
         last = self.tree.topLevelItem(self.tree.topLevelItemCount() - 1)
         if self.entries and last is not None:
+            last.setExpanded(True)  # what the newest version changed, at once
             self.tree.setCurrentItem(last)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.button(QDialogButtonBox.StandardButton.Close).setText(_("Sluiten"))
         buttons.rejected.connect(self.reject)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.tree)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.tree)
+        layout.addWidget(splitter)
         layout.addWidget(buttons)
+        self._fit_to_screen()
+
+    def _fit_to_screen(self) -> None:
+        width, height = 1100, 640
+        screen = self.screen()
+        if screen is not None:
+            available = screen.availableGeometry()
+            width = min(width, max(480, available.width() - 40))
+            height = min(height, max(360, available.height() - 40))
+        self.resize(width, height)
+
+    def _show_detail(self) -> None:
+        """The selected version's changes in full, wrapped (a field row selects its version)."""
+        item = self.tree.currentItem()
+        while item is not None and item.parent() is not None:
+            item = item.parent()
+        row = self.tree.indexOfTopLevelItem(item) if item is not None else -1
+        self.detail.setHtml(self._details[row] if 0 <= row < len(self._details) else "")
+
+    def detail_text(self) -> str:
+        """The detail pane as plain text (for tests and screen readers alike)."""
+        return self.detail.toPlainText()
 
     def changes(self, row: int) -> list[list[str]]:
         """The field changes under one row: [label, "before → after"]."""
@@ -96,3 +151,8 @@ class HistoryDialog(QDialog):
             for i in range(self.tree.topLevelItemCount())
             if (item := self.tree.topLevelItem(i)) is not None
         ]
+
+
+def _html(text: str) -> str:
+    """Plain text for the detail pane: escaped, its own line breaks kept."""
+    return escape(text).replace("\n", "<br>")

@@ -99,3 +99,32 @@ def test_switching_tabs_commits_what_was_typed(
     qtbot.keyClick(window.tabs, Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
     assert window.tabs.currentIndex() == 0
     assert store.cases.get(view.case_id).answers["call.caller_name"] == "Oma"
+
+
+@pytest.mark.parametrize("how", ["lock", "close_tab", "quit"])
+def test_locking_closing_the_tab_or_quitting_commits_at_once(
+    qtbot: QtBot, session: DeskSession, store: Store, tmp_path: Path, how: str
+) -> None:
+    """What was typed a moment ago (no pause, no timer yet) is stored before the lock
+    closes the database, the tab goes, or the window closes."""
+    window = MainWindow(session)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.new_case()
+    view = window.tabs.currentWidget()
+    assert isinstance(view, IntakeView)
+    view.focus_field("call.caller_name")
+    qtbot.keyClicks(view.editors["call.caller_name"].widget, "Oom Kees")
+    assert view.has_pending()  # not committed yet: the timer has not fired
+    if how == "lock":
+        window.lock()
+    elif how == "close_tab":
+        window.close_tab(window.tabs.indexOf(view))
+    else:
+        window.close()
+    reader = open_store(tmp_path / "data", PASSPHRASE)  # another connection
+    try:
+        assert reader.cases.get(view.case_id).answers.get("call.caller_name") == "Oom Kees"
+    finally:
+        reader.close()

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 from desktop.session.desk import DeskSession
 from desktop.session.reconcile import BOTH_TEXTS, Reconciler
 from desktop.ui.history_view import HistoryDialog
-from tests.unit.test_reconcile import notes_case
+from tests.unit.test_reconcile import OTTO_REASON, notes_case
 
 
 def test_history_after_a_two_device_merge(qtbot: QtBot, session: DeskSession) -> None:
@@ -70,3 +70,37 @@ def test_history_after_a_two_device_merge(qtbot: QtBot, session: DeskSession) ->
         assert merged_changes["Middelen beschikbaar"] == "(leeg) → ja"
     assert "Beschermende factoren" in merged_changes
     assert [b.text() for b in dialog.findChildren(QPushButton)] == ["Sluiten"]
+
+
+def test_history_shows_a_long_merged_text_whole_at_1280x720(
+    qtbot: QtBot, session: DeskSession
+) -> None:
+    """A merge that kept both texts: the list cell cannot hold it, the detail pane under
+    the list shows the selected version's changes in full; field labels are not cut."""
+    case_id, _base, local_id, pulled_id = notes_case(session.store)
+    Reconciler(session.store).resolve(
+        case_id,
+        {
+            "situation.reason": BOTH_TEXTS,
+            "risk.suicidality": local_id,
+            "risk.means_available": pulled_id,
+            "risk.protective_factors": BOTH_TEXTS,
+        },
+        session.actor,
+    )
+    dialog = HistoryDialog(session, case_id, session.form_for(session.get_case(case_id)))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.width() <= 1280 and dialog.height() <= 720
+    detail = dialog.detail_text()  # the newest version (the merge) is selected
+    assert detail.startswith("Versie 3 (op basis van versie 2)")
+    assert OTTO_REASON in detail  # the whole text, not elided
+    assert "[Otto Jansen, 03-12-2026 09:50] Wel eerder gesneden (vorig jaar)." in detail
+    labels = dialog.tree.topLevelItem(0)
+    assert labels is not None
+    metrics = dialog.tree.fontMetrics()
+    widest = max(metrics.horizontalAdvance(label) for label, _change in dialog.changes(0))
+    assert dialog.tree.columnWidth(3) >= widest  # labels whole
+    dialog.tree.setCurrentItem(labels.child(0))  # a field row selects its version
+    assert dialog.detail_text().startswith("Versie 1 ")
