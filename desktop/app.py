@@ -15,6 +15,7 @@ from desktop.paths import database_path, default_data_dir
 # Imported on the main thread before the key derivation starts (see EarlyOpen); the
 # rest of the store, SQLCipher included, loads while it runs.
 from desktop.store.slot_kdf import derive, first_candidate, slot_for_name
+from desktop.store.slot_kdf import load as load_kdf
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QIcon
@@ -53,6 +54,8 @@ class EarlyOpen(threading.Thread):
         self.path = database_path(data_dir, training=training)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.candidate = first_candidate(self.path, user)
+        if self.candidate is not None:
+            load_kdf()  # argon2 is imported here, on the main thread, not on this one
         self.derived: dict[str, bytes] = {}
         self.error: BaseException | None = None
 
@@ -91,7 +94,9 @@ def _open_or_create(
     The passphrase that opened the store is appended to ``secrets`` (when given) so the
     caller can hand it to the sync worker once and then drop it.
     """
-    from desktop.store import WrongPassphrase, list_users, open_store, store_exists
+    # light imports only: the dialogs paint before the store's modules load
+    from desktop.store.errors import WrongPassphrase
+    from desktop.store.slot_kdf import list_users, store_exists
     from desktop.ui.access_dialogs import ProfileDialog, UnlockDialog
 
     exists = store_exists(data_dir, training=training)
@@ -113,6 +118,8 @@ def _open_or_create(
     if exists:
 
         def unlock(secret: str, user: str | None = None) -> Store:
+            from desktop.store import open_store
+
             store = open_store(data_dir, secret, training=training, user=user)
             if secrets is not None:
                 secrets.append(secret)
@@ -120,7 +127,8 @@ def _open_or_create(
 
         # each user of the device unlocks with their own passphrase: the list says who
         dialog = UnlockDialog(unlock, users=list_users(data_dir, training=training))
-        if os.environ.get(START_REPORT_ENV) == "1":
+        _load_while_typing(dialog)
+        if os.environ.get(START_REPORT_ENV) == "1":  # after: the last filter runs first
             _report_unlock_screen(dialog, started)
         if dialog.exec() != dialog.DialogCode.Accepted:
             return None
@@ -131,15 +139,38 @@ def _open_or_create(
         store.close()
 
     def create(name: str, role: str, secret: str) -> tuple[Store, Profile]:
+        from desktop.store import open_store
+
         store = open_store(data_dir, secret, training=training)
         if secrets is not None:
             secrets.append(secret)
         return store, store.create_profile(name, role)
 
     profile_dialog = ProfileDialog(create)
+    _load_while_typing(profile_dialog)
     if profile_dialog.exec() != profile_dialog.DialogCode.Accepted:
         return None
     return profile_dialog.result_value
+
+
+def _load_while_typing(dialog: QDialog) -> None:
+    """Once ``dialog`` (unlock or first profile) is on screen, load the desk's modules
+    and the window icon while the person types: the dialog paints without waiting for
+    them, and the main window opens without loading them after the passphrase."""
+    from desktop.ui.first_paint import after_first_paint
+
+    def load() -> None:
+        from PySide6.QtWidgets import QApplication
+
+        import desktop.session.desk
+        import desktop.store.store
+        import desktop.ui.main_window  # noqa: F401
+
+        app = QApplication.instance()
+        if isinstance(app, QApplication) and app.windowIcon().isNull():
+            app.setWindowIcon(_app_icon())
+
+    after_first_paint(dialog, load)
 
 
 def _report_unlock_screen(dialog: QDialog, started: float) -> None:
@@ -199,20 +230,21 @@ def run(
         early = EarlyOpen(data_dir, passphrase, training, user)
         early.start()  # first: the key derivation is the longest single step
     set_language(language or os.environ.get("DOORLOOP_LANG") or "nl")
-    _load_before_qt()
+    if early is not None:
+        _load_before_qt()
 
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from desktop.session.desk import DeskSession
-    from desktop.ui.main_window import MainWindow
+    if early is not None:
+        # loads while the key is derived; without a passphrase a dialog asks first and
+        # the desk loads while the person types (_load_while_typing)
+        import desktop.ui.main_window  # noqa: F401
 
     # instance() is typed as the QCoreApplication base; ours is always a QApplication
     app = cast(QApplication, QApplication.instance() or QApplication(sys.argv[:1]))
     app.setApplicationName("Doorloop")
     app.setOrganizationName("Doorloop")
-    if early is None:  # a dialog asks first: it shows the icon (else after the first paint)
-        app.setWindowIcon(_app_icon())
     from desktop.i18n import language as current_language
     from desktop.ui.qt_translations import install_qt_translations
 
@@ -225,6 +257,9 @@ def run(
     if language is None and not os.environ.get("DOORLOOP_LANG"):
         set_language(profile.language)
         install_qt_translations(profile.language)
+    from desktop.session.desk import DeskSession
+    from desktop.ui.main_window import MainWindow
+
     session = DeskSession(store, profile)
     window = MainWindow(session)
     window.show()
@@ -246,7 +281,7 @@ def run(
         def after_first_paint() -> None:
             if report_start:
                 print(f"ready in {(time.perf_counter() - started) * 1000:.0f} ms", flush=True)
-            if early is not None:  # decoding the icon (~10 ms) waited for the first paint
+            if app.windowIcon().isNull():  # decoding it (~10 ms) waited for the first paint
                 app.setWindowIcon(_app_icon())
             # the sync modules load only now, after the window is on screen (httpx only
             # once a server is configured); the passphrase goes to the worker's opener

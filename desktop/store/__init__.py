@@ -20,7 +20,7 @@ if TYPE_CHECKING:
         StoreLocked,
         WrongPassphrase,
     )
-    from desktop.store.keyslots import SlotInfo, configure_kdf, list_users, slot_named
+    from desktop.store.keyslots import configure_kdf, slot_named
     from desktop.store.models import AuditEvent, Case, CaseVersion
     from desktop.store.records import ROLES, Actor, CaseSummary, CaseView, Profile
     from desktop.store.referrals import (
@@ -30,23 +30,17 @@ if TYPE_CHECKING:
         ReferralView,
         RefusedEvent,
     )
-    from desktop.store.store import (
-        MIN_PASSPHRASE_LENGTH,
-        Store,
-        actor_for,
-        database_path,
-        open_store,
-        store_exists,
-    )
+    from desktop.store.slot_kdf import MIN_PASSPHRASE_LENGTH, SlotInfo, list_users, store_exists
+    from desktop.store.store import Store, actor_for, database_path, open_store
 
 _WHERE = {
     "ChainReport": "audit",
     "verify_audit_chain": "audit",
     "NotFoundError": "errors",
     "PermissionDenied": "errors",
-    "SlotInfo": "keyslots",
+    "SlotInfo": "slot_kdf",
     "configure_kdf": "keyslots",
-    "list_users": "keyslots",
+    "list_users": "slot_kdf",
     "slot_named": "keyslots",
     "StoreError": "errors",
     "StoreLocked": "errors",
@@ -64,12 +58,12 @@ _WHERE = {
     "ReferralRepository": "referrals",
     "ReferralView": "referrals",
     "RefusedEvent": "referrals",
-    "MIN_PASSPHRASE_LENGTH": "store",
+    "MIN_PASSPHRASE_LENGTH": "slot_kdf",
     "Store": "store",
     "actor_for": "store",
     "database_path": "store",
     "open_store": "store",
-    "store_exists": "store",
+    "store_exists": "slot_kdf",
 }
 
 

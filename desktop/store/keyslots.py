@@ -50,33 +50,30 @@ from desktop.store.slot_kdf import (
     INDEX,
     KEY_BYTES,
     derive,
+    list_slots,
+    load,
     read_index,
     slot_for_name,
     usable_kdf,
 )
 from desktop.store.slot_kdf import SLOTS_DIR as SLOTS_DIR
+from desktop.store.slot_kdf import SlotInfo as SlotInfo
+from desktop.store.slot_kdf import list_users as list_users
 from desktop.store.slot_kdf import slots_dir as slots_dir
+
+load()  # the store is opened on the sync worker's thread too: no import there
 
 SALT_BYTES = 16
 
-# RFC 9106's low-memory choice of 64 MiB and 3 passes, in one lane (tests lower it).
-# One lane costs an attacker the same memory and work per guess as four; on the desk it
-# leaves the other cores to the window loading beside the derivation at start-up.
-_kdf: dict[str, int] = {"time_cost": 3, "memory_cost": 65536, "parallelism": 1}
+# argon2-cffi's RFC 9106 low-memory profile (64 MiB, 3 passes, 4 lanes); tests lower it.
+# Four lanes unlock fastest once a person has typed (the window waits, the cores are free).
+_kdf: dict[str, int] = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}
 
 
 def configure_kdf(*, time_cost: int, memory_cost: int, parallelism: int) -> None:
     """Argon2id parameters for slots written from now on (tests use cheap ones).
     Existing slots keep their own parameters."""
     _kdf.update(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
-
-
-@dataclass(frozen=True, slots=True)
-class SlotInfo:
-    """What the lock screen may know of a slot without a passphrase."""
-
-    slot_id: str
-    name: str
 
 
 def new_store_key() -> bytes:
@@ -127,8 +124,7 @@ class KeySlots:
 
     def list(self) -> list[SlotInfo]:
         """The slots in the order they were added (names are shown on the lock screen)."""
-        slots = self._read()
-        return [SlotInfo(slot_id, str(entry.get("name", ""))) for slot_id, entry in slots.items()]
+        return list_slots(self.database)
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -302,14 +298,6 @@ def open_keyed(
     first = str(uuid.uuid4())
     slots.add(first, "", passphrase, key)  # the slot before any page is keyed with it
     return Opened(open_connection(database, key), first, key)
-
-
-def list_users(data_dir: Path, *, training: bool = False) -> list[SlotInfo]:
-    """Who may unlock the store in ``data_dir`` (for the lock screen and the CLI), without
-    a passphrase: the names of the key slots."""
-    from desktop.paths import database_path
-
-    return KeySlots(database_path(Path(data_dir), training=training)).list()
 
 
 def slot_named(data_dir: Path, name: str | None, *, training: bool = False) -> str | None:

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
-
-import argon2.low_level
+from typing import Any, NamedTuple
 
 from desktop.store.errors import StoreError
 
@@ -23,6 +21,26 @@ FORMAT = 1
 KEY_BYTES = 32
 # bounds for parameters read from disk: a tampered slots.json must not exhaust memory
 MAX_KDF = {"time_cost": 20, "memory_cost": 1 << 20, "parallelism": 16}
+MIN_PASSPHRASE_LENGTH = 10
+
+_argon2: Any = None  # argon2.low_level, once load() ran
+
+
+class SlotInfo(NamedTuple):
+    """What the lock screen may know of a slot without a passphrase."""
+
+    slot_id: str
+    name: str
+
+
+def load() -> None:
+    """Import argon2 (on the main thread: the derivation may then run on any thread
+    without importing). The lock screen paints without it."""
+    global _argon2
+    if _argon2 is None:
+        import argon2.low_level
+
+        _argon2 = argon2.low_level
 
 
 def slots_dir(database: Path) -> Path:
@@ -60,15 +78,17 @@ def usable_kdf(entry: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def derive(passphrase: str, kdf: dict[str, Any]) -> bytes:
-    """The slot key: Argon2id of ``passphrase`` with the slot's salt and parameters."""
-    return argon2.low_level.hash_secret_raw(
+    """The slot key: Argon2id of ``passphrase`` with the slot's salt and parameters.
+    Call :func:`load` on the main thread before deriving on another one."""
+    load()
+    return _argon2.hash_secret_raw(
         passphrase.encode("utf-8"),
         bytes.fromhex(kdf["salt"]),
         time_cost=int(kdf["time_cost"]),
         memory_cost=int(kdf["memory_cost"]),
         parallelism=int(kdf["parallelism"]),
         hash_len=KEY_BYTES,
-        type=argon2.low_level.Type.ID,
+        type=_argon2.Type.ID,
     )
 
 
@@ -96,3 +116,26 @@ def slot_for_name(database: Path, name: str | None) -> str | None:
         if wanted in (slot_id.casefold(), shown.strip().casefold()):
             return slot_id
     return name
+
+
+def list_slots(database: Path) -> list[SlotInfo]:
+    """The slots of ``database`` in the order they were added (the lock screen's names)."""
+    return [
+        SlotInfo(slot_id, str(entry.get("name", "")) if isinstance(entry, dict) else "")
+        for slot_id, entry in read_index(database).items()
+    ]
+
+
+def list_users(data_dir: Path, *, training: bool = False) -> list[SlotInfo]:
+    """Who may unlock the store in ``data_dir`` (for the lock screen and the CLI), without
+    a passphrase: the names of the key slots."""
+    from desktop.paths import database_path
+
+    return list_slots(database_path(Path(data_dir), training=training))
+
+
+def store_exists(data_dir: Path, *, training: bool = False) -> bool:
+    """Whether ``data_dir`` holds a store (then a later start unlocks it)."""
+    from desktop.paths import database_path
+
+    return database_path(Path(data_dir), training=training).exists()

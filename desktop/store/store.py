@@ -33,6 +33,8 @@ from desktop.store.errors import (
 )
 from desktop.store.keyslots import KeySlots, Opened, SlotInfo, new_store_key, open_keyed
 from desktop.store.records import ROLES, Actor, Profile
+from desktop.store.slot_kdf import MIN_PASSPHRASE_LENGTH as MIN_PASSPHRASE_LENGTH
+from desktop.store.slot_kdf import store_exists as store_exists
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -40,7 +42,6 @@ if TYPE_CHECKING:
     from desktop.store.outbox import Outbox
     from desktop.store.referrals import ReferralRepository
 
-MIN_PASSPHRASE_LENGTH = 10
 LANGUAGES = ("nl", "en")
 USER_MANAGERS = ("coordinator",)
 """Roles that may add and remove users on a device (besides its first user)."""
@@ -55,10 +56,6 @@ _USER_COLUMNS = (
     "language",
     "added_by",
 )
-
-
-def store_exists(data_dir: Path, *, training: bool = False) -> bool:
-    return database_path(data_dir, training=training).exists()
 
 
 class Store:

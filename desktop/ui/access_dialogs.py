@@ -23,9 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+# light imports only: the unlock dialog paints before the store's modules load
 from desktop.i18n import _
-from desktop.store import MIN_PASSPHRASE_LENGTH, ROLES, SlotInfo, StoreError, WrongPassphrase
+from desktop.store.errors import StoreError, WrongPassphrase
+from desktop.store.slot_kdf import MIN_PASSPHRASE_LENGTH, SlotInfo
 from desktop.ui.screen_fit import grow_to_content
+from doorloop_protocol.vocab import ROLES
 
 
 def role_names() -> dict[str, str]:

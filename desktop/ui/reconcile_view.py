@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import _
+from desktop.i18n import _, ngettext
 from desktop.session.reconcile import (
     BOTH_TEXTS,
     STATUS_FIELD,
@@ -288,7 +288,11 @@ class ReconcileView(QDialog):
         missing = self._missing()
         self.save_button.setEnabled(missing == 0)
         if missing:
-            self.message.setText(_("Nog {count} veld(en) zonder keuze.").format(count=missing))
+            self.message.setText(
+                ngettext(
+                    "Nog {count} veld zonder keuze.", "Nog {count} velden zonder keuze.", missing
+                ).format(count=missing)
+            )
         else:
             self.message.setText(_("Alle velden zijn gekozen."))
 

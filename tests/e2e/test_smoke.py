@@ -120,3 +120,25 @@ def test_the_start_loads_no_case_models_and_no_sqlite_utils(tmp_path: Path) -> N
     assert order.index("desktop.store.slot_kdf") < order.index("sqlcipher3")
     assert order.index("desktop.app") < order.index("sqlcipher3")
     assert not {"pydantic", "pydantic_core", "sqlite_utils"} & imported
+
+
+def test_the_unlock_screen_paints_before_the_store_and_the_desk_load() -> None:
+    """A person's later start (no passphrase in the environment): the unlock dialog needs
+    neither SQLCipher, argon2, the store nor the main window; those load while the person
+    types (desktop.app._load_while_typing), so the dialog is on screen sooner."""
+    code = (
+        "import sys, desktop.app, desktop.ui.access_dialogs\n"
+        "heavy = {'sqlcipher3', 'argon2', 'desktop.store.store', 'desktop.store.keyslots',\n"
+        "         'desktop.ui.main_window', 'desktop.session.desk', 'pydantic'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
