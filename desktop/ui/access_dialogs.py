@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 # light imports only: the unlock dialog paints before the store's modules load
+# (desktop.store loads each name from its own module: these from errors and slot_kdf)
 from desktop.i18n import _
-from desktop.store.errors import StoreError, WrongPassphrase
-from desktop.store.slot_kdf import MIN_PASSPHRASE_LENGTH, SlotInfo
+from desktop.store import MIN_PASSPHRASE_LENGTH, SlotInfo, StoreError, WrongPassphrase
 from desktop.ui.screen_fit import grow_to_content
 from doorloop_protocol.vocab import ROLES
 
