@@ -55,6 +55,27 @@ def _error_label(name: str) -> QLabel:
     return label
 
 
+def secret_field(name: str, accessible: str) -> QLineEdit:
+    """A passphrase field: typed characters are not shown."""
+    field = QLineEdit()
+    field.setObjectName(name)
+    field.setAccessibleName(accessible)
+    field.setEchoMode(QLineEdit.EchoMode.Password)
+    return field
+
+
+def new_passphrase_problem(passphrase: str, repeat: str) -> str | None:
+    """What is wrong with a new passphrase typed twice (too short, or the two differ), in
+    Dutch, or None."""
+    if len(passphrase) < MIN_PASSPHRASE_LENGTH:
+        return _("De wachtwoordzin moet minstens {n} tekens lang zijn.").format(
+            n=MIN_PASSPHRASE_LENGTH
+        )
+    if passphrase != repeat:
+        return _("De twee wachtwoordzinnen zijn niet gelijk.")
+    return None
+
+
 class ProfileDialog(QDialog):
     """First start: who works here (name, role) and a passphrase entered twice.
 
@@ -95,14 +116,8 @@ class ProfileDialog(QDialog):
         self.role.setAccessibleName(_("Rol"))
         for role in ROLES:
             self.role.addItem(role_names()[role], role)
-        self.passphrase = QLineEdit()
-        self.passphrase.setObjectName("profile.passphrase")
-        self.passphrase.setAccessibleName(_("Wachtwoordzin"))
-        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
-        self.repeat = QLineEdit()
-        self.repeat.setObjectName("profile.passphrase_repeat")
-        self.repeat.setAccessibleName(_("Herhaal wachtwoordzin"))
-        self.repeat.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase = secret_field("profile.passphrase", _("Wachtwoordzin"))
+        self.repeat = secret_field("profile.passphrase_repeat", _("Herhaal wachtwoordzin"))
         self.name_error = _error_label("profile.display_name.error")
         self.passphrase_error = _error_label("profile.passphrase.error")
         form = QFormLayout()
@@ -139,15 +154,9 @@ class ProfileDialog(QDialog):
             self.name_error.show()
             self.name.setFocus()
             ok = False
-        if len(passphrase) < MIN_PASSPHRASE_LENGTH:
-            self.passphrase_error.setText(
-                _("De wachtwoordzin moet minstens {n} tekens lang zijn.").format(
-                    n=MIN_PASSPHRASE_LENGTH
-                )
-            )
-            ok = False
-        elif passphrase != self.repeat.text():
-            self.passphrase_error.setText(_("De twee wachtwoordzinnen zijn niet gelijk."))
+        problem = new_passphrase_problem(passphrase, self.repeat.text())
+        if problem is not None:
+            self.passphrase_error.setText(problem)
             ok = False
         if not ok:
             if self.passphrase_error.text():
@@ -195,10 +204,7 @@ class UnlockPanel(QWidget):
         self.user.setAccessibleDescription(
             _("Kies uw naam; elke gebruiker heeft een eigen wachtwoordzin.")
         )
-        self.passphrase = QLineEdit()
-        self.passphrase.setObjectName("unlock.passphrase")
-        self.passphrase.setAccessibleName(_("Wachtwoordzin"))
-        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase = secret_field("unlock.passphrase", _("Wachtwoordzin"))
         self.passphrase.returnPressed.connect(self.submit)
         self.error = _error_label("unlock.error")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)

@@ -21,20 +21,18 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
-from desktop.store import MIN_PASSPHRASE_LENGTH, StoreError, WrongPassphrase
-from desktop.ui.access_dialogs import DIALOG_WIDTH, _error_label, role_names
+from desktop.store import StoreError, WrongPassphrase
+from desktop.ui.access_dialogs import (
+    DIALOG_WIDTH,
+    _error_label,
+    new_passphrase_problem,
+    role_names,
+    secret_field,
+)
 from desktop.ui.screen_fit import grow_to_content
 
 if TYPE_CHECKING:
     from desktop.session.desk import DeskSession
-
-
-def _secret(name: str, accessible: str) -> QLineEdit:
-    field = QLineEdit()
-    field.setObjectName(name)
-    field.setAccessibleName(accessible)
-    field.setEchoMode(QLineEdit.EchoMode.Password)
-    return field
 
 
 class PassphraseDialog(QDialog):
@@ -51,9 +49,9 @@ class PassphraseDialog(QDialog):
             .format(name=session.profile.display_name)
         )  # fmt: skip
         intro.setWordWrap(True)
-        self.old = _secret("passphrase.current", _("Huidige wachtwoordzin"))
-        self.new = _secret("passphrase.new", _("Nieuwe wachtwoordzin"))
-        self.repeat = _secret("passphrase.repeat", _("Herhaal nieuwe wachtwoordzin"))
+        self.old = secret_field("passphrase.current", _("Huidige wachtwoordzin"))
+        self.new = secret_field("passphrase.new", _("Nieuwe wachtwoordzin"))
+        self.repeat = secret_field("passphrase.repeat", _("Herhaal nieuwe wachtwoordzin"))
         self.old_error = _error_label("passphrase.current.error")
         self.new_error = _error_label("passphrase.new.error")
         form = QFormLayout()
@@ -80,13 +78,7 @@ class PassphraseDialog(QDialog):
         self.old_error.hide()
         self.new_error.hide()
         new = self.new.text()
-        problem = None
-        if len(new) < MIN_PASSPHRASE_LENGTH:
-            problem = _("De wachtwoordzin moet minstens {n} tekens lang zijn.").format(
-                n=MIN_PASSPHRASE_LENGTH
-            )
-        elif new != self.repeat.text():
-            problem = _("De twee wachtwoordzinnen zijn niet gelijk.")
+        problem = new_passphrase_problem(new, self.repeat.text())
         if problem is not None:
             self._show(self.new_error, problem, self.new)
             return
