@@ -64,6 +64,37 @@ def secret_field(name: str, accessible: str) -> QLineEdit:
     return field
 
 
+def new_passphrase_rows(
+    form: QFormLayout,
+    labels: tuple[str, str],
+    accessible: tuple[str, str],
+    names: tuple[str, str],
+) -> tuple[QLineEdit, QLineEdit, QLabel]:
+    """A new passphrase typed twice: two rows of ``form`` (``labels`` with their Alt
+    letters, ``accessible`` the fields' names for screen readers, ``names`` their object
+    names) and a row below them for the message of :func:`new_passphrase_problem`
+    (object name ``<first name>.error``). Returns the two fields and the message."""
+    first = secret_field(names[0], accessible[0])
+    repeat = secret_field(names[1], accessible[1])
+    error = _error_label(f"{names[0]}.error")
+    form.addRow(labels[0], first)
+    form.addRow(labels[1], repeat)
+    form.addRow("", error)
+    return first, repeat, error
+
+
+def ok_cancel_buttons(dialog: QDialog, ok_text: str, submit: Callable[[], Any]) -> QDialogButtonBox:
+    """OK (named ``ok_text``, calls ``submit``) and *Annuleren* (rejects ``dialog``)."""
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+    )
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
+    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Annuleren"))
+    buttons.accepted.connect(submit)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
 def new_passphrase_problem(passphrase: str, repeat: str) -> str | None:
     """What is wrong with a new passphrase typed twice (too short, or the two differ), in
     Dutch, or None."""
@@ -116,26 +147,19 @@ class ProfileDialog(QDialog):
         self.role.setAccessibleName(_("Rol"))
         for role in ROLES:
             self.role.addItem(role_names()[role], role)
-        self.passphrase = secret_field("profile.passphrase", _("Wachtwoordzin"))
-        self.repeat = secret_field("profile.passphrase_repeat", _("Herhaal wachtwoordzin"))
         self.name_error = _error_label("profile.display_name.error")
-        self.passphrase_error = _error_label("profile.passphrase.error")
         form = QFormLayout()
         form.addRow(_("&Naam"), self.name)
         form.addRow("", self.name_error)
         form.addRow(_("&Rol"), self.role)
-        form.addRow(_("&Wachtwoordzin"), self.passphrase)
-        form.addRow(_("&Herhaal wachtwoordzin"), self.repeat)
-        form.addRow("", self.passphrase_error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        self.passphrase, self.repeat, self.passphrase_error = new_passphrase_rows(
+            form,
+            (_("&Wachtwoordzin"), _("&Herhaal wachtwoordzin")),
+            (_("Wachtwoordzin"), _("Herhaal wachtwoordzin")),
+            ("profile.passphrase", "profile.passphrase_repeat"),
         )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(
-            _("Gebruiker toevoegen") if adding else _("Profiel aanmaken")
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Annuleren"))
-        buttons.accepted.connect(self._submit)
-        buttons.rejected.connect(self.reject)
+        ok_text = _("Gebruiker toevoegen") if adding else _("Profiel aanmaken")
+        buttons = ok_cancel_buttons(self, ok_text, self._submit)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)

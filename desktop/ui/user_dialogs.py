@@ -26,6 +26,8 @@ from desktop.ui.access_dialogs import (
     DIALOG_WIDTH,
     _error_label,
     new_passphrase_problem,
+    new_passphrase_rows,
+    ok_cancel_buttons,
     role_names,
     secret_field,
 )
@@ -50,23 +52,17 @@ class PassphraseDialog(QDialog):
         )  # fmt: skip
         intro.setWordWrap(True)
         self.old = secret_field("passphrase.current", _("Huidige wachtwoordzin"))
-        self.new = secret_field("passphrase.new", _("Nieuwe wachtwoordzin"))
-        self.repeat = secret_field("passphrase.repeat", _("Herhaal nieuwe wachtwoordzin"))
         self.old_error = _error_label("passphrase.current.error")
-        self.new_error = _error_label("passphrase.new.error")
         form = QFormLayout()
         form.addRow(_("&Huidige wachtwoordzin"), self.old)
         form.addRow("", self.old_error)
-        form.addRow(_("&Nieuwe wachtwoordzin"), self.new)
-        form.addRow(_("H&erhaal nieuwe wachtwoordzin"), self.repeat)
-        form.addRow("", self.new_error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        self.new, self.repeat, self.new_error = new_passphrase_rows(
+            form,
+            (_("&Nieuwe wachtwoordzin"), _("H&erhaal nieuwe wachtwoordzin")),
+            (_("Nieuwe wachtwoordzin"), _("Herhaal nieuwe wachtwoordzin")),
+            ("passphrase.new", "passphrase.repeat"),
         )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Wijzigen"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Annuleren"))
-        buttons.accepted.connect(self.submit)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self, _("Wijzigen"), self.submit)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
@@ -128,15 +124,9 @@ class RemoveUserDialog(QDialog):
         label = QLabel(_("&Gebruiker"))
         label.setBuddy(self.user)
         form.addRow(label, self.user)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
+        buttons = ok_cancel_buttons(self, _("Verwijderen"), self.submit)
         self.remove_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.remove_button.setText(_("Verwijderen"))
         self.remove_button.setEnabled(self.user.count() > 0)
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Annuleren"))
-        buttons.accepted.connect(self.submit)
-        buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
