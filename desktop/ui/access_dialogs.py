@@ -55,6 +55,58 @@ def _error_label(name: str) -> QLabel:
     return label
 
 
+def secret_field(name: str, accessible: str) -> QLineEdit:
+    """A passphrase field: typed characters are not shown."""
+    field = QLineEdit()
+    field.setObjectName(name)
+    field.setAccessibleName(accessible)
+    field.setEchoMode(QLineEdit.EchoMode.Password)
+    return field
+
+
+def new_passphrase_rows(
+    form: QFormLayout,
+    labels: tuple[str, str],
+    accessible: tuple[str, str],
+    names: tuple[str, str],
+) -> tuple[QLineEdit, QLineEdit, QLabel]:
+    """A new passphrase typed twice: two rows of ``form`` (``labels`` with their Alt
+    letters, ``accessible`` the fields' names for screen readers, ``names`` their object
+    names) and a row below them for the message of :func:`new_passphrase_problem`
+    (object name ``<first name>.error``). Returns the two fields and the message."""
+    first = secret_field(names[0], accessible[0])
+    repeat = secret_field(names[1], accessible[1])
+    error = _error_label(f"{names[0]}.error")
+    form.addRow(labels[0], first)
+    form.addRow(labels[1], repeat)
+    form.addRow("", error)
+    return first, repeat, error
+
+
+def ok_cancel_buttons(dialog: QDialog, ok_text: str, submit: Callable[[], Any]) -> QDialogButtonBox:
+    """OK (named ``ok_text``, calls ``submit``) and *Annuleren* (rejects ``dialog``)."""
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+    )
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
+    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Annuleren"))
+    buttons.accepted.connect(submit)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
+def new_passphrase_problem(passphrase: str, repeat: str) -> str | None:
+    """What is wrong with a new passphrase typed twice (too short, or the two differ), in
+    Dutch, or None."""
+    if len(passphrase) < MIN_PASSPHRASE_LENGTH:
+        return _("De wachtwoordzin moet minstens {n} tekens lang zijn.").format(
+            n=MIN_PASSPHRASE_LENGTH
+        )
+    if passphrase != repeat:
+        return _("De twee wachtwoordzinnen zijn niet gelijk.")
+    return None
+
+
 class ProfileDialog(QDialog):
     """First start: who works here (name, role) and a passphrase entered twice.
 
@@ -95,32 +147,19 @@ class ProfileDialog(QDialog):
         self.role.setAccessibleName(_("Rol"))
         for role in ROLES:
             self.role.addItem(role_names()[role], role)
-        self.passphrase = QLineEdit()
-        self.passphrase.setObjectName("profile.passphrase")
-        self.passphrase.setAccessibleName(_("Wachtwoordzin"))
-        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
-        self.repeat = QLineEdit()
-        self.repeat.setObjectName("profile.passphrase_repeat")
-        self.repeat.setAccessibleName(_("Herhaal wachtwoordzin"))
-        self.repeat.setEchoMode(QLineEdit.EchoMode.Password)
         self.name_error = _error_label("profile.display_name.error")
-        self.passphrase_error = _error_label("profile.passphrase.error")
         form = QFormLayout()
         form.addRow(_("&Naam"), self.name)
         form.addRow("", self.name_error)
         form.addRow(_("&Rol"), self.role)
-        form.addRow(_("&Wachtwoordzin"), self.passphrase)
-        form.addRow(_("&Herhaal wachtwoordzin"), self.repeat)
-        form.addRow("", self.passphrase_error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        self.passphrase, self.repeat, self.passphrase_error = new_passphrase_rows(
+            form,
+            (_("&Wachtwoordzin"), _("&Herhaal wachtwoordzin")),
+            (_("Wachtwoordzin"), _("Herhaal wachtwoordzin")),
+            ("profile.passphrase", "profile.passphrase_repeat"),
         )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(
-            _("Gebruiker toevoegen") if adding else _("Profiel aanmaken")
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Annuleren"))
-        buttons.accepted.connect(self._submit)
-        buttons.rejected.connect(self.reject)
+        ok_text = _("Gebruiker toevoegen") if adding else _("Profiel aanmaken")
+        buttons = ok_cancel_buttons(self, ok_text, self._submit)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
@@ -139,15 +178,9 @@ class ProfileDialog(QDialog):
             self.name_error.show()
             self.name.setFocus()
             ok = False
-        if len(passphrase) < MIN_PASSPHRASE_LENGTH:
-            self.passphrase_error.setText(
-                _("De wachtwoordzin moet minstens {n} tekens lang zijn.").format(
-                    n=MIN_PASSPHRASE_LENGTH
-                )
-            )
-            ok = False
-        elif passphrase != self.repeat.text():
-            self.passphrase_error.setText(_("De twee wachtwoordzinnen zijn niet gelijk."))
+        problem = new_passphrase_problem(passphrase, self.repeat.text())
+        if problem is not None:
+            self.passphrase_error.setText(problem)
             ok = False
         if not ok:
             if self.passphrase_error.text():
@@ -195,10 +228,7 @@ class UnlockPanel(QWidget):
         self.user.setAccessibleDescription(
             _("Kies uw naam; elke gebruiker heeft een eigen wachtwoordzin.")
         )
-        self.passphrase = QLineEdit()
-        self.passphrase.setObjectName("unlock.passphrase")
-        self.passphrase.setAccessibleName(_("Wachtwoordzin"))
-        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase = secret_field("unlock.passphrase", _("Wachtwoordzin"))
         self.passphrase.returnPressed.connect(self.submit)
         self.error = _error_label("unlock.error")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)

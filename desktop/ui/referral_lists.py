@@ -38,13 +38,13 @@ from desktop import timefmt
 from desktop.i18n import _
 from desktop.session.referral_info import history, move_labels, party_text, target_of
 from desktop.session.referrals import (
-    ReferralRefused,
     decline_reason_labels,
     status_labels,
     timer_labels,
 )
 from desktop.ui.labels import duration, urgency_text
 from desktop.ui.referral_alerts import ReferralAlerts
+from desktop.ui.referral_answers import ReferralAnswers
 from desktop.ui.referral_panel import BREACHED, timer_text
 
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -368,7 +368,7 @@ def summary_labels() -> dict[str, str]:
     }
 
 
-class ReceiverPage(_ListPage):
+class ReceiverPage(ReferralAnswers, _ListPage):
     """A receiver's referrals for its organisation, and its answers."""
 
     def __init__(self, session: Any, parent: QWidget | None = None) -> None:
@@ -487,58 +487,17 @@ class ReceiverPage(_ListPage):
         self.conflict.setAccessibleName(self.conflict.text())
         self.conflict.setVisible(bool(texts))
 
-    def _after(self, text: str) -> None:
+    def answer_view(self) -> Any:
+        return self.current_view()
+
+    def answer_refused(self, text: str) -> None:
+        self.say(text, error=True)
+        self.refresh()
+
+    def answered(self, text: str) -> None:
         self.say(text)
         self.refresh()
         self.moved.emit()
 
-    def _direct(self, move: str) -> None:
-        view = self.current_view()
-        if view is None:
-            return
-        calls = {
-            "receive": self.session.referrals.receive,
-            "start": self.session.referrals.start,
-            "complete": self.session.referrals.complete,
-        }
-        try:
-            done = calls[move](view.referral.id)
-        except ReferralRefused as refusal:
-            self.say(" ".join(refusal.reasons), error=True)
-            self.refresh()
-            return
-        self._after(status_labels()[done.referral.status.value] + ".")
-
-    def receive(self) -> None:
-        self._direct("receive")
-
-    def start(self) -> None:
-        self._direct("start")
-
-    def complete(self) -> None:
-        self._direct("complete")
-
-    def _open(self, dialog: Any) -> Any:
-        self.dialog = dialog
-        dialog.accepted.connect(
-            lambda: self._after(status_labels()[dialog.result_view.referral.status.value] + ".")
-        )
-        dialog.finished.connect(lambda _result: self.table.setFocus())
-        dialog.open()
-        return dialog
-
-    def open_accept(self) -> Any:
-        from desktop.ui.referral_dialogs import AcceptDialog
-
-        view = self.current_view()
-        if view is None:
-            return None
-        return self._open(AcceptDialog(self.session, view.referral.id, self))
-
-    def open_decline(self) -> Any:
-        from desktop.ui.referral_dialogs import DeclineDialog
-
-        view = self.current_view()
-        if view is None:
-            return None
-        return self._open(DeclineDialog(self.session, view.referral.id, self))
+    def answer_focus(self) -> QWidget:
+        return self.table

@@ -30,12 +30,12 @@ from desktop.i18n import _
 from desktop.session.referral_info import feedback_ready, history, move_labels, party_text
 from desktop.session.referrals import (
     REFERABLE_STATUSES,
-    ReferralRefused,
     decline_reason_labels,
     status_labels,
     timer_labels,
 )
 from desktop.ui.labels import duration, urgency_colour, urgency_text
+from desktop.ui.referral_answers import ReferralAnswers
 
 BREACHED = "#B71C1C"
 STOPPED = "#455A64"
@@ -72,7 +72,7 @@ def timer_text(state: TimerState, urgency: str | None, now: datetime) -> tuple[s
     return _("{head} — nog {left}").format(head=head, left=duration(max(0, left))), colour
 
 
-class ReferralPanel(QGroupBox):
+class ReferralPanel(ReferralAnswers, QGroupBox):
     """The referrals of one case. ``changed`` after every stored move."""
 
     changed = Signal()
@@ -268,45 +268,20 @@ class ReferralPanel(QGroupBox):
         self.message.setAccessibleName(text)
         self.message.setVisible(bool(text))
 
-    def _done(self, text: str) -> None:
+    def answer_view(self) -> Any:
+        return self.current()
+
+    def answer_refused(self, text: str) -> None:
+        self._say(text, error=True)
+        self.refresh()
+
+    def answered(self, text: str) -> None:
         self._say(text, error=False)
         self.refresh()
         self.changed.emit()
 
-    def _direct(self, move: str) -> None:
-        view = self.current()
-        if view is None:
-            return
-        calls = {
-            "receive": self.session.referrals.receive,
-            "start": self.session.referrals.start,
-            "complete": self.session.referrals.complete,
-        }
-        try:
-            calls[move](view.referral.id)
-        except ReferralRefused as refusal:
-            self._say(" ".join(refusal.reasons), error=True)
-            self.refresh()
-            return
-        self._done(status_labels()[self.current().referral.status.value] + ".")
-
-    def receive(self) -> None:
-        self._direct("receive")
-
-    def start(self) -> None:
-        self._direct("start")
-
-    def complete(self) -> None:
-        self._direct("complete")
-
-    def _open(self, dialog: Any) -> Any:
-        self.dialog = dialog
-        dialog.accepted.connect(
-            lambda: self._done(status_labels()[dialog.result_view.referral.status.value] + ".")
-        )
-        dialog.finished.connect(lambda _result: self.history.setFocus())  # back in the panel
-        dialog.open()
-        return dialog
+    def answer_focus(self) -> QWidget:
+        return self.history  # back in the panel
 
     def open_refer(self) -> Any:
         from desktop.ui.referral_dialogs import ReferDialog
@@ -323,22 +298,6 @@ class ReferralPanel(QGroupBox):
             return None
         dialog = ReferDialog(self.session, self.case_id, self, referral_id=view.referral.id)
         return self._open(dialog)
-
-    def open_accept(self) -> Any:
-        from desktop.ui.referral_dialogs import AcceptDialog
-
-        view = self.current()
-        if view is None:
-            return None
-        return self._open(AcceptDialog(self.session, view.referral.id, self))
-
-    def open_decline(self) -> Any:
-        from desktop.ui.referral_dialogs import DeclineDialog
-
-        view = self.current()
-        if view is None:
-            return None
-        return self._open(DeclineDialog(self.session, view.referral.id, self))
 
     def open_cancel(self) -> Any:
         from desktop.ui.referral_dialogs import CancelDialog

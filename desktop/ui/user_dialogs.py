@@ -21,20 +21,20 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
-from desktop.store import MIN_PASSPHRASE_LENGTH, StoreError, WrongPassphrase
-from desktop.ui.access_dialogs import DIALOG_WIDTH, _error_label, role_names
+from desktop.store import StoreError, WrongPassphrase
+from desktop.ui.access_dialogs import (
+    DIALOG_WIDTH,
+    _error_label,
+    new_passphrase_problem,
+    new_passphrase_rows,
+    ok_cancel_buttons,
+    role_names,
+    secret_field,
+)
 from desktop.ui.screen_fit import grow_to_content
 
 if TYPE_CHECKING:
     from desktop.session.desk import DeskSession
-
-
-def _secret(name: str, accessible: str) -> QLineEdit:
-    field = QLineEdit()
-    field.setObjectName(name)
-    field.setAccessibleName(accessible)
-    field.setEchoMode(QLineEdit.EchoMode.Password)
-    return field
 
 
 class PassphraseDialog(QDialog):
@@ -51,24 +51,18 @@ class PassphraseDialog(QDialog):
             .format(name=session.profile.display_name)
         )  # fmt: skip
         intro.setWordWrap(True)
-        self.old = _secret("passphrase.current", _("Huidige wachtwoordzin"))
-        self.new = _secret("passphrase.new", _("Nieuwe wachtwoordzin"))
-        self.repeat = _secret("passphrase.repeat", _("Herhaal nieuwe wachtwoordzin"))
+        self.old = secret_field("passphrase.current", _("Huidige wachtwoordzin"))
         self.old_error = _error_label("passphrase.current.error")
-        self.new_error = _error_label("passphrase.new.error")
         form = QFormLayout()
         form.addRow(_("&Huidige wachtwoordzin"), self.old)
         form.addRow("", self.old_error)
-        form.addRow(_("&Nieuwe wachtwoordzin"), self.new)
-        form.addRow(_("H&erhaal nieuwe wachtwoordzin"), self.repeat)
-        form.addRow("", self.new_error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        self.new, self.repeat, self.new_error = new_passphrase_rows(
+            form,
+            (_("&Nieuwe wachtwoordzin"), _("H&erhaal nieuwe wachtwoordzin")),
+            (_("Nieuwe wachtwoordzin"), _("Herhaal nieuwe wachtwoordzin")),
+            ("passphrase.new", "passphrase.repeat"),
         )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Wijzigen"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Annuleren"))
-        buttons.accepted.connect(self.submit)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self, _("Wijzigen"), self.submit)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
@@ -80,13 +74,7 @@ class PassphraseDialog(QDialog):
         self.old_error.hide()
         self.new_error.hide()
         new = self.new.text()
-        problem = None
-        if len(new) < MIN_PASSPHRASE_LENGTH:
-            problem = _("De wachtwoordzin moet minstens {n} tekens lang zijn.").format(
-                n=MIN_PASSPHRASE_LENGTH
-            )
-        elif new != self.repeat.text():
-            problem = _("De twee wachtwoordzinnen zijn niet gelijk.")
+        problem = new_passphrase_problem(new, self.repeat.text())
         if problem is not None:
             self._show(self.new_error, problem, self.new)
             return
@@ -136,15 +124,9 @@ class RemoveUserDialog(QDialog):
         label = QLabel(_("&Gebruiker"))
         label.setBuddy(self.user)
         form.addRow(label, self.user)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
+        buttons = ok_cancel_buttons(self, _("Verwijderen"), self.submit)
         self.remove_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.remove_button.setText(_("Verwijderen"))
         self.remove_button.setEnabled(self.user.count() > 0)
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Annuleren"))
-        buttons.accepted.connect(self.submit)
-        buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)

@@ -369,3 +369,37 @@ def test_the_feedback_letter_is_offered_once_accepted(
     qtbot.waitUntil(lambda: panel.dialog is not None and panel.dialog.isVisible())
     assert panel.dialog.kind.currentData() == "feedback"
     panel.dialog.reject()
+
+
+def test_the_case_views_panel_answers_by_keyboard(qtbot: QtBot, store: Store, clock: Clock) -> None:
+    """The panel's answers (the same code as the receiver page's): a coordinator records
+    the answers of a named party without organisation; each stored step says the new
+    status, a refused one why, and the dialog gives the focus back to the panel."""
+    directory(store)
+    case_id = triaged_case(store, clock)
+    coordinator = session(store, "coordinator", clock, "Cor")
+    rid = coordinator.referrals.refer(case_id, name="Huisarts De Vries").referral.id
+    window, _beeps = window_for(qtbot, coordinator)
+    window.open_case(case_id)
+    panel: Any = window.tabs.currentWidget().referral_panel  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: panel.buttons["receive"].isVisibleTo(window))
+    panel.buttons["receive"].setFocus()
+    press(qtbot, Qt.Key.Key_B, ALT)  # Ontvangst bevestigen
+    qtbot.waitUntil(lambda: coordinator.referrals.get(rid).referral.status.value == "received")
+    assert panel.message.text() == "Ontvangen."
+    press(qtbot, Qt.Key.Key_E, ALT)  # Accepteren…
+    qtbot.waitUntil(lambda: isinstance(panel.dialog, AcceptDialog) and panel.dialog.isVisible())
+    dialog = panel.dialog
+    qtbot.waitUntil(dialog.when.hasFocus)
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert coordinator.referrals.get(rid).referral.status.value == "accepted"
+    assert panel.message.text() == "Geaccepteerd."
+    qtbot.waitUntil(lambda: window.focusWidget() is panel.history)  # back in the panel
+    panel.start()
+    assert panel.message.text() == "Eerste contact gehad."
+    panel.receive()  # not allowed any more: refused in Dutch, shown as an error
+    assert panel.message.text() == "Deze stap kan niet in de huidige status van de verwijzing."
+    assert "B71C1C" in panel.message.styleSheet()
+    panel.complete()
+    assert coordinator.referrals.get(rid).referral.status.value == "completed"

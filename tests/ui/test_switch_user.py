@@ -264,3 +264,28 @@ def test_own_passphrase_and_removing_a_user_from_the_desk(qtbot: QtBot, two_user
     reopened.close()
     assert ("passphrase_changed", "Anna de Vries") in trail
     assert ("user_removed", "Anna de Vries") in trail
+
+
+def test_a_new_passphrase_too_short_or_typed_differently_is_refused(
+    qtbot: QtBot, two_users: Store
+) -> None:
+    """The same rule and messages as the profile form (one check for both)."""
+    from desktop.ui.user_dialogs import PassphraseDialog
+
+    anna = two_users.profile()
+    assert anna is not None
+    dialog = PassphraseDialog(DeskSession(two_users, anna))
+    qtbot.addWidget(dialog)
+    dialog.old.setText(PASSPHRASE)
+    dialog.new.setText("te kort")
+    dialog.repeat.setText("te kort")
+    dialog.submit()
+    assert dialog.new_error.text() == "De wachtwoordzin moet minstens 10 tekens lang zijn."
+    assert not dialog.new_error.isHidden()
+    dialog.new.setText("anna haar nieuwe zin")
+    dialog.repeat.setText("anna haar andere zin")
+    dialog.submit()
+    assert dialog.new_error.text() == "De twee wachtwoordzinnen zijn niet gelijk."
+    assert dialog.old_error.isHidden()
+    two_users.close()
+    open_store(two_users.path.parent, PASSPHRASE).close()  # unchanged
