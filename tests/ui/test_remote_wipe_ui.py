@@ -213,6 +213,10 @@ def test_a_wipe_closes_the_open_case_unsaved_and_shows_only_the_message(
     assert closed_store_use == []  # nothing tried the closed store (no StoreLocked)
     assert not database_path(tmp_path / "data").exists()  # nothing written back
     assert [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")] == []
+    # a later start finds no store and nobody to unlock: it offers a new first profile
+    from desktop.store.slot_kdf import list_users, store_exists
+
+    assert not store_exists(tmp_path / "data") and list_users(tmp_path / "data") == []
 
 
 def test_a_wipe_while_locked_replaces_the_lock_screen(
