@@ -20,6 +20,7 @@ from desktop.sync.errors import (
     TransientError,
 )
 from desktop.sync.events import (
+    DeviceWiped,
     ItemQuarantined,
     LoginRequired,
     ReconciliationNeeded,
@@ -36,6 +37,7 @@ __all__ = [
     "AuthRequired",
     "Backoff",
     "CursorExpired",
+    "DeviceWiped",
     "HttpTransport",
     "ItemQuarantined",
     "LoginFinished",

@@ -47,6 +47,7 @@ from desktop.sync.errors import (
     TransientError,
 )
 from desktop.sync.events import (
+    DeviceWiped,
     ItemQuarantined,
     LoginRequired,
     ReconciliationNeeded,
@@ -570,6 +571,7 @@ class SyncEngine:
         self.credentials.forget(url, device)  # the keyring's copy too, while it can
         erase_store(self.store)
         self._wiped = True
+        self._emit(DeviceWiped())  # at once: the desk's own connection reads a wiped file
         if url and token:
             transport = self._transport_factory(url, token)
             try:

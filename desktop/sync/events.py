@@ -87,6 +87,12 @@ class ItemQuarantined:
 
 
 @dataclass(frozen=True)
+class DeviceWiped:
+    """The server ordered a remote wipe and the store is erased (said at once, before
+    the wipe is confirmed to the server): nothing may read or write it any more."""
+
+
+@dataclass(frozen=True)
 class LoginRequired:
     """401/403: the device must log in again; syncing waits until then."""
 
@@ -107,4 +113,11 @@ class SyncFinished:
     report: SyncReport
 
 
-SyncEvent = StatusChanged | ItemQuarantined | LoginRequired | ReconciliationNeeded | SyncFinished
+SyncEvent = (
+    StatusChanged
+    | ItemQuarantined
+    | DeviceWiped
+    | LoginRequired
+    | ReconciliationNeeded
+    | SyncFinished
+)

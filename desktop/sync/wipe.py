@@ -14,6 +14,7 @@ import os
 import secrets
 from pathlib import Path
 
+from desktop.i18n import _
 from desktop.store import Store
 
 ERASE_BYTES = 64 * 1024
@@ -50,3 +51,21 @@ def erase_store(store: Store) -> list[Path]:
             candidate.unlink()
             erased.append(candidate)
     return erased
+
+
+def reports_wipe(event: object) -> bool:
+    """Whether a sync event says this device's store was just erased (the run's outcome
+    ``wiped``): the desk then drops everything it shows and saves nothing more."""
+    from desktop.sync.events import DeviceWiped, SyncFinished
+
+    if isinstance(event, DeviceWiped):
+        return True
+    return isinstance(event, SyncFinished) and event.report.outcome == "wiped"
+
+
+def wiped_text() -> str:
+    """What the desk shows, on the whole window, once its store was erased."""
+    return _(
+        "Dit apparaat is op afstand gewist door de beheerder. Er staan geen gegevens meer "
+        "op. Neem contact op met uw beheerder."
+    )

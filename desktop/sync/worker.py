@@ -190,6 +190,8 @@ class SyncWorker:
                         self._sync(engine)
                 elif job == _SYNC:
                     self._sync(engine)
+                if engine.wiped:
+                    return  # the store is erased: nothing left to sync, ever
                 if job != _CHECK:
                     self._keep_stream(engine)
                 reason = self._drained(engine)

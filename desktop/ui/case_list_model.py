@@ -150,6 +150,13 @@ class CaseListModel(QAbstractTableModel):
         self._exhausted = len(self._rows) < PAGE
         self.endResetModel()
 
+    def clear(self) -> None:
+        """Forget every row and fetch no more (the store was erased: remote wipe)."""
+        self.beginResetModel()
+        self._rows = []
+        self._exhausted = True
+        self.endResetModel()
+
     def follow_store(self, case_ids: frozenset[str]) -> None:
         """Show the stored state of changed cases: rows in place, withdrawn ones removed;
         a case not listed yet (new here or pulled) reloads the rows fetched so far."""

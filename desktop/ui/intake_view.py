@@ -812,6 +812,19 @@ class IntakeView(QWidget):
         """Commit pending edits at once (tab close, lock, quit, the window losing focus)."""
         self.save_now()
 
+    def discard_unsaved(self) -> None:
+        """The store was erased (remote wipe): forget what is typed and save nothing
+        more, not even when the view is hidden or closed."""
+        self._save_timer.stop()
+        self._clock.stop()
+        self._dirty.clear()
+        self._typing.clear()
+        self._first_pending = None
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            with contextlib.suppress(RuntimeError, TypeError):
+                app.focusChanged.disconnect(self._focus_moved)
+
     def hideEvent(self, event: Any) -> None:  # another tab is shown: commit what is typed
         self.flush()
         super().hideEvent(event)

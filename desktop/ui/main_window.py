@@ -11,6 +11,7 @@ from PySide6.QtCore import QEvent, QModelIndex, QProcess, QSize, Qt, QTimer, Sig
 from PySide6.QtGui import QAction, QKeySequence, QResizeEvent, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
@@ -194,6 +195,7 @@ class MainWindow(QMainWindow):
         self.session = session
         self._unlock_store = unlock or session.store.unlock
         self.sync_bridge: Any = None  # desktop.ui.sync_bridge.SyncBridge, set by the app
+        self.wiped = False  # the store was erased on the administrator's order
         self.dashboard_options: dict[str, Any] = {}  # DashboardPanel keywords (tests)
         self.setObjectName("main_window")
         title = _("Doorloop")
@@ -560,6 +562,8 @@ class MainWindow(QMainWindow):
         return value
 
     def refresh_status(self) -> None:
+        if self.sync_bridge is not None and self.sync_bridge.wipe_seen and not self.wiped:
+            self.show_wiped()  # the store was just erased: read nothing more
         if self.session.store.locked:
             return
         if self.painted:  # the first check (and its sound) once the window is on screen
@@ -730,6 +734,62 @@ class MainWindow(QMainWindow):
         self._set_covered(True)
         self.overlay.cover(idle=idle, switching=switching, current=current)
         self.locked.emit()
+
+    def show_wiped(self) -> None:
+        """The sync engine erased the store (remote wipe, issue 21): stop the timers and
+        the sync worker, close every case tab, page and dialog without saving anything,
+        forget every row shown, and say so on the whole window with one button that
+        quits. Nothing is written any more: the store's connection closes unaudited."""
+        if self.wiped:
+            return
+        self.wiped = True
+        self.idle.stop()
+        for timer in self.findChildren(QTimer):  # autosave, clocks, countdowns, status
+            timer.stop()
+        for widget in self.findChildren(QWidget):  # typed text is dropped, never saved
+            discard = getattr(widget, "discard_unsaved", None)
+            if callable(discard):
+                discard()
+        if not self.session.store.locked:
+            self.session.store.lock()  # the key leaves this process; no audit, no flush
+        if self.sync_bridge is not None:
+            self.sync_bridge.stop()
+        for action in self.findChildren(QAction):
+            action.setEnabled(False)
+        for shortcut in self.findChildren(QShortcut):
+            shortcut.setEnabled(False)
+        self.menuBar().clear()
+        self.menuBar().hide()
+        for dialog in self.findChildren(QDialog):  # their endings would read the store
+            dialog.blockSignals(True)
+            QDialog.done(dialog, QDialog.DialogCode.Rejected)
+            dialog.deleteLater()
+        for index in reversed(range(self.tabs.count())):
+            view = self.tabs.widget(index)
+            self.tabs.removeTab(index)
+            if view is not None:
+                view.hide()
+                view.deleteLater()
+        self.overdue_page = self.placement_page = self.receiver_page = None
+        self.list_page.model.clear()
+        self.list_page.search.clear()
+        self.alerts.total = self.alerts.unacknowledged = 0
+        self.alert_banner.hide()
+        for label in (self.user_label, self.connection_label, self.unsynced_label):
+            label.clear()
+        self.alert_badge.hide()
+        self.statusBar().hide()
+        self.overlay.hide()
+        from desktop.sync.wipe import wiped_text
+        from desktop.ui.wiped_page import WipedPage
+
+        page = WipedPage(wiped_text(), self._quit_after_wipe)
+        self.setCentralWidget(page)  # the tabs, the notices and the banner go with the old
+        page.quit_button.setFocus()
+
+    def _quit_after_wipe(self) -> None:
+        self.close()
+        QApplication.quit()
 
     def _show_user_actions(self) -> None:
         """*Gebruiker toevoegen* only for who may: the first user, a coordinator."""

@@ -156,6 +156,8 @@ class SyncBridge(QObject):
         self._user: str | None = None  # whose worker it is (local id)
         self._draining: list[SyncWorker] = []  # earlier users' workers, sending what they made
         self.status: SyncStatus | None = None
+        self.wiped = False  # the engine erased the store (remote wipe): shown
+        self.wipe_seen = False  # set on the worker thread as soon as the engine says so
         self.reports: list[Any] = []
         self.notices = NoticeBar(window)
         central = window.centralWidget()
@@ -210,7 +212,11 @@ class SyncBridge(QObject):
                 store.close()
                 raise
 
+        from desktop.sync.wipe import reports_wipe
+
         def listener(event: object) -> None:
+            if reports_wipe(event):  # on the worker thread: the UI stops reading at once
+                self.wipe_seen = True
             if self._user == user:  # a previous user's worker reports to no one
                 self.worker_event.emit(event)
 
@@ -314,7 +320,20 @@ class SyncBridge(QObject):
             StatusChanged,
             SyncFinished,
         )
+        from desktop.sync.wipe import reports_wipe
 
+        if self.wiped:
+            if isinstance(event, SyncFinished):
+                self.reports.append(event.report)
+                self.sync_finished.emit(event.report)
+            return  # the store is gone: nothing more to show or refresh
+        if self.wipe_seen or reports_wipe(event):
+            self.wiped = True  # whatever was queued before it is stale: the store is gone
+            self.window.show_wiped()
+            if isinstance(event, SyncFinished):
+                self.reports.append(event.report)
+                self.sync_finished.emit(event.report)
+            return
         if isinstance(event, StatusChanged):
             self._show_status(event.status)
         elif isinstance(event, ItemQuarantined):
