@@ -170,6 +170,7 @@ class ProfileDialog(QDialog):
     def _submit(self) -> None:
         self.name_error.hide()
         self.passphrase_error.hide()
+        self.passphrase_error.setText("")  # else an old message would come back below
         name = self.name.text().strip()
         passphrase = self.passphrase.text()
         ok = True

@@ -66,3 +66,22 @@ def test_wrong_passphrase_is_the_named_error(tmp_path: Path) -> None:
         pass
     else:  # pragma: no cover - the assertion is the point
         raise AssertionError("a wrong passphrase must raise WrongPassphrase")
+
+
+def test_a_passphrase_message_does_not_come_back_once_the_passphrase_is_fixed(
+    qtbot: QtBot,
+) -> None:
+    dialog = ProfileDialog(lambda *args: args)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.name, "Bram Visser")
+    qtbot.keyClicks(dialog.passphrase, "kort")
+    qtbot.keyClick(dialog.passphrase, Qt.Key.Key_Return)
+    assert dialog.passphrase_error.isVisible()
+    dialog.passphrase.clear()
+    qtbot.keyClicks(dialog.passphrase, "lange wachtwoordzin")
+    qtbot.keyClicks(dialog.repeat, "lange wachtwoordzin")
+    dialog.name.clear()  # now only the name is wrong
+    qtbot.keyClick(dialog.repeat, Qt.Key.Key_Return)
+    assert dialog.name_error.text() == "Vul uw naam in."
+    assert not dialog.passphrase_error.isVisible()
