@@ -83,8 +83,13 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+
+
 def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    """``json.dumps(value, ensure_ascii=False, sort_keys=True)``, with one encoder made
+    once (``json.dumps`` makes one per call for these options)."""
+    return _ENCODER.encode(value)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
