@@ -21,3 +21,7 @@ class StoreLocked(StoreError):
 
 class PermissionDenied(StoreError):
     """The current user may not do this (e.g. add a user without being allowed to)."""
+
+
+class AlreadyStored(StoreError):
+    """A row meant to be new (a case, a version) is stored already."""

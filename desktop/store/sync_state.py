@@ -19,15 +19,19 @@ from __future__ import annotations
 
 import builtins
 import json
+from collections.abc import Iterable
 from typing import Any, Literal
 
+import sqlcipher3
 import sqlite_utils
 
 from desktop.store import heads
+from desktop.store.errors import AlreadyStored
 from desktop.store.heads import NewVersion
 from desktop.store.migrations import PER_USER_SYNC_KEYS
 
 PULL_SINCE = "pull.since"
+_CHUNK = 500  # ids per IN (...) query, well below SQLite's variable limit
 ApplyOutcome = Literal["known", "new_case", "advanced", "kept", "conflict"]
 
 
@@ -198,6 +202,65 @@ class SyncState:
             self._move_head(case_id, version_id, item, keep_reconciliation=False)
             return "advanced"
         return "kept"
+
+    def stored_ids(
+        self, version_ids: Iterable[str], case_ids: Iterable[str]
+    ) -> tuple[builtins.set[str], builtins.set[str]]:
+        """Which of these version ids and case ids (a case row, withdrawn or not, or a
+        version of the case) are stored here: a pulled page asks once, not per version."""
+        case_ids = list(case_ids)
+        return (
+            self._present("SELECT version_id FROM case_versions WHERE version_id", version_ids),
+            self._present("SELECT id FROM cases WHERE id", case_ids)
+            | self._present("SELECT DISTINCT case_id FROM case_versions WHERE case_id", case_ids),
+        )
+
+    def _present(self, select: str, ids: Iterable[str]) -> builtins.set[str]:
+        wanted = sorted(builtins.set(ids))
+        found: builtins.set[str] = builtins.set()
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            rows = self._db.execute(
+                f"{select} IN ({', '.join('?' * len(chunk))})", chunk
+            ).fetchall()
+            found.update(str(row[0]) for row in rows)
+        return found
+
+    @staticmethod
+    def new_case(item: dict[str, Any]) -> heads.CaseRows:
+        """The case row and first version :meth:`apply_version` stores for a pulled
+        version of a case not on this desk (its ``new_case`` outcome), for
+        :meth:`insert_new_cases` (an item without its number is the case's first here:
+        number 1, as :meth:`next_number` gives a case without versions). Raises as
+        :meth:`apply_version` would for an item it cannot read."""
+        number = item.get("number") or 1
+        case_id = str(item["case_id"])
+        version_id = str(item["version_id"])
+        base = item.get("base_version_id")
+        form = item.get("form") or {}
+        case = heads.NewCase(
+            form_id=str(form.get("id", "intake")),
+            form_version=str(form.get("version", "1")),
+            created_at=item["created_at"],
+            updated_at=item["updated_at"],
+            region=item["region"],
+            training=False,
+            first=_pulled(
+                case_id, version_id, int(number), None if base is None else str(base), item
+            ),
+        )
+        return heads.case_rows(case)
+
+    def insert_new_cases(self, new: list[heads.CaseRows]) -> None:
+        """Store pulled versions of cases new to this desk (:meth:`new_case`) as
+        :meth:`apply_version` stores each (outcome ``new_case``), in two statements; the
+        caller has checked (:meth:`stored_ids`) that neither the cases nor the versions
+        are stored. Raises :class:`AlreadyStored` when one is after all; some rows may
+        be written then, so the caller rolls its transaction back."""
+        try:
+            heads.insert_cases(self._db.conn, new, sync="pulled")
+        except sqlcipher3.IntegrityError as exc:
+            raise AlreadyStored(str(exc)) from exc
 
     def record_resolves(self, version_id: str, resolved: list[str]) -> None:
         """Remember which competing heads ``version_id`` reconciled (ours or pulled)."""

@@ -30,6 +30,8 @@ from urllib.parse import quote
 
 from desktop.i18n import _
 from desktop.store import Store, actor_for
+from desktop.store.errors import AlreadyStored
+from desktop.store.heads import CaseRows
 from desktop.store.models import OutboxItem, Profile
 from desktop.store.outbox import LOCAL_KEYS, WireItem
 from desktop.store.sync_state import SyncState
@@ -173,6 +175,10 @@ def audit_item(payload: dict[str, Any]) -> AuditEventItem:
 
 class SyncEngine:
     """Push, pull and status for one store. Blocking; one run at a time."""
+
+    batch_new_cases = True
+    """Store a pulled page's versions of cases new to this desk together (:class:`_NewCases`);
+    False stores every change one by one (tests compare the two)."""
 
     def __init__(
         self,
@@ -899,26 +905,17 @@ class SyncEngine:
 
         A change that cannot be read (listed by the transport) or applied is set aside
         (:meth:`unreadable_changes`, with a notice) and the cursor moves past it: one
-        bad change never stops the desk, nor any other desk of the region."""
-        flagged: list[str] = []
+        bad change never stops the desk, nor any other desk of the region.
+
+        The versions of cases new to this desk are stored together (:class:`_NewCases`);
+        should one of them be stored after all, the whole page is rolled back and
+        stored again one change at a time."""
         skipped: list[UnreadableChange] = list(getattr(page, "unreadable", ()))
-        with self.store.atomic():
-            before = set(self.state.reconciliation_cases())
-            if clear_reference:
-                self.state.clear_reference()
-            for change in page.changes:
-                try:
-                    with self.store.atomic():  # a savepoint: a failed change leaves nothing
-                        self._apply_change(change)
-                except (ValueError, TypeError, LookupError) as exc:
-                    skipped.append(
-                        UnreadableChange(change.seq, change.kind, change.id, f"not applied: {exc}")
-                    )
-            if skipped:
-                self._set_aside(skipped)
-            self.state.set_pull_since(page.next_since)
-            after = self.state.reconciliation_cases()
-            flagged = [case_id for case_id in after if case_id not in before]
+        try:
+            flagged, applied = self._store_page(page, clear_reference, self.batch_new_cases)
+        except AlreadyStored:
+            flagged, applied = self._store_page(page, clear_reference, False)
+        skipped += applied
         counts["pulled"] += len(page.changes)
         counts["skipped"] = counts.get("skipped", 0) + len(skipped)
         for change in skipped:
@@ -935,6 +932,49 @@ class SyncEngine:
                 )
             )
         return flagged
+
+    def _store_page(
+        self, page: PullResponse | PullPage, clear_reference: bool, batched: bool
+    ) -> tuple[list[str], list[UnreadableChange]]:
+        """The transaction of :meth:`_apply_page`: (newly flagged cases, set aside)."""
+        skipped: list[UnreadableChange] = list(getattr(page, "unreadable", ()))
+        with self.store.atomic():
+            before = set(self.state.reconciliation_cases())
+            if clear_reference:
+                self.state.clear_reference()
+            fresh = _NewCases(self.state, page.changes) if batched else None
+            for change in page.changes:
+                if fresh is not None:
+                    if fresh.take(change):
+                        continue  # a case new to this desk: stored with the others
+                    self._store_new_cases(fresh)  # page order: those before this one
+                    fresh.seen(change)
+                self._apply_one(change, skipped)
+            if fresh is not None:
+                self._store_new_cases(fresh)
+            if skipped:
+                self._set_aside(skipped)
+            self.state.set_pull_since(page.next_since)
+            after = self.state.reconciliation_cases()
+            flagged = [case_id for case_id in after if case_id not in before]
+        return flagged, skipped[len(getattr(page, "unreadable", ())) :]
+
+    def _apply_one(self, change: Any, skipped: list[UnreadableChange]) -> None:
+        try:
+            with self.store.atomic():  # a savepoint: a failed change leaves nothing
+                self._apply_change(change)
+        except (ValueError, TypeError, LookupError) as exc:
+            skipped.append(
+                UnreadableChange(change.seq, change.kind, change.id, f"not applied: {exc}")
+            )
+
+    def _store_new_cases(self, fresh: _NewCases) -> None:
+        """Store the collected versions of cases new to this desk in one go (no savepoint
+        of its own: one costs more than the writes; :class:`AlreadyStored` undoes the
+        whole page instead)."""
+        batch = fresh.drain()
+        if batch:
+            self.state.insert_new_cases([rows for _change, rows in batch])
 
     def _set_aside(self, skipped: list[UnreadableChange]) -> None:
         """Remember unreadable pulled changes (newest last, at most UNREADABLE_KEPT)."""
@@ -1041,6 +1081,56 @@ class SyncEngine:
     def user(self) -> dict[str, Any] | None:
         value = self.state.get(USER)
         return json.loads(value) if value else None
+
+
+class _NewCases:
+    """The versions of a pulled page that start a case new to this desk (the whole of a
+    new laptop's first sync), collected to be stored together
+    (:meth:`SyncState.insert_new_cases`) instead of one by one
+    (:meth:`SyncState.apply_version`).
+
+    A version qualifies when neither it nor its case is stored here, nor met earlier in
+    the page; what is stored is the same either way. Anything else (a known case, an
+    item that cannot be read) goes the one-by-one way, in page order: the engine stores
+    the collected ones first."""
+
+    def __init__(self, state: SyncState, changes: Any) -> None:
+        self._state = state
+        version_ids: list[str] = []
+        case_ids: list[str] = []
+        for change in changes:
+            if isinstance(change, CaseVersionChange):
+                version_ids.append(str(change.data.version_id))
+                case_ids.append(str(change.data.case_id))
+        self._versions, self._cases = state.stored_ids(version_ids, case_ids)
+        self._batch: list[tuple[Any, CaseRows]] = []
+
+    def take(self, change: Any) -> bool:
+        """Keep ``change`` for the batch when it starts a new case (True)."""
+        if not isinstance(change, CaseVersionChange):
+            return False
+        try:
+            item = change.data.model_dump(mode="json")
+            version_id, case_id = str(item["version_id"]), str(item["case_id"])
+            if version_id in self._versions or case_id in self._cases:
+                return False
+            case = self._state.new_case(item)
+        except (ValueError, TypeError, LookupError):
+            return False  # the one-by-one way names the problem
+        self._versions.add(version_id)
+        self._cases.add(case_id)
+        self._batch.append((change, case))
+        return True
+
+    def seen(self, change: Any) -> None:
+        """A change went the one-by-one way: its version and case may be stored now."""
+        if isinstance(change, CaseVersionChange):
+            self._versions.add(str(change.data.version_id))
+            self._cases.add(str(change.data.case_id))
+
+    def drain(self) -> list[tuple[Any, CaseRows]]:
+        batch, self._batch = self._batch, []
+        return batch
 
 
 def _reconcile_message() -> str:
