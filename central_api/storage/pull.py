@@ -7,10 +7,10 @@ region-wide; a receiver gets its organisation's referral events only.
 
 from __future__ import annotations
 
-import json
+from json.encoder import encode_basestring_ascii as quote
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Row, and_, func, or_, select, update
 
 from central_api import db
 from central_api.storage.access import privacy_of, visible_changes
@@ -41,6 +41,16 @@ class Pull(Referrals):
                 conn = conn.execution_options(
                     isolation_level="REPEATABLE READ", postgresql_readonly=True
                 )
+                # Read the changes along the primary key from the cursor, never all of
+                # them sorted: a table not analysed yet (a region just loaded) looks
+                # tiny to the planner, which then sorts every change for each page.
+                # No JIT either: compiling costs more than these statements run.
+                conn.execute(
+                    select(
+                        func.set_config("enable_sort", "off", True),
+                        func.set_config("jit", "off", True),
+                    )
+                )
             horizon = conn.execute(
                 select(db.counters.c.value).where(db.counters.c.name == "horizon")
             ).scalar_one()
@@ -52,11 +62,11 @@ class Pull(Referrals):
         rows = rows[:limit]
         size = 0
         for index, row in enumerate(rows):  # a page stops at MAX_PAGE_BYTES
-            size += len(row.data)
+            size += len(row[-1])
             if size > MAX_PAGE_BYTES and index > 0:
                 rows, has_more = rows[:index], True
                 break
-        next_since = int(rows[-1].seq) if rows else since
+        next_since = int(rows[-1][0]) if rows else since
         with self.engine.begin() as conn:
             self._audit(
                 conn,
@@ -74,10 +84,9 @@ class Pull(Referrals):
                 .where(db.devices.c.id == principal.device_id)
                 .values(last_seen_at=utc_now())
             )
-        parts = [
-            f'{{"seq":{int(row.seq)},"kind":{json.dumps(row.kind)},'
-            f'"id":{json.dumps(row.object_id)},"data":{row.data}}}'
-            for row in rows
+        parts = [  # the stored JSON of each change as it is; quote() is json.dumps of a str
+            f'{{"seq":{int(seq)},"kind":{quote(kind)},"id":{quote(object_id)},"data":{data}}}'
+            for seq, kind, object_id, _scope, data in rows
         ]
         more = "true" if has_more else "false"
         body = f'{{"changes":[{",".join(parts)}],"next_since":{next_since},"has_more":{more}}}'
@@ -88,27 +97,15 @@ class Pull(Referrals):
     ) -> list[Row[Any]]:
         """The first `limit` + 1 changes after `since` the principal sees, in seq order.
 
-        The changes are read in seq order, a batch at a time, by the primary key; a
-        user's batch is then filtered by `visible_changes` (key lookups of its own rows
-        only) and the next batch read only while the page is not full. So a page costs
-        about its own size, not the rest of the region (one statement joining every
-        remaining change to its case, sorted, cost a first pull quadratic time)."""
-        query = select(
-            db.changes.c.seq,
-            db.changes.c.kind,
-            db.changes.c.object_id,
-            db.changes.c.scope,
-            db.changes.c.data,
-        ).where(
-            or_(
-                db.changes.c.region_id == principal.region_id,
-                db.changes.c.region_id.is_(None),
-            ),
-        )
+        The changes are read in seq order, a batch at a time (`_changes_after`); a user's
+        batch is then filtered by `visible_changes` (key lookups of its own rows only)
+        and the next batch read only while the page is not full. So a page costs about
+        its own size, not the rest of the region (one statement joining every remaining
+        change to its case, then sorting, made a first pull quadratic)."""
         if principal.role == "trainer":
-            query = query.where(db.changes.c.scope == "reference")
+            only: list[ColumnElement[bool]] = [db.changes.c.scope == "reference"]
         elif principal.role == "receiver":
-            query = query.where(
+            only = [
                 or_(
                     db.changes.c.scope == "reference",
                     and_(  # its referral events and their tombstones
@@ -116,18 +113,44 @@ class Pull(Referrals):
                         db.changes.c.organization_id == principal.organization_id,
                     ),
                 )
-            )
+            ]
         else:  # only the cases this user may see (issue 21)
             settings = privacy_of(conn, principal.region_id)
             keep = visible_changes(conn, principal, self.clock(), settings)
             rows: list[Row[Any]] = []
             after, size = since, limit + 1
             while True:
-                batch = query.where(db.changes.c.seq > after).order_by(db.changes.c.seq)
-                found = conn.execute(batch.limit(size)).all()
+                found = self._changes_after(conn, principal.region_id, [], after, size)
                 rows.extend(keep(found))
                 if len(rows) > limit or len(found) < size:
                     return rows[: limit + 1]
-                after, size = int(found[-1].seq), min(size * 2, MAX_BATCH)
-        query = query.where(db.changes.c.seq > since).order_by(db.changes.c.seq).limit(limit + 1)
+                after, size = int(found[-1][0]), min(size * 2, MAX_BATCH)
+        return self._changes_after(conn, principal.region_id, only, since, limit + 1)
+
+    @staticmethod
+    def _changes_after(
+        conn: Connection,
+        region_id: int,
+        only: list[ColumnElement[bool]],
+        after: int,
+        size: int,
+    ) -> list[Row[Any]]:
+        """The first `size` changes after seq `after` of the region and region-wide
+        (region NULL) meeting `only`, in seq order (along the primary key)."""
+        query = (
+            select(
+                db.changes.c.seq,
+                db.changes.c.kind,
+                db.changes.c.object_id,
+                db.changes.c.scope,
+                db.changes.c.data,
+            )
+            .where(
+                db.changes.c.seq > after,
+                or_(db.changes.c.region_id == region_id, db.changes.c.region_id.is_(None)),
+                *only,
+            )
+            .order_by(db.changes.c.seq)
+            .limit(size)
+        )
         return list(conn.execute(query).all())
