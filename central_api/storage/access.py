@@ -102,11 +102,13 @@ def visible_cases(
 
 
 CASE_KINDS = ("case_state", "case_version", "referral_event")
+# a change as a pull reads it: seq, kind, object_id, scope, data (the stored JSON)
+ChangeRow = Row[int, str, str, str, str]
 
 
 def visible_changes(
     conn: Connection, principal: Principal, now: datetime, settings: RegionPrivacy
-) -> Callable[[Sequence[Row[Any]]], list[Row[Any]]]:
+) -> Callable[[Sequence[ChangeRow]], list[ChangeRow]]:
     """A filter over change rows (seq, kind, object_id, scope, data: as `Pull` reads
     them) keeping, in their order, what the principal sees: reference data and
     tombstones, and the versions, states and referral events of the cases the principal
@@ -131,7 +133,7 @@ def visible_changes(
         query = select(table.c.id, table.c.case_id).where(among(table.c.id, ids))
         return {object_id: case_id for object_id, case_id in conn.execute(query).all()}
 
-    def keep(rows: Sequence[Row[Any]]) -> list[Row[Any]]:
+    def keep(rows: Sequence[ChangeRow]) -> list[ChangeRow]:
         ids: dict[str, set[str]] = {kind: set() for kind in CASE_KINDS}
         for _seq, kind, object_id, scope, _data in rows:
             if scope == "case" and kind in ids:

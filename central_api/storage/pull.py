@@ -8,12 +8,11 @@ region-wide; a receiver gets its organisation's referral events only.
 from __future__ import annotations
 
 from json.encoder import encode_basestring_ascii as quote
-from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, func, or_, select, update
 
 from central_api import db
-from central_api.storage.access import privacy_of, visible_changes
+from central_api.storage.access import ChangeRow, privacy_of, visible_changes
 from central_api.storage.core import CursorExpired, Principal, utc_now
 from central_api.storage.referrals import Referrals
 
@@ -94,7 +93,7 @@ class Pull(Referrals):
 
     def _page_rows(
         self, conn: Connection, principal: Principal, since: int, limit: int
-    ) -> list[Row[Any]]:
+    ) -> list[ChangeRow]:
         """The first `limit` + 1 changes after `since` the principal sees, in seq order.
 
         The changes are read in seq order, a batch at a time (`_changes_after`); a user's
@@ -117,7 +116,7 @@ class Pull(Referrals):
         else:  # only the cases this user may see (issue 21)
             settings = privacy_of(conn, principal.region_id)
             keep = visible_changes(conn, principal, self.clock(), settings)
-            rows: list[Row[Any]] = []
+            rows: list[ChangeRow] = []
             after, size = since, limit + 1
             while True:
                 found = self._changes_after(conn, principal.region_id, [], after, size)
@@ -134,7 +133,7 @@ class Pull(Referrals):
         only: list[ColumnElement[bool]],
         after: int,
         size: int,
-    ) -> list[Row[Any]]:
+    ) -> list[ChangeRow]:
         """The first `size` changes after seq `after` of the region and region-wide
         (region NULL) meeting `only`, in seq order (along the primary key)."""
         query = (
