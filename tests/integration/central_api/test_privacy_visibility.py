@@ -259,3 +259,44 @@ def test_no_pull_ever_contains_a_case_the_user_may_not_see(
                 assert case_ids(json.loads(full)["changes"]) == allowed
     finally:
         storage.close()
+
+
+def test_small_pages_skip_hidden_changes_and_say_exactly_when_more_follows(
+    api: Api,
+) -> None:
+    """A page fills up across changes the user may not see (read a batch at a time):
+    every page of `limit` changes is the next slice of the visible changes, has_more is
+    true exactly while visible changes remain, next_since is the page's last seq (the
+    cursor when the page is empty)."""
+    anna = api.login("anna")
+    bram = api.login("bram")
+    items = [version() for _ in range(12)]
+    api.push(anna, items)
+    mine = version()
+    api.push(bram, [mine])
+    for item in items:  # closed cases Bram never worked on: hidden from him
+        if int(item["case_id"][-1], 16) % 3:
+            close_case(api.storage, item["case_id"])
+    full = api.client.get("/v1/sync/pull", params={"since": 0, "limit": 5000}, headers=bram)
+    visible = full.json()["changes"]
+    expected = {i["case_id"] for i in items if int(i["case_id"][-1], 16) % 3 == 0}
+    assert case_ids(visible) == expected | {mine["case_id"]}
+    for limit in (1, 2, 3, 5, 1000):
+        since, got = 0, []
+        while True:
+            response = api.client.get(
+                "/v1/sync/pull", params={"since": since, "limit": limit}, headers=bram
+            )
+            body = response.json()
+            page = body["changes"]
+            assert page == visible[len(got) : len(got) + limit]
+            got.extend(page)
+            assert body["has_more"] == (len(got) < len(visible))
+            assert body["next_since"] == (page[-1]["seq"] if page else since)
+            since = body["next_since"]
+            if not body["has_more"]:
+                break
+        assert got == visible
+    last = visible[-1]["seq"]
+    hidden = api.client.get("/v1/sync/pull", params={"since": last, "limit": 1}, headers=bram)
+    assert hidden.json() == {"changes": [], "next_since": last, "has_more": False}
