@@ -873,11 +873,37 @@ class SyncEngine:
     # -- pull ------------------------------------------------------------------------------
 
     def _pull(self, counts: dict[str, int], conflicts: list[str], resync: list[bool]) -> None:
+        """Pull page after page until the server has no more. While a page is stored, the
+        next one is already asked for on a second thread (the transport is used by one
+        thread at a time: the storing thread does not use it), so the server's time and
+        the desk's storing overlap; a page is still stored, with its cursor, before the
+        next one is."""
+        with ThreadPoolExecutor(1, thread_name_prefix="doorloop-pull") as fetcher:
+            ahead: list[Future[PullResponse | PullPage]] = []
+            try:
+                self._pull_pages(counts, conflicts, resync, fetcher, ahead)
+            finally:
+                for future in ahead:  # a page asked for but not needed: let it end
+                    with contextlib.suppress(BaseException):
+                        future.result()
+
+    def _pull_pages(
+        self,
+        counts: dict[str, int],
+        conflicts: list[str],
+        resync: list[bool],
+        fetcher: ThreadPoolExecutor,
+        ahead: list[Future[PullResponse | PullPage]],
+    ) -> None:
         since = self.state.pull_since()
         clear_reference = False
         while True:
             try:
-                page = self._call(_pull_call(since, self.pull_limit))
+                page = (
+                    ahead.pop().result()
+                    if ahead
+                    else self._call(_pull_call(since, self.pull_limit))
+                )
             except CursorExpired:
                 if resync[0]:
                     raise
@@ -885,6 +911,10 @@ class SyncEngine:
                 clear_reference = True
                 since = 0
                 continue
+            if page.has_more and page.next_since > since:
+                ahead.append(
+                    fetcher.submit(self._call, _pull_call(page.next_since, self.pull_limit))
+                )
             flagged = self._apply_page(page, clear_reference, counts)
             clear_reference = False
             for case_id in flagged:

@@ -8,6 +8,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -470,3 +471,66 @@ def test_busy_only_while_a_request_is_on_the_wire(store: Store) -> None:
     assert "Bezig" not in seen[-1].text()
     # the status line never counts unsent items unlabelled: the window's label does
     assert "niet verzonden" not in seen[-1].text()
+
+
+class _PagedTransport(FakeTransport):
+    """Three empty pages (cursor 0 -> 10 -> 20 -> 30); records each request."""
+
+    requested: list[int]
+    asked: dict[int, threading.Event]
+
+    def pull(self, since: int, limit: int) -> PullResponse:
+        self.requested.append(since)
+        self.asked.setdefault(since, threading.Event()).set()
+        return PullResponse(changes=[], next_since=since + 10, has_more=since + 10 < 30)
+
+
+def _paged_engine(store: Store) -> tuple[SyncEngine, list[int], dict[int, threading.Event]]:
+    server = FakeServer()
+    requested: list[int] = []
+    asked: dict[int, threading.Event] = {}
+
+    def transport(url: str, token: str | None) -> FakeTransport:
+        paged = _PagedTransport(server)
+        paged.requested, paged.asked = requested, asked
+        return paged
+
+    server.transport = transport  # type: ignore[method-assign]
+    return _engine(store, server, []), requested, asked
+
+
+def test_the_next_page_is_asked_for_while_this_one_is_stored(store: Store) -> None:
+    """A first sync's pages overlap: the server prepares page N+1 while the desk stores
+    page N (the new laptop's first pull, DESIGN.md budget); each page is still stored
+    with its cursor before the next one."""
+    engine, requested, asked = _paged_engine(store)
+    stored: list[tuple[int, bool]] = []
+    original = engine._apply_page
+
+    def apply(page: Any, clear_reference: bool, counts: dict[str, int]) -> list[str]:
+        # page N's storing waits (bounded) for page N+1's request: only overlap passes
+        if page.has_more:
+            event = asked.setdefault(page.next_since, threading.Event())
+            stored.append((page.next_since, event.wait(5)))
+        return original(page, clear_reference, counts)
+
+    engine._apply_page = apply  # type: ignore[method-assign]
+    assert engine.sync().outcome == "ok"
+    assert requested == [0, 10, 20]
+    assert stored == [(10, True), (20, True)]
+    assert engine.state.pull_since() == 30
+
+
+def test_a_page_that_cannot_be_stored_leaves_the_cursor_and_the_next_page_unused(
+    store: Store,
+) -> None:
+    engine, requested, _asked = _paged_engine(store)
+
+    def apply(page: Any, clear_reference: bool, counts: dict[str, int]) -> list[str]:
+        raise OSError("disk full")
+
+    engine._apply_page = apply  # type: ignore[method-assign]
+    with pytest.raises(OSError, match="disk full"):
+        engine.sync()
+    assert engine.state.pull_since() == 0  # nothing stored, the page is asked for again
+    assert requested[:2] == [0, 10]  # the page asked for ahead was let finish, not used
