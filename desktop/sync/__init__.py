@@ -29,6 +29,7 @@ from desktop.sync.events import (
     SyncFinished,
     SyncReport,
     SyncStatus,
+    WipeStarting,
 )
 from desktop.sync.transport import HttpTransport, Transport
 from desktop.sync.worker import LoginFinished, LogoutFinished, SyncWorker, WorkerStopped
@@ -60,6 +61,7 @@ __all__ = [
     "TrainingStoreRefused",
     "TransientError",
     "Transport",
+    "WipeStarting",
     "WorkerStopped",
     "audit_item",
     "parse_retry_after",

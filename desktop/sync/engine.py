@@ -49,6 +49,7 @@ from desktop.sync.errors import (
     TransientError,
 )
 from desktop.sync.events import (
+    WIPE_WAIT_SECONDS,
     DeviceWiped,
     ItemQuarantined,
     LoginRequired,
@@ -58,6 +59,7 @@ from desktop.sync.events import (
     SyncFinished,
     SyncReport,
     SyncStatus,
+    WipeStarting,
 )
 from desktop.sync.local import (
     DEVICE_ID,
@@ -575,6 +577,10 @@ class SyncEngine:
         token = self.credentials.token(url, device) if url and device else None
         self._close_transport()
         self.credentials.forget(url, device)  # the keyring's copy too, while it can
+        starting = WipeStarting()
+        self._emit(starting)
+        if self._listeners:  # the window lets go of the store before its pages go
+            starting.let_go.wait(WIPE_WAIT_SECONDS)
         erase_store(self.store)
         self._wiped = True
         self._emit(DeviceWiped())  # at once: the desk's own connection reads a wiped file

@@ -7,6 +7,7 @@ and follow the desk's language (``desktop.i18n``).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -93,6 +94,18 @@ class DeviceWiped:
 
 
 @dataclass(frozen=True)
+class WipeStarting:
+    """The server ordered a remote wipe; the engine erases the store once whoever reads
+    it has stopped and said so (``let_go.set()``), or after ``WIPE_WAIT_SECONDS``. The
+    desk's window closes its own connection first, so no read lands on erased pages."""
+
+    let_go: threading.Event = field(default_factory=threading.Event, compare=False)
+
+
+WIPE_WAIT_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
 class LoginRequired:
     """401/403: the device must log in again; syncing waits until then."""
 
@@ -116,6 +129,7 @@ class SyncFinished:
 SyncEvent = (
     StatusChanged
     | ItemQuarantined
+    | WipeStarting
     | DeviceWiped
     | LoginRequired
     | ReconciliationNeeded

@@ -56,9 +56,9 @@ def erase_store(store: Store) -> list[Path]:
 def reports_wipe(event: object) -> bool:
     """Whether a sync event says this device's store was just erased (the run's outcome
     ``wiped``): the desk then drops everything it shows and saves nothing more."""
-    from desktop.sync.events import DeviceWiped, SyncFinished
+    from desktop.sync.events import DeviceWiped, SyncFinished, WipeStarting
 
-    if isinstance(event, DeviceWiped):
+    if isinstance(event, DeviceWiped | WipeStarting):
         return True
     return isinstance(event, SyncFinished) and event.report.outcome == "wiped"
 

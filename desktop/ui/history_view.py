@@ -14,7 +14,7 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -32,6 +32,7 @@ from desktop.forms import FormDefinition
 from desktop.forms.text import answer_text
 from desktop.i18n import _, pick
 from desktop.session.desk import DeskSession
+from desktop.ui.screen_fit import fit_to_screen
 
 
 def value_text(form: FormDefinition, field_id: str, value: Any, zone: ZoneInfo) -> str:
@@ -116,13 +117,7 @@ class HistoryDialog(QDialog):
         self._fit_to_screen()
 
     def _fit_to_screen(self) -> None:
-        width, height = 1100, 640
-        screen = self.screen()
-        if screen is not None:
-            available = screen.availableGeometry()
-            width = min(width, max(480, available.width() - 40))
-            height = min(height, max(360, available.height() - 40))
-        self.resize(width, height)
+        fit_to_screen(self, QSize(1100, 640))
 
     def _show_detail(self) -> None:
         """The selected version's changes in full, wrapped (a field row selects its version)."""

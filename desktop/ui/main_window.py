@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -735,7 +736,7 @@ class MainWindow(QMainWindow):
         self.overlay.cover(idle=idle, switching=switching, current=current)
         self.locked.emit()
 
-    def show_wiped(self) -> None:
+    def show_wiped(self, released: Callable[[], None] | None = None) -> None:
         """The sync engine erased the store (remote wipe, issue 21): stop the timers and
         the sync worker, close every case tab, page and dialog without saving anything,
         forget every row shown, and say so on the whole window with one button that
@@ -752,8 +753,10 @@ class MainWindow(QMainWindow):
                 discard()
         if not self.session.store.locked:
             self.session.store.lock()  # the key leaves this process; no audit, no flush
+        if released is not None:
+            released()  # nothing here reads the store any more: the engine may erase it
         if self.sync_bridge is not None:
-            self.sync_bridge.stop()
+            self.sync_bridge.stop()  # after `released`: the worker waits for it
         for action in self.findChildren(QAction):
             action.setEnabled(False)
         for shortcut in self.findChildren(QShortcut):

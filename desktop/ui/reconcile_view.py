@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -46,6 +46,7 @@ from desktop.session.reconcile import (
 )
 from desktop.store import CaseVersion
 from desktop.ui.labels import status_text
+from desktop.ui.screen_fit import fit_to_screen
 
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole
 VALUE_INDENT = 26
@@ -248,13 +249,7 @@ class ReconcileView(QDialog):
         return {f: choice.group for f, choice in self.fields.items()}
 
     def _fit_to_screen(self) -> None:
-        width, height = 1000, 680
-        screen = self.screen()
-        if screen is not None:
-            available = screen.availableGeometry()
-            width = min(width, max(480, available.width() - 40))
-            height = min(height, max(360, available.height() - 40))
-        self.resize(width, height)
+        fit_to_screen(self, QSize(1000, 680))
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)

@@ -37,7 +37,7 @@ from desktop.i18n import _
 
 if TYPE_CHECKING:
     from desktop.store import Store
-    from desktop.sync import SyncStatus, SyncWorker
+    from desktop.sync import SyncStatus, SyncWorker, WipeStarting
 
 
 def training_text() -> str:
@@ -157,6 +157,7 @@ class SyncBridge(QObject):
         self._draining: list[SyncWorker] = []  # earlier users' workers, sending what they made
         self.status: SyncStatus | None = None
         self.wiped = False  # the engine erased the store (remote wipe): shown
+        self.wipe_starting: WipeStarting | None = None  # its erase waits for our let go
         self.wipe_seen = False  # set on the worker thread as soon as the engine says so
         self.reports: list[Any] = []
         self.notices = NoticeBar(window)
@@ -212,10 +213,13 @@ class SyncBridge(QObject):
                 store.close()
                 raise
 
+        from desktop.sync import WipeStarting
         from desktop.sync.wipe import reports_wipe
 
         def listener(event: object) -> None:
             if reports_wipe(event):  # on the worker thread: the UI stops reading at once
+                if isinstance(event, WipeStarting):
+                    self.wipe_starting = event
                 self.wipe_seen = True
             if self._user == user:  # a previous user's worker reports to no one
                 self.worker_event.emit(event)
@@ -322,14 +326,17 @@ class SyncBridge(QObject):
         )
         from desktop.sync.wipe import reports_wipe
 
-        if self.wiped:
-            if isinstance(event, SyncFinished):
-                self.reports.append(event.report)
-                self.sync_finished.emit(event.report)
-            return  # the store is gone: nothing more to show or refresh
-        if self.wipe_seen or reports_wipe(event):
-            self.wiped = True  # whatever was queued before it is stale: the store is gone
-            self.window.show_wiped()
+        if self.wiped or self.wipe_seen or reports_wipe(event):
+            # the engine waits for this before it erases (asked on the worker thread)
+            starting = self.wipe_starting
+            let_go = starting.let_go.set if starting is not None else None
+            if not self.wiped:
+                # whatever was queued before it is stale: the store is going or gone
+                self.wiped = True
+                # closes the window's own store connection, then lets the engine erase
+                self.window.show_wiped(released=let_go)
+            elif let_go is not None:
+                let_go()  # the window let go of the store already
             if isinstance(event, SyncFinished):
                 self.reports.append(event.report)
                 self.sync_finished.emit(event.report)

@@ -12,7 +12,7 @@ from pathlib import Path
 from central_api.__main__ import main
 from desktop.store import database_path, open_store
 from desktop.store.keyslots import slots_dir
-from desktop.sync import LoginRequired, SyncEvent
+from desktop.sync import DeviceWiped, LoginRequired, SyncEvent, WipeStarting
 from tests.integration.sync.conftest import Central, add_user, fresh_region, new_device
 from tests.integration.sync.helpers import offline_work
 
@@ -43,8 +43,20 @@ def test_a_device_revoked_as_lost_erases_its_store_and_confirms(
             == 0
         )
     events: list[SyncEvent] = []
-    engine.subscribe(events.append)
+    intact_when_asked: list[bool] = []
+
+    def listener(event: SyncEvent) -> None:
+        events.append(event)
+        if isinstance(event, WipeStarting):  # as the desk's window does once it let go
+            intact_when_asked.append(path.exists() and path.read_bytes()[:16] == before)
+            event.let_go.set()
+
+    engine.subscribe(listener)
     report = engine.sync()
+    # readers are asked to let go before anything is erased, and the erase follows
+    assert intact_when_asked == [True]
+    kinds = [type(e) for e in events]
+    assert kinds.index(WipeStarting) < kinds.index(DeviceWiped)
     assert report.outcome == "wiped" and engine.wiped
     assert not path.exists() and not path.with_name(path.name + "-wal").exists()
     assert slot_files() == []  # no passphrase can unwrap the store key any more
