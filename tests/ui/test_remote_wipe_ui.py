@@ -31,7 +31,7 @@ from desktop.ui.main_window import MainWindow
 from desktop.ui.sync_bridge import SyncBridge
 from desktop.ui.wiped_page import WipedPage
 from tests.helpers.stores import PASSPHRASE
-from tests.integration.sync.conftest import PASSWORD, REGION, Central, add_user
+from tests.integration.sync.conftest import PASSWORD, REGION, Central, add_user, sqlite_central
 
 pytestmark = pytest.mark.gui
 
@@ -40,16 +40,8 @@ NAMES = ("Wisprocia", "Veegmansen", "Gumberta")  # synthetic, found nowhere else
 
 @pytest.fixture(scope="module")
 def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Central]:
-    path = tmp_path_factory.mktemp("central") / "central.sqlite3"
-    server = Central(f"sqlite:///{path}")
-    server.start()
-    storage = server.storage()
-    storage.add_region(REGION)
-    storage.close()
-    try:
+    with sqlite_central(tmp_path_factory.mktemp("central")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from desktop.store import Store, open_store
 from desktop.ui.main_window import MainWindow
 from desktop.ui.sync_bridge import SyncBridge
 from tests.helpers.stores import PASSPHRASE
-from tests.integration.sync.conftest import PASSWORD, REGION, Central
+from tests.integration.sync.conftest import PASSWORD, REGION, Central, sqlite_central
 
 pytestmark = pytest.mark.gui
 
@@ -31,16 +31,8 @@ TIM_PASSPHRASE = "tim triageert vannacht"
 
 @pytest.fixture(scope="module")
 def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Central]:
-    path = tmp_path_factory.mktemp("central") / "central.sqlite3"
-    server = Central(f"sqlite:///{path}")
-    server.start()
-    storage = server.storage()
-    storage.add_region(REGION)
-    storage.close()
-    try:
+    with sqlite_central(tmp_path_factory.mktemp("central")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

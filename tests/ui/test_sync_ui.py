@@ -30,6 +30,7 @@ from tests.integration.sync.conftest import (
     add_user,
     free_port,
     server_versions,
+    sqlite_central,
 )
 
 pytestmark = pytest.mark.gui
@@ -37,16 +38,8 @@ pytestmark = pytest.mark.gui
 
 @pytest.fixture(scope="module")
 def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Central]:
-    path = tmp_path_factory.mktemp("central") / "central.sqlite3"
-    server = Central(f"sqlite:///{path}")
-    server.start()
-    storage = server.storage()
-    storage.add_region(REGION)
-    storage.close()
-    try:
+    with sqlite_central(tmp_path_factory.mktemp("central")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def _fast_options() -> dict[str, object]:

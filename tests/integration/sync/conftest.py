@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -130,6 +131,21 @@ class Central:
 
     def storage(self) -> Storage:
         return Storage.open(self.database_url, migrate=False)
+
+
+@contextmanager
+def sqlite_central(folder: Path) -> Iterator[Central]:
+    """A real server on a SQLite file in ``folder`` with the tests' region, stopped at
+    the end (the desk UI tests share one per module)."""
+    server = Central(f"sqlite:///{folder / 'central.sqlite3'}")
+    server.start()
+    storage = server.storage()
+    storage.add_region(REGION)
+    storage.close()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def _database_params() -> list[str]:
