@@ -199,15 +199,17 @@ def _app_icon() -> QIcon:
 
 
 def _load_before_qt() -> None:
-    """Import the Qt-free modules the start needs, before PySide6.
+    """Import the Qt-free modules the first paint needs, before PySide6.
 
     PySide6's import hook reads the source of each module imported after PySide6 (it
-    looks for the text "PySide6"); loading these first spares them that.
+    looks for the text "PySide6"); loading these first spares them that. The window
+    icon's readers (importlib.resources) load after the first paint, with the icon.
     """
-    from importlib import readers, resources  # noqa: F401  -- _app_icon reads through them
-
+    import desktop.session.access
     import desktop.session.desk
-    import desktop.store.store  # noqa: F401  -- opened once the key is derived
+    import desktop.store.outbox
+    import desktop.store.store
+    import desktop.timefmt  # noqa: F401  -- the case list's times
 
 
 def run(

@@ -19,14 +19,11 @@ A listener that raises is logged and does not undo or block the commit.
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -69,7 +66,9 @@ class ChangeFeed:
             try:
                 listener(change)
             except Exception:  # the commit happened; a listener must not undo or hide it
-                log.exception("a case change listener failed")
+                import logging  # only when a listener fails: start-up loads no logging
+
+                logging.getLogger(__name__).exception("a case change listener failed")
 
 
 _FEEDS: dict[str, ChangeFeed] = {}

@@ -2,8 +2,8 @@
 
 Split from :mod:`desktop.store.keyslots` so that the app can start deriving the key on a
 thread right at start-up, before SQLCipher and the rest of the store load: this module
-imports only the standard library and argon2 (whose C function releases the GIL), and
-the derivation imports nothing (importing on a thread while PySide6's import hook runs
+imports only the standard library and Argon2's C binding (whose call releases the GIL),
+and the derivation imports nothing (importing on a thread while PySide6's import hook runs
 on the main thread is a race, see ``desktop.app.EarlyOpen``).
 """
 
@@ -23,7 +23,7 @@ KEY_BYTES = 32
 MAX_KDF = {"time_cost": 20, "memory_cost": 1 << 20, "parallelism": 16}
 MIN_PASSPHRASE_LENGTH = 10
 
-_argon2: Any = None  # argon2.low_level, once load() ran
+_argon2: Any = None  # (ffi, lib) of Argon2's C library, once load() ran
 
 
 class SlotInfo(NamedTuple):
@@ -34,13 +34,19 @@ class SlotInfo(NamedTuple):
 
 
 def load() -> None:
-    """Import argon2 (on the main thread: the derivation may then run on any thread
-    without importing). The lock screen paints without it."""
+    """Load Argon2's C library (on the main thread: the derivation may then run on any
+    thread without importing). The lock screen paints without it.
+
+    The derivation calls argon2-cffi's own CFFI binding of the reference ``argon2_hash``
+    (the package ``argon2-cffi-bindings``, which argon2-cffi's ``hash_secret_raw`` wraps
+    the same way): importing ``argon2`` itself loads its password-hasher profiles and
+    costs about 10 ms more at every start. A test checks both give the same key.
+    """
     global _argon2
     if _argon2 is None:
-        import argon2.low_level
+        from _argon2_cffi_bindings import ffi, lib
 
-        _argon2 = argon2.low_level
+        _argon2 = (ffi, lib)
 
 
 def slots_dir(database: Path) -> Path:
@@ -78,18 +84,32 @@ def usable_kdf(entry: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def derive(passphrase: str, kdf: dict[str, Any]) -> bytes:
-    """The slot key: Argon2id of ``passphrase`` with the slot's salt and parameters.
-    Call :func:`load` on the main thread before deriving on another one."""
+    """The slot key: Argon2id (version 1.3) of ``passphrase`` with the slot's salt and
+    parameters. Call :func:`load` on the main thread before deriving on another one."""
     load()
-    return _argon2.hash_secret_raw(
-        passphrase.encode("utf-8"),
-        bytes.fromhex(kdf["salt"]),
-        time_cost=int(kdf["time_cost"]),
-        memory_cost=int(kdf["memory_cost"]),
-        parallelism=int(kdf["parallelism"]),
-        hash_len=KEY_BYTES,
-        type=_argon2.Type.ID,
+    ffi, lib = _argon2
+    secret = passphrase.encode("utf-8")
+    salt = bytes.fromhex(kdf["salt"])
+    out = ffi.new("uint8_t[]", KEY_BYTES)
+    status = lib.argon2_hash(
+        int(kdf["time_cost"]),
+        int(kdf["memory_cost"]),
+        int(kdf["parallelism"]),
+        ffi.new("uint8_t[]", secret),
+        len(secret),
+        ffi.new("uint8_t[]", salt),
+        len(salt),
+        out,
+        KEY_BYTES,
+        ffi.NULL,
+        0,
+        lib.Argon2_id,
+        lib.ARGON2_VERSION_13,
     )
+    if status != lib.ARGON2_OK:
+        message = ffi.string(lib.argon2_error_message(status)).decode("ascii", "replace")
+        raise StoreError(f"the key derivation failed: {message}")
+    return bytes(ffi.buffer(out, KEY_BYTES))
 
 
 def first_candidate(database: Path, slot_id: str | None) -> tuple[str, dict[str, Any]] | None:

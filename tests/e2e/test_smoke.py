@@ -128,8 +128,9 @@ def test_the_unlock_screen_paints_before_the_store_and_the_desk_load() -> None:
     types (desktop.app._load_while_typing), so the dialog is on screen sooner."""
     code = (
         "import sys, desktop.app, desktop.ui.access_dialogs\n"
-        "heavy = {'sqlcipher3', 'argon2', 'desktop.store.store', 'desktop.store.keyslots',\n"
-        "         'desktop.ui.main_window', 'desktop.session.desk', 'pydantic'}\n"
+        "heavy = {'sqlcipher3', 'argon2', '_argon2_cffi_bindings', 'desktop.store.store',\n"
+        "         'desktop.store.keyslots', 'desktop.ui.main_window', 'desktop.session.desk',\n"
+        "         'pydantic'}\n"
         "print(sorted(heavy & set(sys.modules)))\n"
     )
     result = subprocess.run(
