@@ -1,10 +1,13 @@
 """`doorloop-central`: serve the central API and administer it (DESIGN.md contract 7).
 
-Subcommands: serve, migrate, region add, user add/passwd/deactivate/activate/totp, device list,
-device revoke, providers import, directory import/export/history, forms publish, case purge,
-compact, indicators, dataset, audit case, audit review, retention run/set/show, person
-find/export/destroy. Each takes `--database-url`
+Subcommands: serve, migrate, secret-key new, region add, user add/passwd/deactivate/activate/
+totp, device list, device revoke, providers import, directory import/export/history, forms
+publish, case purge, compact, indicators, dataset, audit case, audit review, retention
+run/set/show, person find/export/destroy. Each takes `--database-url`
 (default: $DOORLOOP_CENTRAL_DATABASE_URL, else a SQLite file in the user data dir).
+The server key that seals the TOTP secrets and pseudonym keys comes from
+$DOORLOOP_CENTRAL_SECRET_KEY or $DOORLOOP_CENTRAL_SECRET_KEY_FILE, else (SQLite only) a
+key file beside the database (`central_api.secret_box`).
 Exit codes: 0 success, 1 not found / already exists, 2 bad input.
 """
 
@@ -21,6 +24,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from central_api import secrets_at_rest
 from central_api.config import (
     ENV_DATABASE_URL,
     ENV_MIGRATE_ON_START,
@@ -28,6 +32,7 @@ from central_api.config import (
     Settings,
     normalise_database_url,
 )
+from central_api.secret_box import new_key_text
 from central_api.storage import AlreadyExists, NotFound, Storage
 from doorloop_protocol import ROLES, FormDefinitionDoc
 
@@ -67,7 +72,19 @@ def _parser() -> argparse.ArgumentParser:
         "worker, the login throttle is shared)",
     )
 
-    sub.add_parser("migrate", parents=[common], help="bring the database schema up to date")
+    sub.add_parser(
+        "migrate",
+        parents=[common],
+        help="bring the database schema up to date and seal secrets stored in the clear",
+    )
+    secret_key = sub.add_parser("secret-key", help="the server key").add_subparsers(
+        dest="action", required=True
+    )
+    secret_key.add_parser(
+        "new",
+        help="print a fresh server key (base64 of 32 random bytes) for "
+        "DOORLOOP_CENTRAL_SECRET_KEY or a key file",
+    )
 
     region = sub.add_parser("region", help="regions").add_subparsers(dest="action", required=True)
     region_add = region.add_parser("add", parents=[common], help="add a region")
@@ -224,8 +241,13 @@ def _serve(args: argparse.Namespace) -> int:
         return 0
     if not settings.database_url.startswith("postgresql"):
         raise ValueError("--workers above 1 needs PostgreSQL (SQLite has one writer)")
-    # Migrate once here, then let each worker build the app from the environment.
-    Storage.open(settings.database_url, migrate=settings.migrate_on_start).close()
+    # Migrate (and check the server key, seal secrets in the clear) once here, then let
+    # each worker build the app from the environment (the key's variables included).
+    storage = Storage.open(settings.database_url, migrate=settings.migrate_on_start)
+    try:
+        secrets_at_rest.prepare(storage.engine, storage.secret_box)
+    finally:
+        storage.close()
     os.environ[ENV_DATABASE_URL] = settings.database_url
     os.environ[ENV_RATE_PER_MINUTE] = str(settings.rate_per_minute)
     os.environ[ENV_MIGRATE_ON_START] = "0"
@@ -264,6 +286,9 @@ def _read_form(path: Path, region: str | None) -> FormDefinitionDoc:
 def run(args: argparse.Namespace) -> int:
     if args.command == "serve":
         return _serve(args)
+    if args.command == "secret-key":
+        print(new_key_text())
+        return 0
     storage = Storage.open(normalise_database_url(args.database_url))
     try:
         return _admin(storage, args)
@@ -286,7 +311,8 @@ def _admin(storage: Storage, args: argparse.Namespace) -> int:
 
         return privacy_cli.run(storage, args)
     if command == ("migrate", None):
-        print("database is up to date")
+        sealed = secrets_at_rest.prepare(storage.engine, storage.secret_box)
+        print("database is up to date" + (f"; {sealed} secrets sealed" if sealed else ""))
     elif command == ("after-restore", None):
         from central_api.restore import after_restore
 
@@ -321,7 +347,7 @@ def _admin(storage: Storage, args: argparse.Namespace) -> int:
     elif command == ("user", "totp"):
         from central_api.web.store import WebStore
 
-        uri = WebStore(storage.engine).enrol_totp(args.username)
+        uri = WebStore(storage.engine, storage.secret_box).enrol_totp(args.username)
         print(f"second factor of {args.username} set; add it to an authenticator app:")
         print(uri)
     elif command == ("device", "list"):

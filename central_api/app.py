@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from central_api import errors
+from central_api import errors, secrets_at_rest
 from central_api.config import Settings
 from central_api.errors import ApiError
 from central_api.events import ChangeFeed, events_router
@@ -30,6 +30,7 @@ from central_api.rate_limit import rate_limiter
 from central_api.routes import access, auth, directory, service, sync
 from central_api.routes.deps import ERROR_RESPONSES, Authenticated, authenticated, error_response
 from central_api.routes.service import API_VERSION
+from central_api.secret_box import SecretKeyError
 from central_api.storage import CursorExpired, Storage
 from central_api.throttle import HashGate, LoginThrottle, ThrottlePolicy
 from central_api.web import install_web, web_routers
@@ -118,9 +119,21 @@ def app_from_env() -> FastAPI:
 
 
 def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
-    """Build the API on `storage` (opened, and migrated when configured, from settings)."""
+    """Build the API on `storage` (opened, and migrated when configured, from settings).
+
+    Refuses to start (`SecretKeyError`, naming the setting) without a server key for the
+    database or with one that does not open its sealed secrets; secrets still stored in
+    the clear are sealed here (`central_api.secrets_at_rest`).
+    """
+    opened = storage is None
     if storage is None:
         storage = Storage.open(settings.database_url, migrate=settings.migrate_on_start)
+    try:
+        secrets_at_rest.prepare(storage.engine, storage.secret_box)
+    except SecretKeyError:
+        if opened:
+            storage.close()
+        raise
     limiter = rate_limiter(storage.engine, settings.rate_per_minute, settings.rate_burst)
     # Logins are throttled whatever --rate-per-minute says, in the database (all workers).
     login_throttle = LoginThrottle(

@@ -293,22 +293,24 @@ indicator_daily = Table(
 )
 
 # The key of each region's pseudonyms in the minimal dataset (HMAC-SHA256), made on its
-# first export and kept: the same case gets the same pseudonym in every export.
+# first export and kept: the same case gets the same pseudonym in every export. Stored
+# sealed under the server key (central_api.secrets_at_rest), never in the clear.
 region_secrets = Table(
     "region_secrets",
     metadata,
     Column("region_id", Integer, ForeignKey("regions.id"), primary_key=True),
-    Column("secret", String(64), nullable=False),
+    Column("secret", String(200), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
-# The web pages (central_api.web): each user's TOTP secret (server-side only, never shown
-# again after enrolment) and the browser sessions (only the hash of the cookie is kept).
+# The web pages (central_api.web): each user's TOTP secret (server-side only, sealed
+# under the server key, never shown again after enrolment) and the browser sessions (only
+# the hash of the cookie is kept).
 user_totp = Table(
     "user_totp",
     metadata,
     Column("user_id", String(36), ForeignKey("users.id"), primary_key=True),
-    Column("secret", String(64), nullable=False),
+    Column("secret", String(200), nullable=False),
     Column("enrolled_at", DateTime(timezone=True), nullable=False),
     # the last accepted 30-second step: a code is accepted once (no replay)
     Column("last_step", BigInteger, nullable=True),

@@ -52,7 +52,7 @@ def run(storage: Any, args: argparse.Namespace) -> int:
             return 0
         if args.output.exists() and not args.output.is_dir():
             raise ValueError(f"-o: {args.output} exists and is not a directory")
-        written = dataset(storage.engine, args.region, period, args.output)
+        written = dataset(storage.engine, args.region, period, args.output, storage.secret_box)
     except IndicatorInputError as exc:
         raise _option(exc) from None
     print(

@@ -17,6 +17,8 @@ from sqlalchemy.exc import IntegrityError
 
 from central_api import db
 from central_api.indicators import facts, query
+from central_api.secret_box import SecretBox
+from central_api.secrets_at_rest import region_context, seal_region_in_place
 from coordination.indicators import assemble
 from coordination.indicators.compute import period_bounds
 from coordination.indicators.dataset import Dataset, build_dataset, write_dataset
@@ -101,20 +103,27 @@ def report(
     )
 
 
-def region_secret(engine: Engine, rid: int) -> bytes:
-    """The region's pseudonym key: made on first use (32 random bytes), then kept."""
+def region_secret(engine: Engine, rid: int, box: SecretBox) -> bytes:
+    """The region's pseudonym key: made on first use (32 random bytes), then kept, sealed
+    with `box` (its hex is what is sealed; a key stored in the clear by an older server
+    is sealed here). `SecretKeyError` when the stored key does not open."""
     for _ in range(2):
         with engine.begin() as conn:
             found = conn.execute(
                 select(db.region_secrets.c.secret).where(db.region_secrets.c.region_id == rid)
             ).scalar()
             if found is not None:
+                if box.is_sealed(found):
+                    return bytes.fromhex(box.open(found, region_context(rid)))
+                seal_region_in_place(conn, box, rid, found)
                 return bytes.fromhex(found)
             key = secrets.token_bytes(32)
             try:
                 conn.execute(
                     insert(db.region_secrets).values(
-                        region_id=rid, secret=key.hex(), created_at=datetime.now(UTC)
+                        region_id=rid,
+                        secret=box.seal(key.hex(), region_context(rid)),
+                        created_at=datetime.now(UTC),
                     )
                 )
             except IntegrityError:
@@ -123,11 +132,14 @@ def region_secret(engine: Engine, rid: int) -> bytes:
     raise RuntimeError("the region secret could not be stored")
 
 
-def dataset(engine: Engine, region: str, period: Period, directory: Path) -> Dataset:
-    """Write the minimal dataset of `region` in `period` to `directory`."""
+def dataset(
+    engine: Engine, region: str, period: Period, directory: Path, box: SecretBox
+) -> Dataset:
+    """Write the minimal dataset of `region` in `period` to `directory` (pseudonyms keyed
+    by the region's secret, sealed with `box`)."""
     rid = region_id(engine, region)
     facts.catch_up(engine)
-    secret = region_secret(engine, rid)
+    secret = region_secret(engine, rid, box)
     low, high = period_bounds(period.start, period.end)
     columns = [c for c in db.indicator_facts.c if c.name != "region_id"]
     with engine.connect() as conn:

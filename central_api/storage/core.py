@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any, Self
 
 from sqlalchemy import (
@@ -25,6 +26,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from central_api import db
 from central_api.events import advance
+from central_api.secret_box import SecretBox, load_box
 from doorloop_protocol import canonical_json
 
 CHUNK = 500
@@ -192,6 +194,13 @@ class StorageCore:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    @cached_property
+    def secret_box(self) -> SecretBox:
+        """The server key that seals the TOTP secrets and pseudonym keys
+        (`central_api.secret_box`), found on first use; `SecretKeyError` when there is
+        none for this database."""
+        return load_box(self.engine.url)
 
     @contextmanager
     def _write(self) -> Iterator[tuple[Connection, list[int]]]:

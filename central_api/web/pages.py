@@ -19,6 +19,7 @@ own key).
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
+from central_api.secret_box import SecretKeyError
 from central_api.storage import Storage
 from central_api.throttle import Busy, HashGate, LoginThrottle, Throttled
 from central_api.web.i18n import N_, pick_language, translations
@@ -42,6 +44,7 @@ from central_api.web.store import (
     WebStore,
 )
 
+log = logging.getLogger("central_api.web")
 HERE = Path(__file__).resolve().parent
 PREFIX = "/web"
 CSP = (
@@ -418,9 +421,20 @@ async def code(request: Request) -> Response:
     if not (value.isdigit() and len(value) == 6):
         return _code_page(request, session, N_("De code bestaat uit 6 cijfers."), 422)
     store = web_store(request)
-    ok, retry = await run_in_threadpool(
-        _check_code, store, request.app.state.login_throttle, session, value, client_of(request)
-    )
+    try:
+        ok, retry = await run_in_threadpool(
+            _check_code, store, request.app.state.login_throttle, session, value, client_of(request)
+        )
+    except SecretKeyError as exc:
+        # the stored secret does not open with this server's key: the administrator's
+        # problem (the log names the setting), never a signed-in session
+        log.error("web login of %s: %s", session.user.username, exc)
+        store.audit("web.login_code", "server_key", session.user)
+        text = N_(
+            "De code kan nu niet worden gecontroleerd door een fout in de instellingen van "
+            "de server. Meld dit bij de beheerder."
+        )
+        return _code_page(request, session, text, 503)
     if retry is not None:
         text = translations(language(request)).gettext(
             "Te veel pogingen. Probeer het over %(seconds)d seconden opnieuw."
@@ -463,7 +477,7 @@ async def logout(request: Request) -> Response:
 def install_web(app: FastAPI, routers: list[APIRouter] | None = None) -> None:
     """Add the web pages to `app` (its storage must be on `app.state.storage`)."""
     storage: Storage = app.state.storage
-    app.state.web_store = WebStore(storage.engine)
+    app.state.web_store = WebStore(storage.engine, storage.secret_box)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=HERE / "static"), name="web-static")
     app.include_router(router)
     for extra in routers or []:

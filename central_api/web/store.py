@@ -3,7 +3,10 @@
 TOTP (RFC 6238, 30-second steps, 6 digits, SHA-1 as every authenticator app supports):
 the administrator enrols a user with ``doorloop-central user totp USERNAME``, which makes
 a new secret and prints its ``otpauth://`` URI once; the secret stays in the database
-(``user_totp``) and is never shown again. A code is accepted once: the step it belongs
+(``user_totp``), sealed under the server key for its user (`central_api.secrets_at_rest`),
+and is never shown again. A secret stored in the clear by an older server is sealed
+when it is first checked; one that does not open with the key raises `SecretKeyError`
+(never a signed-in session). A code is accepted once: the step it belongs
 to is stored and a code of that step or an earlier one is refused (no replay).
 
 A browser session is a random token in an HttpOnly cookie; only its sha256 is stored
@@ -25,6 +28,8 @@ import pyotp
 from sqlalchemy import Engine, delete, insert, select, update
 
 from central_api import db
+from central_api.secret_box import SecretBox
+from central_api.secrets_at_rest import seal_totp_in_place, totp_context
 from central_api.security import new_token, token_hash
 from central_api.storage.core import NotFound
 
@@ -72,10 +77,12 @@ class WebSession:
 
 
 class WebStore:
-    """TOTP secrets and browser sessions on the central database's engine."""
+    """TOTP secrets (sealed with `box`) and browser sessions on the central database's
+    engine."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, box: SecretBox) -> None:
         self.engine = engine
+        self.box = box
 
     # --- TOTP -------------------------------------------------------------------------
 
@@ -92,7 +99,10 @@ class WebStore:
             conn.execute(delete(db.user_totp).where(db.user_totp.c.user_id == user_id))
             conn.execute(
                 insert(db.user_totp).values(
-                    user_id=user_id, secret=secret, enrolled_at=_now(), last_step=None
+                    user_id=user_id,
+                    secret=self.box.seal(secret, totp_context(user_id)),
+                    enrolled_at=_now(),
+                    last_step=None,
                 )
             )
             conn.execute(delete(db.web_sessions).where(db.web_sessions.c.user_id == user_id))
@@ -119,7 +129,8 @@ class WebStore:
 
     def check_code(self, user_id: str, code: str, at: datetime | None = None) -> bool:
         """True once for a right code of the current step or the one before or after
-        (clocks drift); the step is then used up."""
+        (clocks drift); the step is then used up. `SecretKeyError` when the stored secret
+        does not open with the server key."""
         code = "".join(code.split())
         if not (code.isdigit() and len(code) == 6):
             return False
@@ -132,7 +143,12 @@ class WebStore:
             ).first()
             if row is None:
                 return False
-            totp = pyotp.TOTP(row.secret, interval=STEP_SECONDS)
+            if self.box.is_sealed(row.secret):
+                secret = self.box.open(row.secret, totp_context(user_id))
+            else:
+                secret = row.secret
+                seal_totp_in_place(conn, self.box, user_id, secret)
+            totp = pyotp.TOTP(secret, interval=STEP_SECONDS)
             now_step = int(moment.timestamp()) // STEP_SECONDS
             for step in (now_step - 1, now_step, now_step + 1):
                 if row.last_step is not None and step <= row.last_step:

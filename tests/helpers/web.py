@@ -93,7 +93,7 @@ def _request(
 
 
 def enrol(storage: Storage, username: str) -> pyotp.TOTP:
-    uri = WebStore(storage.engine).enrol_totp(username)
+    uri = WebStore(storage.engine, storage.secret_box).enrol_totp(username)
     return pyotp.TOTP(parse_qs(urlparse(uri).query)["secret"][0])
 
 

@@ -26,6 +26,7 @@ from starlette.exceptions import StarletteDeprecationWarning
 from central_api.app import create_app
 from central_api.config import Settings
 from central_api.db import make_engine, migrate
+from central_api.secret_box import ENV_SECRET_KEY, new_key_text
 from central_api.security import configure_password_hasher
 from central_api.storage import Storage
 from tests.helpers.central import PASSWORD
@@ -99,6 +100,9 @@ def database_url(
         yield f"sqlite:///{path}"
         return
     template = request.getfixturevalue("pg_template")
+    # PostgreSQL needs a server key from the environment (SQLite makes a key file beside
+    # the database); subprocesses of the test inherit it
+    request.getfixturevalue("monkeypatch").setenv(ENV_SECRET_KEY, new_key_text())
     name = f"doorloop_test_{secrets.token_hex(6)}"
     _admin_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     try:

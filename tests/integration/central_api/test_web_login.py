@@ -23,7 +23,7 @@ CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
 def enrol(storage: Storage, username: str) -> pyotp.TOTP:
-    uri = WebStore(storage.engine).enrol_totp(username)
+    uri = WebStore(storage.engine, storage.secret_box).enrol_totp(username)
     secret = parse_qs(urlparse(uri).query)["secret"][0]
     return pyotp.TOTP(secret)
 
@@ -170,12 +170,17 @@ def test_logout_needs_the_session_token_and_ends_the_session(web: Api) -> None:
     assert web.client.post("/web/uitloggen", data={"csrf": "forged"}).status_code == 400
     assert web.client.get("/web/").headers["location"] == "/web/verwijzingen"
     page = web.client.get("/web/login")  # any page of the signed-in frame carries the token
-    session = WebStore(web.storage.engine).session(cookie["doorloop_session"])
+    session = WebStore(web.storage.engine, web.storage.secret_box).session(
+        cookie["doorloop_session"]
+    )
     assert session is not None
     out = web.client.post("/web/uitloggen", data={"csrf": session.csrf})
     assert out.status_code == 303
     assert out.headers["location"] == "/web/login?melding=uitgelogd"
-    assert WebStore(web.storage.engine).session(cookie["doorloop_session"]) is None
+    assert (
+        WebStore(web.storage.engine, web.storage.secret_box).session(cookie["doorloop_session"])
+        is None
+    )
     assert "U bent uitgelogd." in web.client.get(out.headers["location"]).text
     assert page.status_code == 200
 
@@ -223,7 +228,9 @@ def test_the_cli_enrols_and_resets_a_second_factor(
         user_id = storage.authenticate("anna", PASSWORD)
         assert user_id is not None
         at = datetime.fromtimestamp(time.time(), UTC)
-        assert not WebStore(storage.engine).check_code(user_id.id, old.at(at), at)
+        assert not WebStore(storage.engine, storage.secret_box).check_code(
+            user_id.id, old.at(at), at
+        )
     finally:
         storage.close()
 
@@ -235,7 +242,7 @@ def test_a_new_password_or_deactivation_ends_the_web_session(web: Api) -> None:
     assert web.client.get("/web/").headers["location"] == "/web/verwijzingen"
     web.storage.set_password("anna", "an entirely new sentence")
     assert web.client.get("/web/").headers["location"] == "/web/login"
-    store = WebStore(web.storage.engine)
+    store = WebStore(web.storage.engine, web.storage.secret_box)
     user = web.storage.authenticate("anna", "an entirely new sentence")
     assert user is not None
     token = store.start_session(user.id, "full")

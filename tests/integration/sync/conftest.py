@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from central_api.secret_box import ENV_SECRET_KEY, new_key_text
 from central_api.storage import Storage
 from desktop.store import Store, open_store
 from desktop.sync import Backoff, SyncEngine
@@ -34,6 +35,8 @@ PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PASSPHRASE = "sync test passphrase"
 PASSWORD = "wachtwoord voor de synctest"
 REGION = "demo"
+#: the server key of the PostgreSQL servers these fixtures start (one per test process)
+TEST_SECRET_KEY = new_key_text()
 
 
 def pg_available() -> bool:
@@ -99,6 +102,7 @@ class Central:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=log,
+            env=self.environment(),
         )
         log.close()
         deadline = time.monotonic() + 60
@@ -113,6 +117,14 @@ class Central:
                 pass
             time.sleep(0.1)
         raise RuntimeError("central API did not become healthy")
+
+    def environment(self) -> dict[str, str]:
+        """The server's environment: PostgreSQL needs the server key (this process's test
+        key unless one is set); SQLite makes a key file beside the database."""
+        env = dict(os.environ)
+        if not self.database_url.startswith("sqlite"):
+            env.setdefault(ENV_SECRET_KEY, TEST_SECRET_KEY)
+        return env
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
