@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from central_api import db
 from central_api.indicators import facts, query
 from central_api.secret_box import SecretBox
-from central_api.secrets_at_rest import region_context, seal_region_in_place
+from central_api.secrets_at_rest import check_key, region_context, seal_region_in_place
 from coordination.indicators import assemble
 from coordination.indicators.compute import period_bounds
 from coordination.indicators.dataset import Dataset, build_dataset, write_dataset
@@ -117,6 +117,7 @@ def region_secret(engine: Engine, rid: int, box: SecretBox) -> bytes:
                     return bytes.fromhex(box.open(found, region_context(rid)))
                 seal_region_in_place(conn, box, rid, found)
                 return bytes.fromhex(found)
+            check_key(conn, box)  # never seal a new key under another server key
             key = secrets.token_bytes(32)
             try:
                 conn.execute(

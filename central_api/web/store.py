@@ -29,7 +29,7 @@ from sqlalchemy import Engine, delete, insert, select, update
 
 from central_api import db
 from central_api.secret_box import SecretBox
-from central_api.secrets_at_rest import seal_totp_in_place, totp_context
+from central_api.secrets_at_rest import check_key, seal_totp_in_place, totp_context
 from central_api.security import new_token, token_hash
 from central_api.storage.core import NotFound
 
@@ -88,7 +88,8 @@ class WebStore:
 
     def enrol_totp(self, username: str) -> str:
         """Give `username` a new TOTP secret (replacing any old one, which stops working
-        at once, and ending the user's browser sessions); returns the otpauth URI."""
+        at once, and ending the user's browser sessions); returns the otpauth URI.
+        `SecretKeyError` when the server key does not open the secrets already sealed."""
         secret = pyotp.random_base32()
         with self.engine.begin() as conn:
             user_id = conn.execute(
@@ -96,6 +97,7 @@ class WebStore:
             ).scalar()
             if user_id is None:
                 raise NotFound(f"no user {username!r}")
+            check_key(conn, self.box)  # never seal a new secret under another key
             conn.execute(delete(db.user_totp).where(db.user_totp.c.user_id == user_id))
             conn.execute(
                 insert(db.user_totp).values(

@@ -75,7 +75,11 @@ def pg_template() -> Iterator[str]:
         migrate(engine)
     finally:
         engine.dispose()
-    yield name
+    # PostgreSQL needs the server key from the environment (SQLite makes a key file beside
+    # the database): one for the session, inherited by the servers the tests start
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv(ENV_SECRET_KEY, new_key_text())
+        yield name
     _admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -100,9 +104,6 @@ def database_url(
         yield f"sqlite:///{path}"
         return
     template = request.getfixturevalue("pg_template")
-    # PostgreSQL needs a server key from the environment (SQLite makes a key file beside
-    # the database); subprocesses of the test inherit it
-    request.getfixturevalue("monkeypatch").setenv(ENV_SECRET_KEY, new_key_text())
     name = f"doorloop_test_{secrets.token_hex(6)}"
     _admin_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     try:

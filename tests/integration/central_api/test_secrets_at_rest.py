@@ -167,6 +167,31 @@ def test_a_wrong_key_is_refused_at_start_naming_the_setting(storage: Storage) ->
     assert raw_totp(storage, uid).startswith("v1:")  # nothing sealed again with the wrong key
 
 
+def test_enrolment_with_a_wrong_key_is_refused_and_changes_nothing(
+    storage: Storage,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    storage.add_region("noord")
+    for name in ("anna", "bob"):
+        storage.add_user(name, PASSWORD, role="desk", region="noord")
+    enrol(storage, "anna")
+    uid = user_id(storage, "anna")
+    before = raw_totp(storage, uid)
+    monkeypatch.delenv(ENV_SECRET_KEY_FILE, raising=False)
+    monkeypatch.setenv(ENV_SECRET_KEY, new_key_text())  # not the key anna's was sealed with
+    for name in ("anna", "bob"):
+        assert central_main(["user", "totp", name, "--database-url", database_url]) == 2
+        out, err = capsys.readouterr()
+        assert "otpauth" not in out
+        assert f"does not open with the key from {ENV_SECRET_KEY}" in err
+    assert raw_totp(storage, uid) == before
+    with storage.engine.connect() as conn:
+        assert conn.execute(select(db.user_totp.c.user_id)).scalars().all() == [uid]
+        conn.rollback()
+
+
 def test_a_wrong_key_at_the_code_step_is_a_clear_page_and_no_login(web: Api) -> None:
     web.user("anna")
     totp = enrol(web.storage, "anna")
