@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, inspect, select, update
 
 from central_api import db
 from central_api.secret_box import PREFIX, SecretBox
@@ -86,8 +86,12 @@ def check_key(conn: Connection, box: SecretBox) -> None:
 
 def prepare(engine: Engine, box: SecretBox) -> int:
     """Check the key against the sealed values, then seal every plaintext value (in one
-    transaction; idempotent). Returns how many were sealed now."""
+    transaction; idempotent). Returns how many were sealed now. A database whose schema
+    predates the secrets' tables (not migrated yet) has nothing to seal."""
     with engine.begin() as conn:
+        found = inspect(conn)
+        if not (found.has_table("user_totp") and found.has_table("region_secrets")):
+            return 0
         check_key(conn, box)
         totp_rows = conn.execute(
             select(db.user_totp.c.user_id, db.user_totp.c.secret)
