@@ -35,7 +35,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_sync_server import PG_DSN, free_port  # noqa: E402
+from benchmarks.bench_sync_server import PG_DSN, free_port, server_env  # noqa: E402
 from benchmarks.common import percentile  # noqa: E402
 from central_api.storage import Storage  # noqa: E402
 
@@ -244,7 +244,7 @@ def start_server(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     server = subprocess.Popen(
         [sys.executable, *prefix, "-m", "central_api", "serve", "--database-url", url,
          "--port", str(port), "--log-level", "warning", "--workers", str(workers)],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT, env=server_env(),
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

@@ -31,6 +31,16 @@ PASSWORD = "bench password 1"
 PG_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
 
 
+def server_env() -> dict[str, str]:
+    """The environment for a `serve` the bench starts: this checkout on the path, and a
+    server key (PostgreSQL refuses to start without one; each run's database is new, so
+    a fresh key per bench process seals nothing it must open again)."""
+    from central_api.secret_box import ENV_SECRET_KEY, new_key_text
+
+    os.environ.setdefault(ENV_SECRET_KEY, new_key_text())
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -70,7 +80,7 @@ def run(url: str, label: str) -> None:
     server = subprocess.Popen(
         [sys.executable, "-m", "central_api", "serve", "--database-url", url,
          "--port", str(port), "--log-level", "warning", "--rate-per-minute", "0"],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT, env=server_env(),
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:

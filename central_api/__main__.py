@@ -32,7 +32,7 @@ from central_api.config import (
     Settings,
     normalise_database_url,
 )
-from central_api.secret_box import new_key_text
+from central_api.secret_box import load_box, new_key_text
 from central_api.storage import AlreadyExists, NotFound, Storage
 from doorloop_protocol import ROLES, FormDefinitionDoc
 
@@ -223,6 +223,7 @@ def _serve(args: argparse.Namespace) -> int:
     # 127.0.0.1, or $FORWARDED_ALLOW_IPS, by default): the client address is the peer's.
     proxy_headers, forwarded_allow_ips = bool(proxies), proxies or None
     settings = Settings.from_env(args.database_url)
+    load_box(settings.database_url)  # no server key: refused before the schema is touched
     if args.rate_per_minute is not None:
         settings = dataclasses.replace(settings, rate_per_minute=args.rate_per_minute)
     if args.workers < 1:
@@ -289,7 +290,10 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "secret-key":
         print(new_key_text())
         return 0
-    storage = Storage.open(normalise_database_url(args.database_url))
+    database_url = normalise_database_url(args.database_url)
+    if args.command == "migrate":
+        load_box(database_url)  # no server key: refused before the schema is touched
+    storage = Storage.open(database_url)
     try:
         return _admin(storage, args)
     finally:

@@ -97,7 +97,8 @@ TABLES: dict[str, tuple[str, str, str, str]] = {
         "permanent (aggregates)",
     ),
     "region_secrets": (
-        "key of the minimal dataset's pseudonyms",
+        "key of the minimal dataset's pseudonyms (sealed under the server key, which is "
+        "kept outside the database)",
         "AVG art. 32, art. 89",
         "nobody (automatic)",
         "while the region exists",
@@ -128,7 +129,8 @@ TABLES: dict[str, tuple[str, str, str, str]] = {
         RETENTION_CASE + " (removed with the case; tombstones go to the receivers)",
     ),
     "user_totp": (
-        "the second factor of the web pages (server-side secret)",
+        "the second factor of the web pages (server-side secret, sealed under the server "
+        "key, which is kept outside the database)",
         "AVG art. 32; NEN 7510",
         "nobody (automatic); admins can reset it",
         "while the user exists",

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import psycopg
 import pyotp
 import pytest
 from sqlalchemy import insert, select, update
@@ -37,7 +38,7 @@ from central_api.storage import Storage
 from central_api.web.store import WebStore
 from coordination.indicators.dataset import pseudonym
 from tests.helpers.central import PASSWORD, serve
-from tests.integration.central_api.conftest import Api, make_api
+from tests.integration.central_api.conftest import PG_DSN, PG_URL, Api, _admin_sql, make_api
 from tests.integration.central_api.test_indicators import load
 from tests.integration.central_api.test_web_login import csrf_of, enrol, password_step, sign_in
 
@@ -277,6 +278,32 @@ def test_postgresql_without_a_key_refuses_to_start_with_one_clear_error(
     assert started.returncode == 2
     assert started.stderr.startswith(f"doorloop-central: {ENV_SECRET_KEY} is not set")
     assert "Traceback" not in started.stderr and started.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("command", ["serve", "migrate"])
+def test_without_a_key_an_empty_postgresql_database_is_left_untouched(
+    pg_template: str, command: str
+) -> None:
+    """The key is checked before the schema is migrated: a refused start leaves no
+    half-configured database behind (and no sealed-nothing schema to start later)."""
+    name = f"doorloop_test_{secrets.token_hex(6)}"
+    _admin_sql(f'CREATE DATABASE "{name}"')
+    try:
+        url = PG_URL.format(name=name)
+        extra = ["--port", "1"] if command == "serve" else []
+        refused = subprocess.run(
+            [sys.executable, "-m", "central_api", command, "--database-url", url, *extra],
+            cwd=ROOT, env=_env_without_key(), capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert refused.returncode == 2
+        assert refused.stderr.startswith(f"doorloop-central: {ENV_SECRET_KEY} is not set")
+        with psycopg.connect(PG_DSN.replace("dbname=test", f"dbname={name}")) as conn:
+            tables = conn.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
+            ).fetchone()
+        assert tables == (0,)
+    finally:
+        _admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_serve_with_a_wrong_key_refuses_to_start(
