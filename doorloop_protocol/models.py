@@ -134,9 +134,22 @@ JsonObject = Annotated[dict[str, Any], AfterValidator(_storable)]
 
 
 class WireModel(BaseModel):
-    """Base of every wire model: unknown keys are refused, so typos never pass silently."""
+    """Base of what a desk sends and of the content both sides store: unknown keys are
+    refused, so typos never pass silently and the server believes nothing it did not
+    check."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class ResponseModel(BaseModel):
+    """Base of the envelopes the server answers with (login, push results, the pull's
+    page and its change wrappers, errors): a desk reads them tolerantly, ignoring keys it
+    does not know, so a newer server may add a key without breaking the desks that were
+    not updated yet (an outreach laptop offline during an upgrade). The content inside
+    them (versions, case states, providers, forms, tombstones) stays a `WireModel`: a
+    field of stored content is never dropped unnoticed."""
+
+    model_config = ConfigDict(extra="ignore")
 
 
 class FormRef(WireModel):
@@ -325,7 +338,7 @@ class PushRequest(WireModel):
     )
 
 
-class PushResult(WireModel):
+class PushResult(ResponseModel):
     """The outcome of one pushed item.
 
     `stored` is the client's ack rule: True means the server holds this exact item now
@@ -342,7 +355,7 @@ class PushResult(WireModel):
     message: str | None = None
 
 
-class PushResponse(WireModel):
+class PushResponse(ResponseModel):
     versions: list[PushResult]
     audit_events: list[PushResult]
     sync_run_id: int
@@ -401,7 +414,7 @@ class TombstoneData(WireModel):
     ]
 
 
-class _ChangeBase(WireModel):
+class _ChangeBase(ResponseModel):
     seq: int
     id: str
 
@@ -489,7 +502,7 @@ class HoldRequest(WireModel):
     until: AwareDatetime
 
 
-class UnitAnswer(WireModel):
+class UnitAnswer(ResponseModel):
     """A directory answer: ``result`` (``updated``, ``created``, ``duplicate``,
     ``released``) and the unit as it stands now (``doorloop-directory/1``)."""
 
@@ -497,7 +510,7 @@ class UnitAnswer(WireModel):
     unit: JsonObject
 
 
-class PullResponse(WireModel):
+class PullResponse(ResponseModel):
     """Body of `GET /v1/sync/pull`: changes after `since`, ordered by `seq` (exclusive)."""
 
     changes: list[Change]
@@ -516,7 +529,7 @@ class LoginRequest(WireModel):
     installation_id: UUID | None = None
 
 
-class UserInfo(WireModel):
+class UserInfo(ResponseModel):
     id: str
     username: str
     display_name: str
@@ -525,31 +538,31 @@ class UserInfo(WireModel):
     organization_id: str | None = None  # role receiver: the organisation it answers for
 
 
-class LoginResponse(WireModel):
+class LoginResponse(ResponseModel):
     token: str
     device_id: UUID
     user: UserInfo
 
 
-class MeResponse(WireModel):
+class MeResponse(ResponseModel):
     device_id: UUID
     user: UserInfo
 
 
-class HealthResponse(WireModel):
+class HealthResponse(ResponseModel):
     status: Literal["ok"]
     database: str
     version: str
 
 
-class ErrorDetail(WireModel):
+class ErrorDetail(ResponseModel):
     code: str
     errno: int
     message: str
     field: str | None = None
 
 
-class ErrorResponse(WireModel):
+class ErrorResponse(ResponseModel):
     """Every error the API answers: `{"error": {"code", "errno", "message", "field"}}`."""
 
     error: ErrorDetail
