@@ -13,9 +13,11 @@ read (`seal_in_place`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Engine, insert, inspect, select, update
+from sqlalchemy import Column, Connection, Engine, Table, insert, inspect, select, update
 
 from central_api import db
 from central_api.secret_box import PREFIX, SecretBox
@@ -30,81 +32,88 @@ def region_context(region_id: int) -> bytes:
     return b"region_secret:" + str(region_id).encode("ascii")
 
 
-def _audit_sealed(conn: Connection, table: str, user_id: str | None, region_id: int | None) -> None:
+class SealedColumn(NamedTuple):
+    """One column of sealed secrets: its table, the row's key and the row's context."""
+
+    table: Table
+    key: Column[Any]
+    context: Callable[[Any], bytes]
+    audit_as: str  # the server audit's column naming the row's owner
+
+    @property
+    def secret(self) -> Column[Any]:
+        return self.table.c.secret
+
+
+TOTP = SealedColumn(db.user_totp, db.user_totp.c.user_id, totp_context, "user_id")
+REGION = SealedColumn(db.region_secrets, db.region_secrets.c.region_id, region_context, "region_id")
+SEALED = (TOTP, REGION)
+
+
+def _seal_in_place(
+    conn: Connection, box: SecretBox, sealed: SealedColumn, key: Any, plain: str
+) -> None:
+    """Replace the plaintext secret of row `key` by its sealed value (in the caller's
+    transaction, the one that read it), audited as ``admin.secret_sealed``."""
+    conn.execute(
+        update(sealed.table)
+        .where(sealed.key == key, sealed.secret == plain)
+        .values(secret=box.seal(plain, sealed.context(key)))
+    )
     conn.execute(
         insert(db.server_audit).values(
-            at=datetime.now(UTC),
-            action="admin.secret_sealed",
-            outcome="ok",
-            user_id=user_id,
-            device_id=None,
-            region_id=region_id,
-            detail=canonical_json({"table": table}),
+            {
+                "at": datetime.now(UTC),
+                "action": "admin.secret_sealed",
+                "outcome": "ok",
+                "user_id": None,
+                "device_id": None,
+                "region_id": None,
+                "detail": canonical_json({"table": sealed.table.name}),
+                sealed.audit_as: key,  # the row's owner: the user or the region
+            }
         )
     )
 
 
 def seal_totp_in_place(conn: Connection, box: SecretBox, user_id: str, plain: str) -> None:
-    """Replace the plaintext TOTP secret of `user_id` by its sealed value (same transaction
-    as the caller's read), audited."""
-    conn.execute(
-        update(db.user_totp)
-        .where(db.user_totp.c.user_id == user_id, db.user_totp.c.secret == plain)
-        .values(secret=box.seal(plain, totp_context(user_id)))
-    )
-    _audit_sealed(conn, "user_totp", user_id, None)
+    """Replace the plaintext TOTP secret of `user_id` by its sealed value, audited."""
+    _seal_in_place(conn, box, TOTP, user_id, plain)
 
 
 def seal_region_in_place(conn: Connection, box: SecretBox, region_id: int, plain: str) -> None:
     """Replace the plaintext pseudonym key of `region_id` by its sealed value, audited."""
-    conn.execute(
-        update(db.region_secrets)
-        .where(db.region_secrets.c.region_id == region_id, db.region_secrets.c.secret == plain)
-        .values(secret=box.seal(plain, region_context(region_id)))
-    )
-    _audit_sealed(conn, "region_secrets", None, region_id)
+    _seal_in_place(conn, box, REGION, region_id, plain)
 
 
 def check_key(conn: Connection, box: SecretBox) -> None:
     """Raise `SecretKeyError` (naming the setting) when `box` does not open a value
     already sealed in this database; nothing sealed yet passes."""
-    totp = conn.execute(
-        select(db.user_totp.c.user_id, db.user_totp.c.secret)
-        .where(db.user_totp.c.secret.startswith(PREFIX))
-        .limit(1)
-    ).first()
-    if totp is not None:
-        box.open(totp.secret, totp_context(totp.user_id))
-    region = conn.execute(
-        select(db.region_secrets.c.region_id, db.region_secrets.c.secret)
-        .where(db.region_secrets.c.secret.startswith(PREFIX))
-        .limit(1)
-    ).first()
-    if region is not None:
-        box.open(region.secret, region_context(region.region_id))
+    for sealed in SEALED:
+        row = conn.execute(
+            select(sealed.key, sealed.secret).where(sealed.secret.startswith(PREFIX)).limit(1)
+        ).first()
+        if row is not None:
+            box.open(row[1], sealed.context(row[0]))
 
 
 def prepare(engine: Engine, box: SecretBox) -> int:
     """Check the key against the sealed values, then seal every plaintext value (in one
     transaction; idempotent). Returns how many were sealed now. A database whose schema
     predates the secrets' tables (not migrated yet) has nothing to seal."""
+    count = 0
     with engine.begin() as conn:
         found = inspect(conn)
-        if not (found.has_table("user_totp") and found.has_table("region_secrets")):
+        if not all(found.has_table(sealed.table.name) for sealed in SEALED):
             return 0
         check_key(conn, box)
-        totp_rows = conn.execute(
-            select(db.user_totp.c.user_id, db.user_totp.c.secret)
-            .where(~db.user_totp.c.secret.startswith(PREFIX))
-            .with_for_update()
-        ).all()
-        for row in totp_rows:
-            seal_totp_in_place(conn, box, row.user_id, row.secret)
-        region_rows = conn.execute(
-            select(db.region_secrets.c.region_id, db.region_secrets.c.secret)
-            .where(~db.region_secrets.c.secret.startswith(PREFIX))
-            .with_for_update()
-        ).all()
-        for row in region_rows:
-            seal_region_in_place(conn, box, row.region_id, row.secret)
-    return len(totp_rows) + len(region_rows)
+        for sealed in SEALED:
+            rows = conn.execute(
+                select(sealed.key, sealed.secret)
+                .where(~sealed.secret.startswith(PREFIX))
+                .with_for_update()
+            ).all()
+            for key, plain in rows:
+                _seal_in_place(conn, box, sealed, key, plain)
+            count += len(rows)
+    return count

@@ -272,3 +272,13 @@ def api(storage: Storage) -> Iterator[Api]:
     made = make_api(storage)
     with made.client:
         yield made
+
+
+@pytest.fixture
+def web(storage: Storage) -> Iterator[Api]:
+    """The API over `storage` for the web pages: redirects are not followed, so a test
+    sees each 303 and where it points (modules with a richer world override it)."""
+    made = make_api(storage)
+    made.client.follow_redirects = False
+    with made.client:
+        yield made

@@ -13,7 +13,6 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -49,22 +48,16 @@ ROOT = Path(__file__).resolve().parents[3]
 OLD_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
+def raw_secret(storage: Storage, sealed: secrets_at_rest.SealedColumn, key: object) -> str:
+    """The `secret` column of row `key` as stored (sealed or not)."""
+    with storage.engine.connect() as conn:
+        value = conn.execute(select(sealed.secret).where(sealed.key == key)).scalar_one()
+        conn.rollback()
+    return str(value)
+
+
 def raw_totp(storage: Storage, user_id: str) -> str:
-    with storage.engine.connect() as conn:
-        value = conn.execute(
-            select(db.user_totp.c.secret).where(db.user_totp.c.user_id == user_id)
-        ).scalar_one()
-        conn.rollback()
-    return str(value)
-
-
-def raw_region_secret(storage: Storage, region_id: int) -> str:
-    with storage.engine.connect() as conn:
-        value = conn.execute(
-            select(db.region_secrets.c.secret).where(db.region_secrets.c.region_id == region_id)
-        ).scalar_one()
-        conn.rollback()
-    return str(value)
+    return raw_secret(storage, secrets_at_rest.TOTP, user_id)
 
 
 def user_id(storage: Storage, username: str) -> str:
@@ -81,14 +74,6 @@ def store_plaintext_totp(storage: Storage, uid: str, secret: str) -> None:
                 user_id=uid, secret=secret, enrolled_at=datetime.now(UTC), last_step=None
             )
         )
-
-
-@pytest.fixture
-def web(storage: Storage) -> Iterator[Api]:
-    made = make_api(storage)
-    made.client.follow_redirects = False
-    with made.client:
-        yield made
 
 
 def test_the_totp_secret_is_sealed_in_the_database_and_login_still_works(web: Api) -> None:
@@ -233,7 +218,7 @@ def test_pseudonyms_stay_the_same_when_the_region_secret_is_sealed(
         assert secrets_at_rest.prepare(storage.engine, storage.secret_box) == 1
     period = Period(date(2026, 11, 1), date(2026, 12, 1))
     dataset(storage.engine, "noord", period, tmp_path / "first", storage.secret_box)
-    raw = raw_region_secret(storage, rid)
+    raw = raw_secret(storage, secrets_at_rest.REGION, rid)
     assert raw.startswith("v1:") and old_key.hex() not in raw
     dataset(storage.engine, "noord", period, tmp_path / "again", storage.secret_box)
     first = (tmp_path / "first" / "cases.csv").read_text("utf-8")

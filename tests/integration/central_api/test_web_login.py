@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlparse
 
@@ -32,14 +31,6 @@ def csrf_of(html: str) -> str:
     found = CSRF.search(html)
     assert found, html
     return found.group(1)
-
-
-@pytest.fixture
-def web(storage: Storage) -> Iterator[Api]:
-    made = make_api(storage)
-    made.client.follow_redirects = False
-    with made.client:
-        yield made
 
 
 def password_step(web: Api, username: str, password: str = PASSWORD) -> object:
